@@ -1,0 +1,1 @@
+"""atlasbot: cross-border help between police special intervention units, by chat."""
