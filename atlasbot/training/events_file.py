@@ -1,0 +1,337 @@
+"""The events file (INTERFACES §7): load, validate against the network, return plain values.
+
+Validation collects every problem it can find and raises one ``EventsFileError`` whose
+messages name the file, the field path (``events[3].window.start``) and what is wrong, so a
+coordinator fixes the whole file in one go instead of one error per run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import yaml
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+
+from atlasbot.domain import Network
+
+DEFAULT_MIN_GAP_DAYS = 14
+DEFAULT_MAX_HOSTED_PER_COUNTRY = 3
+# Every day of an event is Monday to Friday and the days are consecutive, so nothing longer fits.
+LONGEST_POSSIBLE_EVENT_DAYS = 5
+
+
+class EventKind(StrEnum):
+    """What sort of joint activity an event is (RULES R11)."""
+
+    TRAINING = "training"
+    EXERCISE = "exercise"
+    MEETING = "meeting"
+
+
+@dataclass(frozen=True, slots=True)
+class DateRange:
+    """An inclusive range of calendar days."""
+
+    start: dt.date
+    end: dt.date
+
+    def __contains__(self, day: object) -> bool:
+        return isinstance(day, dt.date) and self.start <= day <= self.end
+
+    @property
+    def days(self) -> int:
+        """How many calendar days the range covers."""
+        return (self.end - self.start).days + 1
+
+
+@dataclass(frozen=True, slots=True)
+class SchedulingRules:
+    """The plan-wide limits of §7 ``rules``."""
+
+    min_gap_days: int = DEFAULT_MIN_GAP_DAYS
+    max_hosted_per_country: int = DEFAULT_MAX_HOSTED_PER_COUNTRY
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One training, exercise or meeting to be placed in the calendar."""
+
+    id: str
+    kind: EventKind
+    title: str
+    duration_days: int
+    participants: tuple[str, ...]
+    capability: str | None = None
+    window: DateRange | None = None
+    host: str | None = None
+    virtual: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Blackout:
+    """Days on which a unit cannot take part in any event."""
+
+    unit: str
+    start: dt.date
+    end: dt.date
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class EventsPlan:
+    """A whole events file: what to schedule, when, under which limits."""
+
+    horizon: DateRange
+    rules: SchedulingRules
+    events: tuple[Event, ...]
+    blackouts: tuple[Blackout, ...] = ()
+
+    def event(self, event_id: str) -> Event:
+        """The event with this id; KeyError when unknown."""
+        for event in self.events:
+            if event.id == event_id:
+                return event
+        raise KeyError(event_id)
+
+
+class EventsFileError(ValueError):
+    """The events file is unreadable or invalid; ``problems`` holds one message per problem."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(self.problems))
+
+
+# --- the file's shape (pydantic), kept private: callers only see the dataclasses above ---
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _date_or_text(value: object) -> object:
+    """Pydantic would read a bare number as seconds since 1970; only dates are dates here."""
+    if isinstance(value, dt.date | str):
+        return value
+    raise ValueError(f"{value!r} is not a date (YYYY-MM-DD)")
+
+
+_Day = Annotated[dt.date, BeforeValidator(_date_or_text)]
+
+
+class _DateRangeModel(_Strict):
+    start: _Day
+    end: _Day
+
+
+class _RulesModel(_Strict):
+    min_gap_days: int = Field(default=DEFAULT_MIN_GAP_DAYS, ge=0)
+    max_hosted_per_country: int = Field(default=DEFAULT_MAX_HOSTED_PER_COUNTRY, ge=1)
+
+
+class _EventModel(_Strict):
+    id: str = Field(min_length=1)
+    kind: EventKind
+    title: str = Field(min_length=1)
+    duration_days: int = Field(ge=1)
+    participants: list[str] = Field(min_length=2)
+    capability: str | None = None
+    window: _DateRangeModel | None = None
+    host: str | None = None
+    virtual: bool = False
+
+
+class _BlackoutModel(_Strict):
+    unit: str
+    start: _Day
+    end: _Day
+    reason: str = ""
+
+
+class _EventsFileModel(_Strict):
+    horizon: _DateRangeModel
+    rules: _RulesModel = Field(default_factory=_RulesModel)
+    events: list[_EventModel]
+    blackouts: list[_BlackoutModel] = Field(default_factory=list)
+
+
+class _DatesAsTextLoader(yaml.SafeLoader):
+    """PyYAML turns 2027-02-30 into a bare ValueError; keep dates as text for pydantic."""
+
+
+_DatesAsTextLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def load_events(path: str | Path, network: Network) -> EventsPlan:
+    """Read and validate an events file; raise EventsFileError naming every problem."""
+    source = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as error:
+        raise EventsFileError([f"{source}: cannot read the file ({error.strerror})"]) from None
+    except UnicodeDecodeError:
+        raise EventsFileError([f"{source}: the file is not UTF-8 text"]) from None
+    try:
+        data = yaml.load(text, Loader=_DatesAsTextLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as error:
+        raise EventsFileError([f"{source}: {_describe_yaml_error(error)}"]) from None
+    return parse_events(data, source, network)
+
+
+def parse_events(data: Any, source: str, network: Network) -> EventsPlan:
+    """Validate already-parsed YAML (a mapping) against the network; return the plan."""
+    if not isinstance(data, Mapping):
+        raise EventsFileError(
+            [f"{source}: expected a mapping with horizon, events (and optional rules, blackouts)"]
+        )
+    try:
+        model = _EventsFileModel.model_validate(data)
+    except ValidationError as error:
+        raise EventsFileError(
+            [f"{source}: {_path(e['loc'])}: {_describe(e)}" for e in error.errors()]
+        ) from None
+    problems = [f"{source}: {problem}" for problem in _cross_check(model, network)]
+    if problems:
+        raise EventsFileError(problems)
+    return _to_plan(model)
+
+
+def _describe_yaml_error(error: yaml.YAMLError) -> str:
+    mark = getattr(error, "problem_mark", None)
+    problem = getattr(error, "problem", None) or "invalid YAML"
+    if mark is not None:
+        return f"line {mark.line + 1}, column {mark.column + 1}: YAML syntax error: {problem}"
+    return f"YAML syntax error: {problem}"
+
+
+def _path(loc: Sequence[int | str]) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "(top level)"
+
+
+def _describe(error: Mapping[str, Any]) -> str:
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return "unknown key"
+    if kind == "missing":
+        return "missing (required)"
+    if kind == "enum":
+        return (
+            f"unknown value {error.get('input')!r}; expected one of: training, exercise, meeting"
+        )
+    if kind.startswith("date"):
+        return f"{error.get('input')!r} is not a valid date (YYYY-MM-DD)"
+    return f"{error['msg']} (got {error.get('input')!r})"
+
+
+def _cross_check(model: _EventsFileModel, network: Network) -> list[str]:
+    """Everything pydantic cannot know: references into the network and date logic."""
+    unit_ids = {unit.id for unit in network.units}
+    capabilities = network.capability_codes()
+    horizon = model.horizon
+    problems: list[str] = []
+    if horizon.start > horizon.end:
+        problems.append(f"horizon: start {horizon.start} is after end {horizon.end}")
+    seen_ids: dict[str, int] = {}
+    for index, event in enumerate(model.events):
+        where = f"events[{index}]"
+        if event.id in seen_ids:
+            problems.append(
+                f"{where}.id: duplicate event id {event.id!r} "
+                f"(already used by events[{seen_ids[event.id]}])"
+            )
+        else:
+            seen_ids[event.id] = index
+        seen_units: set[str] = set()
+        for position, unit_id in enumerate(event.participants):
+            if unit_id not in unit_ids:
+                problems.append(f"{where}.participants[{position}]: unknown unit {unit_id!r}")
+            if unit_id in seen_units:
+                problems.append(f"{where}.participants[{position}]: {unit_id!r} is listed twice")
+            seen_units.add(unit_id)
+        if event.capability is not None and event.capability not in capabilities:
+            problems.append(f"{where}.capability: unknown capability {event.capability!r}")
+        if event.host is not None:
+            if event.virtual:
+                problems.append(f"{where}.host: a virtual event has no host")
+            elif event.host not in unit_ids:
+                problems.append(f"{where}.host: unknown unit {event.host!r}")
+            elif event.host not in event.participants:
+                problems.append(f"{where}.host: {event.host!r} is not one of the participants")
+        if event.duration_days > LONGEST_POSSIBLE_EVENT_DAYS:
+            problems.append(
+                f"{where}.duration_days: {event.duration_days} consecutive days cannot all be "
+                f"Monday to Friday (at most {LONGEST_POSSIBLE_EVENT_DAYS})"
+            )
+        if event.window is not None:
+            problems.extend(_window_problems(where, event, horizon))
+    for index, blackout in enumerate(model.blackouts):
+        where = f"blackouts[{index}]"
+        if blackout.unit not in unit_ids:
+            problems.append(f"{where}.unit: unknown unit {blackout.unit!r}")
+        if blackout.start > blackout.end:
+            problems.append(f"{where}: start {blackout.start} is after end {blackout.end}")
+    return problems
+
+
+def _window_problems(where: str, event: _EventModel, horizon: _DateRangeModel) -> list[str]:
+    window = event.window
+    assert window is not None
+    problems: list[str] = []
+    if window.start > window.end:
+        problems.append(f"{where}.window: start {window.start} is after end {window.end}")
+        return problems
+    if not horizon.start <= window.start <= horizon.end:
+        problems.append(
+            f"{where}.window.start: {window.start} is outside the horizon "
+            f"{horizon.start}..{horizon.end}"
+        )
+    if not horizon.start <= window.end <= horizon.end:
+        problems.append(
+            f"{where}.window.end: {window.end} is outside the horizon "
+            f"{horizon.start}..{horizon.end}"
+        )
+    length = (window.end - window.start).days + 1
+    if length < event.duration_days:
+        problems.append(
+            f"{where}.window: {length} days long, shorter than duration_days {event.duration_days}"
+        )
+    return problems
+
+
+def _to_plan(model: _EventsFileModel) -> EventsPlan:
+    return EventsPlan(
+        horizon=DateRange(model.horizon.start, model.horizon.end),
+        rules=SchedulingRules(
+            min_gap_days=model.rules.min_gap_days,
+            max_hosted_per_country=model.rules.max_hosted_per_country,
+        ),
+        events=tuple(
+            Event(
+                id=event.id,
+                kind=event.kind,
+                title=event.title,
+                duration_days=event.duration_days,
+                participants=tuple(event.participants),
+                capability=event.capability,
+                window=DateRange(event.window.start, event.window.end) if event.window else None,
+                host=event.host,
+                virtual=event.virtual,
+            )
+            for event in model.events
+        ),
+        blackouts=tuple(
+            Blackout(unit=b.unit, start=b.start, end=b.end, reason=b.reason)
+            for b in model.blackouts
+        ),
+    )
