@@ -1,0 +1,7 @@
+"""``python -m atlasbot``: the command line."""
+
+import sys
+
+from atlasbot.cli import main
+
+sys.exit(main())

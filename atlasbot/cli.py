@@ -1,0 +1,301 @@
+"""The command line: the same services as the chat, for administrators and scripts.
+
+Every command exits 0 on success, 2 on bad input (with the message on standard error) and
+never shows a traceback; ``ATLASBOT_LOG_LEVEL=DEBUG`` logs one for developers.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+
+from atlasbot.config import Settings, SettingsError, load_settings
+
+log = logging.getLogger("atlasbot")
+
+EXIT_INVALID = 2
+
+app = typer.Typer(
+    name="atlasbot",
+    help="atlasbot: cross-border help between special intervention units (2008/617/JHA).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+network_app = typer.Typer(help="The network registry: check, import and export network files.")
+db_app = typer.Typer(help="The database: migrations.")
+audit_app = typer.Typer(help="The append-only audit log.")
+app.add_typer(network_app, name="network")
+app.add_typer(db_app, name="db")
+app.add_typer(audit_app, name="audit")
+
+
+class CliError(Exception):
+    """Bad input at the command line: printed as one line, exit status 2."""
+
+
+def fail(message: str) -> NoReturn:
+    raise CliError(message)
+
+
+def _settings() -> Settings:
+    return load_settings()
+
+
+def _cli_actor() -> str:
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry in some containers
+        user = "unknown"
+    return f"cli:{user}"
+
+
+def _engine(settings: Settings, *, upgrade: bool = True) -> Any:
+    """The engine, with the schema brought up to date first (it is idempotent and fast)."""
+    from atlasbot import db
+
+    engine = db.make_engine(settings.database_url)
+    if upgrade and db.current_revision(engine) != db.head_revision():
+        db.upgrade(settings.database_url)
+    return engine
+
+
+def _load_network_file(path: Path) -> Any:
+    from atlasbot.network import NetworkFileError, load_network
+
+    try:
+        return load_network(path)
+    except NetworkFileError as err:
+        fail(str(err))
+
+
+# --- database ---------------------------------------------------------------------------
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every migration the database does not have yet."""
+    from atlasbot import db
+
+    settings = _settings()
+    db.upgrade(settings.database_url)
+    engine = db.make_engine(settings.database_url)
+    typer.echo(f"database at revision {db.current_revision(engine)}")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Print the database's migration revision and the newest one this version ships."""
+    from atlasbot import db
+
+    engine = db.make_engine(_settings().database_url)
+    typer.echo(f"current: {db.current_revision(engine) or 'empty'}; newest: {db.head_revision()}")
+
+
+# --- network registry -------------------------------------------------------------------
+
+
+@network_app.command("check")
+def network_check(
+    file: Annotated[Path, typer.Argument(help="A network YAML file (INTERFACES §1).")],
+) -> None:
+    """Validate a network file; list every problem with its field path."""
+    network = _load_network_file(file)
+    typer.echo(
+        f"{file}: valid: {len(network.countries)} countries, {len(network.units)} units, "
+        f"{len(network.capabilities)} capabilities"
+    )
+
+
+@network_app.command("import")
+def network_import(
+    file: Annotated[Path, typer.Argument(help="A network YAML file (INTERFACES §1).")],
+) -> None:
+    """Make the registry equal to a network file in one transaction; a bad file changes nothing."""
+    from atlasbot.db import session_scope
+    from atlasbot.services.registry import import_network
+
+    network = _load_network_file(file)
+    settings = _settings()
+    with session_scope(_engine(settings)) as session:
+        summary = import_network(session, network, actor=_cli_actor(), source=str(file))
+    for line in summary.lines():
+        typer.echo(line)
+
+
+@network_app.command("export")
+def network_export(
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
+    ] = None,
+) -> None:
+    """Write the registry, with current statuses, as a network file."""
+    from atlasbot.db import session_scope
+    from atlasbot.network import dump_network
+    from atlasbot.services.registry import load_network
+
+    with session_scope(_engine(_settings())) as session:
+        text = dump_network(load_network(session))
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        typer.echo(f"wrote {output}")
+
+
+@network_app.command("show")
+def network_show() -> None:
+    """Summarise the imported registry: states, units and their readiness."""
+    from atlasbot.db import session_scope
+    from atlasbot.services.registry import load_network
+
+    with session_scope(_engine(_settings())) as session:
+        network = load_network(session)
+    if not network.units:
+        fail("the registry is empty: run `atlasbot network import data/network.yaml` first")
+    for country in network.countries:
+        units = [u for u in network.units if u.country == country.code]
+        flags = []
+        if not country.bound_by_decision:
+            flags.append("partner")
+        if not country.armed_action_abroad:
+            flags.append("no armed action abroad")
+        if country.home_reserve:
+            flags.append(f"home reserve {country.home_reserve}")
+        extra = f" ({', '.join(flags)})" if flags else ""
+        listing = ", ".join(f"{u.id} {u.status.value}" for u in units) or "no units"
+        typer.echo(f"{country.code} {country.name}{extra}: {listing}")
+
+
+# --- audit ------------------------------------------------------------------------------
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Walk the hash chain; name the first entry altered, removed or inserted (exit 1)."""
+    from atlasbot import audit
+    from atlasbot.db import session_scope
+
+    with session_scope(_engine(_settings())) as session:
+        report = audit.verify(session)
+    if report.ok:
+        typer.echo(f"audit log intact: {report.entries_checked} entries, chain verified")
+        return
+    typer.echo(f"audit log BROKEN: {report.problem}", err=True)
+    typer.echo(f"(the {report.entries_checked} entries before it are intact)", err=True)
+    raise typer.Exit(1)
+
+
+@audit_app.command("show")
+def audit_show(
+    last: Annotated[int, typer.Option(help="How many of the newest entries.", min=1)] = 20,
+) -> None:
+    """Print the newest audit entries."""
+    from atlasbot import audit
+    from atlasbot.db import session_scope
+
+    with session_scope(_engine(_settings())) as session:
+        entries = audit.recent(session, last)
+    for entry in entries:
+        payload = json.dumps(entry.payload, ensure_ascii=False, sort_keys=True)
+        typer.echo(
+            f"#{entry.seq} {entry.at:%Y-%m-%d %H:%M:%S} {entry.actor} {entry.action} "
+            f"{entry.object} {payload}"
+        )
+
+
+# --- enrolment --------------------------------------------------------------------------
+
+
+@app.command("invite")
+def invite(
+    role: Annotated[str, typer.Option(help="authority, commander, duty, coordinator or admin.")],
+    country: Annotated[str | None, typer.Option(help="The state, for --role authority.")] = None,
+    unit: Annotated[str | None, typer.Option(help="The unit, for commander and duty.")] = None,
+    days: Annotated[int | None, typer.Option(help="Days the code stays valid.", min=1)] = None,
+) -> None:
+    """Create a one-time enrolment code (sent by the invitee as /start CODE)."""
+    from datetime import timedelta
+
+    from atlasbot.db import session_scope
+    from atlasbot.models import Role
+    from atlasbot.services.enrolment import create_invite
+
+    try:
+        parsed_role = Role(role)
+    except ValueError:
+        fail(f"--role: unknown role {role!r}; use one of {', '.join(r.value for r in Role)}")
+    settings = _settings()
+    ttl = timedelta(days=days) if days else settings.invite_ttl
+    with session_scope(_engine(settings)) as session:
+        code, row = create_invite(
+            session,
+            role=parsed_role,
+            country=country.upper() if country else None,
+            unit_id=unit,
+            created_by=_cli_actor(),
+            ttl=ttl,
+        )
+    typer.echo(code)
+    typer.echo(
+        f"one-time code for {parsed_role.value}"
+        + (f" of {row.country}" if row.country else "")
+        + (f" of unit {row.unit_id}" if row.unit_id else "")
+        + f", valid until {row.expires_at:%Y-%m-%d %H:%M} UTC; the invitee sends /start {code}",
+        err=True,
+    )
+
+
+def _run_cli(command: Callable[[], Any]) -> int:
+    try:
+        command()
+    except CliError as err:
+        typer.echo(f"error: {err}", err=True)
+        return EXIT_INVALID
+    except SettingsError as err:
+        typer.echo(f"error: {err}", err=True)
+        return EXIT_INVALID
+    except typer.Exit as done:
+        return int(done.exit_code)
+    except SystemExit as done:
+        return int(done.code or 0) if isinstance(done.code, int | None) else 1
+    except Exception as err:
+        from atlasbot.services.errors import DomainError
+
+        if isinstance(err, DomainError):
+            typer.echo(f"error: {err}", err=True)
+            return EXIT_INVALID
+        log.debug("unexpected failure", exc_info=True)
+        typer.echo(
+            f"error: unexpected failure ({type(err).__name__}: {err}); "
+            "set ATLASBOT_LOG_LEVEL=DEBUG for details",
+            err=True,
+        )
+        return 1
+    return 0
+
+
+def _configure_logging() -> None:
+    try:
+        level = load_settings().log_level
+    except SettingsError:
+        level = "INFO"
+    logging.basicConfig(
+        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+    # httpx logs every request URL, and the URL holds the bot token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``atlasbot`` command and ``python -m atlasbot``."""
+    _configure_logging()
+    args = sys.argv[1:] if argv is None else argv
+    return _run_cli(lambda: app(args=args, prog_name="atlasbot", standalone_mode=True))

@@ -1,0 +1,91 @@
+"""Settings, read once at start-up from ``ATLASBOT_*`` variables and an optional ``.env`` file."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from atlasbot.planner.travel import TravelModel
+
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
+
+
+class SettingsError(Exception):
+    """Settings that cannot be used; the message is one line a person can act on."""
+
+
+class Settings(BaseSettings):
+    """Everything the program can be told from outside; never logged whole (the token)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="ATLASBOT_", env_file=".env", extra="ignore", frozen=True
+    )
+
+    token: SecretStr | None = Field(default=None, description="Telegram bot token")
+    database_url: str = "sqlite:///atlasbot.db"
+    timezone: str = "Europe/Brussels"
+    log_level: LogLevel = "INFO"
+
+    # The ETA model (INTERFACES §3).
+    eta_road_detour_factor: float = Field(default=1.3, gt=0)
+    eta_road_kmh: float = Field(default=80, gt=0)
+    eta_helicopter_kmh: float = Field(default=220, gt=0)
+    eta_helicopter_overhead_min: float = Field(default=15, ge=0)
+    eta_helicopter_max_km: float = Field(default=600, ge=0)
+    eta_aircraft_overhead_min: float = Field(default=120, ge=0)
+    eta_aircraft_kmh: float = Field(default=650, gt=0)
+
+    plan_time_limit_s: float = Field(default=20.0, gt=0)
+    invite_ttl_days: int = Field(default=7, ge=1, le=90)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as err:
+            raise ValueError(f"unknown IANA time zone {value!r}") from err
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _supported_database(cls, value: str) -> str:
+        if not value.startswith(("sqlite://", "postgresql")):
+            raise ValueError("must start with sqlite:// or postgresql+psycopg://")
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def invite_ttl(self) -> timedelta:
+        return timedelta(days=self.invite_ttl_days)
+
+    def travel_model(self) -> TravelModel:
+        """The ETA model with the configured parameters."""
+        return TravelModel(
+            road_detour_factor=self.eta_road_detour_factor,
+            road_kmh=self.eta_road_kmh,
+            helicopter_kmh=self.eta_helicopter_kmh,
+            helicopter_overhead_min=self.eta_helicopter_overhead_min,
+            helicopter_max_km=self.eta_helicopter_max_km,
+            aircraft_overhead_min=self.eta_aircraft_overhead_min,
+            aircraft_kmh=self.eta_aircraft_kmh,
+        )
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings, turning pydantic's report into one clear line per wrong variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as err:
+        lines = []
+        for problem in err.errors():
+            name = "ATLASBOT_" + "_".join(str(part) for part in problem["loc"]).upper()
+            lines.append(f"{name}: {problem['msg']}")
+        raise SettingsError("invalid settings: " + "; ".join(lines)) from None

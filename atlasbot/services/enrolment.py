@@ -1,0 +1,313 @@
+"""Enrolment by one-time invite code, and who a member is (their roles and scopes)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from atlasbot import audit
+from atlasbot.models import CountryRow, Invite, Member, MemberRole, Role, UnitRow, utc_now
+from atlasbot.services.errors import InvalidInput, NotEnrolled
+
+# Crockford-style alphabet: no 0/O or 1/I/L to misread when a code is read aloud or retyped.
+_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+_CODE_GROUPS = 3
+_CODE_GROUP_LENGTH = 4
+_CODE_SHAPE = re.compile(r"^[A-Z0-9]{12}$")
+
+
+def new_code() -> str:
+    """A fresh code like 'K7PQ-M2XD-9TRA' (about 59 bits of randomness)."""
+    groups = (
+        "".join(secrets.choice(_CODE_ALPHABET) for _ in range(_CODE_GROUP_LENGTH))
+        for _ in range(_CODE_GROUPS)
+    )
+    return "-".join(groups)
+
+
+def normalise_code(code: str) -> str:
+    """Upper case without separators, so 'k7pq m2xd 9tra' and 'K7PQ-M2XD-9TRA' are the same."""
+    return re.sub(r"[\s\-_]", "", code).upper()
+
+
+def hash_code(code: str) -> str:
+    return hashlib.sha256(normalise_code(code).encode("ascii", "replace")).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Grant:
+    """One role with its scope."""
+
+    role: Role
+    country: str | None = None
+    unit_id: str | None = None
+
+    def describe(self) -> str:
+        if self.role is Role.AUTHORITY:
+            return f"competent authority of {self.country}"
+        if self.role is Role.COMMANDER:
+            return f"commander of unit {self.unit_id}"
+        if self.role is Role.DUTY:
+            return f"duty officer of unit {self.unit_id}"
+        return self.role.value
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """An enrolled member as the services see them: every check is made against this."""
+
+    member_id: int
+    telegram_user_id: int
+    display_name: str
+    grants: tuple[Grant, ...]
+
+    @property
+    def actor(self) -> str:
+        """How the member is named in the audit log."""
+        return f"member:{self.member_id}"
+
+    def has(self, role: Role) -> bool:
+        return any(g.role is role for g in self.grants)
+
+    def is_authority_of(self, country: str) -> bool:
+        return any(g.role is Role.AUTHORITY and g.country == country for g in self.grants)
+
+    def authority_countries(self) -> tuple[str, ...]:
+        return tuple(
+            sorted({g.country for g in self.grants if g.role is Role.AUTHORITY and g.country})
+        )
+
+    def units(self, *roles: Role) -> tuple[str, ...]:
+        """Units the member serves in one of these roles (commander and duty when none given)."""
+        wanted = roles or (Role.COMMANDER, Role.DUTY)
+        return tuple(sorted({g.unit_id for g in self.grants if g.role in wanted and g.unit_id}))
+
+    def commands_unit(self, unit_id: str) -> bool:
+        return any(g.role is Role.COMMANDER and g.unit_id == unit_id for g in self.grants)
+
+    def serves_unit(self, unit_id: str) -> bool:
+        return unit_id in self.units()
+
+
+def _validate_scope(
+    session: Session, role: Role, country: str | None, unit_id: str | None
+) -> None:
+    if role.scope == "country":
+        if not country or unit_id:
+            raise InvalidInput(f"the {role.value} role needs --country (and no --unit)")
+        if session.get(CountryRow, country) is None:
+            raise InvalidInput(f"unknown country {country!r}: import the network first")
+    elif role.scope == "unit":
+        if not unit_id or country:
+            raise InvalidInput(f"the {role.value} role needs --unit (and no --country)")
+        if session.get(UnitRow, unit_id) is None:
+            raise InvalidInput(f"unknown unit {unit_id!r}: import the network first")
+    elif country or unit_id:
+        raise InvalidInput(f"the {role.value} role takes neither --country nor --unit")
+
+
+def create_invite(
+    session: Session,
+    *,
+    role: Role,
+    country: str | None = None,
+    unit_id: str | None = None,
+    created_by: str,
+    ttl: timedelta = timedelta(days=7),
+    now: datetime | None = None,
+) -> tuple[str, Invite]:
+    """A new one-time code for a role and scope; the code itself is returned once, never stored."""
+    _validate_scope(session, role, country, unit_id)
+    if ttl <= timedelta(0):
+        raise InvalidInput("an invite must be valid for a positive time")
+    moment = now or utc_now()
+    code = new_code()
+    invite = Invite(
+        code_hash=hash_code(code),
+        role=role.value,
+        country=country,
+        unit_id=unit_id,
+        created_by=created_by,
+        created_at=moment,
+        expires_at=moment + ttl,
+    )
+    session.add(invite)
+    session.flush()
+    audit.append(
+        session,
+        actor=created_by,
+        action="invite.create",
+        obj=f"invite:{invite.id}",
+        payload={
+            "role": role.value,
+            "country": country,
+            "unit": unit_id,
+            "expires_at": invite.expires_at.isoformat(),
+        },
+        at=moment,
+    )
+    return code, invite
+
+
+@dataclass(frozen=True, slots=True)
+class EnrolmentOutcome:
+    """The result of presenting a code: an identity, or a reason the person may read."""
+
+    identity: Identity | None
+    refusal: str | None = None
+    newly_granted: Grant | None = None
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+def redeem_invite(
+    session: Session,
+    *,
+    code: str,
+    telegram_user_id: int,
+    display_name: str,
+    language_code: str = "en",
+    now: datetime | None = None,
+) -> EnrolmentOutcome:
+    """Bind a Telegram user to the invite's role; a wrong, used or expired code is refused.
+
+    Refusals are audited too (repeated wrong codes are worth noticing) and change nothing else.
+    """
+    moment = now or utc_now()
+    normalised = normalise_code(code)
+    invite = (
+        session.exec(select(Invite).where(Invite.code_hash == hash_code(code))).first()
+        if _CODE_SHAPE.match(normalised)
+        else None
+    )
+    refusal = None
+    if invite is None:
+        refusal = "That code is not valid. Check it, or ask for a new one."
+    elif invite.used_at is not None:
+        refusal = "That code has already been used. Each code enrols one person once."
+    elif _aware(invite.expires_at) <= moment:
+        refusal = "That code has expired. Ask for a new one."
+    if refusal is not None or invite is None:
+        audit.append(
+            session,
+            actor=f"telegram:{telegram_user_id}",
+            action="enrolment.refused",
+            obj=f"invite:{invite.id}" if invite else "invite:unknown",
+            payload={"reason": refusal},
+            at=moment,
+        )
+        return EnrolmentOutcome(identity=None, refusal=refusal)
+
+    member = session.exec(
+        select(Member).where(Member.telegram_user_id == telegram_user_id)
+    ).first()
+    if member is None:
+        member = Member(
+            telegram_user_id=telegram_user_id,
+            display_name=display_name[:200],
+            language_code=language_code[:16] or "en",
+            enrolled_at=moment,
+        )
+        session.add(member)
+        session.flush()
+    assert member.id is not None and invite.id is not None
+    # Claim the code with a guarded UPDATE: of two simultaneous presentations only one wins.
+    claimed = session.execute(
+        update(Invite)
+        .where(col(Invite.id) == invite.id, col(Invite.used_at).is_(None))
+        .values(used_at=moment, used_by_member_id=member.id)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        session.rollback()
+        return EnrolmentOutcome(identity=None, refusal="That code has already been used.")
+    grant = Grant(Role(invite.role), invite.country, invite.unit_id)
+    exists = session.exec(
+        select(MemberRole).where(
+            MemberRole.member_id == member.id,
+            MemberRole.role == grant.role.value,
+            MemberRole.country == grant.country,
+            MemberRole.unit_id == grant.unit_id,
+        )
+    ).first()
+    if exists is None:
+        session.add(
+            MemberRole(
+                member_id=member.id,
+                role=grant.role.value,
+                country=grant.country,
+                unit_id=grant.unit_id,
+                granted_at=moment,
+                invite_id=invite.id,
+            )
+        )
+    member.active = True
+    session.add(member)
+    session.flush()
+    audit.append(
+        session,
+        actor=f"member:{member.id}",
+        action="member.enrolled",
+        obj=f"member:{member.id}",
+        payload={
+            "invite": invite.id,
+            "role": grant.role.value,
+            "country": grant.country,
+            "unit": grant.unit_id,
+            "telegram_user_id": telegram_user_id,
+        },
+        at=moment,
+    )
+    return EnrolmentOutcome(identity=identify(session, telegram_user_id), newly_granted=grant)
+
+
+def identify(session: Session, telegram_user_id: int) -> Identity | None:
+    """The enrolled, active member behind a Telegram user id, or None."""
+    member = session.exec(
+        select(Member).where(Member.telegram_user_id == telegram_user_id)
+    ).first()
+    if member is None or not member.active or member.id is None:
+        return None
+    roles = session.exec(
+        select(MemberRole).where(MemberRole.member_id == member.id).order_by(col(MemberRole.id))
+    ).all()
+    return Identity(
+        member_id=member.id,
+        telegram_user_id=member.telegram_user_id,
+        display_name=member.display_name,
+        grants=tuple(Grant(Role(r.role), r.country, r.unit_id) for r in roles),
+    )
+
+
+def require_member(session: Session, telegram_user_id: int) -> Identity:
+    """The member behind a Telegram user, or NotEnrolled."""
+    identity = identify(session, telegram_user_id)
+    if identity is None:
+        raise NotEnrolled(
+            "You are not enrolled. Ask your coordinator for an invite code, then send /start CODE."
+        )
+    return identity
+
+
+def members_with(
+    session: Session, role: Role, *, country: str | None = None, unit_id: str | None = None
+) -> list[tuple[int, int]]:
+    """(member id, Telegram user id) of the active members holding a role in a scope."""
+    query = (
+        select(Member.id, Member.telegram_user_id)
+        .join(MemberRole, col(MemberRole.member_id) == col(Member.id))
+        .where(MemberRole.role == role.value, col(Member.active).is_(True))
+    )
+    if country is not None:
+        query = query.where(MemberRole.country == country)
+    if unit_id is not None:
+        query = query.where(MemberRole.unit_id == unit_id)
+    rows = session.exec(query.order_by(col(Member.id))).all()
+    return sorted({(int(member_id), int(user_id)) for member_id, user_id in rows if member_id})

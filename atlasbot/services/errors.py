@@ -1,0 +1,27 @@
+"""Domain errors the services raise; the edges (chat, CLI) turn them into a user's message."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Something the user asked for cannot be done; ``str(err)`` is safe to show them."""
+
+
+class NotAuthorised(DomainError):
+    """The member's role or scope does not allow this action."""
+
+
+class NotEnrolled(NotAuthorised):
+    """The Telegram user is not an enrolled member."""
+
+
+class NotFound(DomainError):
+    """The thing named does not exist (or the member may not know it exists)."""
+
+
+class InvalidInput(DomainError):
+    """The values given break a rule; the message says which and where."""
+
+
+class Conflict(DomainError):
+    """The state moved on: the action was already taken, or its moment has passed."""

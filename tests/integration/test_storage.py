@@ -1,0 +1,345 @@
+"""Storage on both backends: migrations, the audit chain, invites and the network import."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
+from sqlmodel import SQLModel, select
+
+import atlasbot.models
+from atlasbot import audit, db
+from atlasbot.db import session_scope
+from atlasbot.domain import Network, UnitStatus
+from atlasbot.models import Invite, Role, UnitRow, UnitStatusChange
+from atlasbot.services import enrolment, registry
+from atlasbot.services.errors import Conflict, InvalidInput
+
+T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
+
+
+def drop_audit_triggers(engine: Engine) -> None:
+    """What someone tampering by hand must do first: the database refuses edits otherwise."""
+    with engine.begin() as connection:
+        if connection.dialect.name == "sqlite":
+            connection.execute(text("DROP TRIGGER audit_entry_no_update"))
+            connection.execute(text("DROP TRIGGER audit_entry_no_delete"))
+        else:
+            connection.execute(text("DROP TRIGGER audit_entry_no_update ON audit_entry"))
+
+
+def write_entries(engine: Engine, count: int) -> None:
+    with session_scope(engine) as session:
+        for n in range(1, count + 1):
+            audit.append(
+                session,
+                actor="test",
+                action="thing.done",
+                obj=f"thing:{n}",
+                payload={"n": n, "note": "café"},
+                at=T0 + timedelta(minutes=n),
+            )
+
+
+def verify(engine: Engine) -> audit.VerifyReport:
+    with session_scope(engine) as session:
+        return audit.verify(session)
+
+
+# --- migrations -------------------------------------------------------------------------
+
+
+def test_migrations_run_from_empty_and_match_the_models(empty_db_url: str) -> None:
+    db.upgrade(empty_db_url)
+    engine = db.make_engine(empty_db_url)
+    assert db.current_revision(engine) == db.head_revision()
+    with engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
+    engine.dispose()
+    assert differences == []
+
+
+def test_migrations_downgrade_to_empty_and_upgrade_again(empty_db_url: str) -> None:
+    from alembic import command
+
+    db.upgrade(empty_db_url)
+    command.downgrade(db.alembic_config(empty_db_url), "base")
+    engine = db.make_engine(empty_db_url)
+    assert db.current_revision(engine) is None
+    db.upgrade(empty_db_url)
+    assert db.current_revision(engine) == db.head_revision()
+    engine.dispose()
+
+
+# --- the audit log ----------------------------------------------------------------------
+
+
+def test_an_untouched_audit_chain_verifies(engine: Engine) -> None:
+    write_entries(engine, 5)
+    report = verify(engine)
+    assert report.ok
+    assert report.entries_checked == 5
+
+
+def test_an_empty_audit_log_verifies(engine: Engine) -> None:
+    assert verify(engine).ok
+
+
+def test_the_database_refuses_to_edit_or_delete_audit_entries(engine: Engine) -> None:
+    write_entries(engine, 2)
+    with pytest.raises(DBAPIError, match="append-only"), engine.begin() as connection:
+        connection.execute(text("UPDATE audit_entry SET actor = 'mallory' WHERE seq = 1"))
+    with pytest.raises(DBAPIError, match="append-only"), engine.begin() as connection:
+        connection.execute(text("DELETE FROM audit_entry WHERE seq = 1"))
+    assert verify(engine).ok
+
+
+def test_audit_verify_names_the_altered_entry(engine: Engine) -> None:
+    write_entries(engine, 5)
+    drop_audit_triggers(engine)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE audit_entry SET actor = 'mallory' WHERE seq = 3"))
+    report = verify(engine)
+    assert not report.ok
+    assert report.first_bad_seq == 3
+    assert report.problem is not None and "altered" in report.problem
+
+
+def test_audit_verify_names_the_removed_entry(engine: Engine) -> None:
+    write_entries(engine, 5)
+    drop_audit_triggers(engine)
+    with engine.begin() as connection:
+        connection.execute(text("DELETE FROM audit_entry WHERE seq = 2"))
+    report = verify(engine)
+    assert not report.ok
+    assert report.first_bad_seq == 2
+    assert report.problem is not None and "#2 was removed" in report.problem
+
+
+def test_audit_verify_notices_entries_removed_from_the_end(engine: Engine) -> None:
+    write_entries(engine, 4)
+    drop_audit_triggers(engine)
+    with engine.begin() as connection:
+        connection.execute(text("DELETE FROM audit_entry WHERE seq = 4"))
+    report = verify(engine)
+    assert not report.ok
+    assert report.first_bad_seq == 4
+
+
+def test_audit_verify_names_an_entry_inserted_in_place_of_another(engine: Engine) -> None:
+    write_entries(engine, 5)
+    drop_audit_triggers(engine)
+    with session_scope(engine) as session:
+        original = session.exec(
+            select(atlasbot.models.AuditEntry).where(atlasbot.models.AuditEntry.seq == 3)
+        ).one()
+        prev_hash = original.prev_hash
+    # A forger who knows the scheme writes a self-consistent entry #3 ...
+    forged_at = T0 + timedelta(minutes=3)
+    forged_hash = audit.entry_hash(
+        seq=3,
+        at=forged_at,
+        actor="mallory",
+        action="thing.done",
+        obj="thing:3",
+        payload={"n": 3},
+        prev_hash=prev_hash,
+    )
+    with engine.begin() as connection:
+        connection.execute(text("DELETE FROM audit_entry WHERE seq = 3"))
+    with session_scope(engine) as session:
+        session.add(
+            atlasbot.models.AuditEntry(
+                seq=3,
+                at=forged_at,
+                actor="mallory",
+                action="thing.done",
+                object="thing:3",
+                payload={"n": 3},
+                prev_hash=prev_hash,
+                hash=forged_hash,
+            )
+        )
+    # ... but entry #4 still points at the real #3.
+    report = verify(engine)
+    assert not report.ok
+    assert report.first_bad_seq == 4
+    assert report.problem is not None and "inserted" in report.problem
+
+
+def test_audit_verify_notices_an_entry_appended_behind_the_logs_back(engine: Engine) -> None:
+    write_entries(engine, 2)
+    with session_scope(engine) as session:
+        last = audit.recent(session, 1)[0]
+        at = T0 + timedelta(hours=1)
+        forged = audit.entry_hash(
+            seq=3, at=at, actor="mallory", action="x", obj="y", payload={}, prev_hash=last.hash
+        )
+        session.add(
+            atlasbot.models.AuditEntry(
+                seq=3,
+                at=at,
+                actor="mallory",
+                action="x",
+                object="y",
+                payload={},
+                prev_hash=last.hash,
+                hash=forged,
+            )
+        )
+    report = verify(engine)
+    assert not report.ok
+    assert report.first_bad_seq == 3
+
+
+# --- invites ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def imported(engine: Engine, demo_network: Network) -> Engine:
+    with session_scope(engine) as session:
+        registry.import_network(session, demo_network, actor="test", source="demo", now=T0)
+    return engine
+
+
+def make_invite(engine: Engine, role: Role = Role.AUTHORITY, **scope: str) -> str:
+    scope = scope or {"country": "BE"}
+    with session_scope(engine) as session:
+        code, _ = enrolment.create_invite(
+            session, role=role, created_by="test", ttl=timedelta(days=7), now=T0, **scope
+        )
+    return code
+
+
+def redeem(engine: Engine, code: str, user: int, at: datetime = T0) -> enrolment.EnrolmentOutcome:
+    with session_scope(engine) as session:
+        return enrolment.redeem_invite(
+            session, code=code, telegram_user_id=user, display_name=f"user {user}", now=at
+        )
+
+
+def test_an_invite_code_enrols_once_with_its_role_and_scope(imported: Engine) -> None:
+    code = make_invite(imported, Role.AUTHORITY, country="BE")
+    outcome = redeem(imported, code, 1001, T0 + timedelta(hours=1))
+    assert outcome.identity is not None
+    assert outcome.identity.is_authority_of("BE")
+    assert not outcome.identity.is_authority_of("DE")
+
+
+def test_an_invite_code_is_refused_the_second_time(imported: Engine) -> None:
+    code = make_invite(imported, Role.COMMANDER, unit_id="de-1")
+    assert redeem(imported, code, 1001).identity is not None
+    second = redeem(imported, code, 1002)
+    assert second.identity is None
+    assert second.refusal is not None and "already been used" in second.refusal
+    with session_scope(imported) as session:
+        assert enrolment.identify(session, 1002) is None
+
+
+def test_an_expired_invite_code_is_refused(imported: Engine) -> None:
+    code = make_invite(imported, Role.DUTY, unit_id="de-1")
+    outcome = redeem(imported, code, 1001, T0 + timedelta(days=7, seconds=1))
+    assert outcome.identity is None
+    assert outcome.refusal is not None and "expired" in outcome.refusal
+
+
+def test_a_wrong_code_is_refused_and_audited(imported: Engine) -> None:
+    outcome = redeem(imported, "AAAA-BBBB-CCCC", 1001)
+    assert outcome.identity is None
+    with session_scope(imported) as session:
+        assert audit.recent(session, 1)[0].action == "enrolment.refused"
+
+
+def test_codes_are_stored_only_as_hashes(imported: Engine) -> None:
+    code = make_invite(imported)
+    with session_scope(imported) as session:
+        stored = session.exec(select(Invite)).all()
+    assert all(enrolment.normalise_code(code) not in row.code_hash for row in stored)
+    assert any(row.code_hash == enrolment.hash_code(code) for row in stored)
+
+
+def test_a_code_typed_in_lower_case_without_dashes_still_works(imported: Engine) -> None:
+    code = make_invite(imported)
+    assert redeem(imported, code.replace("-", " ").lower(), 1001).identity is not None
+
+
+@pytest.mark.parametrize(
+    ("role", "scope", "message"),
+    [
+        (Role.AUTHORITY, {}, "needs --country"),
+        (Role.AUTHORITY, {"country": "XX"}, "unknown country"),
+        (Role.COMMANDER, {"unit_id": "zz-9"}, "unknown unit"),
+        (Role.DUTY, {"country": "BE"}, "needs --unit"),
+        (Role.COORDINATOR, {"country": "BE"}, "takes neither"),
+    ],
+)
+def test_an_invite_with_a_wrong_scope_is_refused(
+    imported: Engine, role: Role, scope: dict[str, str], message: str
+) -> None:
+    with pytest.raises(InvalidInput, match=message), session_scope(imported) as session:
+        enrolment.create_invite(session, role=role, created_by="test", **scope)
+
+
+# --- the network import -----------------------------------------------------------------
+
+
+def test_importing_the_same_network_twice_changes_nothing(
+    engine: Engine, demo_network: Network
+) -> None:
+    with session_scope(engine) as session:
+        first = registry.import_network(session, demo_network, actor="t", source="demo")
+    with session_scope(engine) as session:
+        entries_before = audit.verify(session).entries_checked
+        history_before = len(session.exec(select(UnitStatusChange)).all())
+    with session_scope(engine) as session:
+        second = registry.import_network(session, demo_network, actor="t", source="demo")
+    assert first.changed
+    assert not second.changed
+    with session_scope(engine) as session:
+        assert audit.verify(session).entries_checked == entries_before
+        assert len(session.exec(select(UnitStatusChange)).all()) == history_before
+        assert registry.load_network(session) == demo_network
+
+
+def test_a_failed_import_leaves_the_database_unchanged(
+    engine: Engine, demo_network: Network
+) -> None:
+    with session_scope(engine) as session:
+        registry.import_network(session, demo_network, actor="t", source="demo")
+    make_invite(engine, Role.COMMANDER, unit_id="de-1")
+    # A new file that drops de-1 (which an invite refers to) and changes everything else.
+    changed = Network(
+        capabilities=demo_network.capabilities,
+        countries=demo_network.countries,
+        units=tuple(
+            replace(u, status=UnitStatus.UNAVAILABLE) for u in demo_network.units if u.id != "de-1"
+        ),
+    )
+    with pytest.raises(Conflict, match="de-1"), session_scope(engine) as session:
+        registry.import_network(session, changed, actor="t", source="bad")
+    with session_scope(engine) as session:
+        assert registry.load_network(session) == demo_network
+
+
+def test_a_status_change_is_kept_in_the_units_history_and_audited(
+    engine: Engine, demo_network: Network
+) -> None:
+    with session_scope(engine) as session:
+        registry.import_network(session, demo_network, actor="t", source="demo")
+    with session_scope(engine) as session:
+        previous = registry.set_unit_status(
+            session, unit_id="at-1", status=UnitStatus.DEPLOYED, actor="member:1", reason="op"
+        )
+    with session_scope(engine) as session:
+        history = registry.status_history(session, "at-1")
+        row = session.get(UnitRow, "at-1")
+        assert row is not None and row.status == "deployed"
+        assert [h.status for h in history][-1] == "deployed"
+        assert history[-1].previous == (previous.value if previous else None)
+        assert audit.recent(session, 1)[0].action == "unit.status"
