@@ -189,7 +189,7 @@ def audit_verify() -> None:
         typer.echo(f"audit log intact: {report.entries_checked} entries, chain verified")
         return
     typer.echo(f"audit log BROKEN: {report.problem}", err=True)
-    typer.echo(f"(the {report.entries_checked} entries before it are intact)", err=True)
+    typer.echo(f"entries intact before it: {report.entries_checked}", err=True)
     raise typer.Exit(1)
 
 
@@ -292,6 +292,8 @@ def _configure_logging() -> None:
     )
     # httpx logs every request URL, and the URL holds the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    if level != "DEBUG":
+        logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -127,6 +127,14 @@ class Network:
     def country_codes(self) -> frozenset[str]:
         return frozenset(c.code for c in self.countries)
 
+    def canonical(self) -> Network:
+        """The same network with every list in key order (for comparing registries)."""
+        return Network(
+            tuple(sorted(self.capabilities, key=lambda c: c.code)),
+            tuple(sorted(self.countries, key=lambda c: c.code)),
+            tuple(sorted(self.units, key=lambda u: u.id)),
+        )
+
     def with_statuses(self, statuses: Mapping[str, UnitStatus]) -> Network:
         """The same network with some units' statuses replaced (unit id -> status)."""
         units = tuple(
@@ -169,7 +177,7 @@ class CrisisRequest:
 
 def make_request(
     *,
-    id: str,  # noqa: A002 - the contract's field name
+    id: str,
     requesting_country: str,
     crisis: CrisisType | str,
     location: Location,

@@ -1,0 +1,114 @@
+"""The command line as an administrator uses it: exit codes, messages, no tracebacks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from atlasbot import db
+from atlasbot.cli import main
+
+from ..conftest import DEMO_NETWORK_FILE
+
+
+@pytest.fixture
+def cli_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    monkeypatch.setenv("ATLASBOT_DATABASE_URL", url)
+    monkeypatch.chdir(tmp_path)
+    return url
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    status = main(list(args))
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_network_check_accepts_the_demo_network(
+    cli_db: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, out, _ = run(capsys, "network", "check", str(DEMO_NETWORK_FILE))
+    assert status == 0
+    assert "valid" in out
+
+
+def test_network_check_rejects_a_broken_file_with_its_field_path(
+    cli_db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    broken = DEMO_NETWORK_FILE.read_text().replace("lat: 48.", "lat: 148.", 1)
+    path = tmp_path / "broken.yaml"
+    path.write_text(broken)
+    status, _, err = run(capsys, "network", "check", str(path))
+    assert status == 2
+    assert "broken.yaml" in err
+    assert ".base.lat" in err
+    assert "Traceback" not in err
+
+
+def test_network_check_of_a_missing_file_says_so(
+    cli_db: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, _, err = run(capsys, "network", "check", "no-such-file.yaml")
+    assert status == 2
+    assert "no-such-file.yaml" in err
+
+
+def test_network_import_twice_reports_no_changes_the_second_time(
+    cli_db: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(capsys, "network", "import", str(DEMO_NETWORK_FILE))[0] == 0
+    status, out, _ = run(capsys, "network", "import", str(DEMO_NETWORK_FILE))
+    assert status == 0
+    assert "no changes" in out
+
+
+def test_network_export_round_trips_through_check(
+    cli_db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(capsys, "network", "import", str(DEMO_NETWORK_FILE))
+    exported = tmp_path / "exported.yaml"
+    assert run(capsys, "network", "export", "-o", str(exported))[0] == 0
+    assert run(capsys, "network", "check", str(exported))[0] == 0
+
+
+def test_invite_prints_a_code_and_refuses_a_wrong_scope(
+    cli_db: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(capsys, "network", "import", str(DEMO_NETWORK_FILE))
+    status, out, _ = run(capsys, "invite", "--role", "authority", "--country", "BE")
+    assert status == 0
+    assert len(out.strip().replace("-", "")) == 12
+    status, _, err = run(capsys, "invite", "--role", "commander", "--country", "BE")
+    assert status == 2
+    assert "needs --unit" in err
+
+
+def test_audit_verify_fails_loudly_after_a_row_is_altered_by_hand(
+    cli_db: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(capsys, "network", "import", str(DEMO_NETWORK_FILE))
+    run(capsys, "invite", "--role", "coordinator")
+    status, out, _ = run(capsys, "audit", "verify")
+    assert status == 0
+    assert "intact" in out
+    engine = db.make_engine(cli_db)
+    with engine.begin() as connection:
+        connection.execute(text("DROP TRIGGER audit_entry_no_update"))
+        connection.execute(text("UPDATE audit_entry SET action = 'nothing' WHERE seq = 1"))
+    engine.dispose()
+    status, _, err = run(capsys, "audit", "verify")
+    assert status == 1
+    assert "#1 was altered" in err
+
+
+def test_invalid_settings_stop_with_one_clear_line(
+    cli_db: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("ATLASBOT_TIMEZONE", "Mars/Olympus")
+    status, _, err = run(capsys, "audit", "verify")
+    assert status == 2
+    assert "ATLASBOT_TIMEZONE" in err
+    assert "Traceback" not in err
