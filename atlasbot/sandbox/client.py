@@ -175,6 +175,11 @@ class SandboxClient:
         )
         return result
 
+    async def commands(self) -> list[dict[str, Any]]:
+        """The bot's command menus: ``[{"scope", "language_code", "commands"}]``."""
+        result: list[dict[str, Any]] = await self._request("GET", "commands")
+        return result
+
     # The timeout is the server's to enforce (it answers 504), so it is a parameter here.
     async def wait_idle(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109
         """Return once every update sent so far is handled; SandboxControlError(504) if not."""

@@ -425,6 +425,7 @@ class SandboxServer:
         """Long polling: confirm by offset, answer at once if anything waits, else wait."""
         self._poll_generation += 1
         generation = self._poll_generation
+        self._wake_pollers()  # an earlier poll, if one waits, ends with 409 Conflict
         offset = params.optional_integer("offset")
         limit = params.optional_integer("limit") or 100
         if not 1 <= limit <= 100:
