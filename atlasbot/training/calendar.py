@@ -37,9 +37,13 @@ if TYPE_CHECKING:
     from ortools.sat.python import cp_model
 
 DEFAULT_TIME_LIMIT_S = 30.0
-# Enough workers for CP-SAT's portfolio; interleaved search keeps them deterministic.
-SOLVER_WORKERS = 8
+# One worker is deterministic (same input, same schedule) and, measured on the demo year,
+# faster than a portfolio of 2 or 8 (1.3 s against 4-9 s to a proven optimum on 2 cores).
+SOLVER_WORKERS = 1
 SOLVER_SEED = 2008_617
+# A stage that is not the last gets at most this share of the time left, so a hard first
+# stage (placing events) still leaves time to reduce travel.
+EARLY_STAGE_TIME_SHARE = 0.6
 
 
 class ScheduleStatus(StrEnum):
@@ -177,6 +181,8 @@ class Placement:
 
 def _candidate_hosts(network: Network, event: Event) -> tuple[tuple[str | None, ...], str]:
     """Who may host, or a reason why nobody can."""
+    if len(set(event.participants)) < 2:
+        return (), "fewer than two participants remain, so there is no joint event to hold"
     if event.virtual:
         return (None,), ""
     if event.host is not None:
@@ -431,7 +437,8 @@ def _solve_in_stages(
     proven = True
     last_value = 0
     last_bound = 0
-    for expression in stages:
+    for number, expression in enumerate(stages, 1):
+        is_last = number == len(stages)
         if isinstance(expression, int):
             continue  # nothing to optimise, e.g. travel when every event is virtual
         remaining = deadline - time.perf_counter()
@@ -440,9 +447,9 @@ def _solve_in_stages(
             break
         cal.model.minimize(expression)
         solver = cp_model.CpSolver()
-        solver.parameters.max_time_in_seconds = remaining
+        share = 1.0 if is_last else EARLY_STAGE_TIME_SHARE
+        solver.parameters.max_time_in_seconds = remaining * share
         solver.parameters.num_workers = SOLVER_WORKERS
-        solver.parameters.interleave_search = True
         solver.parameters.random_seed = SOLVER_SEED
         status = solver.solve(cal.model)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -450,7 +457,8 @@ def _solve_in_stages(
             break
         values = {var.name: solver.value(var) for var in variables}
         last_value = round(solver.objective_value)
-        last_bound = int(-(-solver.best_objective_bound // 1))
+        # Only the last stage's bound means anything to the caller (the travel bound).
+        last_bound = int(-(-solver.best_objective_bound // 1)) if is_last else 0
         proven = proven and status == cp_model.OPTIMAL
         cal.model.add(expression <= last_value)
         cal.model.clear_hints()  # type: ignore[no-untyped-call]
@@ -461,7 +469,7 @@ def _solve_in_stages(
     return _StageOutcome(values, proven, last_value, last_bound)
 
 
-def _solve_calendar(
+def solve_calendar(
     network: Network,
     plan: EventsPlan,
     *,
@@ -619,7 +627,7 @@ def schedule(
     network: Network, plan: EventsPlan, *, time_limit_s: float = DEFAULT_TIME_LIMIT_S
 ) -> ScheduleResult:
     """Place as many events as possible, then minimise total travel (INTERFACES §7)."""
-    return _solve_calendar(network, plan, time_limit_s=time_limit_s)
+    return solve_calendar(network, plan, time_limit_s=time_limit_s)
 
 
 # --- the independent verifier ---

@@ -1,0 +1,105 @@
+"""The calendar as an iCalendar (.ics) file members import into their own calendars.
+
+UIDs are ``<event-id>@atlasbot``: stable across runs, so a re-published calendar updates the
+events members already imported instead of duplicating them. Pass ``sequences`` (event id ->
+revision number) when re-publishing moved events, so clients accept the newer version.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+
+from atlasbot.domain import Network
+from atlasbot.training.calendar import ScheduledEvent, ScheduleResult
+from atlasbot.training.events_file import EventsPlan
+
+UID_DOMAIN = "atlasbot"
+PRODUCT_ID = "-//atlasbot//joint training calendar//EN"
+
+
+def event_uid(event_id: str) -> str:
+    """The stable iCalendar UID of an event."""
+    return f"{event_id}@{UID_DOMAIN}"
+
+
+def to_ics(
+    result: ScheduleResult,
+    network: Network,
+    plan: EventsPlan | None = None,
+    *,
+    dtstamp: dt.datetime | None = None,
+    sequences: Mapping[str, int] | None = None,
+    calendar_name: str = "ATLAS joint trainings",
+) -> bytes:
+    """One all-day VEVENT per placed event; reproducible when ``dtstamp`` is given.
+
+    Without ``dtstamp`` the stamp is midnight UTC of the horizon start (or the first event),
+    never the clock, so the same schedule always gives the same bytes.
+    """
+    from icalendar import Calendar, Event
+
+    calendar = Calendar()
+    calendar.add("prodid", PRODUCT_ID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    calendar.add("x-wr-calname", calendar_name)
+    stamp = dtstamp or _default_stamp(result, plan)
+    for placed in result.events:
+        entry = Event()
+        entry.add("uid", event_uid(placed.id))
+        entry.add("dtstamp", stamp)
+        entry.add("dtstart", placed.start)
+        # All-day DTEND is exclusive: the day after the last day.
+        entry.add("dtend", placed.end + dt.timedelta(days=1))
+        entry.add("summary", placed.title)
+        entry.add("location", _location(network, placed))
+        entry.add("description", _description(network, placed))
+        entry.add("categories", [placed.kind.value])
+        entry.add("transp", "OPAQUE")
+        entry.add("sequence", (sequences or {}).get(placed.id, 0))
+        calendar.add_component(entry)
+    ical: bytes = calendar.to_ical()
+    return ical
+
+
+def _default_stamp(result: ScheduleResult, plan: EventsPlan | None) -> dt.datetime:
+    if plan is not None:
+        day = plan.horizon.start
+    elif result.events:
+        day = min(e.start for e in result.events)
+    else:
+        day = dt.date(2000, 1, 1)
+    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
+
+
+def _location(network: Network, placed: ScheduledEvent) -> str:
+    if placed.host is None:
+        return "Virtual"
+    unit = network.unit(placed.host)
+    country = _country_name(network, unit.country)
+    return f"{unit.base.place}, {country}" if unit.base.place else country
+
+
+def _country_name(network: Network, code: str) -> str:
+    try:
+        return network.country(code).name
+    except KeyError:
+        return code
+
+
+def _description(network: Network, placed: ScheduledEvent) -> str:
+    names = []
+    for unit_id in placed.participants:
+        try:
+            unit = network.unit(unit_id)
+            names.append(f"{unit.name} ({unit_id}, {unit.country})")
+        except KeyError:
+            names.append(unit_id)
+    host = f"Host: {placed.host}" if placed.host else "Virtual meeting"
+    capability = f"Capability: {placed.capability}\n" if placed.capability else ""
+    return (
+        f"{placed.kind.value.capitalize()}: {placed.title}\n{host}\n{capability}"
+        f"Participants:\n" + "\n".join(f"- {name}" for name in names)
+    )

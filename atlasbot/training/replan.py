@@ -1,0 +1,147 @@
+"""Re-planning a published calendar when units drop out, moving as little as possible.
+
+Decisions, so a coordinator can predict the outcome:
+- Events that started before ``from_date`` (held or under way) are pinned exactly as published.
+- A unit unavailable from ``from_date`` is removed from every event not yet started and gets
+  a blackout from then to the end of the horizon; a unit that declined an event is removed
+  from that event only. An event left with fewer than two units cannot be held.
+- A fixed host that drops out frees the choice of host among those who remain.
+- Nothing is moved to before ``from_date``.
+- Objectives, in order: most events placed; fewest published events moved (a new date or a
+  new host counts as a move); least travel.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+
+from atlasbot.domain import Network
+from atlasbot.training.calendar import (
+    Placement,
+    ScheduledEvent,
+    ScheduleResult,
+    solve_calendar,
+)
+from atlasbot.training.events_file import Blackout, Event, EventsPlan
+
+DEFAULT_REPLAN_TIME_LIMIT_S = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class Replan:
+    """The new calendar, the plan it satisfies, and what changed in words."""
+
+    result: ScheduleResult
+    plan: EventsPlan
+    changes: tuple[str, ...]
+
+
+def replan(
+    network: Network,
+    plan: EventsPlan,
+    published: ScheduleResult,
+    *,
+    unavailable_units: Iterable[str] = (),
+    from_date: dt.date | None = None,
+    declined: Mapping[str, Iterable[str]] | None = None,
+    time_limit_s: float = DEFAULT_REPLAN_TIME_LIMIT_S,
+) -> Replan:
+    """Solve again after units dropped out, keeping published events where they are."""
+    from_date = from_date or plan.horizon.start
+    unavailable = frozenset(unavailable_units)
+    declined_by_event = {
+        event_id: frozenset(units) for event_id, units in (declined or {}).items()
+    }
+    pinned = {
+        placed.id: Placement(placed.start, placed.host)
+        for placed in published.events
+        if placed.start < from_date
+    }
+    changes: list[str] = []
+    events: list[Event] = []
+    for event in plan.events:
+        if event.id in pinned:
+            events.append(event)
+            continue
+        leaving = dict.fromkeys(unavailable, f"unavailable from {from_date}")
+        leaving.update(dict.fromkeys(declined_by_event.get(event.id, ()), "declined"))
+        removed = [u for u in event.participants if u in leaving]
+        for unit_id in removed:
+            changes.append(f"{unit_id} removed from {event.id} ({leaving[unit_id]})")
+        participants = tuple(u for u in event.participants if u not in leaving)
+        host = event.host if event.host in participants else None
+        events.append(replace(event, participants=participants, host=host))
+    revised = replace(
+        plan,
+        events=tuple(events),
+        blackouts=plan.blackouts
+        + _unavailability_blackouts(plan, published, unavailable, from_date, pinned),
+    )
+    still_open = {
+        placed.id: Placement(placed.start, placed.host)
+        for placed in published.events
+        if placed.id not in pinned
+    }
+    result = solve_calendar(
+        network,
+        revised,
+        time_limit_s=time_limit_s,
+        earliest={event.id: from_date for event in revised.events if event.id not in pinned},
+        pinned=pinned,
+        published=still_open,
+    )
+    changes.extend(_describe_changes(published, result))
+    return Replan(result=result, plan=revised, changes=tuple(changes))
+
+
+def _unavailability_blackouts(
+    plan: EventsPlan,
+    published: ScheduleResult,
+    unavailable: frozenset[str],
+    from_date: dt.date,
+    pinned: Mapping[str, Placement],
+) -> tuple[Blackout, ...]:
+    """A blackout per unavailable unit, starting after any pinned event it still attends."""
+    blackouts = []
+    for unit_id in sorted(unavailable):
+        start = from_date
+        for placed in published.events:
+            if placed.id in pinned and unit_id in placed.participants:
+                start = max(start, placed.end + dt.timedelta(days=1))
+        if start <= plan.horizon.end:
+            blackouts.append(Blackout(unit_id, start, plan.horizon.end, "unavailable"))
+    return tuple(blackouts)
+
+
+def format_days(start: dt.date, end: dt.date) -> str:
+    """A compact day range: 2027-03-08..10, 2027-03-30..04-02, or one day."""
+    if start == end:
+        return start.isoformat()
+    if start.year != end.year:
+        return f"{start.isoformat()}..{end.isoformat()}"
+    if start.month != end.month:
+        return f"{start.isoformat()}..{end:%m-%d}"
+    return f"{start.isoformat()}..{end:%d}"
+
+
+def _where(placed: ScheduledEvent) -> str:
+    place = f"at {placed.host}" if placed.host else "(virtual)"
+    return f"{format_days(placed.start, placed.end)} {place}"
+
+
+def _describe_changes(published: ScheduleResult, result: ScheduleResult) -> list[str]:
+    changes = []
+    reasons = {missing.id: missing.reason for missing in result.unscheduled}
+    for before in published.events:
+        after = result.event(before.id)
+        if after is None:
+            changes.append(f"{before.id} could no longer be placed: {reasons.get(before.id, '')}")
+        elif (after.start, after.host) != (before.start, before.host):
+            changes.append(f"{before.id} moved from {_where(before)} to {_where(after)}")
+    for missing in published.unscheduled:
+        after = result.event(missing.id)
+        if after is not None:
+            changes.append(f"{missing.id} is now placed: {_where(after)}")
+    return changes

@@ -1,0 +1,80 @@
+"""Plain renderings of a schedule: the §8 JSON object and a table for the terminal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from atlasbot.domain import Network
+from atlasbot.training.calendar import ScheduleResult
+from atlasbot.training.replan import format_days
+
+
+def result_to_json(result: ScheduleResult) -> dict[str, Any]:
+    """The schedule as INTERFACES §8's JSON object (dates as YYYY-MM-DD)."""
+    return {
+        "status": result.status.value,
+        "solve_ms": float(result.solve_ms),
+        "total_travel_km": result.total_travel_km,
+        "lower_bound_km": result.lower_bound_km,
+        "events": [
+            {
+                "id": placed.id,
+                "start": placed.start.isoformat(),
+                "end": placed.end.isoformat(),
+                "host": placed.host,
+                "participants": list(placed.participants),
+                "travel_km": placed.travel_km,
+            }
+            for placed in result.events
+        ],
+        "unscheduled": [
+            {"id": missing.id, "reason": missing.reason} for missing in result.unscheduled
+        ],
+    }
+
+
+def format_table(result: ScheduleResult, network: Network) -> str:
+    """A readable terminal table: one line per event, then the unplaced ones and totals."""
+    headers = ("Dates", "Event", "Kind", "Host", "Units", "Travel km")
+    rows = []
+    for placed in result.events:
+        if placed.host is None:
+            host = "virtual"
+        else:
+            host = f"{placed.host} ({network.unit(placed.host).country})"
+        rows.append(
+            (
+                format_days(placed.start, placed.end),
+                f"{placed.id}: {placed.title}",
+                placed.kind.value,
+                host,
+                str(len(placed.participants)),
+                f"{placed.travel_km:,}",
+            )
+        )
+    widths = [
+        max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)
+    ]
+    numeric = {4, 5}
+
+    def line(cells: tuple[str, ...]) -> str:
+        return "  ".join(
+            cell.rjust(widths[i]) if i in numeric else cell.ljust(widths[i])
+            for i, cell in enumerate(cells)
+        ).rstrip()
+
+    out = [line(headers), line(tuple("-" * w for w in widths))]
+    out.extend(line(row) for row in rows)
+    if result.unscheduled:
+        out.append("")
+        out.append(f"Not placed ({len(result.unscheduled)}):")
+        out.extend(f"  {missing.id}: {missing.reason}" for missing in result.unscheduled)
+    out.append("")
+    bound = ""
+    if result.lower_bound_km != result.total_travel_km:
+        bound = f" (best bound {result.lower_bound_km:,} km)"
+    out.append(
+        f"Status: {result.status.value}; {len(result.events)} events placed; "
+        f"total travel {result.total_travel_km:,} km{bound}; solved in {result.solve_ms:,.0f} ms"
+    )
+    return "\n".join(out)
