@@ -1,0 +1,105 @@
+"""A Gantt chart of the calendar by unit, sized to be read on a phone.
+
+Rows are units (grouped by country), bars are their events, coloured by kind; the host's own
+bar has a dark outline, virtual events are hatched. Month ticks along a shared time axis.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from pathlib import Path
+from typing import IO
+
+from atlasbot.domain import Network
+from atlasbot.training.calendar import ScheduleResult
+from atlasbot.training.events_file import EventKind
+
+KIND_COLOURS = {
+    EventKind.TRAINING: "#1f77b4",
+    EventKind.EXERCISE: "#d62728",
+    EventKind.MEETING: "#2ca02c",
+}
+WIDTH_INCHES = 7.2  # 1080 px at 150 dpi: a phone screen's width
+ROW_INCHES = 0.32
+DPI = 150
+
+
+def gantt_png(
+    result: ScheduleResult,
+    network: Network,
+    path_or_buffer: str | Path | IO[bytes],
+    *,
+    title: str = "Joint trainings, exercises and meetings",
+) -> None:
+    """Draw the schedule as a PNG Gantt chart, one row per participating unit."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # no display: the bot and the CLI run headless
+    import matplotlib.dates as mdates
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Patch
+
+    bars = defaultdict(list)
+    for placed in result.events:
+        for unit_id in placed.participants:
+            bars[unit_id].append(placed)
+    order = {unit.id: index for index, unit in enumerate(network.units)}
+    units = sorted(bars, key=lambda u: (_country_of(network, u), order.get(u, len(order)), u))
+    height = max(4.0, 1.6 + ROW_INCHES * len(units))
+    figure, axes = plt.subplots(figsize=(WIDTH_INCHES, height), dpi=DPI)
+    try:
+        for row, unit_id in enumerate(units):
+            for placed in bars[unit_id]:
+                start = mdates.date2num(placed.start)
+                length = (placed.end - placed.start).days + 1
+                axes.barh(
+                    row,
+                    length,
+                    left=start,
+                    height=0.72,
+                    color=KIND_COLOURS.get(placed.kind, "#7f7f7f"),
+                    edgecolor="black" if placed.host == unit_id else "none",
+                    linewidth=1.2,
+                    hatch="///" if placed.host is None else None,
+                    alpha=0.85,
+                )
+        axes.set_yticks(range(len(units)), labels=units, fontsize=11)
+        axes.set_ylim(len(units) - 0.4, -0.6)
+        if result.events:
+            first = min(e.start for e in result.events)
+            last = max(e.end for e in result.events)
+            axes.set_xlim(
+                mdates.date2num(dt.date(first.year, first.month, 1)),
+                mdates.date2num(last + dt.timedelta(days=3)),
+            )
+        axes.xaxis.set_major_locator(mdates.MonthLocator())
+        axes.xaxis.set_major_formatter(mdates.DateFormatter("%b"))
+        axes.tick_params(axis="x", labelsize=11, labeltop=True, top=True)
+        axes.grid(axis="x", color="#cccccc", linewidth=0.6)
+        axes.set_axisbelow(True)
+        axes.set_title(title, fontsize=14, pad=28)
+        legend = [
+            Patch(facecolor=colour, label=kind.value) for kind, colour in KIND_COLOURS.items()
+        ]
+        legend.append(Patch(facecolor="white", edgecolor="black", label="host"))
+        legend.append(Patch(facecolor="white", edgecolor="grey", hatch="///", label="virtual"))
+        axes.legend(
+            handles=legend,
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.02 - 0.5 / height),
+            ncol=5,
+            fontsize=10,
+            frameon=False,
+        )
+        figure.tight_layout()
+        figure.savefig(path_or_buffer, format="png", dpi=DPI)
+    finally:
+        plt.close(figure)
+
+
+def _country_of(network: Network, unit_id: str) -> str:
+    try:
+        return network.unit(unit_id).country
+    except KeyError:
+        return ""
