@@ -136,7 +136,9 @@ class SandboxServer:
         app.router.add_route("*", "/bot{token}/{method}", self._handle_bot_api)
         app.router.add_get("/file/bot{token}/{file_path:.+}", self._handle_file_download)
         self._add_control_routes(app)
-        self._closing.clear()
+        # Fresh events: a server may be started again inside another event loop.
+        self._closing = asyncio.Event()
+        self._updates_arrived = asyncio.Event()
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", port)
@@ -430,7 +432,7 @@ class SandboxServer:
         limit = params.optional_integer("limit") or 100
         if not 1 <= limit <= 100:
             limit = 100
-        timeout = max(0, params.optional_integer("timeout") or 0)
+        timeout = max(0.0, params.number("timeout")) if params.raw("timeout") else 0.0
         allowed = params.structured("allowed_updates")
         if isinstance(allowed, list):
             self._allowed_updates = frozenset(str(kind) for kind in allowed) or None
@@ -714,6 +716,9 @@ def _int_field(body: Mapping[str, Any], name: str) -> int:
     value = _optional_int_field(body, name)
     if value is None:
         raise ControlError(400, f"{name}: required integer is missing")
+    if name == "user_id" and value <= 0:
+        # Private chats have positive ids; negative ones are groups, which the sandbox lacks.
+        raise ControlError(400, f"user_id: must be a positive integer, got {value}")
     return value
 
 

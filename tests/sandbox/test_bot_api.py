@@ -363,6 +363,20 @@ async def test_a_callback_query_can_be_answered_once_only(
     assert (answer["text"], answer["show_alert"], answer["matched"]) == ("Accepted", True, True)
 
 
+async def test_a_callback_query_answered_after_the_window_is_too_old(
+    sandbox: SandboxServer, bot: Bot, client: SandboxClient
+) -> None:
+    sandbox.send(USER, "hi")
+    sent = await bot.send_message(USER, "Accept?", reply_markup=keyboard(("Accept", "acc")))
+    await client.press(USER, sent.message_id, "acc")
+    query = (await bot.get_updates(timeout=0))[-1].callback_query
+    assert query is not None
+    pressed_at = time.monotonic()
+    sandbox.state.monotonic_clock = lambda: pressed_at + 16  # Telegram waits about 15 s
+    with pytest.raises(BadRequest, match="Query is too old"):
+        await query.answer("late")
+
+
 async def test_commands_and_the_menu_button_are_remembered(
     bot: Bot, client: SandboxClient
 ) -> None:

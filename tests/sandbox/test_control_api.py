@@ -36,6 +36,7 @@ async def test_update_ids_rise_with_every_user_action(client: SandboxClient) -> 
         ("send", {"text": "hi"}, "user_id: required integer is missing"),
         ("send", {"user_id": "1001", "text": "hi"}, "user_id: expected an integer"),
         ("send", {"user_id": 1001}, "text: required non-empty string"),
+        ("send", {"user_id": -5, "text": "hi"}, "user_id: must be a positive integer"),
         ("location", {"user_id": 1001, "lat": 91, "lon": 4}, "lat: 91.0 is outside -90..90"),
         (
             "document",
