@@ -36,7 +36,6 @@ def gantt_png(
     import matplotlib
 
     matplotlib.use("Agg")  # no display: the bot and the CLI run headless
-    import matplotlib.dates as mdates
     import matplotlib.pyplot as plt
     from matplotlib.patches import Patch
 
@@ -44,6 +43,9 @@ def gantt_png(
     for placed in result.events:
         for unit_id in placed.participants:
             bars[unit_id].append(placed)
+    # Days since the first month shown: plain numbers keep the axis simple and typed.
+    first = min((e.start for e in result.events), default=dt.date(2000, 1, 1)).replace(day=1)
+    last = max((e.end for e in result.events), default=first)
     order = {unit.id: index for index, unit in enumerate(network.units)}
     units = sorted(bars, key=lambda u: (_country_of(network, u), order.get(u, len(order)), u))
     height = max(4.0, 1.6 + ROW_INCHES * len(units))
@@ -51,7 +53,7 @@ def gantt_png(
     try:
         for row, unit_id in enumerate(units):
             for placed in bars[unit_id]:
-                start = mdates.date2num(placed.start)
+                start = (placed.start - first).days
                 length = (placed.end - placed.start).days + 1
                 axes.barh(
                     row,
@@ -66,15 +68,11 @@ def gantt_png(
                 )
         axes.set_yticks(range(len(units)), labels=units, fontsize=11)
         axes.set_ylim(len(units) - 0.4, -0.6)
-        if result.events:
-            first = min(e.start for e in result.events)
-            last = max(e.end for e in result.events)
-            axes.set_xlim(
-                mdates.date2num(dt.date(first.year, first.month, 1)),
-                mdates.date2num(last + dt.timedelta(days=3)),
-            )
-        axes.xaxis.set_major_locator(mdates.MonthLocator())
-        axes.xaxis.set_major_formatter(mdates.DateFormatter("%b"))
+        months = _month_starts(first, last)
+        axes.set_xticks(
+            [(month - first).days for month in months], labels=[f"{m:%b}" for m in months]
+        )
+        axes.set_xlim(0, (last - first).days + 3)
         axes.tick_params(axis="x", labelsize=11, labeltop=True, top=True)
         axes.grid(axis="x", color="#cccccc", linewidth=0.6)
         axes.set_axisbelow(True)
@@ -103,3 +101,13 @@ def _country_of(network: Network, unit_id: str) -> str:
         return network.unit(unit_id).country
     except KeyError:
         return ""
+
+
+def _month_starts(first: dt.date, last: dt.date) -> list[dt.date]:
+    """The first day of every month from ``first``'s month to ``last``'s."""
+    months = []
+    month = first.replace(day=1)
+    while month <= last:
+        months.append(month)
+        month = (month + dt.timedelta(days=32)).replace(day=1)
+    return months

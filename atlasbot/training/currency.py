@@ -108,8 +108,9 @@ def propose_events(
     """An events-file mapping (§7) with refresher trainings for every stale capability.
 
     Stale units of one capability are grouped with their nearest neighbours; a lone stale
-    unit is paired with the nearest other unit that has the capability, so each event is
-    joint. The result can go straight into ``parse_events``.
+    unit is paired with the nearest other unit that has the capability (or, when it is the
+    only one, the nearest unit), so each event is joint. The result can go straight into
+    ``parse_events``.
     """
     records = list(records)
     stale_by_capability: dict[str, list[str]] = defaultdict(list)
@@ -156,11 +157,12 @@ def _nearby_groups(
         if groups and len(groups[-1]) < group_size + 1:
             groups[-1].append(lone)
         else:
-            partners = sorted(
-                (u for u in holders if u != lone), key=lambda u: _km(network, lone, u)
-            )
-            if partners:
-                groups.append([lone, partners[0]])
+            # Prefer a partner that has the capability; the lone unit can host in any case.
+            others = [u for u in holders if u != lone] or [
+                u.id for u in network.units if u.id != lone
+            ]
+            if others:
+                groups.append([lone, min(others, key=lambda u: (_km(network, lone, u), u))])
     return groups
 
 

@@ -1,0 +1,55 @@
+"""The §8 JSON object and the terminal table."""
+
+from __future__ import annotations
+
+import json
+
+from training_factories import event, make_plan
+
+from atlasbot.domain import Network
+from atlasbot.training.calendar import schedule
+from atlasbot.training.report import format_table, result_to_json
+
+
+def test_the_json_has_exactly_the_contracts_shape(network: Network):
+    plan = make_plan(
+        [
+            event("mar-1", ["de-1", "nl-1", "pl-1"], duration_days=3, capability="maritime"),
+            event("cm-1", ["de-1", "fr-1"], virtual=True, kind="meeting"),
+            event("cbrn-2", ["de-1", "nl-1"], capability="cbrn"),
+        ]
+    )
+    document = result_to_json(schedule(network, plan))
+    assert json.loads(json.dumps(document)) == document
+    assert set(document) == {
+        "status",
+        "solve_ms",
+        "total_travel_km",
+        "lower_bound_km",
+        "events",
+        "unscheduled",
+    }
+    assert document["status"] == "partial"
+    first = document["events"][0]
+    assert set(first) == {"id", "start", "end", "host", "participants", "travel_km"}
+    virtual = next(e for e in document["events"] if e["id"] == "cm-1")
+    assert virtual["host"] is None and virtual["travel_km"] == 0
+    assert document["unscheduled"] == [
+        {"id": "cbrn-2", "reason": "no participant has capability cbrn to host"}
+    ]
+    assert document["total_travel_km"] == sum(e["travel_km"] for e in document["events"])
+
+
+def test_the_table_lists_events_the_unplaced_and_the_totals(network: Network):
+    plan = make_plan(
+        [
+            event("mar-1", ["de-1", "nl-1", "pl-1"], duration_days=3, capability="maritime"),
+            event("cbrn-2", ["de-1", "nl-1"], capability="cbrn"),
+        ]
+    )
+    result = schedule(network, plan)
+    table = format_table(result, network)
+    assert "mar-1: Event mar-1" in table and "de-1 (DE)" in table
+    assert "cbrn-2: no participant has capability cbrn to host" in table
+    assert f"total travel {result.total_travel_km:,} km" in table
+    assert "Status: partial" in table
