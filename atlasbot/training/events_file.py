@@ -229,6 +229,8 @@ def _describe(error: Mapping[str, Any]) -> str:
         return (
             f"unknown value {error.get('input')!r}; expected one of: training, exercise, meeting"
         )
+    if kind == "value_error":
+        return str(error["msg"]).removeprefix("Value error, ")
     if kind.startswith("date"):
         return f"{error.get('input')!r} is not a valid date (YYYY-MM-DD)"
     return f"{error['msg']} (got {error.get('input')!r})"
