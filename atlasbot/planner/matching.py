@@ -11,6 +11,7 @@ state never gives more units than it has ready minus its home reserve (OP-RESERV
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from ortools.sat.python import cp_model
 
 DEFAULT_TIME_LIMIT_S = 10.0
+SHORTFALL, LATEST = 0, 1  # indices of the first two stages
 DEFAULT_ALTERNATIVES = 2
 
 
@@ -161,6 +163,20 @@ class _RequestData:
     def total_need(self) -> int:
         return sum(self.needs)
 
+    def standalone_shortfall(self) -> int:
+        """Teams missing even if every candidate served this request alone (a lower bound)."""
+        provided = [sum(o.contribution[k] for o in self.options) for k in range(len(self.codes))]
+        return sum(max(0, n - p) for n, p in zip(self.needs, provided, strict=True))
+
+    def cover_threshold(self) -> int | None:
+        """The earliest ETA by which this request's candidates alone could cover it, if ever."""
+        missing = list(self.needs)
+        for option in sorted(self.options, key=lambda o: o.eta.minutes):
+            missing = [max(0, m - c) for m, c in zip(missing, option.contribution, strict=True)]
+            if not any(missing):
+                return option.eta.minutes
+        return None
+
 
 @dataclass(frozen=True, slots=True)
 class _Instance:
@@ -279,6 +295,7 @@ class _Model:
                 self.x[r, option.unit] = self.model.new_bool_var(f"x_{r}_{option.unit}")
         self.shortfall_terms: list[Any] = []
         self.latest_terms: list[Any] = []
+        self.latest_levels: dict[int, dict[int, Any]] = {}
         self._each_unit_serves_at_most_one_request()
         self._no_state_gives_more_than_its_allowance()
         for r in range(len(instance.requests)):
@@ -325,15 +342,25 @@ class _Model:
             self.shortfall_terms.append(priority * missing)
 
     def _latest_eta_of_request(self, r: int) -> None:
-        """Soft (criterion 2): the latest ETA is at least each chosen unit's ETA."""
+        """Soft (criterion 2): the latest ETA of a request, in order encoding.
+
+        One literal per distinct ETA e_j says "latest >= e_j"; a chosen unit implies the
+        literal of its ETA, each literal implies the one below, and the latest ETA is the sum
+        of the steps (e_j - e_{j-1}) over the true literals. Its LP relaxation is far stronger
+        than "latest >= eta * x", which is what makes joint planning fast.
+        """
         data = self.instance.requests[r]
         if not data.options:
             return
         etas = sorted({o.eta.minutes for o in data.options})
-        latest = self.model.new_int_var_from_domain(_domain([0, *etas]), f"latest_{r}")
+        levels = {e: self.model.new_bool_var(f"latest_{r}_ge_{e}") for e in etas}
+        for lower, upper in itertools.pairwise(etas):
+            self.model.add_implication(levels[upper], levels[lower])
         for option in data.options:
-            self.model.add(latest >= option.eta.minutes * self.x[r, option.unit])
-        self.latest_terms.append(data.request.priority * latest)
+            self.model.add_implication(self.x[r, option.unit], levels[option.eta.minutes])
+        steps = [(e - below, levels[e]) for below, e in zip([0, *etas], etas, strict=False)]
+        self.latest_levels[r] = levels
+        self.latest_terms.append(data.request.priority * sum(d * z for d, z in steps))
 
     def _a_plan_has_no_redundant_unit(self, r: int) -> None:
         """Valid cut: an optimal plan never holds more units than teams needed.
@@ -344,6 +371,32 @@ class _Model:
         data = self.instance.requests[r]
         if len(data.options) > data.total_need:
             self.model.add(sum(self.x[r, o.unit] for o in data.options) <= data.total_need)
+
+    def restrict_latest(self, weighted_latest_bound: int) -> None:
+        """Valid once the optimal shortfall is 0: bound each request's latest ETA.
+
+        Every request is then fully covered, so its latest ETA is at least the ETA by which
+        its own candidates could cover it alone (lb_r). With the sum of priority * latest at
+        most the bound, latest_r <= (bound - sum of the others' p * lb) / p_r: units that
+        arrive later than that cannot be in an optimal plan and are fixed out.
+        """
+        requests = self.instance.requests
+        lower = [d.cover_threshold() for d in requests]
+        if any(lb is None for lb in lower):
+            return
+        bounds = [lb or 0 for lb in lower]
+        total = sum(d.request.priority * lb for d, lb in zip(requests, bounds, strict=True))
+        for r, (data, lb) in enumerate(zip(requests, bounds, strict=True)):
+            priority = data.request.priority
+            ub = (weighted_latest_bound - (total - priority * lb)) // priority
+            for option in data.options:
+                if option.eta.minutes > ub:
+                    self.model.add(self.x[r, option.unit] == 0)
+            for e, level in self.latest_levels.get(r, {}).items():
+                if e > ub:
+                    self.model.add(level == 0)
+                elif e <= lb:
+                    self.model.add(level == 1)
 
     def _leave_out_one_unit_of(self, plan: tuple[int, ...]) -> None:
         """Hard (alternatives): the plan leaves out at least one unit of an earlier plan."""
@@ -416,17 +469,28 @@ class _Solve:
 
     def run(self, hint: Assignment) -> Assignment:
         m = self.model
+        instance = m.instance
         best = hint
-        for objective in _merge_stages(m.stage_objectives(), self.tuning.merge_limit):
-            values = self._minimise(objective, best)
-            if values is None:
-                return best
-            best, value, proven = values
-            if not proven:
-                self.optimal = False
-                return best
+        for objective, stages in _merge_stages(m.stage_objectives(), self.tuning.merge_limit):
+            if stages == [SHORTFALL] and objective_key(instance, best)[0] == _shortfall_floor(
+                instance
+            ):
+                # The hint already reaches the shortfall's lower bound: nothing to solve.
+                value = objective_key(instance, best)[0]
+            else:
+                values = self._minimise(objective, best)
+                if values is None:
+                    return best
+                best, value, proven = values
+                if not proven:
+                    self.optimal = False
+                    return best
             if not isinstance(objective, int):
                 m.model.add(objective <= value)
+            if stages == [SHORTFALL] and value == 0:
+                m.restrict_latest(objective_key(instance, best)[1])
+            if stages == [LATEST] and objective_key(instance, best)[0] == 0:
+                m.restrict_latest(value)
         return self._break_remaining_ties(best)
 
     def _minimise(self, objective: Any, hint: Assignment) -> tuple[Assignment, int, bool] | None:
@@ -536,26 +600,35 @@ SMALL_MODEL_PAIRS = 400
 _LEX_BLOCK = 40
 
 
-def _merge_stages(stages: Sequence[tuple[Any, int]], limit: int) -> list[Any]:
+def _merge_stages(stages: Sequence[tuple[Any, int]], limit: int) -> list[tuple[Any, list[int]]]:
     """Fold consecutive stages into one weighted objective while the weights stay <= limit.
 
     With every stage value v_i in [0, ub_i], weights W_last = 1 and W_i = W_{i+1} (ub_{i+1} + 1)
     give sum_{j>i} W_j ub_j = W_i - 1 < W_i: one unit of an earlier stage outweighs any change
-    of all later ones, so minimising the sum is exactly the lexicographic order.
+    of all later ones, so minimising the sum is exactly the lexicographic order. Returns each
+    objective with the stage indices it holds.
     """
-    groups: list[Any] = []
+    groups: list[tuple[Any, list[int]]] = []
     expression: Any = None
+    members: list[int] = []
     weight = 1
-    for objective, bound in reversed(stages):
+    for index in reversed(range(len(stages))):
+        objective, bound = stages[index]
         if expression is not None and weight * (bound + 1) <= limit:
             expression = expression + weight * objective
+            members.insert(0, index)
             weight *= bound + 1
             continue
         if expression is not None:
-            groups.append(expression)
-        expression, weight = objective, bound + 1
-    groups.append(expression)
+            groups.append((expression, members))
+        expression, members, weight = objective, [index], bound + 1
+    groups.append((expression, members))
     return groups[::-1]
+
+
+def _shortfall_floor(instance: _Instance) -> int:
+    """A lower bound of criterion 1: each request's shortfall with all its candidates."""
+    return sum(d.request.priority * d.standalone_shortfall() for d in instance.requests)
 
 
 # --------------------------------------------------------------------------------------------
