@@ -1,0 +1,298 @@
+"""The request file (INTERFACES §2): one request (a mapping) or several (a list of mappings).
+
+Every problem is collected, not just the first, and each names the file, the field path
+(``[1].needs.cbrn``, ``location.lat``; list positions count from 0) and what is wrong.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from atlasbot.domain import (
+    AssistanceForm,
+    CrisisRequest,
+    CrisisType,
+    Location,
+    Network,
+    make_request,
+)
+
+_REQUIRED = ("id", "requesting_country", "crisis", "location", "needs", "assistance")
+_OPTIONAL = ("include_partners", "priority")
+_LOCATION_KEYS = ("lat", "lon", "place")
+
+
+class RequestFileError(Exception):
+    """A request file that cannot be used; ``problems`` lists everything wrong with it."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(self.problems))
+
+
+def load_requests(path: str | Path, network: Network) -> list[CrisisRequest]:
+    """Read and validate a request file against the network."""
+    source = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as error:
+        raise RequestFileError([f"{source}: cannot read the file: {error.strerror}"]) from None
+    except UnicodeDecodeError:
+        raise RequestFileError([f"{source}: the file is not UTF-8 text"]) from None
+    return parse_requests(_parse_yaml(text, source), source, network)
+
+
+def loads_requests(text: str, source: str, network: Network) -> list[CrisisRequest]:
+    """Validate request YAML given as text (e.g. a document sent in the chat)."""
+    return parse_requests(_parse_yaml(text, source), source, network)
+
+
+def parse_requests(data: object, source: str, network: Network) -> list[CrisisRequest]:
+    """Validate already-parsed YAML data: a mapping or a list of mappings."""
+    problems: list[str] = []
+    if isinstance(data, Mapping):
+        entries: list[tuple[str, object]] = [("", data)]
+    elif isinstance(data, list) and data:
+        entries = [(f"[{i}]", entry) for i, entry in enumerate(data)]
+    else:
+        raise RequestFileError(
+            [f"{source}: expected one request (a mapping) or a non-empty list of requests"]
+        )
+    requests: list[CrisisRequest] = []
+    first_seen: dict[str, str] = {}
+    for prefix, entry in entries:
+        checker = _RequestChecker(source, prefix, network)
+        request = checker.check(entry)
+        problems.extend(checker.problems)
+        if request is None:
+            continue
+        if request.id in first_seen:
+            where = first_seen[request.id] or "the first request"
+            problems.append(
+                f"{source}: {_join(prefix, 'id')}: duplicate id {request.id!r}, "
+                f"already used by {where}"
+            )
+            continue
+        first_seen[request.id] = prefix
+        requests.append(request)
+    if problems:
+        raise RequestFileError(problems)
+    return requests
+
+
+class _RequestChecker:
+    """Checks one request mapping, collecting every problem."""
+
+    def __init__(self, source: str, prefix: str, network: Network) -> None:
+        self.source = source
+        self.prefix = prefix
+        self.network = network
+        self.problems: list[str] = []
+
+    def problem(self, path: str, message: str) -> None:
+        where = _join(self.prefix, path)
+        self.problems.append(
+            f"{self.source}: {where}: {message}" if where else f"{self.source}: {message}"
+        )
+
+    def check(self, entry: object) -> CrisisRequest | None:
+        if not isinstance(entry, Mapping):
+            self.problem("", f"a request must be a mapping of fields, not {_kind(entry)}")
+            return None
+        for key in entry:
+            if key not in _REQUIRED + _OPTIONAL:
+                known = ", ".join(_REQUIRED + _OPTIONAL)
+                self.problem(str(key), f"unknown field (known fields: {known})")
+        for key in _REQUIRED:
+            if key not in entry:
+                self.problem(key, "missing")
+        request_id = self._id(entry.get("id"))
+        country = self._country(entry.get("requesting_country"))
+        crisis = self._crisis(entry.get("crisis"))
+        location = self._location(entry.get("location"))
+        needs = self._needs(entry.get("needs"))
+        assistance = self._assistance(entry.get("assistance"))
+        partners = self._include_partners(entry.get("include_partners", False))
+        priority = self._priority(entry.get("priority", 1))
+        if self.problems:
+            return None
+        assert request_id is not None and country is not None and crisis is not None
+        assert location is not None and needs is not None and assistance is not None
+        return make_request(
+            id=request_id,
+            requesting_country=country,
+            crisis=crisis,
+            location=location,
+            needs=needs,
+            assistance=assistance,
+            include_partners=partners,
+            priority=priority,
+        )
+
+    def _id(self, value: object) -> str | None:
+        if value is None:
+            return None
+        if not isinstance(value, str | int) or isinstance(value, bool) or not str(value).strip():
+            self.problem("id", "must be a non-empty text")
+            return None
+        return str(value).strip()
+
+    def _country(self, value: object) -> str | None:
+        if value is None:
+            return None
+        codes = self.network.country_codes()
+        if not isinstance(value, str) or value not in codes:
+            self.problem(
+                "requesting_country",
+                f"{value!r} is not a country of the network (known: {', '.join(sorted(codes))})",
+            )
+            return None
+        return value
+
+    def _crisis(self, value: object) -> CrisisType | None:
+        if value is None:
+            return None
+        allowed = [c.value for c in CrisisType]
+        if not isinstance(value, str) or value not in allowed:
+            self.problem(
+                "crisis",
+                f"{value!r} is not a crisis situation in scope (one of: {', '.join(allowed)}); "
+                "natural disasters, accidents and mass gatherings are out of scope",
+            )
+            return None
+        return CrisisType(value)
+
+    def _location(self, value: object) -> Location | None:
+        if value is None:
+            return None
+        if not isinstance(value, Mapping):
+            self.problem("location", "must be a mapping {lat: ..., lon: ...}")
+            return None
+        for key in value:
+            if key not in _LOCATION_KEYS:
+                self.problem(f"location.{key}", "unknown field (known fields: lat, lon, place)")
+        lat = self._coordinate(value, "lat", 90)
+        lon = self._coordinate(value, "lon", 180)
+        place = value.get("place", "")
+        if not isinstance(place, str):
+            self.problem("location.place", "must be a text")
+            place = ""
+        if lat is None or lon is None:
+            return None
+        return Location(lat, lon, place)
+
+    def _coordinate(self, location: Mapping[Any, Any], key: str, limit: int) -> float | None:
+        path = f"location.{key}"
+        if key not in location:
+            self.problem(path, "missing")
+            return None
+        value = location[key]
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            self.problem(path, f"must be a number, not {_kind(value)}")
+            return None
+        if not -limit <= value <= limit:
+            self.problem(path, f"{value} is out of range (-{limit} to {limit})")
+            return None
+        return float(value)
+
+    def _needs(self, value: object) -> dict[str, int] | None:
+        if value is None:
+            return None
+        if not isinstance(value, Mapping) or not value:
+            self.problem("needs", "must be a non-empty mapping of capability code to teams")
+            return None
+        known = self.network.capability_codes()
+        needs: dict[str, int] = {}
+        for code, count in value.items():
+            path = f"needs.{code}"
+            if code not in known:
+                self.problem(path, f"unknown capability code {code!r}")
+            elif isinstance(count, bool) or not isinstance(count, int) or count < 1:
+                self.problem(path, f"must be a whole number of teams >= 1, not {count!r}")
+            else:
+                needs[str(code)] = count
+        return needs if len(needs) == len(value) else None
+
+    def _assistance(self, value: object) -> list[AssistanceForm] | None:
+        if value is None:
+            return None
+        allowed = [a.value for a in AssistanceForm]
+        if not isinstance(value, list) or not value:
+            self.problem("assistance", f"must be a non-empty list of: {', '.join(allowed)}")
+            return None
+        forms: list[AssistanceForm] = []
+        for index, form in enumerate(value):
+            if not isinstance(form, str) or form not in allowed:
+                self.problem(
+                    f"assistance[{index}]",
+                    f"{form!r} is not a form of assistance (one of: {', '.join(allowed)})",
+                )
+            else:
+                forms.append(AssistanceForm(form))
+        return forms if len(forms) == len(value) else None
+
+    def _include_partners(self, value: object) -> bool:
+        if not isinstance(value, bool):
+            self.problem("include_partners", f"must be true or false, not {value!r}")
+            return False
+        return value
+
+    def _priority(self, value: object) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 3:
+            self.problem("priority", f"must be a whole number from 1 to 3, not {value!r}")
+            return 1
+        return value
+
+
+def _join(prefix: str, path: str) -> str:
+    if not path:
+        return prefix
+    if not prefix:
+        return path
+    return f"{prefix}.{path}"
+
+
+def _kind(value: object) -> str:
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "empty"
+    return repr(value)
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """A safe loader that refuses a key given twice in one mapping."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    "while reading a mapping",
+                    node.start_mark,
+                    f"found the key {key!r} twice",
+                    key_node.start_mark,
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def _parse_yaml(text: str, source: str) -> object:
+    try:
+        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        what = error.problem or error.context or "not valid YAML"
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise RequestFileError([f"{source}: YAML syntax error{where}: {what}"]) from None
+    except yaml.YAMLError as error:
+        raise RequestFileError([f"{source}: YAML syntax error: {error}"]) from None
+    except RecursionError:
+        raise RequestFileError([f"{source}: the YAML is nested too deeply"]) from None
