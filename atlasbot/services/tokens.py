@@ -1,0 +1,93 @@
+"""Opaque button tokens: callback data names a token; the token row says who may press it.
+
+A press is honoured only when the token exists, was issued to the member pressing it, has not
+expired and (for decisions) has not been used. Even then the service behind the action checks
+the member's current authority and the current state again: a token is a reference, not a
+permission.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel import Session, col
+
+from atlasbot.models import CallbackToken, utc_now
+from atlasbot.services.enrolment import Identity, require_member
+from atlasbot.services.errors import Conflict, NotAuthorised
+
+CALLBACK_PREFIX = "t:"
+DEFAULT_TOKEN_LIFETIME = timedelta(days=14)
+
+
+@dataclass(frozen=True, slots=True)
+class Press:
+    """A verified button press: who pressed, what it does, with which values."""
+
+    identity: Identity
+    action: str
+    payload: dict[str, Any]
+    token: str
+
+
+def issue(
+    session: Session,
+    *,
+    member_id: int,
+    action: str,
+    payload: dict[str, Any] | None = None,
+    single_use: bool = True,
+    lifetime: timedelta = DEFAULT_TOKEN_LIFETIME,
+    now: datetime | None = None,
+) -> str:
+    """A new token for one button; returns the callback data to put on it (<= 64 bytes)."""
+    moment = now or utc_now()
+    token = secrets.token_urlsafe(12)  # 16 characters, 96 bits
+    session.add(
+        CallbackToken(
+            token=token,
+            member_id=member_id,
+            action=action,
+            payload=payload or {},
+            single_use=single_use,
+            created_at=moment,
+            expires_at=moment + lifetime,
+        )
+    )
+    return CALLBACK_PREFIX + token
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+def redeem(
+    session: Session, *, callback_data: str, telegram_user_id: int, now: datetime | None = None
+) -> Press:
+    """Check a press and, for a single-use token, spend it (in the caller's transaction)."""
+    moment = now or utc_now()
+    if not callback_data.startswith(CALLBACK_PREFIX):
+        raise Conflict("This button is not valid any more.")
+    token = callback_data.removeprefix(CALLBACK_PREFIX)
+    row = session.get(CallbackToken, token)
+    if row is None:
+        raise Conflict("This button is not valid any more.")
+    identity = require_member(session, telegram_user_id)
+    if row.member_id != identity.member_id:
+        raise NotAuthorised("This button was not meant for you.")
+    if _aware(row.expires_at) <= moment:
+        raise Conflict("This button has expired.")
+    if row.single_use:
+        # The guarded UPDATE makes a double press harmless: only the first one spends it.
+        spent = session.execute(
+            update(CallbackToken)
+            .where(col(CallbackToken.token) == token, col(CallbackToken.used_at).is_(None))
+            .values(used_at=moment)
+        )
+        if spent.rowcount != 1:  # type: ignore[attr-defined]
+            raise Conflict("This button was already used.")
+    return Press(identity=identity, action=row.action, payload=dict(row.payload), token=token)
