@@ -253,6 +253,158 @@ def invite(
     )
 
 
+# --- planning and scheduling ------------------------------------------------------------
+
+
+def _network_from(network_file: Path | None, settings: Settings) -> Any:
+    """The network file given, else the imported registry with current unit statuses."""
+    if network_file is not None:
+        return _load_network_file(network_file)
+    from atlasbot.db import session_scope
+    from atlasbot.services.registry import load_network
+
+    with session_scope(_engine(settings)) as session:
+        network = load_network(session)
+    if not network.units:
+        fail("no --network given and the registry is empty: run `atlasbot network import FILE`")
+    return network
+
+
+@app.command("plan")
+def plan_command(
+    request: Annotated[Path, typer.Option("--request", help="A request file (INTERFACES §2).")],
+    network_file: Annotated[
+        Path | None,
+        typer.Option("--network", help="A network file; default: the imported registry."),
+    ] = None,
+    alternatives: Annotated[
+        int, typer.Option(help="Alternative plans for a single request.", min=0, max=20)
+    ] = 2,
+    as_json: Annotated[bool, typer.Option("--json", help="Print INTERFACES §6 JSON.")] = False,
+    time_limit: Annotated[
+        float | None,
+        typer.Option("--time-limit", help="Seconds before settling (default: setting).", min=0.1),
+    ] = None,
+) -> None:
+    """Propose the best units for one request (with alternatives) or several (jointly)."""
+    from atlasbot.planner.matching import plan
+    from atlasbot.planner.report import format_table, result_to_json
+    from atlasbot.planner.request_file import RequestFileError, load_requests
+
+    settings = _settings()
+    network = _network_from(network_file, settings)
+    try:
+        requests = load_requests(request, network)
+    except RequestFileError as err:
+        fail(str(err))
+    result = plan(
+        network,
+        requests,
+        alternatives,
+        model=settings.travel_model(),
+        time_limit_s=time_limit or settings.plan_time_limit_s,
+    )
+    if as_json:
+        typer.echo(json.dumps(result_to_json(result), indent=2, ensure_ascii=False))
+    else:
+        typer.echo(format_table(result, network))
+
+
+@app.command("schedule")
+def schedule_command(
+    events: Annotated[Path, typer.Option("--events", help="An events file (INTERFACES §7).")],
+    network_file: Annotated[
+        Path | None,
+        typer.Option("--network", help="A network file; default: the imported registry."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print INTERFACES §8 JSON.")] = False,
+    ics: Annotated[Path | None, typer.Option("--ics", help="Write an iCalendar file.")] = None,
+    chart: Annotated[
+        Path | None, typer.Option("--chart", help="Write a Gantt chart (PNG) by unit.")
+    ] = None,
+    time_limit: Annotated[
+        float, typer.Option("--time-limit", help="Seconds the solver may take.", min=0.1)
+    ] = 30.0,
+) -> None:
+    """Plan the year's joint trainings, exercises and meetings."""
+    from atlasbot.training.calendar import schedule
+    from atlasbot.training.events_file import EventsFileError, load_events
+    from atlasbot.training.report import format_table, result_to_json
+
+    settings = _settings()
+    network = _network_from(network_file, settings)
+    try:
+        events_plan = load_events(events, network)
+    except EventsFileError as err:
+        fail(str(err))
+    result = schedule(network, events_plan, time_limit_s=time_limit)
+    if ics is not None:
+        from atlasbot.training.ics import to_ics
+
+        ics.write_bytes(to_ics(result, network, events_plan))
+    if chart is not None:
+        from atlasbot.training.chart import gantt_png
+
+        gantt_png(result, network, chart)
+    if as_json:
+        typer.echo(json.dumps(result_to_json(result), indent=2, ensure_ascii=False))
+    else:
+        typer.echo(format_table(result, network))
+    for written in (ics, chart):
+        if written is not None:
+            typer.echo(f"wrote {written}", err=True)
+
+
+# --- the bot --------------------------------------------------------------------------
+
+
+@app.command("run")
+def run_command() -> None:
+    """Serve real Telegram by long polling (needs ATLASBOT_TOKEN)."""
+    from atlasbot.runtime import run_polling
+
+    settings = _settings()
+    if settings.token is None:
+        fail("ATLASBOT_TOKEN is not set: get a token from @BotFather and export it")
+    run_polling(settings)
+
+
+@app.command("sandbox")
+def sandbox_command(
+    port: Annotated[int, typer.Option(help="Loopback port for the Bot and control APIs.")] = 8081,
+    fresh: Annotated[
+        bool, typer.Option(help="Use a fresh temporary database seeded from data/network.yaml.")
+    ] = True,
+) -> None:
+    """Serve the local sandbox Bot API with the bot connected (rehearsal, checks)."""
+    import asyncio
+
+    from atlasbot.runtime import serve_sandbox, temporary_sqlite_url
+
+    settings = _settings()
+    folder = None
+    if fresh:
+        url, folder = temporary_sqlite_url()
+        settings = settings.model_copy(update={"database_url": url})
+    try:
+        asyncio.run(serve_sandbox(settings, port))
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if folder is not None:
+            folder.cleanup()
+
+
+@app.command("demo")
+def demo_command() -> None:
+    """Play a whole crisis offline through the sandbox and print the transcript."""
+    from atlasbot.demo import main as play
+
+    code = play()
+    if code:
+        raise typer.Exit(code)
+
+
 def _run_cli(command: Callable[[], Any]) -> int:
     try:
         command()

@@ -1,0 +1,150 @@
+"""The one place that knows every concrete class: builds the bot from the settings."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+from telegram import BotCommand
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    BaseUpdateProcessor,
+    CallbackContext,
+    ContextTypes,
+    ExtBot,
+)
+
+from atlasbot.clock import Clock, SystemClock
+from atlasbot.config import Settings
+from atlasbot.db import session_scope
+from atlasbot.gazetteer import Gazetteer
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+@dataclass
+class BotServices:
+    """What every handler may use; reached through ``context.services``."""
+
+    settings: Settings
+    engine: Engine
+    clock: Clock = field(default_factory=SystemClock)
+    gazetteer: Gazetteer = field(default_factory=Gazetteer.load)
+
+    async def run(self, work: Callable[[Session], T]) -> T:
+        """Run one unit of work in a worker thread, so the event loop never waits on the
+        database; it commits when ``work`` returns and rolls back when it raises."""
+
+        def in_transaction() -> T:
+            with session_scope(self.engine) as session:
+                return work(session)
+
+        return await asyncio.to_thread(in_transaction)
+
+    async def plan(self, work: Callable[[], T]) -> T:
+        """Run the CPU-bound planner off the event loop."""
+        return await asyncio.to_thread(work)
+
+
+class AtlasContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+    """The handlers' context, typed: ``context.services`` instead of casts on bot_data."""
+
+    @property
+    def services(self) -> BotServices:
+        services: BotServices = self.application.bot_data["services"]
+        return services
+
+
+AtlasApplication = Application[
+    ExtBot[None], AtlasContext, dict[Any, Any], dict[Any, Any], dict[Any, Any], Any
+]
+
+
+class TrackingUpdateProcessor(BaseUpdateProcessor):
+    """Handles updates concurrently (bounded) and knows how many are still being handled,
+    which the sandbox's wait-idle asks before it answers."""
+
+    def __init__(self, max_concurrent_updates: int) -> None:
+        super().__init__(max_concurrent_updates)
+        self.in_flight = 0
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        self.in_flight += 1
+        try:
+            await coroutine
+        finally:
+            self.in_flight -= 1
+
+    async def initialize(self) -> None:
+        """Nothing to set up."""
+
+    async def shutdown(self) -> None:
+        """Nothing to tear down."""
+
+
+COMMAND_MENU = [
+    BotCommand("request", "Ask other states for help in a crisis (authorities)"),
+    BotCommand("crises", "Open crises you may see"),
+    BotCommand("status", "Set your unit's readiness (commanders)"),
+    BotCommand("whoami", "Your roles"),
+    BotCommand("help", "What you can do here"),
+    BotCommand("cancel", "Stop what you are doing"),
+]
+
+
+async def _post_init(application: AtlasApplication) -> None:
+    await application.bot.set_my_commands(COMMAND_MENU)
+
+
+def build_application(
+    services: BotServices,
+    *,
+    base_url: str | None = None,
+    base_file_url: str | None = None,
+    token: str | None = None,
+    max_concurrent_updates: int = 16,
+) -> tuple[AtlasApplication, TrackingUpdateProcessor]:
+    """The python-telegram-bot Application with every handler registered."""
+    from atlasbot.handlers import register
+
+    secret = token or (
+        services.settings.token.get_secret_value() if services.settings.token else None
+    )
+    if not secret:
+        raise ValueError("no Telegram token: set ATLASBOT_TOKEN")
+    processor = TrackingUpdateProcessor(max_concurrent_updates)
+    builder = (
+        ApplicationBuilder()
+        .token(secret)
+        .context_types(ContextTypes(context=AtlasContext))
+        .concurrent_updates(processor)
+        # Telegram allows about 30 messages a second overall; the limiter also retries 429s.
+        .rate_limiter(AIORateLimiter(overall_max_rate=30, max_retries=3))
+        .post_init(_post_init)
+    )
+    if base_url:
+        builder = builder.base_url(base_url)
+    if base_file_url:
+        builder = builder.base_file_url(base_file_url)
+    application: AtlasApplication = builder.build()  # type: ignore[assignment]
+    application.bot_data["services"] = services
+    register(application)
+    return application, processor
+
+
+def idle_probe(application: AtlasApplication, processor: TrackingUpdateProcessor) -> bool:
+    """True when no update is queued or being handled."""
+    return processor.in_flight == 0 and application.update_queue.empty()
+
+
+def fire_and_forget(application: AtlasApplication, coroutine: Coroutine[Any, Any, Any]) -> None:
+    """Run a coroutine beside the handlers (its failure is logged by PTB's error handler)."""
+    application.create_task(coroutine)

@@ -1,0 +1,116 @@
+"""Every handler of the bot, registered in one ordered place.
+
+Order matters inside a group: python-telegram-bot gives an update to the first handler that
+wants it. The /request conversation comes first so that, while a member is in it, their
+text and button presses go to the conversation; token buttons come next; free text that no
+conversation claimed goes last to the answer wizard.
+"""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+from telegram import Update
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from atlasbot.bootstrap import AtlasApplication, AtlasContext
+from atlasbot.handlers import errors, mobilise, plans, request, respond, start, status
+from atlasbot.handlers.common import Handler
+from atlasbot.models import CallbackToken
+from atlasbot.services.tokens import CALLBACK_PREFIX
+
+# What each kind of token button does: a table, not an if-chain.
+ACTIONS: dict[str, Handler] = {
+    "plan.choose": plans.choose,
+    "plan.send": plans.send,
+    "plan.back": plans.back,
+    "plan.exclusions": plans.exclusions,
+    "plan.remove_menu": plans.remove_menu,
+    "plan.remove": plans.remove,
+    "answer.accept": respond.begin_accept,
+    "answer.counter": respond.begin_counter,
+    "answer.decline": respond.begin_decline,
+    "answer.confirm_accept": respond.confirm_accept,
+    "answer.confirm_counter": respond.confirm_counter,
+    "answer.confirm_decline": respond.confirm_decline,
+    "counter.accept": respond.answer_counter,
+    "counter.reject": respond.answer_counter,
+    "progress.report": mobilise.report,
+    "progress.departed": mobilise.departed_menu,
+    "unit.status": status.set_status,
+    "board.show": status.show_board,
+    "board.refresh": status.refresh,
+    "crisis.close": status.close_ask,
+    "crisis.close_confirm": status.close_confirm,
+}
+
+
+async def on_token_button(update: Update, context: AtlasContext) -> None:
+    """Route a token button to its action; the action itself verifies and spends the token."""
+    query = update.callback_query
+    assert query is not None
+    token = (query.data or "").removeprefix(CALLBACK_PREFIX)
+
+    def action_of(session: Session) -> str | None:
+        row = session.get(CallbackToken, token)
+        return row.action if row else None
+
+    action = await context.services.run(action_of)
+    handler = ACTIONS.get(action or "")
+    if handler is None:
+        await query.answer("This button is not valid any more.", show_alert=True)
+        return
+    await handler(update, context)
+
+
+async def on_unknown_button(update: Update, context: AtlasContext) -> None:
+    """A press whose data no handler knows (an old message, or forged data): say so."""
+    query = update.callback_query
+    if query is not None:
+        await query.answer("This button is not valid any more.", show_alert=True)
+
+
+async def on_free_text(update: Update, context: AtlasContext) -> None:
+    if await respond.typed(update, context):
+        return
+    if update.effective_message is not None:
+        await update.effective_message.reply_text(
+            "I did not understand that. Send /help to see what you can do."
+        )
+
+
+def register(application: AtlasApplication) -> None:
+    """Register every handler, in order (see the module docstring for why the order)."""
+    # 1. The /request conversation: first, so it owns its member's messages while active.
+    application.add_handler(request.conversation())
+    # 2. Commands.
+    application.add_handler(CommandHandler("start", start.start))
+    application.add_handler(CommandHandler("help", start.help_command))
+    application.add_handler(CommandHandler("whoami", start.whoami))
+    application.add_handler(CommandHandler("status", status.status_command))
+    application.add_handler(CommandHandler("crises", status.crises_command))
+    application.add_handler(CommandHandler("cancel", respond_cancel))
+    # 3. Buttons: opaque tokens, then the answer wizard's steps, then anything else.
+    application.add_handler(CallbackQueryHandler(on_token_button, pattern=rf"^{CALLBACK_PREFIX}"))
+    application.add_handler(CallbackQueryHandler(respond.step, pattern=r"^ans:"))
+    application.add_handler(CallbackQueryHandler(respond.decline_reason, pattern=r"^dec:"))
+    application.add_handler(CallbackQueryHandler(on_unknown_button))
+    # 4. Free text nobody above claimed: the answer wizard, else a hint.
+    application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, on_free_text))
+    application.add_handler(MessageHandler(filters.COMMAND, unknown_command))
+    application.add_error_handler(errors.on_error)
+
+
+async def respond_cancel(update: Update, context: AtlasContext) -> None:
+    """/cancel outside the request conversation: drop an answer in progress."""
+    dropped = context.user_data is not None and context.user_data.pop(respond.ANSWER_KEY, None)
+    if update.effective_message is not None:
+        await update.effective_message.reply_text(
+            "Answer discarded; the request is still open." if dropped else "Nothing to cancel."
+        )
+
+
+async def unknown_command(update: Update, context: AtlasContext) -> None:
+    if update.effective_message is not None:
+        await update.effective_message.reply_text(
+            "Unknown command. Send /help to see what you can do."
+        )

@@ -1,0 +1,37 @@
+"""The last line of defence: log the failure first, then give the user one useful line."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.error import TelegramError
+
+from atlasbot.bootstrap import AtlasContext
+from atlasbot.services.errors import DomainError
+
+log = logging.getLogger(__name__)
+
+SORRY = (
+    "Something went wrong on our side and nothing was changed. Please try again; if it "
+    "persists, tell your coordinator (reference: {ref})."
+)
+
+
+async def on_error(update: object, context: AtlasContext) -> None:
+    error = context.error
+    ref = f"E{id(error) % 100000:05d}"
+    if isinstance(error, DomainError):
+        message = str(error)
+    else:
+        log.error("unhandled error %s while handling %r", ref, update, exc_info=error)
+        message = SORRY.format(ref=ref)
+    if not isinstance(update, Update):
+        return
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer(message[:200], show_alert=True)
+        elif update.effective_chat is not None:
+            await update.effective_chat.send_message(message)
+    except TelegramError:
+        log.warning("could not tell the user about error %s", ref)

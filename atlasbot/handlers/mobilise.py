@@ -1,0 +1,80 @@
+"""Units report their progress: mobilising, departed with an ETA, on scene, released."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session
+from telegram import Update
+
+from atlasbot.bootstrap import AtlasContext
+from atlasbot.handlers import notify, texts
+from atlasbot.handlers.common import Button, edit_pressed, guarded, keyboard, redeem
+from atlasbot.models import DeploymentState
+from atlasbot.services import assistance
+from atlasbot.services.errors import NotAuthorised
+
+
+@guarded
+async def departed_menu(update: Update, context: AtlasContext) -> None:
+    """Departing asks for the ETA: the planned travel time, or later."""
+
+    def compose(session: Session) -> tuple[str, Any]:
+        press = redeem(session, update, context)
+        deployment = assistance.get_deployment(session, int(press.payload["deployment"]))
+        if not press.identity.serves_unit(deployment.unit_id):
+            raise NotAuthorised(f"Only members of {deployment.unit_id} report its progress.")
+        planned = assistance.travel_minutes(session, deployment)
+        payload = {"deployment": deployment.id, "state": DeploymentState.DEPARTED.value}
+        choices = [planned, planned + 30, planned + 60]
+        rows = [
+            [Button(f"ETA in {m} min", "progress.report", {**payload, "eta": m}) for m in choices]
+        ]
+        return f"{deployment.unit_id} departing: when will you be on scene?", keyboard(
+            session, press.identity.member_id, rows
+        )
+
+    text, markup = await context.services.run(compose)
+    if update.callback_query:
+        await update.callback_query.answer()
+    if update.effective_chat:
+        await update.effective_chat.send_message(text, reply_markup=markup)
+
+
+@guarded
+async def report(update: Update, context: AtlasContext) -> None:
+    now = context.services.clock.now()
+    tz = context.services.settings.tz
+
+    def act(session: Session) -> tuple[int, str, str, Any]:
+        press = redeem(session, update, context)
+        state = DeploymentState(str(press.payload["state"]))
+        eta = press.payload.get("eta")
+        deployment = assistance.report_progress(
+            session,
+            press.identity,
+            int(press.payload["deployment"]),
+            state,
+            eta_minutes=int(eta) if eta is not None else None,
+            now=now,
+        )
+        assert deployment.id is not None
+        markup = keyboard(
+            session,
+            press.identity.member_id,
+            notify.progress_buttons(deployment.id, deployment.state),
+        )
+        return (
+            deployment.crisis_id,
+            deployment.unit_id,
+            texts.deployment_status(deployment, tz),
+            markup,
+        )
+
+    crisis_id, _unit_id, status, markup = await context.services.run(act)
+    await edit_pressed(update, f"Reported: {status}", markup)
+    await notify.refresh_board(context, crisis_id)
+
+
+def progress_rows(deployment_id: int, state: str) -> list[list[Button]]:
+    return notify.progress_buttons(deployment_id, state)

@@ -1,0 +1,188 @@
+"""Messages the workflow sends to others: requests to authorities, orders to units, the board.
+
+Each function reads what it needs in one unit of work (issuing the buttons' tokens there),
+then sends after the commit, so nobody is told of a decision that did not land.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import Session, select
+from telegram.error import BadRequest, TelegramError
+
+from atlasbot.bootstrap import AtlasContext
+from atlasbot.handlers import texts
+from atlasbot.handlers.common import Button, Outgoing, keyboard, send_all
+from atlasbot.models import AnswerStatus, CapabilityRow, CrisisStatus, DeploymentState
+from atlasbot.services import assistance
+
+
+def capability_names(session: Session) -> dict[str, str]:
+    return {row.code: row.name for row in session.exec(select(CapabilityRow)).all()}
+
+
+def answer_buttons(request_id: int) -> list[list[Button]]:
+    payload = {"request": request_id}
+    return [
+        [Button("✅ Accept…", "answer.accept", payload)],
+        [Button("↔ Counter-propose…", "answer.counter", payload)],
+        [Button("✖ Decline…", "answer.decline", payload)],
+    ]
+
+
+async def send_assistance_requests(context: AtlasContext, request_ids: list[int]) -> int:
+    """Send each new request to its state's competent authority members (R2); returns how
+    many members were addressed."""
+
+    def compose(session: Session) -> list[Outgoing]:
+        names = capability_names(session)
+        out = []
+        for request_id in request_ids:
+            request = assistance.get_answer(session, request_id)
+            crisis = assistance.get_crisis(session, request.crisis_id)
+            text = texts.request_to_authority(crisis, request, names)
+            for member_id, chat_id in assistance.authority_recipients(session, request.country):
+                out.append(
+                    Outgoing(
+                        chat_id,
+                        text,
+                        keyboard(session, member_id, answer_buttons(request_id)),
+                        purpose=f"request:{request_id}",
+                    )
+                )
+        return out
+
+    messages = await context.services.run(compose)
+    await send_all(context, messages)
+    return len(messages)
+
+
+def progress_buttons(deployment_id: int, state: str) -> list[list[Button]]:
+    """The next steps a unit can report, from where it is."""
+    payload = {"deployment": deployment_id}
+    order = [s.value for s in DeploymentState]
+    position = order.index(state)
+    labels = {
+        DeploymentState.MOBILISING.value: "🟡 Mobilising",
+        DeploymentState.DEPARTED.value: "🚁 Departed…",
+        DeploymentState.ON_SCENE.value: "📍 On scene",
+        DeploymentState.RELEASED.value: "🏁 Released",
+    }
+    action = {DeploymentState.DEPARTED.value: "progress.departed"}
+    return [
+        [Button(label, action.get(step, "progress.report"), {**payload, "state": step})]
+        for step, label in labels.items()
+        if order.index(step) > position
+    ]
+
+
+async def send_mobilisation_orders(context: AtlasContext, deployment_ids: list[int]) -> None:
+    """Order each unit: its commander and duty officers get the order with progress buttons."""
+
+    def compose(session: Session) -> list[Outgoing]:
+        out = []
+        for deployment_id in deployment_ids:
+            deployment = assistance.get_deployment(session, deployment_id)
+            crisis = assistance.get_crisis(session, deployment.crisis_id)
+            request = assistance.get_answer(session, deployment.assistance_request_id)
+            text = texts.mobilisation_order(crisis, deployment, request.agreement)
+            for member_id, chat_id in assistance.unit_recipients(session, deployment.unit_id):
+                buttons = progress_buttons(deployment_id, deployment.state)
+                out.append(
+                    Outgoing(
+                        chat_id,
+                        text,
+                        keyboard(session, member_id, buttons),
+                        f"order:{deployment_id}",
+                    )
+                )
+        return out
+
+    await send_all(context, await context.services.run(compose))
+
+
+async def tell_requester(context: AtlasContext, crisis_id: int, text: str) -> None:
+    """A line to the requesting state's authority members."""
+
+    def compose(session: Session) -> list[Outgoing]:
+        crisis = assistance.get_crisis(session, crisis_id)
+        return [Outgoing(chat, text) for _, chat in assistance.board_viewers(session, crisis)]
+
+    await send_all(context, await context.services.run(compose))
+
+
+async def tell_country(context: AtlasContext, country: str, text: str) -> None:
+    def compose(session: Session) -> list[Outgoing]:
+        return [
+            Outgoing(chat, text) for _, chat in assistance.authority_recipients(session, country)
+        ]
+
+    await send_all(context, await context.services.run(compose))
+
+
+@dataclass(frozen=True, slots=True)
+class _BoardView:
+    chat_id: int
+    message_id: int | None
+    outgoing: Outgoing
+
+
+async def refresh_board(context: AtlasContext, crisis_id: int) -> None:
+    """Edit the live board in place for every viewer (or post it where it is not yet)."""
+    tz = context.services.settings.tz
+    now = context.services.clock.now()
+
+    def compose(session: Session) -> list[_BoardView]:
+        crisis = assistance.get_crisis(session, crisis_id)
+        text = texts.board(
+            crisis,
+            assistance.requests_of(session, crisis_id),
+            assistance.deployments_of(session, crisis_id),
+            assistance.still_missing(session, crisis),
+            tz,
+            now,
+        )
+        where = {b.chat_id: b.message_id for b in assistance.board_messages(session, crisis_id)}
+        views = []
+        for member_id, chat_id in assistance.board_viewers(session, crisis):
+            rows: list[list[Button]] = []
+            if crisis.status != CrisisStatus.CLOSED.value:
+                rows = [
+                    [Button("🔄 Refresh", "board.refresh", {"crisis": crisis_id})],
+                    [Button("🏁 Close crisis…", "crisis.close", {"crisis": crisis_id})],
+                ]
+            markup = keyboard(session, member_id, rows)
+            views.append(_BoardView(chat_id, where.get(chat_id), Outgoing(chat_id, text, markup)))
+        return views
+
+    views = await context.services.run(compose)
+    for view in views:
+        if view.message_id is not None:
+            try:
+                await context.bot.edit_message_text(
+                    view.outgoing.text,
+                    chat_id=view.chat_id,
+                    message_id=view.message_id,
+                    reply_markup=view.outgoing.markup,
+                )
+                continue
+            except BadRequest as err:
+                if "not modified" in str(err).lower():
+                    continue
+            except TelegramError:
+                pass
+        sent = (await send_all(context, [view.outgoing]))[0]
+        if sent is not None:
+            message_id = sent.message_id
+
+            def remember(
+                session: Session, chat: int = view.chat_id, mid: int = message_id
+            ) -> None:
+                assistance.remember_board_message(session, crisis_id, chat, mid)
+
+            await context.services.run(remember)
+
+
+def open_request_statuses() -> tuple[str, ...]:
+    return (AnswerStatus.PENDING.value, AnswerStatus.COUNTERED.value)

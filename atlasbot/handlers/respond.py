@@ -1,0 +1,590 @@
+"""Answers of a requested state's authority: accept, decline or counter-propose (R5-R9),
+and the requester's answer to a counter-proposal.
+
+Accepting and counter-proposing gather the agreement step by step. The draft answer lives in
+the member's chat data; only the final confirmation, a single-use button, changes anything,
+and the service checks the member's authority and the request's state again at that moment.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+
+from atlasbot import rules
+from atlasbot.bootstrap import AtlasContext
+from atlasbot.domain import AssistanceForm
+from atlasbot.handlers import notify, texts
+from atlasbot.handlers.common import (
+    Button,
+    Outgoing,
+    edit_pressed,
+    guarded,
+    keyboard,
+    redeem,
+    require_identity,
+    send_all,
+)
+from atlasbot.handlers.plans import present_plans
+from atlasbot.models import AnswerStatus, CountryRow, UnitRow
+from atlasbot.services import assistance
+from atlasbot.services.assistance import COSTS_OTHERWISE_AGREED, COSTS_REQUESTER_PAYS, Agreement
+from atlasbot.services.errors import Conflict
+
+HEADCOUNT_CHOICES = (2, 4, 6, 8, 12, 16, 24, 32)
+DECLINE_REASONS = {
+    "capacity": "No capacity available now",
+    "home": "Units needed at home",
+    "policy": "National policy does not allow this assistance",
+}
+ANSWER_KEY = "answer"
+
+
+def _buttons(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
+    )
+
+
+def _draft(context: AtlasContext) -> dict[str, Any]:
+    assert context.user_data is not None
+    draft = context.user_data.get(ANSWER_KEY)
+    if not isinstance(draft, dict):
+        raise Conflict(
+            "There is no answer in progress. Press Accept, Decline or Counter-propose on the "
+            "request again."
+        )
+    return draft
+
+
+async def _say(update: Update, text: str, markup: Any = None) -> None:
+    """Send the next step (a pressed button was already answered by the caller)."""
+    if update.effective_chat is not None:
+        await update.effective_chat.send_message(text, reply_markup=markup)
+
+
+async def _ack(update: Update) -> None:
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+
+
+def _start_draft(
+    session: Session, update: Update, context: AtlasContext, mode: str
+) -> dict[str, Any]:
+    press = redeem(session, update, context)
+    request = assistance.get_answer(session, int(press.payload["request"]))
+    assistance._require_requested_authority(press.identity, request)
+    assistance._require_pending(request)
+    country = session.get(CountryRow, request.country)
+    units = [session.get(UnitRow, unit_id) for unit_id in request.units]
+    return {
+        "mode": mode,
+        "request": request.id,
+        "crisis": request.crisis_id,
+        "asked_forms": list(request.forms),
+        "forms": [
+            f
+            for f in request.forms
+            if country is None or country.armed_action_abroad or f != AssistanceForm.ACTION.value
+        ],
+        "armed_allowed": bool(country and country.armed_action_abroad),
+        "arms": False,
+        "headcount": None,
+        "costs": COSTS_REQUESTER_PAYS,
+        "cost_note": "",
+        "contact": "",
+        "note": "",
+        "awaiting": None,
+        "units": [u.id for u in units if u is not None],
+    }
+
+
+@guarded
+async def begin_accept(update: Update, context: AtlasContext) -> None:
+    draft = await context.services.run(lambda s: _start_draft(s, update, context, "accept"))
+    assert context.user_data is not None
+    context.user_data[ANSWER_KEY] = draft
+    await _ack(update)
+    await _ask_forms(update, draft)
+
+
+@guarded
+async def begin_counter(update: Update, context: AtlasContext) -> None:
+    draft = await context.services.run(lambda s: _start_draft(s, update, context, "counter"))
+    assert context.user_data is not None
+    draft["awaiting"] = "note"
+    context.user_data[ANSWER_KEY] = draft
+    await _ack(update)
+    await _say(
+        update,
+        f"Counter-proposal on request #{draft['request']} ({rules.cite('R5')}). "
+        "What do you propose instead? Type it (e.g. 'expertise only: 2 negotiators, from 18:00').",
+    )
+
+
+def _forms_keyboard(draft: dict[str, Any]) -> InlineKeyboardMarkup:
+    rows = [
+        [(("☑ " if code in draft["forms"] else "☐ ") + label, f"ans:form:{code}")]
+        for code, label in texts.FORMS.items()
+        if draft["mode"] == "counter" or code in draft["asked_forms"]
+    ]
+    rows.append([("Next ➡", "ans:form:done")])
+    return _buttons(rows)
+
+
+async def _ask_forms(update: Update, draft: dict[str, Any]) -> None:
+    verb = "agreed" if draft["mode"] == "accept" else "proposed"
+    await _say(update, f"Forms of assistance {verb} ({rules.cite('R6')}):", _forms_keyboard(draft))
+
+
+@guarded
+async def step(update: Update, context: AtlasContext) -> None:
+    """One tap in the answer wizard: ans:<step>:<value>."""
+    query = update.callback_query
+    assert query is not None
+    _, name, value = (query.data or "ans::").split(":", 2)
+    draft = _draft(context)
+    if name == "form":
+        if value == "done":
+            if not draft["forms"]:
+                await query.answer("Choose at least one form.", show_alert=True)
+                return
+            await query.answer()
+            await query.edit_message_text(
+                "Forms: " + ", ".join(texts.FORMS[f] for f in draft["forms"])
+            )
+            await _after_forms(update, draft)
+            return
+        if value not in texts.FORMS:
+            await query.answer("Unknown form.", show_alert=True)
+            return
+        if value == AssistanceForm.ACTION.value and not draft["armed_allowed"]:
+            await query.answer("Your state does not allow actions abroad.", show_alert=True)
+            return
+        draft["forms"] = (
+            [f for f in draft["forms"] if f != value]
+            if value in draft["forms"]
+            else [*draft["forms"], value]
+        )
+        await query.answer()
+        await query.edit_message_reply_markup(_forms_keyboard(draft))
+    elif name == "arms":
+        draft["arms"] = value == "yes"
+        await query.answer()
+        await query.edit_message_text(f"Arms carried: {'yes' if draft['arms'] else 'no'}")
+        await _ask_headcount(update, draft)
+    elif name == "head":
+        if not value.isdigit() or not 1 <= int(value) <= assistance.MAX_HEADCOUNT:
+            await query.answer("Choose a number.", show_alert=True)
+            return
+        draft["headcount"] = int(value)
+        await query.answer()
+        await query.edit_message_text(f"Headcount: {value}")
+        await _ask_costs(update, draft)
+    elif name == "costs":
+        await query.answer()
+        if value == "default":
+            draft["costs"] = COSTS_REQUESTER_PAYS
+            await query.edit_message_text("Costs: the requesting state pays")
+            await _ask_contact(update, context, draft)
+        else:
+            draft["costs"] = COSTS_OTHERWISE_AGREED
+            draft["awaiting"] = "cost_note"
+            await query.edit_message_text("Costs: otherwise agreed")
+            await _say(update, "Type what was agreed about the costs (R9).")
+    elif name == "contact":
+        identity = await require_identity(update, context)
+        draft["contact"] = identity.display_name or f"member #{identity.member_id}"
+        await query.answer()
+        await query.edit_message_text(f"Contact: {draft['contact']}")
+        await _ask_confirm(update, context, draft)
+    elif name == "cancel":
+        assert context.user_data is not None
+        context.user_data.pop(ANSWER_KEY, None)
+        await query.answer()
+        await query.edit_message_text("Answer discarded; the request is still open.")
+    else:
+        await query.answer("This button is not valid any more.", show_alert=True)
+
+
+async def _after_forms(update: Update, draft: dict[str, Any]) -> None:
+    if AssistanceForm.ACTION.value in draft["forms"]:
+        await _say(
+            update,
+            "Will your officers carry arms on the requesting state's territory?",
+            _buttons([[("Yes, armed", "ans:arms:yes"), ("No", "ans:arms:no")]]),
+        )
+    else:
+        draft["arms"] = False
+        await _ask_headcount(update, draft)
+
+
+async def _ask_headcount(update: Update, draft: dict[str, Any]) -> None:
+    draft["awaiting"] = "headcount"
+    choices = [(str(n), f"ans:head:{n}") for n in HEADCOUNT_CHOICES]
+    await _say(
+        update, "How many officers? Tap or type a number.", _buttons([choices[:4], choices[4:]])
+    )
+
+
+async def _ask_costs(update: Update, draft: dict[str, Any]) -> None:
+    draft["awaiting"] = None
+    await _say(
+        update,
+        f"Costs ({rules.cite('R9')}): by default the requesting state bears the operational "
+        "costs, transport and accommodation included.",
+        _buttons(
+            [
+                [("Requesting state pays (default)", "ans:costs:default")],
+                [("Otherwise agreed…", "ans:costs:other")],
+            ]
+        ),
+    )
+
+
+async def _ask_contact(update: Update, context: AtlasContext, draft: dict[str, Any]) -> None:
+    draft["awaiting"] = "contact"
+    await _say(
+        update,
+        "Contact for the practical details (R8): type a name and secure channel reference, or "
+        "use yours.",
+        _buttons([[("Use my name", "ans:contact:me")]]),
+    )
+
+
+async def _ask_confirm(update: Update, context: AtlasContext, draft: dict[str, Any]) -> None:
+    draft["awaiting"] = None
+    identity = await require_identity(update, context)
+    agreement = _agreement(draft)
+    title = "ACCEPT" if draft["mode"] == "accept" else "COUNTER-PROPOSE"
+    lines = [f"{title} request #{draft['request']} (units {', '.join(draft['units'])})"]
+    if draft["note"]:
+        lines.append(f"Proposal: {draft['note']}")
+    lines += texts.agreement_lines(agreement.as_payload())
+    lines += [
+        texts.liability_note(),
+        "",
+        "Confirm? This is recorded and sent to the requesting state.",
+    ]
+    action = "answer.confirm_accept" if draft["mode"] == "accept" else "answer.confirm_counter"
+
+    def compose(session: Session) -> InlineKeyboardMarkup | None:
+        return keyboard(
+            session,
+            identity.member_id,
+            [
+                [
+                    Button(
+                        "✅ Confirm",
+                        action,
+                        {"request": draft["request"], "agreement": agreement.as_payload()},
+                        single_use=True,
+                    )
+                ]
+            ],
+        )
+
+    markup = await context.services.run(compose)
+    assert markup is not None
+    rows = [
+        *markup.inline_keyboard,
+        (InlineKeyboardButton("✖ Discard", callback_data="ans:cancel:x"),),
+    ]
+    await _say(update, "\n".join(lines), InlineKeyboardMarkup(rows))
+
+
+def _agreement(draft: dict[str, Any]) -> Agreement:
+    return Agreement(
+        forms=tuple(draft["forms"]),
+        arms=bool(draft["arms"]),
+        headcount=int(draft["headcount"] or 0),
+        costs=draft["costs"],
+        cost_note=draft["cost_note"],
+        contact=draft["contact"],
+        note=draft["note"],
+    )
+
+
+async def typed(update: Update, context: AtlasContext) -> bool:
+    """Text typed while the answer wizard waits for one; False when it is not waiting."""
+    if context.user_data is None or not isinstance(context.user_data.get(ANSWER_KEY), dict):
+        return False
+    draft = context.user_data[ANSWER_KEY]
+    awaiting = draft.get("awaiting")
+    message = update.effective_message
+    if awaiting is None or message is None:
+        return False
+    text = (message.text or "").strip()
+    if awaiting == "headcount":
+        if not text.isdigit() or not 1 <= int(text) <= assistance.MAX_HEADCOUNT:
+            await message.reply_text(
+                f"Headcount: type a whole number from 1 to {assistance.MAX_HEADCOUNT}."
+            )
+            return True
+        draft["headcount"] = int(text)
+        await _ask_costs(update, draft)
+    elif awaiting == "cost_note":
+        if len(text) < 3:
+            await message.reply_text("Please say what was agreed about the costs.")
+            return True
+        draft["cost_note"] = text[:300]
+        await _ask_contact(update, context, draft)
+    elif awaiting == "contact":
+        if len(text) < 2:
+            await message.reply_text("Please type a contact (name and secure channel reference).")
+            return True
+        draft["contact"] = text[:200]
+        await _ask_confirm(update, context, draft)
+    elif awaiting == "note":
+        if len(text) < 5:
+            await message.reply_text(
+                "Please describe what you propose instead (at least 5 characters)."
+            )
+            return True
+        draft["note"] = text[:500]
+        draft["awaiting"] = None
+        await _ask_forms(update, draft)
+    elif awaiting == "decline_reason":
+        if len(text) < 3:
+            await message.reply_text("Please give a reason (at least 3 characters).")
+            return True
+        draft["reason"] = text[:300]
+        draft["awaiting"] = None
+        await _confirm_decline(update, context, draft)
+    return True
+
+
+@guarded
+async def confirm_accept(update: Update, context: AtlasContext) -> None:
+    now = context.services.clock.now()
+
+    def act(session: Session) -> tuple[int, int, str, list[int]]:
+        press = redeem(session, update, context)
+        agreement = Agreement.from_payload(dict(press.payload["agreement"]))
+        request, deployments = assistance.accept(
+            session, press.identity, int(press.payload["request"]), agreement, now=now
+        )
+        assert request.id is not None
+        return (
+            request.crisis_id,
+            request.id,
+            request.country,
+            [d.id for d in deployments if d.id is not None],
+        )
+
+    crisis_id, request_id, country, deployment_ids = await context.services.run(act)
+    if context.user_data is not None:
+        context.user_data.pop(ANSWER_KEY, None)
+    await edit_pressed(update, f"Accepted request #{request_id}. Your units are being ordered.")
+    await notify.tell_requester(
+        context, crisis_id, f"✅ {country} ACCEPTED request #{request_id} (crisis #{crisis_id})."
+    )
+    await notify.send_mobilisation_orders(context, deployment_ids)
+    await notify.refresh_board(context, crisis_id)
+
+
+@guarded
+async def confirm_counter(update: Update, context: AtlasContext) -> None:
+    now = context.services.clock.now()
+
+    def act(session: Session) -> tuple[int, int, str, list[tuple[int, int]], dict[str, Any]]:
+        press = redeem(session, update, context)
+        proposal = Agreement.from_payload(dict(press.payload["agreement"]))
+        request = assistance.counter_propose(
+            session, press.identity, int(press.payload["request"]), proposal, now=now
+        )
+        assert request.id is not None
+        crisis = assistance.get_crisis(session, request.crisis_id)
+        return (
+            request.crisis_id,
+            request.id,
+            request.country,
+            assistance.board_viewers(session, crisis),
+            proposal.as_payload(),
+        )
+
+    crisis_id, request_id, country, viewers, proposal = await context.services.run(act)
+    if context.user_data is not None:
+        context.user_data.pop(ANSWER_KEY, None)
+    await edit_pressed(
+        update,
+        f"Counter-proposal on request #{request_id} sent. It binds only if the requester accepts.",
+    )
+    text = "\n".join(
+        [
+            f"↔ {country} COUNTER-PROPOSES on request #{request_id} (crisis #{crisis_id}):",
+            *texts.agreement_lines(proposal),
+            "",
+            "Accept or reject it (nothing is accepted automatically).",
+        ]
+    )
+
+    def compose(session: Session) -> list[Outgoing]:
+        payload = {"request": request_id}
+        return [
+            Outgoing(
+                chat,
+                text,
+                keyboard(
+                    session,
+                    member,
+                    [
+                        [
+                            Button(
+                                "✅ Accept proposal", "counter.accept", payload, single_use=True
+                            ),
+                            Button("✖ Reject", "counter.reject", payload, single_use=True),
+                        ]
+                    ],
+                ),
+                purpose=f"counter:{request_id}",
+            )
+            for member, chat in viewers
+        ]
+
+    await send_all(context, await context.services.run(compose))
+    await notify.refresh_board(context, crisis_id)
+
+
+@guarded
+async def begin_decline(update: Update, context: AtlasContext) -> None:
+    draft = await context.services.run(lambda s: _start_draft(s, update, context, "decline"))
+    assert context.user_data is not None
+    context.user_data[ANSWER_KEY] = draft
+    rows = [[(label, f"dec:{key}")] for key, label in DECLINE_REASONS.items()]
+    rows.append([("Other reason (type it)…", "dec:other")])
+    await _ack(update)
+    await _say(update, f"Decline request #{draft['request']}: why?", _buttons(rows))
+
+
+@guarded
+async def decline_reason(update: Update, context: AtlasContext) -> None:
+    query = update.callback_query
+    assert query is not None
+    draft = _draft(context)
+    key = (query.data or "").removeprefix("dec:")
+    await query.answer()
+    if key == "other":
+        draft["awaiting"] = "decline_reason"
+        await query.edit_message_text("Type the reason for declining.")
+        return
+    if key not in DECLINE_REASONS:
+        await query.edit_message_text("Unknown reason; press Decline on the request again.")
+        return
+    draft["reason"] = DECLINE_REASONS[key]
+    await query.edit_message_text(f"Reason: {draft['reason']}")
+    await _confirm_decline(update, context, draft)
+
+
+async def _confirm_decline(update: Update, context: AtlasContext, draft: dict[str, Any]) -> None:
+    identity = await require_identity(update, context)
+
+    def compose(session: Session) -> InlineKeyboardMarkup | None:
+        return keyboard(
+            session,
+            identity.member_id,
+            [
+                [
+                    Button(
+                        "✖ Confirm decline",
+                        "answer.confirm_decline",
+                        {"request": draft["request"], "reason": draft["reason"]},
+                        single_use=True,
+                    )
+                ]
+            ],
+        )
+
+    markup = await context.services.run(compose)
+    await _say(
+        update,
+        f"Decline request #{draft['request']} — reason: {draft['reason']}. Confirm?",
+        markup,
+    )
+
+
+@guarded
+async def confirm_decline(update: Update, context: AtlasContext) -> None:
+    now = context.services.clock.now()
+
+    def act(session: Session) -> tuple[int, int, str, str]:
+        press = redeem(session, update, context)
+        request = assistance.decline(
+            session,
+            press.identity,
+            int(press.payload["request"]),
+            str(press.payload["reason"]),
+            now=now,
+        )
+        assert request.id is not None
+        return request.crisis_id, request.id, request.country, request.decline_reason
+
+    crisis_id, request_id, country, reason = await context.services.run(act)
+    if context.user_data is not None:
+        context.user_data.pop(ANSWER_KEY, None)
+    await edit_pressed(update, f"Declined request #{request_id}.")
+    await notify.tell_requester(
+        context,
+        crisis_id,
+        f"✖ {country} DECLINED request #{request_id} (crisis #{crisis_id}): {reason}",
+    )
+    await notify.refresh_board(context, crisis_id)
+    await offer_next_plan(context, crisis_id)
+
+
+async def offer_next_plan(context: AtlasContext, crisis_id: int) -> None:
+    """After a refusal, offer the requester the next best plan for what is still missing."""
+
+    def read(session: Session) -> list[tuple[Any, int]]:
+        crisis = assistance.get_crisis(session, crisis_id)
+        if not assistance.still_missing(session, crisis) or crisis.status == "closed":
+            return []
+        from atlasbot.services.enrolment import identify
+
+        viewers = assistance.board_viewers(session, crisis)
+        return [(identify(session, telegram_id), telegram_id) for _, telegram_id in viewers]
+
+    for identity, chat_id in await context.services.run(read):
+        if identity is not None:
+            await present_plans(context, chat_id, identity, crisis_id)
+
+
+@guarded
+async def answer_counter(update: Update, context: AtlasContext) -> None:
+    now = context.services.clock.now()
+
+    def act(session: Session) -> tuple[int, int, str, str, list[int]]:
+        press = redeem(session, update, context)
+        accept_it = press.action == "counter.accept"
+        request, deployments = assistance.answer_counter_proposal(
+            session, press.identity, int(press.payload["request"]), accept_it=accept_it, now=now
+        )
+        assert request.id is not None
+        return (
+            request.crisis_id,
+            request.id,
+            request.country,
+            request.status,
+            [d.id for d in deployments if d.id is not None],
+        )
+
+    crisis_id, request_id, country, status, deployment_ids = await context.services.run(act)
+    accepted = status == AnswerStatus.ACCEPTED.value
+    await edit_pressed(
+        update,
+        f"Counter-proposal of {country} on request #{request_id}: "
+        f"{'accepted' if accepted else 'rejected'}.",
+    )
+    await notify.tell_country(
+        context,
+        country,
+        f"The requester {'ACCEPTED' if accepted else 'REJECTED'} your counter-proposal on "
+        f"request #{request_id} (crisis #{crisis_id}).",
+    )
+    if accepted:
+        await notify.send_mobilisation_orders(context, deployment_ids)
+    await notify.refresh_board(context, crisis_id)
+    if not accepted:
+        await offer_next_plan(context, crisis_id)

@@ -1,0 +1,244 @@
+"""Every word the bot says, in one place (plain text: no parse mode, nothing to escape)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from atlasbot import rules
+from atlasbot.models import (
+    AnswerStatus,
+    AssistanceRequest,
+    Crisis,
+    Deployment,
+    DeploymentState,
+    Role,
+)
+from atlasbot.services.enrolment import Identity
+
+NOT_CLASSIFIED = (
+    "Telegram is not a channel for classified information. atlasbot carries coordination "
+    "metadata only (who, which capability, when, roughly where); operational detail goes "
+    "through your states' secure channels."
+)
+
+WELCOME_UNENROLLED = (
+    "Welcome to atlasbot, the coordination bot of the special intervention units' network "
+    "(Council Decision 2008/617/JHA).\n\n"
+    "You are not enrolled yet. Ask your coordinator or competent authority for a one-time "
+    "invite code and send it as: /start CODE\n\n" + NOT_CLASSIFIED
+)
+
+NOT_ENROLLED = (
+    "You are not enrolled. Ask your coordinator for a one-time invite code, then send /start CODE."
+)
+
+CANCELLED = "Cancelled. Nothing was sent or recorded."
+TIMED_OUT = (
+    "Your draft request timed out after a long pause and was discarded. Send /request "
+    "to start again."
+)
+
+CRISIS_TYPES: Mapping[str, str] = {
+    "hostage_taking": "Hostage-taking",
+    "hijacking": "Hijacking",
+    "terrorist_attack": "Terrorist attack",
+    "siege": "Siege / barricaded suspect",
+    "other_serious_threat": "Other serious criminal threat",
+}
+OUT_OF_SCOPE_TYPES: Mapping[str, str] = {
+    "natural_disaster": "Natural disaster",
+    "accident": "Serious accident",
+    "mass_gathering": "Mass gathering",
+}
+OUT_OF_SCOPE = (
+    "Natural disasters, serious accidents and mass gatherings are not crisis situations under "
+    "the Decision ({cite}); other instruments cover them, such as the EU Civil Protection "
+    "Mechanism. This request was not recorded."
+)
+FORMS: Mapping[str, str] = {
+    "equipment": "Equipment",
+    "expertise": "Expertise",
+    "action": "Action on our territory",
+}
+STATES: Mapping[str, str] = {
+    "ordered": "ordered",
+    "mobilising": "mobilising",
+    "departed": "en route",
+    "on_scene": "ON SCENE",
+    "released": "released",
+}
+ANSWERS: Mapping[str, str] = {
+    AnswerStatus.PENDING.value: "awaiting answer",
+    AnswerStatus.ACCEPTED.value: "ACCEPTED",
+    AnswerStatus.DECLINED.value: "declined",
+    AnswerStatus.COUNTERED.value: "counter-proposal awaiting you",
+    AnswerStatus.COUNTER_REJECTED.value: "counter-proposal rejected",
+    AnswerStatus.NO_RESPONSE.value: "no response",
+    AnswerStatus.WITHDRAWN.value: "withdrawn",
+}
+COSTS = {
+    "requesting_state_pays": "the requesting state bears the costs (default, {cite})",
+    "otherwise_agreed": "otherwise agreed: {note}",
+}
+
+
+def role_help(identity: Identity | None) -> str:
+    """What this member can do, by role."""
+    if identity is None:
+        return WELCOME_UNENROLLED
+    lines = ["You can use:"]
+    if identity.has(Role.AUTHORITY):
+        lines += [
+            "/request: ask other states for their special intervention units (R1)",
+            "/crises: the crises your state asked for or was asked to help with",
+            "Answer requests from other states with the buttons on them: accept, decline or "
+            "counter-propose (R5).",
+        ]
+    if identity.has(Role.COMMANDER):
+        lines += ["/status: set your unit's readiness (available, standby, deployed, unavailable)"]
+    if identity.has(Role.COMMANDER) or identity.has(Role.DUTY):
+        lines += [
+            "Mobilisation orders reach you with buttons: mobilising, departed, on scene, released."
+        ]
+    if identity.has(Role.COORDINATOR):
+        lines += ["/crises: every open crisis in the network"]
+    lines += ["/whoami: your roles", "/cancel: stop what you are doing", "", NOT_CLASSIFIED]
+    return "\n".join(lines)
+
+
+def whoami(identity: Identity) -> str:
+    roles = "\n".join(f"• {grant.describe()}" for grant in identity.grants) or "• (no role)"
+    return (
+        f"You are {identity.display_name or 'a member'} (member #{identity.member_id}).\n{roles}"
+    )
+
+
+def enrolled(identity: Identity, granted: str) -> str:
+    return (
+        f"Welcome, {identity.display_name}. You are enrolled as {granted}.\n\n"
+        + NOT_CLASSIFIED
+        + "\n\nSend /help to see what you can do."
+    )
+
+
+def capability_line(needs: Mapping[str, int], names: Mapping[str, str] | None = None) -> str:
+    if not needs:
+        return "none"
+    return ", ".join(f"{(names or {}).get(code, code)} ×{count}" for code, count in needs.items())
+
+
+def crisis_title(crisis: Crisis) -> str:
+    kind = CRISIS_TYPES.get(crisis.crisis_type, crisis.crisis_type)
+    where = crisis.place or f"{crisis.lat:.2f}, {crisis.lon:.2f}"
+    return f"Crisis #{crisis.id} ({crisis.requesting_country}): {kind} at {where}"
+
+
+def local_time(moment: datetime | None, tz: ZoneInfo) -> str:
+    if moment is None:
+        return "—"
+    return moment.astimezone(tz).strftime("%H:%M")
+
+
+def request_to_authority(
+    crisis: Crisis, request: AssistanceRequest, names: Mapping[str, str]
+) -> str:
+    forms = ", ".join(FORMS.get(f, f) for f in request.forms)
+    units = ", ".join(request.units)
+    return (
+        f"REQUEST FOR ASSISTANCE to {request.country} (Art. 3, 2008/617/JHA)\n"
+        f"{crisis_title(crisis)}\n"
+        f"Asked of your state: units {units}\n"
+        f"Capabilities: {capability_line(request.provides, names)}\n"
+        f"Forms: {forms}\n"
+        f"Nature of assistance: {crisis.nature}\n"
+        f"Operational necessity: {crisis.necessity}\n"
+        f"Commander on scene (requesting state): {crisis.commander_on_scene or 'to be named'}\n"
+        f"Your units would act in a supporting role under the requesting state's command "
+        f"({rules.cite('R7')}).\n\nAnswer with the buttons below."
+    )
+
+
+def agreement_lines(agreement: Mapping[str, Any]) -> list[str]:
+    forms = ", ".join(FORMS.get(str(f), str(f)) for f in agreement.get("forms") or [])
+    costs_key = str(agreement.get("costs", "requesting_state_pays"))
+    costs = COSTS.get(costs_key, costs_key).format(
+        cite=rules.cite("R9"), note=agreement.get("cost_note", "")
+    )
+    lines = [
+        f"Forms: {forms}",
+        f"Arms carried: {'yes' if agreement.get('arms') else 'no'}",
+        f"Headcount: {agreement.get('headcount')}",
+        f"Costs: {costs}",
+    ]
+    if agreement.get("contact"):
+        lines.append(f"Contact: {agreement.get('contact')}")
+    if agreement.get("note"):
+        lines.append(f"Note: {agreement.get('note')}")
+    return lines
+
+
+def liability_note() -> str:
+    return f"Liability of officers abroad follows the Prüm Decision ({rules.cite('R10')})."
+
+
+def board(
+    crisis: Crisis,
+    requests: Sequence[AssistanceRequest],
+    deployments: Sequence[Deployment],
+    missing: Mapping[str, int],
+    tz: ZoneInfo,
+    now: datetime,
+) -> str:
+    """The live board: one message, edited in place, with every state's answer and unit."""
+    lines = [f"LIVE BOARD — {crisis_title(crisis)}", f"Status: {crisis.status.upper()}"]
+    by_request: dict[int, list[Deployment]] = {}
+    for deployment in deployments:
+        by_request.setdefault(deployment.assistance_request_id, []).append(deployment)
+    for request in requests:
+        lines.append(f"\n{request.country}: {ANSWERS.get(request.status, request.status)}")
+        if request.status == AnswerStatus.DECLINED.value and request.decline_reason:
+            lines.append(f"  reason: {request.decline_reason}")
+        assert request.id is not None
+        for deployment in by_request.get(request.id, []):
+            state = STATES.get(deployment.state, deployment.state)
+            eta = ""
+            if deployment.state == DeploymentState.DEPARTED.value and deployment.eta_at:
+                minutes = max(0, round((deployment.eta_at - now).total_seconds() / 60))
+                eta = f", ETA {local_time(deployment.eta_at, tz)} (in {minutes} min)"
+            lines.append(f"  • {deployment.unit_id}: {state}{eta}")
+        if not by_request.get(request.id):
+            lines.append(f"  units asked: {', '.join(request.units)}")
+    if missing and crisis.status != "closed":
+        lines.append(f"\nStill missing: {capability_line(missing)}")
+    lines.append(f"\nUpdated {local_time(now, tz)}")
+    return "\n".join(lines)
+
+
+def mobilisation_order(
+    crisis: Crisis, deployment: Deployment, agreement: Mapping[str, Any]
+) -> str:
+    return "\n".join(
+        [
+            f"MOBILISATION ORDER for {deployment.unit_id}",
+            crisis_title(crisis),
+            f"Location: {crisis.lat:.4f}, {crisis.lon:.4f}",
+            f"Commander on scene (requesting state): {crisis.commander_on_scene or 'to be named'}",
+            "You act in a supporting role under the requesting state's command "
+            f"({rules.cite('R7')}).",
+            *agreement_lines(agreement),
+            "",
+            "Report your progress with the buttons. Operational detail: secure channels only.",
+        ]
+    )
+
+
+def deployment_status(deployment: Deployment, tz: ZoneInfo) -> str:
+    eta = f", ETA {local_time(deployment.eta_at, tz)}" if deployment.eta_at else ""
+    return f"{deployment.unit_id}: {STATES.get(deployment.state, deployment.state)}{eta}"
+
+
+def list_lines(items: Iterable[str]) -> str:
+    return "\n".join(f"• {item}" for item in items)

@@ -1,0 +1,169 @@
+"""Running the bot: against real Telegram (polling), or against the local sandbox.
+
+The sandbox runtime serves the demo, the end-to-end tests, the benchmarks and rehearsal:
+one process holds the sandbox Bot API on 127.0.0.1 and the real python-telegram-bot
+Application polling it, over HTTP, exactly as it would poll Telegram.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import tempfile
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from telegram import Update
+
+from atlasbot import db
+from atlasbot.bootstrap import (
+    AtlasApplication,
+    BotServices,
+    TrackingUpdateProcessor,
+    build_application,
+    idle_probe,
+)
+from atlasbot.clock import Clock, SystemClock
+from atlasbot.config import Settings
+from atlasbot.db import session_scope
+from atlasbot.models import Role
+from atlasbot.network import load_network
+from atlasbot.sandbox import ControlError, SandboxServer
+from atlasbot.services import enrolment, registry
+from atlasbot.services.errors import InvalidInput
+
+log = logging.getLogger(__name__)
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DEMO_NETWORK = REPO_ROOT / "data" / "network.yaml"
+SANDBOX_TOKEN = "7000000001:sandbox-token"  # noqa: S105 - the local fake's token, not a secret
+
+
+def run_polling(settings: Settings) -> None:
+    """Serve real Telegram until interrupted (``atlasbot run``)."""
+    db.upgrade(settings.database_url)
+    engine = db.make_engine(settings.database_url)
+    services = BotServices(settings=settings, engine=engine)
+    application, _ = build_application(services)
+    log.info("atlasbot is polling Telegram")
+    application.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+
+
+@dataclass
+class SandboxRuntime:
+    """A started sandbox with the bot polling it."""
+
+    server: SandboxServer
+    application: AtlasApplication
+    processor: TrackingUpdateProcessor
+    services: BotServices
+
+    @property
+    def control_url(self) -> str:
+        return self.server.control_url
+
+
+def _invite_hook(services: BotServices) -> Any:
+    async def invite(body: dict[str, Any]) -> dict[str, Any]:
+        try:
+            role = Role(str(body.get("role", "")))
+        except ValueError:
+            raise ControlError(400, f"unknown role {body.get('role')!r}") from None
+
+        def create(session: Any) -> str:
+            code, _ = enrolment.create_invite(
+                session,
+                role=role,
+                country=body.get("country"),
+                unit_id=body.get("unit"),
+                created_by="sandbox",
+                ttl=timedelta(days=int(body.get("days", 7))),
+                now=services.clock.now(),
+            )
+            return code
+
+        try:
+            code = await services.run(create)
+        except InvalidInput as err:
+            raise ControlError(400, str(err)) from None
+        return {"code": code}
+
+    return invite
+
+
+def prepare_database(url: str, network_file: Path | None) -> None:
+    """Migrate, then import the network file (idempotent) when one is given."""
+    db.upgrade(url)
+    if network_file is None:
+        return
+    engine = db.make_engine(url)
+    try:
+        with session_scope(engine) as session:
+            registry.import_network(
+                session, load_network(network_file), actor="sandbox", source=str(network_file)
+            )
+    finally:
+        engine.dispose()
+
+
+@contextlib.asynccontextmanager
+async def sandbox_runtime(
+    settings: Settings,
+    *,
+    port: int = 0,
+    network_file: Path | None = DEMO_NETWORK,
+    clock: Clock | None = None,
+) -> AsyncIterator[SandboxRuntime]:
+    """Start the sandbox and the bot polling it; stop both (bot first) on the way out."""
+    await asyncio.to_thread(prepare_database, settings.database_url, network_file)
+    engine = db.make_engine(settings.database_url)
+    services = BotServices(settings=settings, engine=engine, clock=clock or SystemClock())
+    server = SandboxServer(token=SANDBOX_TOKEN)
+    server.add_control_hook("invite", _invite_hook(services))
+    await server.start(port)
+    application, processor = build_application(
+        services, base_url=server.base_url, base_file_url=server.base_file_url, token=SANDBOX_TOKEN
+    )
+    server.idle_probe = lambda: idle_probe(application, processor)
+    await application.initialize()
+    if application.post_init is not None:  # run_polling would call it; we start by hand
+        await application.post_init(application)
+    await application.start()
+    assert application.updater is not None
+    await application.updater.start_polling(
+        poll_interval=0.0, timeout=10, allowed_updates=Update.ALL_TYPES
+    )
+    try:
+        yield SandboxRuntime(server, application, processor, services)
+    finally:
+        if application.updater.running:
+            await application.updater.stop()
+        await application.stop()
+        await application.shutdown()
+        await server.stop()
+        engine.dispose()
+
+
+def temporary_sqlite_url() -> tuple[str, tempfile.TemporaryDirectory[str]]:
+    """A fresh SQLite file in a temporary folder (the folder goes when the handle is closed)."""
+    folder = tempfile.TemporaryDirectory(prefix="atlasbot-")
+    return f"sqlite:///{Path(folder.name) / 'atlasbot.db'}", folder
+
+
+async def serve_sandbox(settings: Settings, port: int) -> None:
+    """``atlasbot sandbox``: serve until interrupted."""
+    async with sandbox_runtime(settings, port=port) as runtime:
+        print(f"sandbox Bot API: {runtime.server.base_url}<token>/<method>", flush=True)
+        print(
+            "control API:     "
+            f"{runtime.control_url}/(invite|send|press|location|document|messages|wait-idle)",
+            flush=True,
+        )
+        print(f"database:        {settings.database_url}", flush=True)
+        print("Ctrl-C stops it.", flush=True)
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.Event().wait()

@@ -1,0 +1,205 @@
+"""The assistance workflow end to end: request, plan, answers, mobilisation, board, closing."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from atlasbot.sandbox import SandboxClient
+from atlasbot.sandbox.people import Person, button_texts
+
+from .conftest import PersonFactory
+
+
+async def fill_request(ana: Person, *, place: str = "Antwerpen") -> list[dict[str, Any]]:
+    """Ana (BE authority) asks for hostage rescue ×2 and negotiation ×1, action + expertise."""
+    await ana.say("/request")
+    await ana.tap("Hostage-taking")
+    await ana.tap("Yes, I confirm")
+    await ana.say(place)
+    await ana.tap(re.compile(r"^Antwerp"))
+    await ana.tap(re.compile(r"^Hostage rescue"))
+    await ana.tap(re.compile(r"^Hostage rescue"))
+    await ana.tap(re.compile(r"^Negotiation"))
+    await ana.tap("✅ Done")
+    await ana.tap(re.compile("Action on our territory"))
+    await ana.tap("✅ Done")
+    await ana.say("Free hostages held in an office building in the city centre.")
+    await ana.say("Our unit is committed at a second incident in Brussels.")
+    await ana.say("Commissaris Peeters, ANTWERP-1")
+    await ana.tap("No")
+    await ana.tap("1 normal")
+    return await ana.tap("✅ Submit request")
+
+
+def plans_message(messages: list[dict[str, Any]]) -> dict[str, Any]:
+    return next(m for m in reversed(messages) if (m.get("text") or "").startswith("PLANS"))
+
+
+async def authorities(person: PersonFactory) -> dict[str, Person]:
+    people = {}
+    for index, country in enumerate(["DE", "NL", "FR", "LU", "AT", "DK", "CZ", "PL"]):
+        people[country] = await person(
+            2000 + index, f"{country} auth", "authority", country=country
+        )
+    return people
+
+
+async def asked(people: dict[str, Person]) -> list[str]:
+    found = []
+    for country, someone in people.items():
+        messages = await someone.all_messages()
+        if any("REQUEST FOR ASSISTANCE" in (m.get("text") or "") for m in messages):
+            found.append(country)
+    return found
+
+
+async def accept(authority: Person, headcount: str = "8") -> None:
+    await authority.tap("✅ Accept…")
+    await authority.tap("Next ➡")
+    if "carry arms" in ((await authority.last()).get("text") or ""):
+        await authority.tap("Yes, armed")
+    await authority.tap(headcount)
+    await authority.tap(re.compile("^Requesting state pays"))
+    await authority.say("Duty desk, secure line 12")
+    await authority.tap("✅ Confirm")
+
+
+async def send_plan_one(ana: Person) -> None:
+    messages = await ana.all_messages()
+    await ana.tap(re.compile(r"^📨 Send plan 1"), plans_message(messages))
+    await ana.tap("✅ Confirm and send")
+
+
+@pytest.fixture
+async def ana(person: PersonFactory) -> Person:
+    return await person(1001, "Ana", "authority", country="BE")
+
+
+async def test_a_request_produces_plans_with_units_etas_and_exclusions_on_request(
+    ana: Person,
+) -> None:
+    replies = await fill_request(ana)
+    plans = plans_message(replies)
+    assert "Plan 1" in plans["text"]
+    assert re.search(r"\d+ min", plans["text"])
+    assert any(label.startswith("📨 Send plan 1") for label in button_texts(plans))
+    reasons = await ana.tap("❓ Why not others?")
+    text = reasons[-1]["text"]
+    assert "be-1 left out: it belongs to the requesting state" in text
+    assert "left out" in text
+
+
+async def test_the_request_goes_to_the_requested_states_authorities_never_to_their_units(
+    ana: Person, person: PersonFactory
+) -> None:
+    people = await authorities(person)
+    commander = await person(3000, "de-1 commander", "commander", unit="de-1")
+    await fill_request(ana)
+    await send_plan_one(ana)
+    states = await asked(people)
+    assert states, "plan 1 must reach at least one requested state's authority"
+    assert not any(
+        "REQUEST FOR ASSISTANCE" in (m.get("text") or "") for m in await commander.all_messages()
+    )
+    board = [m for m in await ana.all_messages() if (m.get("text") or "").startswith("LIVE BOARD")]
+    assert board, "the requester gets a live board"
+
+
+async def test_acceptance_orders_the_units_and_the_board_follows_their_progress(
+    ana: Person, person: PersonFactory, sandbox: SandboxClient
+) -> None:
+    people = await authorities(person)
+    await fill_request(ana)
+    await send_plan_one(ana)
+    country = (await asked(people))[0]
+    authority = people[country]
+    request_text = next(
+        m["text"]
+        for m in await authority.all_messages()
+        if "REQUEST FOR ASSISTANCE" in (m.get("text") or "")
+    )
+    unit_id = re.search(r"units ([a-z]{2}-\d)", request_text)
+    assert unit_id is not None
+    commander = await person(3100, "commander", "commander", unit=unit_id.group(1))
+    await accept(authority)
+    assert any("ACCEPTED" in (m.get("text") or "") for m in await ana.all_messages())
+    # The commander enrolled before acceptance gets the mobilisation order.
+    orders = [
+        m for m in await commander.all_messages() if "MOBILISATION ORDER" in (m.get("text") or "")
+    ]
+    assert orders
+    await commander.tap("🟡 Mobilising")
+    await commander.tap("🚁 Departed…")
+    await commander.tap(re.compile(r"^ETA in"))
+    board = next(
+        m for m in await ana.all_messages() if (m.get("text") or "").startswith("LIVE BOARD")
+    )
+    assert board["edited"]
+    assert "en route" in board["text"]
+    assert "ETA" in board["text"]
+    await commander.tap("📍 On scene")
+    board = next(
+        m for m in await ana.all_messages() if (m.get("text") or "").startswith("LIVE BOARD")
+    )
+    assert "ON SCENE" in board["text"]
+    # Closing: confirmation, then the after-action summary as a message and a file.
+    await ana.tap("🏁 Close crisis…", board)
+    await ana.tap("🏁 Confirm: close the crisis")
+    messages = await ana.all_messages()
+    assert any((m.get("text") or "").startswith("AFTER-ACTION SUMMARY") for m in messages)
+    assert any(m.get("document") for m in messages)
+    assert any("released" in (m.get("text") or "") for m in await commander.all_messages())
+
+
+async def test_a_decline_offers_the_next_best_plan_for_what_is_still_missing(
+    ana: Person, person: PersonFactory
+) -> None:
+    people = await authorities(person)
+    await fill_request(ana)
+    await send_plan_one(ana)
+    first = (await asked(people))[0]
+    before = len(
+        [m for m in await ana.all_messages() if (m.get("text") or "").startswith("PLANS")]
+    )
+    await people[first].tap("✖ Decline…")
+    await people[first].tap("Units needed at home")
+    await people[first].tap("✖ Confirm decline")
+    messages = await ana.all_messages()
+    assert any(f"{first} DECLINED" in (m.get("text") or "") for m in messages)
+    after = [m for m in messages if (m.get("text") or "").startswith("PLANS")]
+    assert len(after) == before + 1, "a new plan is offered after the decline"
+
+
+async def test_a_counter_proposal_binds_only_when_the_requester_accepts_it(
+    ana: Person, person: PersonFactory
+) -> None:
+    people = await authorities(person)
+    await fill_request(ana)
+    await send_plan_one(ana)
+    country = (await asked(people))[0]
+    authority = people[country]
+    await authority.tap("↔ Counter-propose…")
+    await authority.say("Expertise only: two negotiators, from 18:00")
+    last = await authority.last()
+    if "☑ Action" in " ".join(button_texts(last)):
+        await authority.tap(re.compile("Action on our territory"))
+    await authority.tap(re.compile("Expertise"))
+    await authority.tap("Next ➡")
+    await authority.say("2")
+    await authority.tap(re.compile("^Requesting state pays"))
+    await authority.tap("Use my name")
+    await authority.tap("✅ Confirm")
+    proposal = next(
+        m for m in await ana.all_messages() if "COUNTER-PROPOSES" in (m.get("text") or "")
+    )
+    assert "Headcount: 2" in proposal["text"]
+    await ana.tap("✅ Accept proposal", proposal)
+    told = [
+        m["text"]
+        for m in await authority.all_messages()
+        if "ACCEPTED your counter-proposal" in (m.get("text") or "")
+    ]
+    assert told
