@@ -27,7 +27,7 @@ REQUESTER_ID = 1001
 AUTHORITY_BASE_ID = 2000
 UNIT_BASE_ID = 3000
 # The answers the requested states give, in the order their requests arrive.
-ANSWER_SCRIPT = ("accept", "decline", "counter", "accept", "accept", "accept")
+ANSWER_SCRIPT = ("decline", "accept", "counter", "accept", "accept", "accept")
 
 
 class Transcript:
@@ -36,6 +36,7 @@ class Transcript:
     def __init__(self, out: TextIO) -> None:
         self.out = out
         self.started = time.perf_counter()
+        self.shown: dict[tuple[int, int], str] = {}
 
     def heading(self, text: str) -> None:
         self.out.write(f"\n=== {text} ===\n")
@@ -45,6 +46,12 @@ class Transcript:
 
     def bot(self, person: Person, message: dict[str, Any]) -> None:
         body = message.get("text") or message.get("caption") or ""
+        key = (person.user_id, message["message_id"])
+        if self.shown.get(key) == body and message.get("edited"):
+            return  # only the buttons changed (a toggle); nothing new to read
+        self.shown[key] = body
+        if message.get("edited"):
+            body = "(edited) " + body
         if message.get("document"):
             body = f"[document: {message['document']}] {body}"
         if message.get("location"):
@@ -66,18 +73,28 @@ class Demo:
         self.authorities: dict[str, Person] = {}
         self.unit_people: dict[str, Person] = {}
         self.used_plan_messages: set[int] = set()
+        self.answered: dict[int, set[int]] = {}
+        self.requesters: list[Person] = []
 
     def person(self, user_id: int, name: str) -> Person:
         return Person(self.sandbox, user_id, name, on_message=self.transcript.bot)
 
     async def act(self, person: Person, label: str, action: Any) -> list[dict[str, Any]]:
+        """One step by one person; then everyone reads what the bot sent them because of it."""
         self.transcript.user(person, label)
         result: list[dict[str, Any]] = await action
+        await self.catch_up()
         return result
+
+    async def catch_up(self) -> None:
+        people = [*self.requesters, *self.authorities.values(), *self.unit_people.values()]
+        for someone in people:
+            await someone.news()
 
     async def enrol_everyone(self) -> Person:
         self.transcript.heading("Enrolment by one-time invite codes")
         ana = self.person(REQUESTER_ID, "Ana (BE authority)")
+        self.requesters.append(ana)
         code = await self.sandbox.invite("authority", country="BE")
         await self.act(ana, f"/start {code}", ana.say(f"/start {code}"))
         for index, country in enumerate(c.code for c in self.network.countries if c.code != "BE"):
@@ -150,22 +167,23 @@ class Demo:
         return await ana.tap(re.compile(f"^{label}"))
 
     async def send_best_plan(self, ana: Person) -> bool:
-        """Send plan 1 of the newest plans message not used yet; False when there is none."""
+        """Send a plan from the newest plans message not used yet: the first plan that asks
+        two or more states (so the demo shows several answers), else plan 1."""
         for message in reversed(await ana.all_messages()):
             if message["message_id"] in self.used_plan_messages:
                 return False
-            if any(label.startswith("📨 Send plan 1") for label in button_texts(message)):
+            labels = [t for t in button_texts(message) if t.startswith("📨 Send plan")]
+            if labels:
                 self.used_plan_messages.add(message["message_id"])
-                await self.act(
-                    ana, "taps 'Send plan 1'", ana.tap(re.compile(r"^📨 Send plan 1"), message)
-                )
+                label = next((t for t in labels if "," in t), labels[0])
+                await self.act(ana, f"taps '{label}'", ana.tap(label, message))
                 await self.act(ana, "taps 'Confirm and send'", ana.tap("✅ Confirm and send"))
                 return True
         return False
 
-    async def answer(self, authority: Person, how: str) -> None:
+    async def answer(self, authority: Person, how: str, request: dict[str, Any]) -> None:
         if how == "accept":
-            await self.act(authority, "taps 'Accept…'", authority.tap("✅ Accept…"))
+            await self.act(authority, "taps 'Accept…'", authority.tap("✅ Accept…", request))
             await self.act(authority, "taps 'Next'", authority.tap("Next ➡"))
             last = await authority.last()
             if "carry arms" in (last.get("text") or ""):
@@ -181,14 +199,14 @@ class Demo:
             )
             await self.act(authority, "taps 'Confirm'", authority.tap("✅ Confirm"))
         elif how == "decline":
-            await self.act(authority, "taps 'Decline…'", authority.tap("✖ Decline…"))
+            await self.act(authority, "taps 'Decline…'", authority.tap("✖ Decline…", request))
             await self.act(
                 authority, "taps 'Units needed at home'", authority.tap("Units needed at home")
             )
             await self.act(authority, "taps 'Confirm decline'", authority.tap("✖ Confirm decline"))
         else:
             await self.act(
-                authority, "taps 'Counter-propose…'", authority.tap("↔ Counter-propose…")
+                authority, "taps 'Counter-propose…'", authority.tap("↔ Counter-propose…", request)
             )
             await self.act(
                 authority,
@@ -202,7 +220,8 @@ class Demo:
                     "taps 'Action' off",
                     authority.tap(re.compile("Action on our territory")),
                 )
-            await self.act(authority, "taps 'Expertise'", authority.tap(re.compile("Expertise")))
+            if "☐ Expertise" in button_texts(await authority.last()):
+                await self.act(authority, "taps 'Expertise'", authority.tap("☐ Expertise"))
             await self.act(authority, "taps 'Next'", authority.tap("Next ➡"))
             await self.act(authority, "types '4'", authority.say("4"))
             await self.act(
@@ -213,13 +232,15 @@ class Demo:
             await self.act(authority, "taps 'Use my name'", authority.tap("Use my name"))
             await self.act(authority, "taps 'Confirm'", authority.tap("✅ Confirm"))
 
-    async def pending_requests(self) -> list[tuple[str, Person]]:
-        """The authorities that hold an unanswered request (its Accept button still there)."""
+    async def pending_requests(self) -> list[tuple[Person, dict[str, Any]]]:
+        """Requests not answered yet: (authority, the request message with its buttons)."""
         found = []
-        for country, authority in self.authorities.items():
-            messages = await authority.all_messages()
-            if any("✅ Accept…" in button_texts(m) for m in messages):
-                found.append((country, authority))
+        for authority in self.authorities.values():
+            for message in await authority.all_messages():
+                if message["message_id"] in self.answered.get(authority.user_id, set()):
+                    continue
+                if "✅ Accept…" in button_texts(message):
+                    found.append((authority, message))
         return found
 
     async def answers(self, ana: Person) -> list[str]:
@@ -228,15 +249,16 @@ class Demo:
         handled: list[str] = []
         script = iter(ANSWER_SCRIPT)
         for _round in range(8):
-            pending = [(c, a) for c, a in await self.pending_requests() if c not in handled]
+            pending = await self.pending_requests()
             if not pending:
                 if not await self.send_best_plan(ana):
                     break
                 continue
-            for country, authority in pending:
+            for authority, message in pending:
                 how = next(script, "accept")
-                await self.answer(authority, how)
-                handled.append(country)
+                self.answered.setdefault(authority.user_id, set()).add(message["message_id"])
+                await self.answer(authority, how, message)
+                handled.append(f"{authority.name.split()[0]} {how}")
                 if how == "counter":
                     await self.act(ana, "taps 'Accept proposal'", ana.tap("✅ Accept proposal"))
         return handled
@@ -286,7 +308,7 @@ async def play(out: TextIO = sys.stdout) -> int:
             await demo.close(ana)
             transcript.heading("Done")
             out.write(
-                f"States asked: {', '.join(handled)}. Transcript above; "
+                f"Answers: {', '.join(handled)}. Transcript above; "
                 f"{time.perf_counter() - started:.1f} s in all.\n"
             )
     finally:

@@ -14,6 +14,8 @@ from atlasbot.models import DeploymentState
 from atlasbot.services import assistance
 from atlasbot.services.errors import NotAuthorised
 
+LATEST_REPORT = "\n\nLatest report: "
+
 
 @guarded
 async def departed_menu(update: Update, context: AtlasContext) -> None:
@@ -72,7 +74,13 @@ async def report(update: Update, context: AtlasContext) -> None:
         )
 
     crisis_id, _unit_id, status, markup = await context.services.run(act)
-    await edit_pressed(update, f"Reported: {status}", markup)
+    # Keep the order's text (it holds the agreement) and append the newest report to it.
+    query = update.callback_query
+    original = (
+        query.message.text if query and query.message and hasattr(query.message, "text") else None
+    )
+    order = (original or "").split(LATEST_REPORT)[0].rstrip()
+    await edit_pressed(update, f"{order}{LATEST_REPORT}{status}" if order else status, markup)
     await notify.refresh_board(context, crisis_id)
 
 

@@ -180,9 +180,8 @@ async def send(update: Update, context: AtlasContext) -> None:
         if addressed
         else " No authority member of those states is enrolled yet: nobody was reached."
     )
-    await edit_pressed(
-        update, f"Requests sent for crisis #{crisis_id} ({len(request_ids)} states).{note}"
-    )
+    states = f"{len(request_ids)} state" + ("s" if len(request_ids) != 1 else "")
+    await edit_pressed(update, f"Requests sent for crisis #{crisis_id} ({states}).{note}")
     await notify.refresh_board(context, crisis_id)
 
 

@@ -21,7 +21,7 @@ from atlasbot.handlers.common import (
     require_identity,
     send_all,
 )
-from atlasbot.models import Role, UnitRow
+from atlasbot.models import AnswerStatus, Role, UnitRow
 from atlasbot.services import assistance
 from atlasbot.services.errors import NotAuthorised
 
@@ -207,14 +207,18 @@ async def close_confirm(update: Update, context: AtlasContext) -> None:
     now = context.services.clock.now()
     tz = context.services.settings.tz
 
-    def act(session: Session) -> tuple[int, str, list[str], list[int]]:
+    def act(session: Session) -> tuple[int, str, list[str], list[str], list[int]]:
         press = redeem(session, update, context)
         crisis = assistance.close_crisis(
             session, press.identity, int(press.payload["crisis"]), now=now
         )
         assert crisis.id is not None
         report = assistance.after_action(session, crisis.id)
-        countries = sorted({r.country for r in assistance.requests_of(session, crisis.id)})
+        requests = assistance.requests_of(session, crisis.id)
+        helped = sorted({r.country for r in requests if r.status == AnswerStatus.ACCEPTED.value})
+        withdrawn = sorted(
+            {r.country for r in requests if r.status == AnswerStatus.WITHDRAWN.value}
+        )
         unit_chats = sorted(
             {
                 chat
@@ -222,9 +226,9 @@ async def close_confirm(update: Update, context: AtlasContext) -> None:
                 for _, chat in assistance.unit_recipients(session, d.unit_id)
             }
         )
-        return crisis.id, after_action_text(report, tz), countries, unit_chats
+        return crisis.id, after_action_text(report, tz), helped, withdrawn, unit_chats
 
-    crisis_id, summary, countries, unit_chats = await context.services.run(act)
+    crisis_id, summary, helped, withdrawn, unit_chats = await context.services.run(act)
     await edit_pressed(update, f"Crisis #{crisis_id} closed.")
     await notify.refresh_board(context, crisis_id)
     if update.effective_chat:
@@ -233,7 +237,14 @@ async def close_confirm(update: Update, context: AtlasContext) -> None:
         await update.effective_chat.send_document(
             io.BytesIO(summary.encode("utf-8")), filename=f"crisis-{crisis_id}-after-action.txt"
         )
-    for country in countries:
+    for country in withdrawn:
+        await notify.tell_country(
+            context,
+            country,
+            f"Crisis #{crisis_id} was closed by the requesting state; its request to you is "
+            "withdrawn and needs no answer.",
+        )
+    for country in helped:
         await notify.tell_country(
             context,
             country,

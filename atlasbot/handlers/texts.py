@@ -139,7 +139,7 @@ def crisis_title(crisis: Crisis) -> str:
 def local_time(moment: datetime | None, tz: ZoneInfo) -> str:
     if moment is None:
         return "—"
-    return moment.astimezone(tz).strftime("%H:%M")
+    return moment.astimezone(tz).strftime("%H:%M %Z")
 
 
 def request_to_authority(

@@ -18,6 +18,7 @@ class Person:
     user_id: int
     name: str
     seen: int = 0  # the newest message id already read
+    edits_seen: dict[int, int] = field(default_factory=dict, repr=False)
     on_message: Callable[[Person, dict[str, Any]], None] | None = field(default=None, repr=False)
 
     async def say(self, text: str) -> list[dict[str, Any]]:
@@ -48,7 +49,14 @@ class Person:
     async def news(self) -> list[dict[str, Any]]:
         """Messages that arrived (or were edited) since the last look."""
         messages = await self.sandbox.messages(self.user_id)
-        fresh = [m for m in messages if m["message_id"] > self.seen]
+        fresh = [
+            m
+            for m in messages
+            if m["message_id"] > self.seen
+            or m.get("edit_count", 0) > self.edits_seen.get(m["message_id"], 0)
+        ]
+        for message in messages:
+            self.edits_seen[message["message_id"]] = message.get("edit_count", 0)
         if messages:
             self.seen = max(self.seen, max(m["message_id"] for m in messages))
         for message in fresh:

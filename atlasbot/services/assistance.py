@@ -950,8 +950,9 @@ def after_action(session: Session, crisis_id: int) -> AfterAction:
     answer_minutes: dict[str, float | None] = {}
     answers: dict[str, str] = {}
     for request in _requests_of(session, crisis_id):
-        answers[request.country] = request.status
-        answer_minutes[request.country] = (
+        key = f"{request.country} (request #{request.id})"
+        answers[key] = request.status
+        answer_minutes[key] = (
             round((_aware(request.answered_at) - _aware(request.sent_at)).total_seconds() / 60, 1)
             if request.answered_at
             else None
