@@ -101,3 +101,11 @@ def test_the_travel_model_settings_can_change() -> None:
     assert fast is not None
     assert slow is not None
     assert slow.minutes - 60 == pytest.approx(2 * (fast.minutes - 60), abs=1)
+
+
+def test_the_distance_equals_geopys_geodesic() -> None:
+    from geopy.distance import geodesic
+
+    for lat1, lon1, lat2, lon2 in [(50.85, 4.35, 52.52, 13.40), (38.7, -9.1, 60.2, 24.9)]:
+        expected = geodesic((lat1, lon1), (lat2, lon2)).km
+        assert geodesic_km(lat1, lon1, lat2, lon2) == pytest.approx(expected, abs=1e-9)
