@@ -42,6 +42,12 @@ class Settings(BaseSettings):
     plan_time_limit_s: float = Field(default=20.0, gt=0)
     invite_ttl_days: int = Field(default=7, ge=1, le=90)
 
+    # Joint trainings (issue 6): currency window, reminders, and the chat's planner budget.
+    training_currency_months: int = Field(default=12, ge=1, le=120)
+    training_reminder_days: tuple[int, ...] = (14, 2)
+    training_reminder_hour: int = Field(default=9, ge=0, le=23)
+    training_plan_time_limit_s: float = Field(default=20.0, gt=0)
+
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:

@@ -312,3 +312,7 @@ class CallbackToken(SQLModel, table=True):
     created_at: datetime = _utc_column()
     expires_at: datetime = _utc_column()
     used_at: datetime | None = _utc_column(nullable=True)
+
+
+# The joint-training tables live in their own module; importing it registers them.
+from atlasbot import models_training as _training_tables  # noqa: E402, F401
