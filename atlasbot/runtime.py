@@ -137,13 +137,17 @@ async def sandbox_runtime(
     await application.updater.start_polling(
         poll_interval=0.0, timeout=10, allowed_updates=Update.ALL_TYPES
     )
+    runtime = SandboxRuntime(server, application, processor, services)
     try:
-        yield SandboxRuntime(server, application, processor, services)
+        yield runtime
     finally:
-        if application.updater.running:
-            await application.updater.stop()
-        await application.stop()
-        await application.shutdown()
+        # A test may have restarted the bot: stop whichever application runs now.
+        current = runtime.application
+        if current.updater is not None and current.updater.running:
+            await current.updater.stop()
+        if current.running:
+            await current.stop()
+        await current.shutdown()
         await server.stop()
         engine.dispose()
 

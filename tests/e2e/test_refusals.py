@@ -1,0 +1,239 @@
+"""What members must not do, and what bad input does: each is refused, says why, changes nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from typing import Any
+
+from sqlmodel import Session, select
+
+from atlasbot import db
+from atlasbot.models import AssistanceRequest, AuditEntry, Crisis
+from atlasbot.runtime import SandboxRuntime
+from atlasbot.sandbox import SandboxClient
+from atlasbot.sandbox.people import Person, buttons_of
+
+from .conftest import PersonFactory
+from .test_assistance_flow import authorities, fill_request, send_plan_one
+
+
+def request_message(messages: list[dict[str, Any]]) -> dict[str, Any]:
+    return next(m for m in messages if "REQUEST FOR ASSISTANCE" in (m.get("text") or ""))
+
+
+def button_data(message: dict[str, Any], label: str) -> str:
+    return next(b["callback_data"] for b in buttons_of(message) if b["text"] == label)
+
+
+def audit_actions(runtime: SandboxRuntime) -> list[str]:
+    engine = db.make_engine(runtime.services.settings.database_url)
+    with Session(engine) as session:
+        actions = [e.action for e in session.exec(select(AuditEntry)).all()]
+    engine.dispose()
+    return actions
+
+
+def stored(runtime: SandboxRuntime, model: type[Any]) -> list[Any]:
+    engine = db.make_engine(runtime.services.settings.database_url)
+    with Session(engine) as session:
+        rows = list(session.exec(select(model)).all())
+    engine.dispose()
+    return rows
+
+
+async def alert_text(person: Person) -> str:
+    answers = await person.callback_answers()
+    return answers[-1].get("text", "") if answers else ""
+
+
+async def sent_request(person: PersonFactory) -> tuple[Person, dict[str, Person], str]:
+    ana = await person(1001, "Ana", "authority", country="BE")
+    people = await authorities(person)
+    await fill_request(ana)
+    await send_plan_one(ana)
+    asked = [
+        c
+        for c, p in people.items()
+        if any("REQUEST FOR ASSISTANCE" in (m.get("text") or "") for m in await p.all_messages())
+    ]
+    return ana, people, asked[0]
+
+
+async def test_an_authority_of_another_state_cannot_use_a_requests_buttons(
+    person: PersonFactory, runtime: SandboxRuntime
+) -> None:
+    _ana, people, country = await sent_request(person)
+    other = next(p for c, p in people.items() if c != country)
+    message = request_message(await people[country].all_messages())
+    # The other state's authority replays the button's data on its own chat.
+    await other.say("/whoami")
+    mine = (await other.all_messages())[-1]
+    await other.press_data(mine["message_id"], button_data(message, "✅ Accept…"))
+    assert "not meant for you" in await alert_text(other)
+    assert "assistance.accepted" not in audit_actions(runtime)
+
+
+async def test_a_stranger_pressing_a_forged_or_stolen_button_is_told_to_enrol(
+    person: PersonFactory, sandbox: SandboxClient
+) -> None:
+    _ana, people, country = await sent_request(person)
+    message = request_message(await people[country].all_messages())
+    stranger = Person(sandbox, 6666, "Mallory")
+    await stranger.say("/start")
+    own = (await stranger.all_messages())[-1]
+    await stranger.press_data(own["message_id"], button_data(message, "✖ Decline…"))
+    assert "not enrolled" in await alert_text(stranger)
+
+
+async def test_forged_callback_data_changes_nothing_and_says_so(
+    person: PersonFactory, runtime: SandboxRuntime
+) -> None:
+    ana = await person(1001, "Ana", "authority", country="BE")
+    await ana.say("/whoami")
+    message = (await ana.all_messages())[-1]
+    before = audit_actions(runtime)
+    for forged in ("t:AAAAAAAAAAAAAAAA", "plan.send:crisis=1", "ans:confirm:x", "dec:capacity"):
+        await ana.press_data(message["message_id"], forged)
+        assert await alert_text(ana), f"a press of {forged!r} must be answered"
+    assert audit_actions(runtime) == before
+
+
+async def test_a_decision_replayed_after_it_was_taken_changes_nothing(
+    person: PersonFactory, runtime: SandboxRuntime
+) -> None:
+    _ana, people, country = await sent_request(person)
+    authority = people[country]
+    await authority.tap("✖ Decline…")
+    await authority.tap("No capacity available now")
+    confirm = (await authority.all_messages())[-1]
+    data = button_data(confirm, "✖ Confirm decline")
+    await authority.press_data(confirm["message_id"], data)
+    await authority.press_data(confirm["message_id"], data)
+    assert "already used" in await alert_text(authority)
+    # Pressing Accept on the original request after declining: already answered.
+    original = request_message(await authority.all_messages())
+    await authority.press_data(original["message_id"], button_data(original, "✅ Accept…"))
+    assert "already answered" in await alert_text(authority)
+    assert audit_actions(runtime).count("assistance.declined") == 1
+    assert [r.status for r in stored(runtime, AssistanceRequest)].count("accepted") == 0
+
+
+async def test_a_double_press_on_a_decision_acts_once(
+    person: PersonFactory, sandbox: SandboxClient, runtime: SandboxRuntime
+) -> None:
+    _ana, people, country = await sent_request(person)
+    authority = people[country]
+    await authority.tap("✖ Decline…")
+    await authority.tap("No capacity available now")
+    confirm = (await authority.all_messages())[-1]
+    data = button_data(confirm, "✖ Confirm decline")
+    # Two presses arrive before the bot handled either.
+    await sandbox.press(authority.user_id, confirm["message_id"], data)
+    await sandbox.press(authority.user_id, confirm["message_id"], data)
+    await sandbox.wait_idle(timeout=30)
+    assert audit_actions(runtime).count("assistance.declined") == 1
+
+
+async def test_out_of_scope_crisis_types_are_refused_with_an_explanation(
+    person: PersonFactory, runtime: SandboxRuntime
+) -> None:
+    ana = await person(1001, "Ana", "authority", country="BE")
+    await ana.say("/request")
+    replies = await ana.tap("Natural disaster (out of scope)")
+    assert "not crisis situations under the Decision" in replies[-1]["text"]
+    assert stored(runtime, Crisis) == []
+
+
+async def test_an_unconfirmed_threat_ends_the_request_without_recording_it(
+    person: PersonFactory, runtime: SandboxRuntime
+) -> None:
+    ana = await person(1001, "Ana", "authority", country="BE")
+    await ana.say("/request")
+    await ana.tap("Hijacking")
+    replies = await ana.tap("No")
+    assert "not a crisis situation" in replies[-1]["text"]
+    assert stored(runtime, Crisis) == []
+
+
+async def test_bad_locations_are_asked_again_with_help(person: PersonFactory) -> None:
+    ana = await person(1001, "Ana", "authority", country="BE")
+    await ana.say("/request")
+    await ana.tap("Siege / barricaded suspect")
+    await ana.tap("Yes, I confirm")
+    replies = await ana.say("Atlantis-under-the-sea")
+    assert "No place called" in replies[-1]["text"]
+    replies = await ana.say("95.0, 4.3")
+    assert "out of range" in replies[-1]["text"]
+    replies = await ana.share_location(50.85, 4.35)
+    assert any("Which capabilities" in (m.get("text") or "") for m in replies)
+
+
+async def test_typing_where_a_button_is_expected_keeps_the_step_and_says_what_to_do(
+    person: PersonFactory,
+) -> None:
+    ana = await person(1001, "Ana", "authority", country="BE")
+    await ana.say("/request")
+    replies = await ana.say("a hostage situation please")
+    assert "answer with the buttons" in replies[-1]["text"]
+    replies = await ana.tap("Hostage-taking")
+    assert "serious, direct physical threat" in replies[-1]["text"]
+
+
+async def test_done_without_capabilities_and_a_too_short_nature_are_refused(
+    person: PersonFactory,
+) -> None:
+    ana = await person(1001, "Ana", "authority", country="BE")
+    await ana.say("/request")
+    await ana.tap("Terrorist attack")
+    await ana.tap("Yes, I confirm")
+    await ana.share_location(50.85, 4.35)
+    await ana.tap("✅ Done")
+    assert "at least one capability" in await alert_text(ana)
+    await ana.tap(re.compile("^CBRN"))
+    await ana.tap("✅ Done")
+    await ana.tap("✅ Done")
+    assert "at least one form" in await alert_text(ana)
+    await ana.tap(re.compile("Expertise"))
+    await ana.tap("✅ Done")
+    replies = await ana.say("no")
+    assert "at least 5 characters" in replies[-1]["text"]
+
+
+async def test_cancel_stops_the_request_and_records_nothing(
+    person: PersonFactory, runtime: SandboxRuntime
+) -> None:
+    ana = await person(1001, "Ana", "authority", country="BE")
+    await ana.say("/request")
+    await ana.tap("Hostage-taking")
+    replies = await ana.say("/cancel")
+    assert "Nothing was sent or recorded" in replies[-1]["text"]
+    assert stored(runtime, Crisis) == []
+
+
+async def test_only_the_units_commander_sets_its_readiness(
+    person: PersonFactory, runtime: SandboxRuntime
+) -> None:
+    duty = await person(3001, "Dora", "duty", unit="at-1")
+    replies = await duty.say("/status")
+    assert "Only a unit's commander" in replies[-1]["text"]
+    commander = await person(3002, "Carl", "commander", unit="at-1")
+    await commander.say("/status")
+    replies = await commander.tap("⚫ unavailable")
+    assert "available → unavailable" in replies[-1]["text"]
+    assert "unit.status" in audit_actions(runtime)
+
+
+async def test_two_presses_in_parallel_on_the_close_confirmation_close_once(
+    person: PersonFactory, sandbox: SandboxClient, runtime: SandboxRuntime
+) -> None:
+    ana, _people, _country = await sent_request(person)
+    await ana.tap("🏁 Close crisis…")
+    confirm = (await ana.all_messages())[-1]
+    data = button_data(confirm, "🏁 Confirm: close the crisis")
+    await asyncio.gather(
+        sandbox.press(ana.user_id, confirm["message_id"], data),
+        sandbox.press(ana.user_id, confirm["message_id"], data),
+    )
+    await sandbox.wait_idle(timeout=30)
+    assert audit_actions(runtime).count("crisis.closed") == 1
