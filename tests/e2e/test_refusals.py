@@ -1,4 +1,4 @@
-"""What members must not do, and what bad input does: each is refused, says why, changes nothing."""
+"""What members must not do, and bad input: each is refused, says why and changes nothing."""
 
 from __future__ import annotations
 
