@@ -95,6 +95,7 @@ COMMAND_MENU = [
     BotCommand("crises", "Open crises you may see"),
     BotCommand("status", "Set your unit's readiness (commanders)"),
     BotCommand("whoami", "Your roles"),
+    BotCommand("invite", "Enrol someone you answer for (one-time code)"),
     BotCommand("help", "What you can do here"),
     BotCommand("cancel", "Stop what you are doing"),
 ]

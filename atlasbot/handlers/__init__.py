@@ -86,6 +86,7 @@ def register(application: AtlasApplication) -> None:
     application.add_handler(CommandHandler("start", start.start))
     application.add_handler(CommandHandler("help", start.help_command))
     application.add_handler(CommandHandler("whoami", start.whoami))
+    application.add_handler(CommandHandler("invite", start.invite))
     application.add_handler(CommandHandler("status", status.status_command))
     application.add_handler(CommandHandler("crises", status.crises_command))
     application.add_handler(CommandHandler("cancel", respond_cancel))

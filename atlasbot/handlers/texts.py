@@ -105,6 +105,8 @@ def role_help(identity: Identity | None) -> str:
         ]
     if identity.has(Role.COORDINATOR):
         lines += ["/crises: every open crisis in the network"]
+    if identity.has(Role.ADMIN) or identity.has(Role.AUTHORITY) or identity.has(Role.COMMANDER):
+        lines += ["/invite: a one-time enrolment code for someone you answer for"]
     lines += ["/whoami: your roles", "/cancel: stop what you are doing", "", NOT_CLASSIFIED]
     return "\n".join(lines)
 

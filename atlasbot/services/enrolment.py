@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 
 from atlasbot import audit
 from atlasbot.models import CountryRow, Invite, Member, MemberRole, Role, UnitRow, utc_now
-from atlasbot.services.errors import InvalidInput, NotEnrolled
+from atlasbot.services.errors import InvalidInput, NotAuthorised, NotEnrolled
 
 # Crockford-style alphabet: no 0/O or 1/I/L to misread when a code is read aloud or retyped.
 _CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -153,6 +153,51 @@ def create_invite(
         at=moment,
     )
     return code, invite
+
+
+def invite_by_member(
+    session: Session,
+    identity: Identity,
+    *,
+    role: Role,
+    country: str | None = None,
+    unit_id: str | None = None,
+    ttl: timedelta = timedelta(days=7),
+    now: datetime | None = None,
+) -> tuple[str, Invite]:
+    """A member invites someone in chat, within what they answer for.
+
+    Admins may invite anyone; coordinators may invite coordinators; a competent authority
+    may invite its own state's authorities and the commanders and duty officers of its units;
+    a commander may invite duty officers of their unit.
+    """
+    unit_country = None
+    if unit_id is not None:
+        unit = session.get(UnitRow, unit_id)
+        unit_country = unit.country if unit else None
+    allowed = identity.has(Role.ADMIN)
+    if role is Role.COORDINATOR:
+        allowed = allowed or identity.has(Role.COORDINATOR)
+    elif role is Role.AUTHORITY and country:
+        allowed = allowed or identity.is_authority_of(country)
+    elif role in (Role.COMMANDER, Role.DUTY) and unit_country:
+        allowed = allowed or identity.is_authority_of(unit_country)
+        if role is Role.DUTY and unit_id:
+            allowed = allowed or identity.commands_unit(unit_id)
+    if not allowed:
+        raise NotAuthorised(
+            f"You cannot invite a {role.value} for that scope: an admin, or the member who "
+            "answers for it (the state's competent authority, the unit's commander), can."
+        )
+    return create_invite(
+        session,
+        role=role,
+        country=country,
+        unit_id=unit_id,
+        created_by=identity.actor,
+        ttl=ttl,
+        now=now,
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -69,3 +69,27 @@ async def test_the_command_menu_is_set_at_start(sandbox: SandboxClient) -> None:
     menus = await sandbox.commands()
     commands = {c["command"] for menu in menus for c in menu["commands"]}
     assert {"request", "crises", "status", "help"} <= commands
+
+
+async def test_an_authority_invites_a_commander_of_its_own_states_unit_in_chat(
+    person: PersonFactory,
+) -> None:
+    ana = await person(1001, "Ana", "authority", country="BE")
+    replies = await ana.say("/invite commander be-1")
+    code = replies[-1]["text"].splitlines()[1]
+    newcomer = await person(1002, "Bert")
+    welcome = await newcomer.say(f"/start {code}")
+    assert "commander of unit be-1" in welcome[-1]["text"]
+
+
+async def test_an_authority_cannot_invite_for_another_states_unit(person: PersonFactory) -> None:
+    ana = await person(1001, "Ana", "authority", country="BE")
+    replies = await ana.say("/invite commander de-1")
+    assert "cannot invite" in replies[-1]["text"]
+
+
+async def test_a_commander_invites_duty_officers_of_their_unit_only(person: PersonFactory) -> None:
+    carl = await person(3001, "Carl", "commander", unit="de-1")
+    assert "One-time code" in (await carl.say("/invite duty de-1"))[-1]["text"]
+    assert "cannot invite" in (await carl.say("/invite duty de-2"))[-1]["text"]
+    assert "Usage" in (await carl.say("/invite"))[-1]["text"]
