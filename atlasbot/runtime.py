@@ -49,8 +49,23 @@ def run_polling(settings: Settings) -> None:
     engine = db.make_engine(settings.database_url)
     services = BotServices(settings=settings, engine=engine)
     application, _ = build_application(services)
+    chained = application.post_init
+
+    async def post_init(app: AtlasApplication) -> None:
+        if chained is not None:
+            await chained(app)
+        await rearm_timers(app)
+
+    application.post_init = post_init
     log.info("atlasbot is polling Telegram")
     application.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+
+
+async def rearm_timers(application: AtlasApplication) -> None:
+    """Arm the JobQueue from the database's pending due times (restart-safe timers)."""
+    from atlasbot.training_jobs import rearm_reminders
+
+    await rearm_reminders(application)
 
 
 @dataclass
@@ -133,6 +148,7 @@ async def sandbox_runtime(
     if application.post_init is not None:  # run_polling would call it; we start by hand
         await application.post_init(application)
     await application.start()
+    await rearm_timers(application)
     assert application.updater is not None
     await application.updater.start_polling(
         poll_interval=0.0, timeout=10, allowed_updates=Update.ALL_TYPES

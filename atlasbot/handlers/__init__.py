@@ -13,7 +13,7 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from atlasbot.bootstrap import AtlasApplication, AtlasContext
-from atlasbot.handlers import errors, mobilise, plans, request, respond, start, status
+from atlasbot.handlers import errors, mobilise, plans, request, respond, start, status, training
 from atlasbot.handlers.common import Handler
 from atlasbot.models import CallbackToken
 from atlasbot.services.tokens import CALLBACK_PREFIX
@@ -41,6 +41,19 @@ ACTIONS: dict[str, Handler] = {
     "board.refresh": status.refresh,
     "crisis.close": status.close_ask,
     "crisis.close_confirm": status.close_confirm,
+    # Joint trainings, exercises and meetings (R11).
+    "train.add": training.add_begin,
+    "train.solve": training.solve,
+    "train.discard": training.discard,
+    "train.publish": training.publish_ask,
+    "train.publish_ok": training.publish_confirm,
+    "train.rsvp": training.rsvp,
+    "train.replan": training.replan_start,
+    "train.replan_ok": training.replan_confirm,
+    "train.ready_add": training.readiness_add,
+    "train.vote": training.vote,
+    "train.tally": training.poll_tally,
+    "train.poll_ok": training.poll_confirm,
 }
 
 
@@ -72,6 +85,8 @@ async def on_unknown_button(update: Update, context: AtlasContext) -> None:
 async def on_free_text(update: Update, context: AtlasContext) -> None:
     if await respond.typed(update, context):
         return
+    if await training.typed(update, context):
+        return
     if update.effective_message is not None:
         await update.effective_message.reply_text(
             "I did not understand that. Send /help to see what you can do."
@@ -90,12 +105,20 @@ def register(application: AtlasApplication) -> None:
     application.add_handler(CommandHandler("status", status.status_command))
     application.add_handler(CommandHandler("crises", status.crises_command))
     application.add_handler(CommandHandler("cancel", respond_cancel))
+    application.add_handler(CommandHandler("calendar", training.calendar_command))
+    application.add_handler(CommandHandler("plan_trainings", training.plan_command))
+    application.add_handler(CommandHandler("meeting", training.meeting_command))
+    application.add_handler(CommandHandler("readiness", training.readiness_command))
     # 3. Buttons: opaque tokens, then the answer wizard's steps, then anything else.
     application.add_handler(CallbackQueryHandler(on_token_button, pattern=rf"^{CALLBACK_PREFIX}"))
     application.add_handler(CallbackQueryHandler(respond.step, pattern=r"^ans:"))
     application.add_handler(CallbackQueryHandler(respond.decline_reason, pattern=r"^dec:"))
+    application.add_handler(CallbackQueryHandler(training.event_step, pattern=r"^tw:"))
+    application.add_handler(CallbackQueryHandler(training.meeting_step, pattern=r"^mw:"))
     application.add_handler(CallbackQueryHandler(on_unknown_button))
     # 4. Free text nobody above claimed: the answer wizard, else a hint.
+    # An events file sent as a document (coordinators' uploads).
+    application.add_handler(MessageHandler(filters.Document.ALL, training.on_document))
     application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, on_free_text))
     application.add_handler(MessageHandler(filters.COMMAND, unknown_command))
     application.add_error_handler(errors.on_error)
@@ -104,6 +127,10 @@ def register(application: AtlasApplication) -> None:
 async def respond_cancel(update: Update, context: AtlasContext) -> None:
     """/cancel outside the request conversation: drop an answer in progress."""
     dropped = context.user_data is not None and context.user_data.pop(respond.ANSWER_KEY, None)
+    if training.cancel_wizards(context) and not dropped:
+        if update.effective_message is not None:
+            await update.effective_message.reply_text("Wizard closed; nothing was added.")
+        return
     if update.effective_message is not None:
         await update.effective_message.reply_text(
             "Answer discarded; the request is still open." if dropped else "Nothing to cancel."
