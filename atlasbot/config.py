@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from atlasbot.escalation import Timings
 from atlasbot.planner.travel import TravelModel
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
@@ -48,6 +49,19 @@ class Settings(BaseSettings):
     training_reminder_hour: int = Field(default=9, ge=0, le=23)
     training_plan_time_limit_s: float = Field(default=20.0, gt=0)
 
+    # On-call alerting (issue 5): escalation timings in seconds, so a demo can run a chain.
+    escalation_duty_to_unit_s: float = Field(default=300, ge=0)
+    escalation_unit_to_authority_s: float = Field(default=300, ge=0)
+    escalation_expire_after_s: float = Field(default=1800, ge=0)
+    request_reminder_s: float = Field(default=600, ge=0)
+    request_deadline_s: float = Field(default=1800, ge=0)
+    counter_reminder_s: float = Field(default=600, ge=0)
+    counter_expire_s: float = Field(default=1800, ge=0)
+    duty_reminder_before_s: float = Field(default=1800, ge=0)
+    alert_send_attempts: int = Field(default=5, ge=1, le=20)
+    alert_retry_base_s: float = Field(default=0.5, gt=0)
+    alert_send_timeout_s: float = Field(default=10.0, gt=0)
+
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
@@ -71,6 +85,18 @@ class Settings(BaseSettings):
     @property
     def invite_ttl(self) -> timedelta:
         return timedelta(days=self.invite_ttl_days)
+
+    def escalation_timings(self) -> Timings:
+        """The default escalation chains' timings."""
+        return Timings(
+            duty_to_unit_s=self.escalation_duty_to_unit_s,
+            unit_to_authority_s=self.escalation_unit_to_authority_s,
+            expire_after_s=self.escalation_expire_after_s,
+            request_reminder_s=self.request_reminder_s,
+            request_deadline_s=max(self.request_deadline_s, self.request_reminder_s),
+            counter_reminder_s=self.counter_reminder_s,
+            counter_expire_s=self.counter_expire_s,
+        )
 
     def travel_model(self) -> TravelModel:
         """The ETA model with the configured parameters."""

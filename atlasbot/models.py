@@ -315,4 +315,6 @@ class CallbackToken(SQLModel, table=True):
 
 
 # The joint-training tables live in their own module; importing it registers them.
+# On-call alerting (duty rota, alerts, escalation steps, deliveries, drills): its own module.
+from atlasbot import models_alerting as _alerting_tables  # noqa: E402, F401
 from atlasbot import models_training as _training_tables  # noqa: E402, F401

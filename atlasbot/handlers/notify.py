@@ -11,11 +11,13 @@ from dataclasses import dataclass
 from sqlmodel import Session, select
 from telegram.error import BadRequest, TelegramError
 
+from atlasbot import jobs
 from atlasbot.bootstrap import AtlasContext
+from atlasbot.escalation import AlertKind
 from atlasbot.handlers import texts
 from atlasbot.handlers.common import Button, Outgoing, keyboard, send_all
 from atlasbot.models import AnswerStatus, CapabilityRow, CrisisStatus, DeploymentState
-from atlasbot.services import assistance
+from atlasbot.services import alerting, assistance
 
 
 def capability_names(session: Session) -> dict[str, str]:
@@ -32,30 +34,33 @@ def answer_buttons(request_id: int) -> list[list[Button]]:
 
 
 async def send_assistance_requests(context: AtlasContext, request_ids: list[int]) -> int:
-    """Send each new request to its state's competent authority members (R2); returns how
-    many members were addressed."""
+    """Send each new request to its state's competent authority members (R2) as an alert
+    (reminder, then "no response" at the deadline); returns how many members were addressed."""
+    now = context.services.clock.now()
+    timings = context.services.settings.escalation_timings()
 
-    def compose(session: Session) -> list[Outgoing]:
+    def raise_alerts(session: Session) -> list[int]:
         names = capability_names(session)
-        out = []
+        alert_ids = []
         for request_id in request_ids:
             request = assistance.get_answer(session, request_id)
             crisis = assistance.get_crisis(session, request.crisis_id)
-            text = texts.request_to_authority(crisis, request, names)
-            for member_id, chat_id in assistance.authority_recipients(session, request.country):
-                out.append(
-                    Outgoing(
-                        chat_id,
-                        text,
-                        keyboard(session, member_id, answer_buttons(request_id)),
-                        purpose=f"request:{request_id}",
-                    )
-                )
-        return out
+            alert = alerting.raise_alert(
+                session,
+                kind=AlertKind.REQUEST,
+                subject=f"request:{request_id}",
+                text=texts.request_to_authority(crisis, request, names),
+                buttons=jobs.button_specs(answer_buttons(request_id)),
+                timings=timings,
+                now=now,
+                crisis_id=crisis.id,
+                country=request.country,
+            )
+            assert alert.id is not None
+            alert_ids.append(alert.id)
+        return alert_ids
 
-    messages = await context.services.run(compose)
-    await send_all(context, messages)
-    return len(messages)
+    return await jobs.start_alerts(context, await context.services.run(raise_alerts))
 
 
 def progress_buttons(deployment_id: int, state: str) -> list[list[Button]]:
@@ -78,28 +83,33 @@ def progress_buttons(deployment_id: int, state: str) -> list[list[Button]]:
 
 
 async def send_mobilisation_orders(context: AtlasContext, deployment_ids: list[int]) -> None:
-    """Order each unit: its commander and duty officers get the order with progress buttons."""
+    """Order each unit as an alert: its duty member first, then the whole unit, then its
+    state's competent authority, until someone acknowledges or reports progress."""
+    now = context.services.clock.now()
+    timings = context.services.settings.escalation_timings()
 
-    def compose(session: Session) -> list[Outgoing]:
-        out = []
+    def raise_alerts(session: Session) -> list[int]:
+        alert_ids = []
         for deployment_id in deployment_ids:
             deployment = assistance.get_deployment(session, deployment_id)
             crisis = assistance.get_crisis(session, deployment.crisis_id)
             request = assistance.get_answer(session, deployment.assistance_request_id)
-            text = texts.mobilisation_order(crisis, deployment, request.agreement)
-            for member_id, chat_id in assistance.unit_recipients(session, deployment.unit_id):
-                buttons = progress_buttons(deployment_id, deployment.state)
-                out.append(
-                    Outgoing(
-                        chat_id,
-                        text,
-                        keyboard(session, member_id, buttons),
-                        f"order:{deployment_id}",
-                    )
-                )
-        return out
+            alert = alerting.raise_alert(
+                session,
+                kind=AlertKind.ORDER,
+                subject=f"deployment:{deployment_id}",
+                text=texts.mobilisation_order(crisis, deployment, request.agreement),
+                buttons=jobs.button_specs(progress_buttons(deployment_id, deployment.state)),
+                timings=timings,
+                now=now,
+                crisis_id=crisis.id,
+                unit_id=deployment.unit_id,
+            )
+            assert alert.id is not None
+            alert_ids.append(alert.id)
+        return alert_ids
 
-    await send_all(context, await context.services.run(compose))
+    await jobs.start_alerts(context, await context.services.run(raise_alerts))
 
 
 async def tell_requester(context: AtlasContext, crisis_id: int, text: str) -> None:
@@ -130,6 +140,8 @@ class _BoardView:
 
 async def refresh_board(context: AtlasContext, crisis_id: int) -> None:
     """Edit the live board in place for every viewer (or post it where it is not yet)."""
+    # Every decision on a crisis refreshes its board: alerts it answered stop here too.
+    await jobs.settle_crisis(context, crisis_id)
     tz = context.services.settings.tz
     now = context.services.clock.now()
 

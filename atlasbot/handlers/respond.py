@@ -13,23 +13,22 @@ from typing import Any
 from sqlmodel import Session
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from atlasbot import rules
+from atlasbot import jobs, rules
 from atlasbot.bootstrap import AtlasContext
 from atlasbot.domain import AssistanceForm
+from atlasbot.escalation import AlertKind
 from atlasbot.handlers import notify, texts
 from atlasbot.handlers.common import (
     Button,
-    Outgoing,
     edit_pressed,
     guarded,
     keyboard,
     redeem,
     require_identity,
-    send_all,
 )
 from atlasbot.handlers.plans import present_plans
 from atlasbot.models import AnswerStatus, CountryRow, UnitRow
-from atlasbot.services import assistance
+from atlasbot.services import alerting, assistance
 from atlasbot.services.assistance import COSTS_OTHERWISE_AGREED, COSTS_REQUESTER_PAYS, Agreement
 from atlasbot.services.errors import Conflict
 
@@ -405,7 +404,7 @@ async def confirm_counter(update: Update, context: AtlasContext) -> None:
             proposal.as_payload(),
         )
 
-    crisis_id, request_id, country, viewers, proposal = await context.services.run(act)
+    crisis_id, request_id, country, _viewers, proposal = await context.services.run(act)
     if context.user_data is not None:
         context.user_data.pop(ANSWER_KEY, None)
     await edit_pressed(
@@ -421,30 +420,33 @@ async def confirm_counter(update: Update, context: AtlasContext) -> None:
         ]
     )
 
-    def compose(session: Session) -> list[Outgoing]:
-        payload = {"request": request_id}
-        return [
-            Outgoing(
-                chat,
-                text,
-                keyboard(
-                    session,
-                    member,
-                    [
-                        [
-                            Button(
-                                "✅ Accept proposal", "counter.accept", payload, single_use=True
-                            ),
-                            Button("✖ Reject", "counter.reject", payload, single_use=True),
-                        ]
-                    ],
-                ),
-                purpose=f"counter:{request_id}",
-            )
-            for member, chat in viewers
-        ]
+    timings = context.services.settings.escalation_timings()
 
-    await send_all(context, await context.services.run(compose))
+    def raise_alert(session: Session) -> list[int]:
+        # The counter-proposal is an alert to the requester: it waits for their answer.
+        payload = {"request": request_id}
+        alert = alerting.raise_alert(
+            session,
+            kind=AlertKind.COUNTER,
+            subject=f"request:{request_id}",
+            text=text,
+            buttons=jobs.button_specs(
+                [
+                    [
+                        Button("✅ Accept proposal", "counter.accept", payload, single_use=True),
+                        Button("✖ Reject", "counter.reject", payload, single_use=True),
+                    ]
+                ]
+            ),
+            timings=timings,
+            now=now,
+            crisis_id=crisis_id,
+            country=assistance.get_crisis(session, crisis_id).requesting_country,
+        )
+        assert alert.id is not None
+        return [alert.id]
+
+    await jobs.start_alerts(context, await context.services.run(raise_alert))
     await notify.refresh_board(context, crisis_id)
 
 

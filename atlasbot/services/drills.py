@@ -1,0 +1,184 @@
+"""Drills: a marked DRILL alert through the chains of chosen units, and the report on how
+each chain answered (time to acknowledge, steps needed, who never answered).
+
+Drill alerts carry ``is_drill`` and the drill's id; nothing that lists or counts real alerts,
+requests or crises ever reads them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from atlasbot import audit
+from atlasbot.escalation import AlertKind, Timings
+from atlasbot.models import Role, UnitRow
+from atlasbot.models_alerting import Alert, AlertDelivery, AlertState, DeliveryStatus, Drill
+from atlasbot.services.alerting import member_name, raise_alert
+from atlasbot.services.enrolment import Identity
+from atlasbot.services.errors import InvalidInput, NotAuthorised, NotFound
+
+MAX_DRILL_UNITS = 40
+DRILL_MARK = "🧪 DRILL — NOT A REAL REQUEST"
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+def drill_text(unit_id: str, drill_id: int, started_by: str) -> str:
+    """The drill alert's text: marked at the top and the bottom, so nobody mistakes it."""
+    return (
+        f"{DRILL_MARK}\n"
+        f"Drill #{drill_id} for {unit_id}, started by {started_by}.\n"
+        "Acknowledge as you would a real alert: the time it takes is measured.\n"
+        f"{DRILL_MARK}"
+    )
+
+
+def start_drill(
+    session: Session,
+    identity: Identity,
+    unit_ids: Sequence[str],
+    *,
+    timings: Timings,
+    now: datetime,
+) -> tuple[Drill, list[Alert]]:
+    """Coordinators drill any unit; a competent authority drills its own state's units."""
+    wanted = list(dict.fromkeys(u.strip().lower() for u in unit_ids if u.strip()))
+    if not wanted:
+        raise InvalidInput("units: name at least one unit, e.g. /drill de-1 at-1")
+    if len(wanted) > MAX_DRILL_UNITS:
+        raise InvalidInput(f"units: at most {MAX_DRILL_UNITS} units per drill")
+    if not (identity.has(Role.COORDINATOR) or identity.has(Role.AUTHORITY)):
+        raise NotAuthorised("Only coordinators and competent authorities start drills.")
+    units = []
+    for unit_id in wanted:
+        unit = session.get(UnitRow, unit_id)
+        if unit is None:
+            raise InvalidInput(f"units: there is no unit {unit_id!r}")
+        if not identity.has(Role.COORDINATOR) and not identity.is_authority_of(unit.country):
+            raise NotAuthorised(
+                f"You may drill only your own state's units; {unit_id} belongs to {unit.country}."
+            )
+        units.append(unit)
+    drill = Drill(started_by_member_id=identity.member_id, started_at=now, units=wanted)
+    session.add(drill)
+    session.flush()
+    assert drill.id is not None
+    name = identity.display_name or f"member #{identity.member_id}"
+    alerts = [
+        raise_alert(
+            session,
+            kind=AlertKind.DRILL,
+            subject=f"drill:{drill.id}:{unit.id}",
+            text=drill_text(unit.id, drill.id, name),
+            timings=timings,
+            now=now,
+            unit_id=unit.id,
+            country=unit.country,
+            drill_id=drill.id,
+            actor=identity.actor,
+        )
+        for unit in units
+    ]
+    audit.append(
+        session,
+        actor=identity.actor,
+        action="drill.started",
+        obj=f"drill:{drill.id}",
+        payload={"units": wanted},
+        at=now,
+    )
+    return drill, alerts
+
+
+@dataclass(frozen=True, slots=True)
+class UnitResult:
+    """How one unit's chain answered a drill."""
+
+    unit_id: str
+    state: str
+    seconds_to_ack: float | None
+    steps_needed: int  # escalation steps taken before the acknowledgement (0: first person)
+    acknowledged_by: str
+    never_answered: tuple[str, ...]  # reached, and did not acknowledge
+
+
+@dataclass(frozen=True, slots=True)
+class DrillReport:
+    drill_id: int
+    started_at: datetime
+    started_by_member_id: int
+    units: tuple[UnitResult, ...]
+    finished: bool
+
+
+def report(session: Session, drill_id: int) -> DrillReport:
+    """Per unit: time to acknowledge, escalation steps needed, who never answered."""
+    drill = session.get(Drill, drill_id)
+    if drill is None:
+        raise NotFound(f"There is no drill #{drill_id}.")
+    alerts = session.exec(
+        select(Alert).where(Alert.drill_id == drill_id).order_by(col(Alert.id))
+    ).all()
+    results = []
+    for alert in alerts:
+        deliveries = session.exec(
+            select(AlertDelivery).where(
+                AlertDelivery.alert_id == alert.id,
+                AlertDelivery.status == DeliveryStatus.SENT.value,
+            )
+        ).all()
+        reached = sorted({d.member_id for d in deliveries})
+        acked_by = alert.acknowledged_by_member_id
+        seconds = (
+            round((_aware(alert.acknowledged_at) - _aware(alert.created_at)).total_seconds(), 1)
+            if alert.acknowledged_at and alert.state == AlertState.ACKNOWLEDGED.value
+            else None
+        )
+        results.append(
+            UnitResult(
+                unit_id=alert.unit_id or "?",
+                state=alert.state,
+                seconds_to_ack=seconds,
+                steps_needed=alert.step_reached,
+                acknowledged_by=member_name(session, acked_by) if acked_by else "",
+                never_answered=tuple(
+                    member_name(session, member) for member in reached if member != acked_by
+                ),
+            )
+        )
+    finished = all(not AlertState(a.state).is_active for a in alerts)
+    return DrillReport(
+        drill_id, _aware(drill.started_at), drill.started_by_member_id, tuple(results), finished
+    )
+
+
+def claim_report(session: Session, drill_id: int, *, now: datetime) -> bool:
+    """True once, when every unit's drill alert has ended: the caller sends the report."""
+    drill = session.get(Drill, drill_id)
+    if drill is None or drill.reported_at is not None or not report(session, drill_id).finished:
+        return False
+    claimed = session.execute(
+        update(Drill)
+        .where(col(Drill.id) == drill_id, col(Drill.reported_at).is_(None))
+        .values(reported_at=now, version=Drill.version + 1)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    audit.append(session, actor="bot", action="drill.finished", obj=f"drill:{drill_id}", at=now)
+    return True
+
+
+def require_viewer(session: Session, identity: Identity, drill_id: int) -> None:
+    """Who may read a drill's report: its starter and coordinators."""
+    drill = session.get(Drill, drill_id)
+    if drill is None:
+        raise NotFound(f"There is no drill #{drill_id}.")
+    if drill.started_by_member_id != identity.member_id and not identity.has(Role.COORDINATOR):
+        raise NotAuthorised("Only the member who started the drill and coordinators see it.")

@@ -1,0 +1,390 @@
+"""The duty rota of each unit: shifts set by its commander, who is on duty now, reminders to
+the incoming duty member, and the rota as an iCalendar file.
+
+Shift times are instants (stored in UTC); people type and read them in the unit's own time
+zone, because a rota crosses borders only through the people who read it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from atlasbot import audit
+from atlasbot.models import CountryRow, Member, MemberRole, Role, UnitRow
+from atlasbot.models_alerting import DutyShift, ReminderState
+from atlasbot.services.enrolment import Identity
+from atlasbot.services.errors import InvalidInput, NotAuthorised, NotFound
+
+MAX_SHIFT = timedelta(days=7)
+MAX_IMPORT_ROWS = 500
+_LOCAL_TIME = re.compile(r"^(\d{4}-\d{2}-\d{2})[ T](\d{1,2}:\d{2})$")
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+@dataclass(frozen=True, slots=True)
+class OnDuty:
+    """A member on duty, with the shift that puts them there."""
+
+    member_id: int
+    telegram_user_id: int
+    name: str
+    shift_id: int
+    start_at: datetime
+    end_at: datetime
+
+
+def unit_timezone(session: Session, unit_id: str) -> ZoneInfo:
+    """The time zone of the unit's state (what its people read shift times in)."""
+    unit = session.get(UnitRow, unit_id)
+    if unit is None:
+        raise NotFound(f"There is no unit {unit_id!r}.")
+    country = session.get(CountryRow, unit.country)
+    return ZoneInfo(country.timezone if country else "UTC")
+
+
+def parse_local_time(text: str, tz: ZoneInfo, *, field: str) -> datetime:
+    """'2027-01-04 08:00' in the unit's zone (or ISO 8601 with an offset) as a UTC instant."""
+    cleaned = text.strip()
+    match = _LOCAL_TIME.match(cleaned)
+    try:
+        if match:
+            # The zone is the unit's, attached on the next line.
+            naive = datetime.strptime(  # noqa: DTZ007
+                f"{match.group(1)} {match.group(2)}", "%Y-%m-%d %H:%M"
+            )
+            return naive.replace(tzinfo=tz).astimezone(UTC)
+        parsed = datetime.fromisoformat(cleaned)
+    except ValueError:
+        raise InvalidInput(
+            f"{field}: {cleaned!r} is not a date and time like 2027-01-04 08:00"
+        ) from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=tz)
+    return parsed.astimezone(UTC)
+
+
+def _require_commander(identity: Identity, unit_id: str) -> None:
+    if not identity.commands_unit(unit_id):
+        raise NotAuthorised(f"Only the commander of {unit_id} sets its duty rota.")
+
+
+def unit_members(session: Session, unit_id: str) -> list[tuple[int, int, str]]:
+    """(member id, Telegram id, name) of the active members serving a unit (duty, commander)."""
+    rows = session.exec(
+        select(Member.id, Member.telegram_user_id, Member.display_name)
+        .join(MemberRole, col(MemberRole.member_id) == col(Member.id))
+        .where(
+            MemberRole.unit_id == unit_id,
+            col(MemberRole.role).in_([Role.DUTY.value, Role.COMMANDER.value]),
+            col(Member.active).is_(True),
+        )
+    ).all()
+    return sorted({(int(m), int(t), str(n)) for m, t, n in rows if m is not None})
+
+
+def find_member(session: Session, unit_id: str, reference: str) -> tuple[int, str]:
+    """A member of the unit by '#12' (member number) or a unique part of their name."""
+    members = unit_members(session, unit_id)
+    wanted = reference.strip().lstrip("@")
+    if wanted.startswith("#") and wanted[1:].isdigit():
+        number = int(wanted[1:])
+        for member_id, _, name in members:
+            if member_id == number:
+                return member_id, name
+        raise InvalidInput(f"member: #{number} does not serve {unit_id}")
+    matches = [(m, n) for m, _, n in members if wanted.casefold() in n.casefold()]
+    exact = [(m, n) for m, n in matches if n.casefold() == wanted.casefold()]
+    if len(exact) == 1:
+        return exact[0]
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        known = ", ".join(f"#{m} {n}" for m, _, n in members) or "nobody is enrolled yet"
+        raise InvalidInput(f"member: nobody named {wanted!r} serves {unit_id} ({known})")
+    listed = ", ".join(f"#{m} {n}" for m, n in matches)
+    raise InvalidInput(f"member: {wanted!r} is ambiguous ({listed}); use the #number")
+
+
+def add_shift(
+    session: Session,
+    identity: Identity,
+    unit_id: str,
+    member_id: int,
+    start_at: datetime,
+    end_at: datetime,
+    *,
+    now: datetime,
+    reminder_before: timedelta,
+) -> DutyShift:
+    """A commander puts a member of their unit on duty from ``start_at`` to ``end_at``."""
+    _require_commander(identity, unit_id)
+    if member_id not in {m for m, _, _ in unit_members(session, unit_id)}:
+        raise InvalidInput(f"member: #{member_id} does not serve {unit_id}")
+    if end_at <= start_at:
+        raise InvalidInput("end: a shift must end after it starts")
+    if end_at - start_at > MAX_SHIFT:
+        raise InvalidInput("end: a shift lasts at most 7 days")
+    if end_at <= now:
+        raise InvalidInput("end: that shift is already over")
+    reminder_at = start_at - reminder_before
+    shift = DutyShift(
+        unit_id=unit_id,
+        member_id=member_id,
+        start_at=start_at,
+        end_at=end_at,
+        created_by=identity.actor,
+        created_at=now,
+        reminder_at=reminder_at if start_at > now else None,
+        reminder_state=(
+            ReminderState.PENDING.value if start_at > now else ReminderState.SKIPPED.value
+        ),
+    )
+    session.add(shift)
+    session.flush()
+    audit.append(
+        session,
+        actor=identity.actor,
+        action="duty.shift_added",
+        obj=f"unit:{unit_id}",
+        payload={
+            "shift": shift.id,
+            "member": member_id,
+            "start": start_at.isoformat(),
+            "end": end_at.isoformat(),
+        },
+        at=now,
+    )
+    return shift
+
+
+def remove_shift(
+    session: Session, identity: Identity, shift_id: int, *, now: datetime
+) -> DutyShift:
+    """A commander removes a shift of their unit (its reminder is dropped with it)."""
+    shift = session.get(DutyShift, shift_id, with_for_update=True)
+    if shift is None or shift.cancelled:
+        raise NotFound(f"There is no shift #{shift_id}.")
+    _require_commander(identity, shift.unit_id)
+    shift.cancelled = True
+    if shift.reminder_state == ReminderState.PENDING.value:
+        shift.reminder_state = ReminderState.SKIPPED.value
+    shift.version += 1
+    session.add(shift)
+    audit.append(
+        session,
+        actor=identity.actor,
+        action="duty.shift_removed",
+        obj=f"unit:{shift.unit_id}",
+        payload={"shift": shift.id},
+        at=now,
+    )
+    return shift
+
+
+@dataclass(frozen=True, slots=True)
+class RotaRow:
+    """One line of an imported rota file, before it is checked against the unit."""
+
+    line: int
+    member: str
+    start: str
+    end: str
+
+
+def parse_rota_csv(text: str) -> list[RotaRow]:
+    """Rows of a rota file: a header ``member,start,end`` then one shift per line."""
+    reader = csv.reader(io.StringIO(text))
+    rows = [row for row in reader if any(cell.strip() for cell in row)]
+    if not rows:
+        raise InvalidInput("rota file: it is empty; expected a header 'member,start,end'")
+    header = [cell.strip().lower() for cell in rows[0]]
+    if header[:3] != ["member", "start", "end"]:
+        raise InvalidInput(
+            f"rota file, line 1: expected the header 'member,start,end', got {','.join(header)!r}"
+        )
+    if len(rows) - 1 > MAX_IMPORT_ROWS:
+        raise InvalidInput(f"rota file: at most {MAX_IMPORT_ROWS} shifts at once")
+    parsed = []
+    for number, row in enumerate(rows[1:], start=2):
+        if len(row) < 3:
+            raise InvalidInput(f"rota file, line {number}: expected member,start,end")
+        parsed.append(RotaRow(number, row[0].strip(), row[1].strip(), row[2].strip()))
+    return parsed
+
+
+def import_rota(
+    session: Session,
+    identity: Identity,
+    unit_id: str,
+    text: str,
+    *,
+    now: datetime,
+    reminder_before: timedelta,
+) -> list[DutyShift]:
+    """Add every shift of a rota file; one bad line adds none and names every bad line."""
+    _require_commander(identity, unit_id)
+    tz = unit_timezone(session, unit_id)
+    rows = parse_rota_csv(text)
+    problems = []
+    checked = []
+    for row in rows:
+        try:
+            member_id, _ = find_member(session, unit_id, row.member)
+            start = parse_local_time(row.start, tz, field="start")
+            end = parse_local_time(row.end, tz, field="end")
+            if end <= start:
+                raise InvalidInput("end: a shift must end after it starts")
+            if end <= now:
+                raise InvalidInput("end: that shift is already over")
+            checked.append((member_id, start, end))
+        except InvalidInput as err:
+            problems.append(f"line {row.line}: {err}")
+    if problems:
+        raise InvalidInput("rota file: " + "; ".join(problems))
+    return [
+        add_shift(session, identity, unit_id, m, s, e, now=now, reminder_before=reminder_before)
+        for m, s, e in checked
+    ]
+
+
+def on_duty(session: Session, unit_id: str, now: datetime) -> list[OnDuty]:
+    """The unit's active members whose shift covers ``now``."""
+    rows = session.exec(
+        select(DutyShift, Member)
+        .join(Member, col(Member.id) == col(DutyShift.member_id))
+        .where(
+            DutyShift.unit_id == unit_id,
+            col(DutyShift.cancelled).is_(False),
+            col(DutyShift.start_at) <= now,
+            col(DutyShift.end_at) > now,
+            col(Member.active).is_(True),
+        )
+        .order_by(col(DutyShift.start_at))
+    ).all()
+    seen: dict[int, OnDuty] = {}
+    for shift, member in rows:
+        assert member.id is not None and shift.id is not None
+        seen.setdefault(
+            member.id,
+            OnDuty(
+                member.id,
+                member.telegram_user_id,
+                member.display_name,
+                shift.id,
+                _aware(shift.start_at),
+                _aware(shift.end_at),
+            ),
+        )
+    return list(seen.values())
+
+
+def shifts(session: Session, unit_id: str, *, since: datetime) -> list[tuple[DutyShift, str]]:
+    """The unit's shifts that end after ``since``, in start order, with each member's name."""
+    rows = session.exec(
+        select(DutyShift, Member.display_name)
+        .join(Member, col(Member.id) == col(DutyShift.member_id))
+        .where(
+            DutyShift.unit_id == unit_id,
+            col(DutyShift.cancelled).is_(False),
+            col(DutyShift.end_at) > since,
+        )
+        .order_by(col(DutyShift.start_at), col(DutyShift.id))
+    ).all()
+    return [(shift, str(name)) for shift, name in rows]
+
+
+def rota_ics(session: Session, unit_id: str, *, since: datetime, stamp: datetime) -> bytes:
+    """The unit's rota from ``since`` on as an iCalendar file; UIDs are stable per shift."""
+    from icalendar import Calendar, Event
+
+    calendar = Calendar()
+    calendar.add("prodid", "-//atlasbot//duty rota//EN")
+    calendar.add("version", "2.0")
+    calendar.add("x-wr-calname", f"Duty rota {unit_id}")
+    for shift, name in shifts(session, unit_id, since=since):
+        entry = Event()
+        entry.add("uid", f"duty-{shift.id}@atlasbot")
+        entry.add("dtstamp", stamp)
+        entry.add("dtstart", _aware(shift.start_at))
+        entry.add("dtend", _aware(shift.end_at))
+        entry.add("summary", f"Duty {unit_id}: {name or f'member #{shift.member_id}'}")
+        calendar.add_component(entry)
+    return bytes(calendar.to_ical())
+
+
+# --- reminders to the incoming duty member ----------------------------------------------
+
+
+def pending_reminders(session: Session) -> list[tuple[int, int, datetime]]:
+    """(shift id, version, due time) of every reminder still to send."""
+    rows = session.exec(
+        select(DutyShift).where(
+            DutyShift.reminder_state == ReminderState.PENDING.value,
+            col(DutyShift.cancelled).is_(False),
+            col(DutyShift.reminder_at).is_not(None),
+        )
+    ).all()
+    return [(s.id, s.version, _aware(s.reminder_at)) for s in rows if s.id and s.reminder_at]
+
+
+@dataclass(frozen=True, slots=True)
+class Reminder:
+    shift_id: int
+    unit_id: str
+    chat_id: int
+    start_at: datetime
+    end_at: datetime
+
+
+def claim_reminder(
+    session: Session, shift_id: int, version: int, *, now: datetime
+) -> Reminder | None:
+    """Take the reminder of a shift for sending, once (at most once: a crash after this loses
+    a reminder rather than repeating it); None when it is stale, sent, or its shift began."""
+    shift = session.get(DutyShift, shift_id)
+    if shift is None or shift.version != version or shift.cancelled:
+        return None
+    started = _aware(shift.start_at) <= now
+    claimed = session.execute(
+        update(DutyShift)
+        .where(
+            col(DutyShift.id) == shift_id,
+            col(DutyShift.version) == version,
+            col(DutyShift.reminder_state) == ReminderState.PENDING.value,
+        )
+        .values(
+            reminder_state=(ReminderState.SKIPPED if started else ReminderState.SENT).value,
+            version=version + 1,
+        )
+    )
+    if claimed.rowcount != 1 or started:  # type: ignore[attr-defined]
+        return None
+    member = session.get(Member, shift.member_id)
+    if member is None or not member.active:
+        return None
+    audit.append(
+        session,
+        actor="bot",
+        action="duty.reminded",
+        obj=f"unit:{shift.unit_id}",
+        payload={"shift": shift_id, "member": shift.member_id},
+        at=now,
+    )
+    return Reminder(
+        shift_id,
+        shift.unit_id,
+        member.telegram_user_id,
+        _aware(shift.start_at),
+        _aware(shift.end_at),
+    )
