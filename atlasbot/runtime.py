@@ -81,6 +81,22 @@ class SandboxRuntime:
     def control_url(self) -> str:
         return self.server.control_url
 
+    def is_idle(self) -> bool:
+        """No update being handled and no alert job running or due this instant."""
+        from atlasbot import jobs
+
+        return idle_probe(self.application, self.processor) and jobs.idle(self.application)
+
+    async def restart_bot(self) -> None:
+        """Stop the bot and start a fresh one on the same database and sandbox server, as a
+        restart of the process would (the new one re-arms its timers from the database)."""
+        await stop_bot(self.application)
+        self.application, self.processor = await start_bot(
+            self.services,
+            base_url=self.server.base_url,
+            base_file_url=self.server.base_file_url,
+        )
+
 
 def _invite_hook(services: BotServices) -> Any:
     async def invite(body: dict[str, Any]) -> dict[str, Any]:
@@ -125,6 +141,34 @@ def prepare_database(url: str, network_file: Path | None) -> None:
         engine.dispose()
 
 
+async def start_bot(
+    services: BotServices, *, base_url: str, base_file_url: str
+) -> tuple[AtlasApplication, TrackingUpdateProcessor]:
+    """Build the bot for a sandbox Bot API, start it as run_polling would, and poll."""
+    application, processor = build_application(
+        services, base_url=base_url, base_file_url=base_file_url, token=SANDBOX_TOKEN
+    )
+    await application.initialize()
+    if application.post_init is not None:  # run_polling would call it; we start by hand
+        await application.post_init(application)
+    await application.start()
+    await rearm_timers(application)
+    assert application.updater is not None
+    await application.updater.start_polling(
+        poll_interval=0.0, timeout=10, allowed_updates=Update.ALL_TYPES
+    )
+    return application, processor
+
+
+async def stop_bot(application: AtlasApplication) -> None:
+    """Stop polling, then the application (its jobs go with it)."""
+    if application.updater is not None and application.updater.running:
+        await application.updater.stop()
+    if application.running:
+        await application.stop()
+    await application.shutdown()
+
+
 @contextlib.asynccontextmanager
 async def sandbox_runtime(
     settings: Settings,
@@ -140,30 +184,16 @@ async def sandbox_runtime(
     server = SandboxServer(token=SANDBOX_TOKEN)
     server.add_control_hook("invite", _invite_hook(services))
     await server.start(port)
-    application, processor = build_application(
-        services, base_url=server.base_url, base_file_url=server.base_file_url, token=SANDBOX_TOKEN
-    )
-    server.idle_probe = lambda: idle_probe(application, processor)
-    await application.initialize()
-    if application.post_init is not None:  # run_polling would call it; we start by hand
-        await application.post_init(application)
-    await application.start()
-    await rearm_timers(application)
-    assert application.updater is not None
-    await application.updater.start_polling(
-        poll_interval=0.0, timeout=10, allowed_updates=Update.ALL_TYPES
+    application, processor = await start_bot(
+        services, base_url=server.base_url, base_file_url=server.base_file_url
     )
     runtime = SandboxRuntime(server, application, processor, services)
+    server.idle_probe = runtime.is_idle
     try:
         yield runtime
     finally:
         # A test may have restarted the bot: stop whichever application runs now.
-        current = runtime.application
-        if current.updater is not None and current.updater.running:
-            await current.updater.stop()
-        if current.running:
-            await current.stop()
-        await current.shutdown()
+        await stop_bot(runtime.application)
         await server.stop()
         engine.dispose()
 

@@ -13,7 +13,18 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from atlasbot.bootstrap import AtlasApplication, AtlasContext
-from atlasbot.handlers import errors, mobilise, plans, request, respond, start, status, training
+from atlasbot.handlers import (
+    alerts,
+    duty,
+    errors,
+    mobilise,
+    plans,
+    request,
+    respond,
+    start,
+    status,
+    training,
+)
 from atlasbot.handlers.common import Handler
 from atlasbot.models import CallbackToken
 from atlasbot.services.tokens import CALLBACK_PREFIX
@@ -41,6 +52,8 @@ ACTIONS: dict[str, Handler] = {
     "board.refresh": status.refresh,
     "crisis.close": status.close_ask,
     "crisis.close_confirm": status.close_confirm,
+    # On-call alerting: one Acknowledge stops the escalation everywhere.
+    "alert.ack": alerts.acknowledge,
     # Joint trainings, exercises and meetings (R11).
     "train.add": training.add_begin,
     "train.solve": training.solve,
@@ -105,6 +118,8 @@ def register(application: AtlasApplication) -> None:
     application.add_handler(CommandHandler("status", status.status_command))
     application.add_handler(CommandHandler("crises", status.crises_command))
     application.add_handler(CommandHandler("cancel", respond_cancel))
+    application.add_handler(CommandHandler("duty", duty.duty_command))
+    application.add_handler(CommandHandler("drill", alerts.drill_command))
     application.add_handler(CommandHandler("calendar", training.calendar_command))
     application.add_handler(CommandHandler("plan_trainings", training.plan_command))
     application.add_handler(CommandHandler("meeting", training.meeting_command))
@@ -117,6 +132,10 @@ def register(application: AtlasApplication) -> None:
     application.add_handler(CallbackQueryHandler(training.meeting_step, pattern=r"^mw:"))
     application.add_handler(CallbackQueryHandler(on_unknown_button))
     # 4. Free text nobody above claimed: the answer wizard, else a hint.
+    # A rota file captioned "/duty import": before any other document handler.
+    application.add_handler(
+        MessageHandler(filters.Document.ALL & filters.CaptionRegex(r"^/duty\b"), duty.import_rota)
+    )
     # An events file sent as a document (coordinators' uploads).
     application.add_handler(MessageHandler(filters.Document.ALL, training.on_document))
     application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, on_free_text))
