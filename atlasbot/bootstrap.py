@@ -98,6 +98,8 @@ COMMAND_MENU = [
     BotCommand("plan_trainings", "Plan joint trainings and exercises (coordinators)"),
     BotCommand("meeting", "Find a date for a meeting (coordinators)"),
     BotCommand("readiness", "Capabilities not trained jointly lately (coordinators)"),
+    BotCommand("duty", "Who is on duty; the rota (commanders set it)"),
+    BotCommand("drill", "Drill the alert chains of units (coordinators, authorities)"),
     BotCommand("whoami", "Your roles"),
     BotCommand("invite", "Enrol someone you answer for (one-time code)"),
     BotCommand("help", "What you can do here"),
@@ -107,6 +109,10 @@ COMMAND_MENU = [
 
 async def _post_init(application: AtlasApplication) -> None:
     await application.bot.set_my_commands(COMMAND_MENU)
+    # Escalations and reminders are re-armed from the database once the job queue runs.
+    from atlasbot import jobs
+
+    jobs.schedule_rearm(application)
 
 
 def build_application(
