@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import logging
+import sys
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -29,6 +31,13 @@ from atlasbot.gazetteer import Gazetteer
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
+if importlib.util.find_spec("sniffio") is None:
+    # httpcore tries "import sniffio" for each lock it makes (several per Bot API call) and
+    # falls back to asyncio when that fails; since anyio >= 4.11 stopped installing sniffio,
+    # each try searches sys.path again, ~0.1 ms a time (encode/httpcore discussion 1102).
+    # Recording the absence makes the import fail at once, with the same fallback.
+    sys.modules.setdefault("sniffio", None)  # type: ignore[arg-type]
+
 
 @dataclass
 class BotServices:
@@ -45,6 +54,16 @@ class BotServices:
 
         def in_transaction() -> T:
             with session_scope(self.engine) as session:
+                return work(session)
+
+        return await asyncio.to_thread(in_transaction)
+
+    async def read(self, work: Callable[[Session], T]) -> T:
+        """Like ``run``, for work that only reads: on SQLite it does not take the write lock,
+        so lookups neither wait for nor delay the writers."""
+
+        def in_transaction() -> T:
+            with session_scope(self.engine, read_only=True) as session:
                 return work(session)
 
         return await asyncio.to_thread(in_transaction)

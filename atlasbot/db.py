@@ -13,6 +13,7 @@ from sqlmodel import Session, create_engine
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 SQLITE_BUSY_TIMEOUT_MS = 5000
+READ_ONLY_OPTION = "atlasbot_read_only"  # execution option marking a unit of work as reads only
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
@@ -28,8 +29,9 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         # pysqlite's own transaction handling defers BEGIN; take control so that
-        # "BEGIN IMMEDIATE" serialises writers from the first statement.
-        event.listen(engine, "begin", _sqlite_begin_immediate)
+        # "BEGIN IMMEDIATE" serialises writers from the first statement (readers, marked
+        # read-only, take a plain BEGIN: in WAL mode they never wait for the write lock).
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, echo=echo, pool_pre_ping=True)
 
@@ -44,14 +46,22 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _sqlite_begin_immediate(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+def _sqlite_begin(connection: Any) -> None:
+    if connection.get_execution_options().get(READ_ONLY_OPTION):
+        connection.exec_driver_sql("BEGIN")
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 @contextmanager
-def session_scope(engine: Engine) -> Iterator[Session]:
-    """One unit of work: commits when the block ends normally, rolls back on any error."""
-    with Session(engine, expire_on_commit=False) as session:
+def session_scope(engine: Engine, *, read_only: bool = False) -> Iterator[Session]:
+    """One unit of work: commits when the block ends normally, rolls back on any error.
+
+    ``read_only`` is for work that only reads: on SQLite it reads a consistent snapshot
+    without taking the write lock, so it neither waits for writers nor holds them up.
+    """
+    bind = engine.execution_options(**{READ_ONLY_OPTION: True}) if read_only else engine
+    with Session(bind, expire_on_commit=False) as session:
         try:
             yield session
             session.commit()

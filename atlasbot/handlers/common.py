@@ -113,7 +113,8 @@ async def current_identity(update: Update, context: AtlasContext) -> Identity | 
     user = update.effective_user
     if user is None:
         return None
-    return await context.services.run(lambda session: identify(session, user.id))
+    # Asked by nearly every update: a read, so it does not queue behind writers.
+    return await context.services.read(lambda session: identify(session, user.id))
 
 
 async def require_identity(update: Update, context: AtlasContext) -> Identity:
