@@ -499,6 +499,10 @@ class _Solve:
         m = self.model
         if isinstance(objective, int):
             return hint, objective, True
+        if time.perf_counter() >= self.deadline:
+            # Out of time before this stage: keep the best plan so far, unproven.
+            self.optimal = False
+            return None
         m.model.minimize(objective)
         self._hint(hint)
         solver = self._solver()

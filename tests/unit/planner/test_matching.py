@@ -395,3 +395,16 @@ def test_a_tie_on_every_criterion_goes_to_the_earliest_unit_id() -> None:
     )
     plans = plan_single(net, request({"hostage_rescue": 1, "negotiation": 1})).requests[0].plans
     assert [sorted(p.unit_ids) for p in plans[:2]] == [["a-1", "d-1"], ["b-1", "c-1"]]
+
+
+def test_out_of_time_the_best_plan_found_is_returned_unproven() -> None:
+    reqs = [
+        request({"hostage_rescue": 2}, request_id="a"),
+        request({"negotiation": 1}, request_id="b", location=Location(51.2, 4.4)),
+    ]
+    result = plan_joint(_two_states(), reqs, time_limit_s=0)
+    assert result.optimal is False
+    ids = [u for p in result.requests for pl in p.plans for u in pl.unit_ids]
+    assert ids
+    assert len(ids) == len(set(ids))
+    assert sum(1 for u in ids if u.startswith("de")) <= 2
