@@ -1,0 +1,189 @@
+"""Telegram misbehaving (429, 5xx, timeouts, a member who blocked the bot) and the request
+chain of a real crisis: reminder with the deadline, then "no response" and the next plan."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import select
+
+from atlasbot.db import session_scope
+from atlasbot.models import AuditEntry
+from atlasbot.models_alerting import AlertDelivery
+from atlasbot.sandbox.people import Person, button_texts
+
+from .test_alerts_chains import ACK, copies, eventually, running, unit_with_rota
+from .test_assistance_flow import authorities, fill_request, send_plan_one
+
+
+def deliveries(runtime: Any) -> list[AlertDelivery]:
+    with session_scope(runtime.services.engine) as session:
+        return list(session.exec(select(AlertDelivery)).all())
+
+
+def audit_actions(runtime: Any) -> list[str]:
+    with session_scope(runtime.services.engine) as session:
+        return [e.action for e in session.exec(select(AuditEntry)).all()]
+
+
+async def test_a_429_is_honoured_and_the_alert_arrives_once(tmp_path: Path) -> None:
+    async with unit_with_rota(tmp_path) as (_runtime, sandbox, people):
+        await sandbox.fault("429", method="sendMessage", chat_id=10, retry_after=1)
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        await people["cora"].say("/drill de-1")
+        await eventually(lambda: copies(people["dora"]), within=4)
+        assert loop.time() - started >= 1.0, "the retry waited as Telegram asked"
+        assert len(await copies(people["dora"])) == 1
+        assert (await sandbox.stats())["errors"].get("sendMessage 429") == 1
+
+
+async def test_server_errors_are_retried_with_backoff_and_every_outcome_audited(
+    tmp_path: Path,
+) -> None:
+    async with unit_with_rota(tmp_path) as (runtime, sandbox, people):
+        await sandbox.fault("500", method="sendMessage", chat_id=10)
+        await sandbox.fault("502", method="sendMessage", chat_id=10)
+        await people["cora"].say("/drill de-1")
+        await eventually(lambda: copies(people["dora"]), within=4)
+        assert len(await copies(people["dora"])) == 1
+        dora = next(d for d in deliveries(runtime) if d.chat_id == 10)
+        assert (dora.status, dora.attempts) == ("sent", 3)
+        assert "Internal Server Error" in dora.last_error and "Bad Gateway" in dora.last_error
+        assert "alert.delivery_sent" in audit_actions(runtime)
+
+
+async def test_a_timeout_is_retried_so_the_alert_arrives_at_least_once(tmp_path: Path) -> None:
+    async with unit_with_rota(tmp_path, alert_send_timeout_s=0.3) as (runtime, sandbox, people):
+        await sandbox.fault("delay", method="sendMessage", chat_id=10, seconds=0.8)
+        await people["cora"].say("/drill de-1")
+        await eventually(lambda: copies(people["dora"]), within=4)
+        dora = next(d for d in deliveries(runtime) if d.chat_id == 10)
+        assert dora.status == "sent" and dora.attempts == 2
+        assert "TimedOut" in dora.last_error
+        # Telegram may have taken the timed-out send too: at least once, at most twice.
+        await asyncio.sleep(1.0)
+        assert 1 <= len(await copies(people["dora"])) <= 2
+
+
+async def test_a_member_who_blocked_the_bot_is_skipped_at_once_and_the_commander_told(
+    tmp_path: Path,
+) -> None:
+    async with unit_with_rota(tmp_path, escalation_duty_to_unit_s=30) as (
+        runtime,
+        sandbox,
+        people,
+    ):
+        await sandbox.block(10)
+        await people["cora"].say("/drill de-1")
+        # Not after 30 s: at once, since the duty member cannot see the alert.
+        await eventually(lambda: copies(people["kurt"]), within=3)
+        told = [
+            m["text"]
+            for m in await people["kurt"].all_messages()
+            if "has blocked the bot" in (m.get("text") or "")
+        ]
+        assert told and "Dora" in told[0]
+        actions = audit_actions(runtime)
+        assert "alert.delivery_blocked" in actions and "alert.skipped_ahead" in actions
+
+
+REQUEST_TIMINGS = {"request_reminder_s": 1.0, "request_deadline_s": 2.0}
+
+
+async def requested(tmp_path: Path, people: dict[str, Person]) -> tuple[str, Person]:
+    states = []
+    for country, someone in people.items():
+        if any(
+            "REQUEST FOR ASSISTANCE" in (m.get("text") or "") for m in await someone.all_messages()
+        ):
+            states.append(country)
+    assert states
+    return states[0], people[states[0]]
+
+
+def request_copies(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [m for m in messages if "REQUEST FOR ASSISTANCE" in (m.get("text") or "")]
+
+
+async def test_an_unanswered_request_is_reminded_then_recorded_as_no_response(
+    tmp_path: Path,
+) -> None:
+    async with running(tmp_path, **REQUEST_TIMINGS) as (runtime, sandbox):
+        ana = Person(sandbox, 1001, "Ana")
+        await ana.enrol("authority", country="BE")
+
+        async def make(user_id: int, name: str, role: str, **scope: str) -> Person:
+            someone = Person(sandbox, user_id, name)
+            await someone.enrol(role, **scope)
+            return someone
+
+        people = await authorities(make)
+        await fill_request(ana)
+        await send_plan_one(ana)
+        country, authority = await requested(tmp_path, people)
+        first = request_copies(await authority.all_messages())
+        assert len(first) == 1 and ACK in button_texts(first[0])
+
+        async def reminded() -> list[dict[str, Any]]:
+            return [
+                m
+                for m in await authority.all_messages()
+                if (m.get("text") or "").startswith("⏰ REMINDER")
+            ]
+
+        reminder = (await eventually(reminded, within=4))[0]
+        assert re.search(r"Deadline: \d\d:\d\d", reminder["text"])
+
+        async def no_response() -> list[dict[str, Any]]:
+            return [
+                m
+                for m in await ana.all_messages()
+                if f"{country} gave NO RESPONSE" in (m.get("text") or "")
+            ]
+
+        await eventually(no_response, within=5)
+        await sandbox.wait_idle(timeout=30)
+        plans = [m for m in await ana.all_messages() if (m.get("text") or "").startswith("PLANS")]
+        assert len(plans) == 2, "the next best plan is offered"
+        for copy in request_copies(await authority.all_messages()):
+            assert "no response by the deadline" in copy["text"]
+            assert ACK not in button_texts(copy)
+        assert "assistance.no_response" in audit_actions(runtime)
+
+
+async def test_an_acknowledged_request_gets_no_reminder_but_still_needs_an_answer(
+    tmp_path: Path,
+) -> None:
+    async with running(tmp_path, **REQUEST_TIMINGS) as (runtime, sandbox):
+        ana = Person(sandbox, 1001, "Ana")
+        await ana.enrol("authority", country="BE")
+
+        async def make(user_id: int, name: str, role: str, **scope: str) -> Person:
+            someone = Person(sandbox, user_id, name)
+            await someone.enrol(role, **scope)
+            return someone
+
+        people = await authorities(make)
+        await fill_request(ana)
+        await send_plan_one(ana)
+        country, authority = await requested(tmp_path, people)
+        await authority.tap(ACK)
+        copy = request_copies(await authority.all_messages())[0]
+        assert f"Acknowledged by {authority.name}" in copy["text"]
+        assert "✅ Accept…" in button_texts(copy), "the answer buttons stay"
+
+        async def no_response() -> bool:
+            return any(
+                f"{country} gave NO RESPONSE" in (m.get("text") or "")
+                for m in await ana.all_messages()
+            )
+
+        await eventually(no_response, within=5)
+        assert not any(
+            (m.get("text") or "").startswith("⏰ REMINDER") for m in await authority.all_messages()
+        )
+        assert "alert.acknowledged" in audit_actions(runtime)
