@@ -103,8 +103,16 @@ def role_help(identity: Identity | None) -> str:
         lines += [
             "Mobilisation orders reach you with buttons: mobilising, departed, on scene, released."
         ]
+    if identity.has(Role.COMMANDER) or identity.has(Role.DUTY):
+        lines += ["/calendar: your unit's trainings, exercises and meetings, with an .ics file"]
     if identity.has(Role.COORDINATOR):
-        lines += ["/crises: every open crisis in the network"]
+        lines += [
+            "/crises: every open crisis in the network",
+            "/plan_trainings: plan the year's joint trainings and exercises (or send an events "
+            "YAML file), preview the chart, publish invitations",
+            "/meeting: find the three best dates for a meeting and let units vote",
+            "/readiness: capabilities not trained jointly within the last 12 months",
+        ]
     if identity.has(Role.ADMIN) or identity.has(Role.AUTHORITY) or identity.has(Role.COMMANDER):
         lines += ["/invite: a one-time enrolment code for someone you answer for"]
     lines += ["/whoami: your roles", "/cancel: stop what you are doing", "", NOT_CLASSIFIED]
