@@ -1,0 +1,300 @@
+"""kill -9 of the bot process at each step of a chain, then a restart on the same database:
+nothing is lost, nothing is sent twice, and what fell due while it was down fires within 5 s.
+
+The sandbox server lives in the test process; the bot runs in a child process
+(``atlasbot.sandbox.bot_process``) that is killed with SIGKILL, so no clean-up code runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import select
+
+from atlasbot import db
+from atlasbot.db import session_scope
+from atlasbot.escalation import AlertKind, Timings
+from atlasbot.models import Role
+from atlasbot.models_alerting import Alert, AlertDelivery, EscalationStep
+from atlasbot.runtime import DEMO_NETWORK, SANDBOX_TOKEN, prepare_database
+from atlasbot.sandbox import SandboxServer
+from atlasbot.sandbox.bot_process import READY_LINE
+from atlasbot.services import alerting, duty, enrolment
+from atlasbot.services.enrolment import Identity
+
+pytestmark = pytest.mark.slow
+
+STEP_S = 1.5
+# The second step waits longer than a bot process takes to start (about 2 s), so a kill
+# after the commander's copy and a restart still come before the authority's step.
+TIMINGS = Timings(duty_to_unit_s=STEP_S, unit_to_authority_s=4.0, expire_after_s=STEP_S)
+PEOPLE = {
+    "cora": (1, Role.COORDINATOR),
+    "dora": (10, Role.DUTY),
+    "kurt": (11, Role.COMMANDER),
+    "anke": (12, Role.AUTHORITY),
+}
+ACK = "✋ Acknowledge"
+
+
+@dataclass
+class Harness:
+    """The sandbox server here, the bot in a child process, one database between them."""
+
+    server: SandboxServer
+    db_url: str
+    engine: Engine
+    people: dict[str, Identity] = field(default_factory=dict)
+    process: asyncio.subprocess.Process | None = None
+    ready_at: float = 0.0
+
+    async def start(self) -> None:
+        env = {
+            **os.environ,
+            "ATLASBOT_DATABASE_URL": self.db_url,
+            "ATLASBOT_ESCALATION_DUTY_TO_UNIT_S": str(TIMINGS.duty_to_unit_s),
+            "ATLASBOT_ESCALATION_UNIT_TO_AUTHORITY_S": str(TIMINGS.unit_to_authority_s),
+            "ATLASBOT_ESCALATION_EXPIRE_AFTER_S": str(TIMINGS.expire_after_s),
+            "ATLASBOT_LOG_LEVEL": "WARNING",
+        }
+        root = self.server.control_url.removesuffix("/sandbox")
+        self.process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "atlasbot.sandbox.bot_process",
+            "--api-url",
+            root,
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+        )
+        assert self.process.stdout is not None
+        line = await asyncio.wait_for(self.process.stdout.readline(), 30)
+        assert line.decode().strip() == READY_LINE
+        self.ready_at = asyncio.get_running_loop().time()
+
+    async def kill(self) -> None:
+        """SIGKILL: the process gets no chance to finish anything."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        await self.process.wait()
+        self.process = None
+
+    def copies(self, name: str, needle: str = "Drill #") -> list[dict[str, Any]]:
+        chat = PEOPLE[name][0]
+        return [m for m in self.server.messages(chat) if needle in (m.get("text") or "")]
+
+    def steps(self, alert_id: int) -> list[EscalationStep]:
+        with session_scope(self.engine) as session:
+            return alerting_steps(session, alert_id)
+
+    def alert(self, alert_id: int) -> Alert:
+        with session_scope(self.engine) as session:
+            row = session.get(Alert, alert_id)
+            assert row is not None
+            return row
+
+    def deliveries(self, alert_id: int) -> list[AlertDelivery]:
+        with session_scope(self.engine) as session:
+            return list(
+                session.exec(select(AlertDelivery).where(AlertDelivery.alert_id == alert_id))
+            )
+
+    async def drill(self) -> int:
+        """Cora starts a drill of de-1 through the chat; the bot raises and sends it."""
+        self.server.send(1, "/drill de-1", first_name="Cora")
+        await self.until(lambda: self.copies("dora"))
+        with session_scope(self.engine) as session:
+            alert = session.exec(select(Alert).order_by(Alert.id.desc())).first()  # type: ignore[union-attr]
+            assert alert is not None and alert.id is not None
+            return alert.id
+
+    def raise_drill(self) -> int:
+        with session_scope(self.engine) as session:
+            alert = alerting.raise_alert(
+                session,
+                kind=AlertKind.DRILL,
+                subject="drill:kill:de-1",
+                text="🧪 DRILL — NOT A REAL REQUEST\nDrill #k for de-1",
+                timings=TIMINGS,
+                now=datetime.now(UTC),
+                unit_id="de-1",
+            )
+            assert alert.id is not None
+            return alert.id
+
+    async def until(self, check: Callable[[], Any], within: float = 8.0) -> float:
+        """Seconds since the bot said it was ready, once ``check()`` holds."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + within
+        while not check():
+            if loop.time() > deadline:
+                raise AssertionError(f"not true after {within} s")
+            await asyncio.sleep(0.05)
+        return loop.time() - self.ready_at
+
+
+def alerting_steps(session: Any, alert_id: int) -> list[EscalationStep]:
+    query = select(EscalationStep).where(EscalationStep.alert_id == alert_id)
+    return sorted(session.exec(query).all(), key=lambda step: step.number)
+
+
+@pytest.fixture
+async def harness(tmp_path: Path) -> AsyncIterator[Harness]:
+    url = f"sqlite:///{tmp_path / 'kill.db'}"
+    await asyncio.to_thread(prepare_database, url, DEMO_NETWORK)
+    engine = db.make_engine(url)
+    server = SandboxServer(token=SANDBOX_TOKEN)
+    await server.start()
+    running = Harness(server, url, engine)
+    now = datetime.now(UTC)
+    with session_scope(engine) as session:
+        for name, (user_id, role) in PEOPLE.items():
+            scope = {Role.AUTHORITY: {"country": "DE"}, Role.COORDINATOR: {}}.get(
+                role, {"unit_id": "de-1"}
+            )
+            code, _ = enrolment.create_invite(session, role=role, created_by="test", **scope)
+            outcome = enrolment.redeem_invite(
+                session, code=code, telegram_user_id=user_id, display_name=name.title()
+            )
+            assert outcome.identity is not None
+            running.people[name] = outcome.identity
+            server.state.remember_user(user_id, first_name=name.title())
+        duty.add_shift(
+            session,
+            running.people["kurt"],
+            "de-1",
+            running.people["dora"].member_id,
+            now - timedelta(hours=1),
+            now + timedelta(hours=8),
+            now=now,
+            reminder_before=timedelta(0),
+        )
+    try:
+        yield running
+    finally:
+        if running.process is not None:
+            with contextlib.suppress(ProcessLookupError):
+                await running.kill()
+        await server.stop()
+        engine.dispose()
+
+
+async def test_an_alert_raised_just_before_a_crash_is_sent_once_after_the_restart(
+    harness: Harness,
+) -> None:
+    alert_id = harness.raise_drill()  # committed; the process died before step 1 ran
+    await harness.start()
+    assert await harness.until(lambda: harness.copies("dora")) < 5
+    await asyncio.sleep(0.3)
+    assert len(harness.copies("dora")) == 1
+    assert len(harness.deliveries(alert_id)) >= 1
+
+
+async def test_a_kill_during_each_step_loses_nothing_and_repeats_nothing(
+    harness: Harness,
+) -> None:
+    await harness.start()
+    alert_id = await harness.drill()
+    for name, next_name in (("dora", "kurt"), ("kurt", "anke")):
+        # Wait until this step's copy is recorded as sent, then kill -9 at once.
+        await harness.until(
+            lambda n=name: any(
+                d.status == "sent" and d.chat_id == PEOPLE[n][0]
+                for d in harness.deliveries(alert_id)
+            )
+        )
+        await harness.kill()
+        # Let the next step fall due while the bot is down.
+        due = next(s for s in harness.steps(alert_id) if s.state == "pending").due_at
+        await asyncio.sleep(max(0.0, (due - datetime.now(UTC)).total_seconds()) + 0.2)
+        assert harness.copies(next_name) == []
+        await harness.start()
+        assert await harness.until(lambda n=next_name: harness.copies(n)) < 5
+    await harness.until(lambda: harness.alert(alert_id).state == "expired")
+    await asyncio.sleep(0.3)
+    assert [len(harness.copies(n)) for n in ("dora", "kurt", "anke")] == [1, 1, 1]
+    assert "nobody acknowledged" in harness.copies("dora")[0]["text"]
+    await harness.kill()
+
+
+async def test_an_acknowledged_alert_is_never_sent_again_after_a_crash(harness: Harness) -> None:
+    await harness.start()
+    alert_id = await harness.drill()
+    copy = harness.copies("dora")[0]
+    ack = next(
+        b["callback_data"]
+        for row in copy["reply_markup"]["inline_keyboard"]
+        for b in row
+        if b["text"] == ACK
+    )
+    harness.server.press(10, copy["message_id"], ack)
+    await harness.until(lambda: harness.alert(alert_id).state == "acknowledged")
+    await harness.kill()
+    await asyncio.sleep(3 * STEP_S + 0.3)  # every later step would have fallen due
+    await harness.start()
+    await asyncio.sleep(1.5)
+    assert harness.copies("kurt") == [] and harness.copies("anke") == []
+    assert len(harness.copies("dora")) == 1
+    assert "Acknowledged by Dora" in harness.copies("dora")[0]["text"]
+    await harness.kill()
+
+
+async def test_copies_left_unedited_by_a_crash_after_an_acknowledgement_are_fixed_on_start(
+    harness: Harness,
+) -> None:
+    await harness.start()
+    alert_id = await harness.drill()
+    await harness.kill()
+    # The acknowledgement committed, and the process died before editing any copy.
+    with session_scope(harness.engine) as session:
+        alerting.acknowledge(session, harness.people["dora"], alert_id, now=datetime.now(UTC))
+    assert harness.copies("dora")[0]["edited"] is False
+    await harness.start()
+    assert await harness.until(lambda: harness.copies("dora")[0]["edited"]) < 5
+    assert "Acknowledged by Dora" in harness.copies("dora")[0]["text"]
+    await asyncio.sleep(STEP_S + 0.3)
+    assert harness.copies("kurt") == []
+    await harness.kill()
+
+
+async def test_a_copy_in_flight_at_the_crash_is_sent_again_only_while_the_alert_waits(
+    harness: Harness,
+) -> None:
+    waiting = harness.raise_drill()
+    settled = harness.raise_drill()
+    now = datetime.now(UTC)
+    # Both first steps were taken and their copies written as 'sending'; then the crash.
+    for alert_id in (waiting, settled):
+        with session_scope(harness.engine) as session:
+            step = alerting.pending_steps(session, [alert_id])[0]
+            work = alerting.take_step(session, step.step_id, step.version, now=now)
+            assert work is not None and len(work.copies) == 1
+            alerting.describe_copy(
+                session, work.copies[0].delivery_id, f"Drill #k for de-1 ({alert_id})", []
+            )
+    with session_scope(harness.engine) as session:
+        alert = session.get(Alert, settled)
+        assert alert is not None
+        alert.state = "acknowledged"  # taken on another device before the crash
+        session.add(alert)
+    await harness.start()
+    assert await harness.until(lambda: harness.copies("dora", f"({waiting})")) < 5
+    await asyncio.sleep(0.3)
+    assert len(harness.copies("dora", f"({waiting})")) == 1
+    assert harness.copies("dora", f"({settled})") == []
+    statuses = {d.alert_id: d.status for d in harness.deliveries(waiting)} | {
+        d.alert_id: d.status for d in harness.deliveries(settled)
+    }
+    assert statuses == {waiting: "sent", settled: "abandoned"}
+    await harness.kill()
