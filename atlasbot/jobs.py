@@ -120,15 +120,6 @@ def _delay(context: AtlasContext, due: datetime) -> float:
     return max(0.0, (due - context.services.clock.now()).total_seconds())
 
 
-def _drop_jobs(application: AnyApplication, prefix: str) -> None:
-    queue = _queue(application)
-    if queue is None:
-        return
-    for job in queue.jobs():
-        if (job.name or "").startswith(prefix):
-            job.schedule_removal()
-
-
 def arm_step(context: AtlasContext, step: ArmedStep) -> None:
     """Arm (or re-arm) the job of one step at ``max(due, now)``."""
     queue = _queue(context.application)
@@ -138,11 +129,28 @@ def arm_step(context: AtlasContext, step: ArmedStep) -> None:
     queue.run_once(
         _step_job,
         when=_delay(context, step.due_at),
-        data=(step.step_id, step.version),
+        data=(step.step_id, step.version, step.alert_id),
         name=step.job_name,
         # No misfire grace limit: a late job still runs (it re-checks its row anyway).
         job_kwargs={"misfire_grace_time": None},
     )
+
+
+async def arm_next(context: AtlasContext, alert_id: int) -> None:
+    """Arm the alert's next pending step, and only that one: steps run in order, and the
+    next is armed once the previous one's transaction committed (so two overdue steps after
+    a restart can never overtake each other)."""
+    services = _services(context)
+    step = await services.run(lambda s: alerting.next_step(s, alert_id))
+    keep = step.job_name if step is not None else None
+    queue = _queue(context.application)
+    if queue is not None:
+        for job in queue.jobs():
+            name = job.name or ""
+            if name.startswith(f"alert:{alert_id}:") and name != keep:
+                job.schedule_removal()
+    if step is not None:
+        arm_step(context, step)
 
 
 def arm_reminder(context: AtlasContext, shift_id: int, version: int, due: datetime) -> None:
@@ -180,7 +188,7 @@ async def rearm(context: AtlasContext) -> RearmReport:
     ) -> tuple[list[alerting.InFlight], list[ArmedStep], list[tuple[int, int, datetime]]]:
         return (
             alerting.in_flight_at_start(session, now=now),
-            alerting.pending_steps(session),
+            alerting.next_steps(session),
             duty.pending_reminders(session),
         )
 
@@ -274,8 +282,9 @@ def _zone(context: AtlasContext) -> ZoneInfo:
     return context.services.settings.tz
 
 
-async def run_step(context: AtlasContext, step_id: int, version: int) -> int:
-    """Run one step if it is still pending at ``version``; returns the copies sent."""
+async def run_step(context: AtlasContext, step_id: int, version: int, alert_id: int) -> int:
+    """Run one step if it is still pending at ``version``, then arm the alert's next step;
+    returns the copies sent."""
     services = _services(context)
     now = services.clock.now()
     tz = _zone(context)
@@ -307,22 +316,24 @@ async def run_step(context: AtlasContext, step_id: int, version: int) -> int:
     with _busy(context.application):
         decided = await services.run(decide)
         if decided is None:
+            await arm_next(context, alert_id)  # stale or already run: whatever is next
             return 0
         work, copies = decided
         outcomes = await asyncio.gather(*(_deliver(context, copy) for copy in copies))
         await _after_step(context, work)
+        await arm_next(context, alert_id)
     return sum(1 for status in outcomes if status is DeliveryStatus.SENT)
 
 
-def _job_data(context: AtlasContext) -> tuple[int, int]:
+def _job_data(context: AtlasContext) -> tuple[int, ...]:
     assert context.job is not None
     data: Any = context.job.data
-    return int(data[0]), int(data[1])
+    return tuple(int(value) for value in data)
 
 
 async def _step_job(context: AtlasContext) -> None:
-    step_id, version = _job_data(context)
-    await run_step(context, int(step_id), int(version))
+    step_id, version, alert_id = _job_data(context)
+    await run_step(context, step_id, version, alert_id)
 
 
 async def _after_step(context: AtlasContext, work: StepWork) -> None:
@@ -331,16 +342,13 @@ async def _after_step(context: AtlasContext, work: StepWork) -> None:
     assert alert.id is not None
     alert_id = alert.id
     if work.action is Action.NOTIFY:
-        hurried = await services.run(
+        # Nobody could see it: the next step is brought forward (armed by the caller).
+        await services.run(
             lambda s: alerting.hurry_if_unreached(s, alert_id, now=services.clock.now())
         )
-        if hurried is not None:
-            arm_step(context, hurried)
     if work.no_response_request is not None:
         await _tell_no_response(context, work)
     await close_copies(context, [alert_id])
-    if work.settled:
-        _drop_jobs(context.application, f"alert:{alert_id}:")
     if alert.drill_id is not None:
         await maybe_report_drill(context, alert.drill_id)
 
@@ -362,17 +370,14 @@ async def _tell_no_response(context: AtlasContext, work: StepWork) -> None:
 
 async def start_alerts(context: AtlasContext, alert_ids: Sequence[int]) -> int:
     """Run the first step of new alerts now (inside the caller's update, so the sender sees
-    the result) and arm the rest; returns how many members were addressed."""
+    the result); each then arms its next step. Returns how many members were addressed."""
     if not alert_ids:
         return 0
     services = _services(context)
-    steps = await services.run(lambda s: alerting.pending_steps(s, list(alert_ids)))
-    now = services.clock.now()
-    first = [s for s in steps if s.number == 0 and s.due_at <= now]
-    later = [s for s in steps if s not in first]
-    for step in later:
-        arm_step(context, step)
-    counts = await asyncio.gather(*(run_step(context, s.step_id, s.version) for s in first))
+    steps = await services.run(lambda s: alerting.next_steps(s, list(alert_ids)))
+    counts = await asyncio.gather(
+        *(run_step(context, s.step_id, s.version, s.alert_id) for s in steps)
+    )
     addressed = await services.run(lambda s: alerting.addressed_count(s, list(alert_ids)))
     log.debug("started %d alerts: %d copies sent", len(alert_ids), sum(counts))
     return addressed
@@ -520,17 +525,9 @@ def _is_ack_row(row: Sequence[dict[str, Any]]) -> bool:
 
 
 async def after_acknowledged(context: AtlasContext, outcome: alerting.AckOutcome) -> None:
-    """An alert was just acknowledged: edit every copy, drop its stopped jobs, and report a
-    drill when it was the last unit to answer."""
-    services = _services(context)
-    still = await services.run(lambda s: alerting.pending_steps(s, [outcome.alert_id]))
-    keep = {s.job_name for s in still}
-    queue = _queue(context.application)
-    if queue is not None:
-        for job in queue.jobs():
-            name = job.name or ""
-            if name.startswith(f"alert:{outcome.alert_id}:") and name not in keep:
-                job.schedule_removal()
+    """An alert was just acknowledged: drop its stopped jobs (an answer deadline stays),
+    edit every copy, and report a drill when it was the last unit to answer."""
+    await arm_next(context, outcome.alert_id)
     await close_copies(context, [outcome.alert_id])
     if outcome.drill_id is not None:
         await maybe_report_drill(context, outcome.drill_id)
@@ -544,7 +541,7 @@ async def settle_crisis(context: AtlasContext, crisis_id: int) -> None:
     )
     if settled:
         for alert_id in settled:
-            _drop_jobs(context.application, f"alert:{alert_id}:")
+            await arm_next(context, alert_id)  # nothing is left: this drops its job
         await close_copies(context, settled)
 
 

@@ -157,6 +157,21 @@ def pending_steps(session: Session, alert_ids: Sequence[int] | None = None) -> l
     ]
 
 
+def next_steps(session: Session, alert_ids: Sequence[int] | None = None) -> list[ArmedStep]:
+    """The next pending step of each alert (of some, or of all): the only one to arm."""
+    first: dict[int, ArmedStep] = {}
+    for step in pending_steps(session, alert_ids):
+        known = first.get(step.alert_id)
+        if known is None or step.number < known.number:
+            first[step.alert_id] = step
+    return sorted(first.values(), key=lambda step: step.due_at)
+
+
+def next_step(session: Session, alert_id: int) -> ArmedStep | None:
+    found = next_steps(session, [alert_id])
+    return found[0] if found else None
+
+
 # --- who a step reaches -----------------------------------------------------------------
 
 
@@ -374,6 +389,15 @@ def take_step(session: Session, step_id: int, version: int, *, now: datetime) ->
     step = session.get(EscalationStep, step_id)
     if step is None or step.state != StepState.PENDING.value or step.version != version:
         return None
+    earlier = session.exec(
+        select(EscalationStep.id).where(
+            EscalationStep.alert_id == step.alert_id,
+            EscalationStep.state == StepState.PENDING.value,
+            col(EscalationStep.number) < step.number,
+        )
+    ).first()
+    if earlier is not None:
+        return None  # steps run in order: the earlier one goes first
     taken = session.execute(
         update(EscalationStep)
         .where(

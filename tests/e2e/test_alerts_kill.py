@@ -56,6 +56,7 @@ class Harness:
     db_url: str
     engine: Engine
     people: dict[str, Identity] = field(default_factory=dict)
+    log: Path = Path("bot.log")
     process: asyncio.subprocess.Process | None = None
     ready_at: float = 0.0
 
@@ -77,6 +78,7 @@ class Harness:
             root,
             env=env,
             stdout=asyncio.subprocess.PIPE,
+            stderr=self.log.open("ab"),
         )
         assert self.process.stdout is not None
         line = await asyncio.wait_for(self.process.stdout.readline(), 30)
@@ -139,7 +141,16 @@ class Harness:
         deadline = loop.time() + within
         while not check():
             if loop.time() > deadline:
-                raise AssertionError(f"not true after {within} s")
+                log = self.log.read_text()[-3000:] if self.log.exists() else ""
+                with session_scope(self.engine) as session:
+                    rows = [
+                        (s.number, s.state, s.due_at, s.fired_at)
+                        for s in session.exec(select(EscalationStep)).all()
+                    ] + [
+                        (d.member_id, d.status, d.step_number)
+                        for d in session.exec(select(AlertDelivery)).all()
+                    ]
+                raise AssertionError(f"not true after {within} s; {rows}; the bot said:\n{log}")
             await asyncio.sleep(0.05)
         return loop.time() - self.ready_at
 
@@ -156,7 +167,7 @@ async def harness(tmp_path: Path) -> AsyncIterator[Harness]:
     engine = db.make_engine(url)
     server = SandboxServer(token=SANDBOX_TOKEN)
     await server.start()
-    running = Harness(server, url, engine)
+    running = Harness(server, url, engine, log=tmp_path / "bot.log")
     now = datetime.now(UTC)
     with session_scope(engine) as session:
         for name, (user_id, role) in PEOPLE.items():
