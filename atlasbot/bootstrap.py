@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import logging
-import sys
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -27,16 +25,10 @@ from atlasbot.clock import Clock, SystemClock
 from atlasbot.config import Settings
 from atlasbot.db import session_scope
 from atlasbot.gazetteer import Gazetteer
+from atlasbot.pacing import TokenBucket
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-
-if importlib.util.find_spec("sniffio") is None:
-    # httpcore tries "import sniffio" for each lock it makes (several per Bot API call) and
-    # falls back to asyncio when that fails; since anyio >= 4.11 stopped installing sniffio,
-    # each try searches sys.path again, ~0.1 ms a time (encode/httpcore discussion 1102).
-    # Recording the absence makes the import fail at once, with the same fallback.
-    sys.modules.setdefault("sniffio", None)  # type: ignore[arg-type]
 
 
 @dataclass
@@ -47,6 +39,8 @@ class BotServices:
     engine: Engine
     clock: Clock = field(default_factory=SystemClock)
     gazetteer: Gazetteer = field(default_factory=Gazetteer.load)
+    # Fan-out sends wait here; direct replies do not (see atlasbot/pacing.py).
+    broadcast: TokenBucket = field(default_factory=TokenBucket)
 
     async def run(self, work: Callable[[Session], T]) -> T:
         """Run one unit of work in a worker thread, so the event loop never waits on the
@@ -156,8 +150,9 @@ def build_application(
         .token(secret)
         .context_types(ContextTypes(context=AtlasContext))
         .concurrent_updates(processor)
-        # Telegram allows about 30 messages a second overall; the limiter also retries 429s.
-        .rate_limiter(AIORateLimiter(overall_max_rate=30, max_retries=3))
+        # Replies go out at once; fan-outs are paced by services.broadcast (30/s). The limiter
+        # keeps Telegram's per-group limit and retries a 429 after the time Telegram asks.
+        .rate_limiter(AIORateLimiter(overall_max_rate=0, max_retries=3))
         .post_init(_post_init)
     )
     if base_url:

@@ -77,10 +77,11 @@ class Outgoing:
 
 
 async def send_all(context: AtlasContext, messages: Sequence[Outgoing]) -> list[Message | None]:
-    """Send messages concurrently (the rate limiter paces them); a failure to one recipient
-    is logged and audited, never stops the others."""
+    """Send messages concurrently, paced to Telegram's broadcast limit; a failure to one
+    recipient is logged and audited, never stops the others."""
 
     async def send_one(outgoing: Outgoing) -> Message | None:
+        await context.services.broadcast.take()
         try:
             return await context.bot.send_message(
                 outgoing.chat_id, outgoing.text, reply_markup=outgoing.markup
