@@ -129,7 +129,7 @@ async def choose(update: Update, context: AtlasContext) -> None:
     def confirm(session: Session) -> tuple[str, Any]:
         press = redeem(session, update, context)
         crisis = assistance.get_crisis(session, int(press.payload["crisis"]))
-        assistance._require_requester(press.identity, crisis)
+        assistance.require_requester(press.identity, crisis)
         units = press.payload["units"]
         by_state: dict[str, list[str]] = {}
         for unit in units:
@@ -202,7 +202,7 @@ async def exclusions(update: Update, context: AtlasContext) -> None:
     def read(session: Session) -> tuple[assistance.PlanningInput, Identity]:
         press = redeem(session, update, context)
         crisis = assistance.get_crisis(session, int(press.payload["crisis"]))
-        assistance._require_requester(press.identity, crisis)
+        assistance.require_requester(press.identity, crisis)
         return assistance.planning_input(session, crisis), press.identity
 
     from atlasbot.planner import explain
@@ -243,7 +243,7 @@ async def remove_menu(update: Update, context: AtlasContext) -> None:
     def compose(session: Session) -> tuple[str, Any]:
         press = redeem(session, update, context)
         crisis = assistance.get_crisis(session, int(press.payload["crisis"]))
-        assistance._require_requester(press.identity, crisis)
+        assistance.require_requester(press.identity, crisis)
         pin = assistance.planning_input(session, crisis)
         wanted = set(pin.request.needs)
         units = [

@@ -74,8 +74,8 @@ def _start_draft(
 ) -> dict[str, Any]:
     press = redeem(session, update, context)
     request = assistance.get_answer(session, int(press.payload["request"]))
-    assistance._require_requested_authority(press.identity, request)
-    assistance._require_pending(request)
+    assistance.require_requested_authority(press.identity, request)
+    assistance.require_pending(request)
     country = session.get(CountryRow, request.country)
     units = [session.get(UnitRow, unit_id) for unit_id in request.units]
     return {

@@ -130,7 +130,7 @@ async def refresh(update: Update, context: AtlasContext) -> None:
     def check(session: Session) -> int:
         press = redeem(session, update, context)
         crisis = assistance.get_crisis(session, int(press.payload["crisis"]))
-        assistance._require_requester(press.identity, crisis)
+        assistance.require_requester(press.identity, crisis)
         assert crisis.id is not None
         return crisis.id
 
@@ -145,8 +145,8 @@ async def close_ask(update: Update, context: AtlasContext) -> None:
     def compose(session: Session) -> tuple[str, Any]:
         press = redeem(session, update, context)
         crisis = assistance.get_crisis(session, int(press.payload["crisis"]))
-        assistance._require_requester(press.identity, crisis)
-        assistance._require_open(crisis)
+        assistance.require_requester(press.identity, crisis)
+        assistance.require_open(crisis)
         markup = keyboard(
             session,
             press.identity.member_id,

@@ -191,7 +191,7 @@ def get_crisis(session: Session, crisis_id: int, *, lock: bool = False) -> Crisi
     return crisis
 
 
-def _require_requester(identity: Identity, crisis: Crisis) -> None:
+def require_requester(identity: Identity, crisis: Crisis) -> None:
     if not identity.is_authority_of(crisis.requesting_country):
         raise NotAuthorised(
             f"Only the competent authority of {crisis.requesting_country} can do this for "
@@ -199,7 +199,7 @@ def _require_requester(identity: Identity, crisis: Crisis) -> None:
         )
 
 
-def _require_open(crisis: Crisis) -> None:
+def require_open(crisis: Crisis) -> None:
     if crisis.status == CrisisStatus.CLOSED.value:
         raise Conflict(f"Crisis #{crisis.id} is closed.")
 
@@ -302,8 +302,8 @@ def remove_unit_from_planning(
 ) -> Crisis:
     """The requester leaves one unit out of the next plans (for reasons of their own)."""
     crisis = get_crisis(session, crisis_id, lock=True)
-    _require_requester(identity, crisis)
-    _require_open(crisis)
+    require_requester(identity, crisis)
+    require_open(crisis)
     if session.get(UnitRow, unit_id) is None:
         raise NotFound(f"There is no unit {unit_id!r}.")
     if unit_id not in crisis.excluded_units:
@@ -346,8 +346,8 @@ def send_requests(
     """
     moment = now or utc_now()
     crisis = get_crisis(session, crisis_id, lock=True)
-    _require_requester(identity, crisis)
-    _require_open(crisis)
+    require_requester(identity, crisis)
+    require_open(crisis)
     if not plan_units:
         raise InvalidInput("The plan has no unit to ask for.")
     assert crisis.id is not None
@@ -452,7 +452,7 @@ def get_answer(session: Session, request_id: int, *, lock: bool = False) -> Assi
     return request
 
 
-def _require_requested_authority(identity: Identity, request: AssistanceRequest) -> None:
+def require_requested_authority(identity: Identity, request: AssistanceRequest) -> None:
     if not identity.is_authority_of(request.country):
         raise NotAuthorised(
             f"Only the competent authority of {request.country} can answer this request "
@@ -460,7 +460,7 @@ def _require_requested_authority(identity: Identity, request: AssistanceRequest)
         )
 
 
-def _require_pending(request: AssistanceRequest) -> None:
+def require_pending(request: AssistanceRequest) -> None:
     if request.status != AnswerStatus.PENDING.value:
         raise Conflict(f"This request was already answered: {request.status.replace('_', ' ')}.")
 
@@ -536,10 +536,10 @@ def accept(
     """The requested state accepts, with the agreement (R5, R6, R8, R9); its units are ordered."""
     moment = now or utc_now()
     request = get_answer(session, request_id, lock=True)
-    _require_requested_authority(identity, request)
+    require_requested_authority(identity, request)
     crisis = get_crisis(session, request.crisis_id)
-    _require_open(crisis)
-    _require_pending(request)
+    require_open(crisis)
+    require_pending(request)
     problems = validate_agreement(session, request, agreement)
     if problems:
         raise InvalidInput("The agreement is not complete: " + "; ".join(problems))
@@ -572,9 +572,9 @@ def decline(
     """The requested state refuses (R5); the reason is recorded."""
     moment = now or utc_now()
     request = get_answer(session, request_id, lock=True)
-    _require_requested_authority(identity, request)
-    _require_open(get_crisis(session, request.crisis_id))
-    _require_pending(request)
+    require_requested_authority(identity, request)
+    require_open(get_crisis(session, request.crisis_id))
+    require_pending(request)
     if not reason.strip():
         raise InvalidInput("Say why the request is declined.")
     request.status = AnswerStatus.DECLINED.value
@@ -610,9 +610,9 @@ def counter_propose(
     the requester accepts it."""
     moment = now or utc_now()
     request = get_answer(session, request_id, lock=True)
-    _require_requested_authority(identity, request)
-    _require_open(get_crisis(session, request.crisis_id))
-    _require_pending(request)
+    require_requested_authority(identity, request)
+    require_open(get_crisis(session, request.crisis_id))
+    require_pending(request)
     problems = validate_agreement(session, request, proposal)
     if not proposal.note.strip():
         problems.append("proposal: say what you propose instead")
@@ -647,8 +647,8 @@ def answer_counter_proposal(
     moment = now or utc_now()
     request = get_answer(session, request_id, lock=True)
     crisis = get_crisis(session, request.crisis_id)
-    _require_requester(identity, crisis)
-    _require_open(crisis)
+    require_requester(identity, crisis)
+    require_open(crisis)
     if request.status != AnswerStatus.COUNTERED.value:
         raise Conflict(
             f"There is no open counter-proposal on this request (it is {request.status})."
@@ -736,7 +736,7 @@ def report_progress(
     if state is current and state is not DeploymentState.DEPARTED:
         raise Conflict(f"{deployment.unit_id} is already {current.value.replace('_', ' ')}.")
     if state is not DeploymentState.RELEASED:
-        _require_open(get_crisis(session, deployment.crisis_id))
+        require_open(get_crisis(session, deployment.crisis_id))
     if eta_minutes is not None and not 1 <= eta_minutes <= 48 * 60:
         raise InvalidInput("ETA: minutes from now, 1 to 2880.")
     if state is DeploymentState.DEPARTED:
@@ -810,8 +810,8 @@ def close_crisis(
     """The requester closes the crisis: open requests are withdrawn, every unit released."""
     moment = now or utc_now()
     crisis = get_crisis(session, crisis_id, lock=True)
-    _require_requester(identity, crisis)
-    _require_open(crisis)
+    require_requester(identity, crisis)
+    require_open(crisis)
     assert crisis.id is not None
     for request in _requests_of(session, crisis.id):
         if AnswerStatus(request.status).is_open:
