@@ -17,15 +17,16 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
-from telegram.ext import Application, JobQueue
+from telegram.ext import Application, Job, JobQueue
 
 from atlasbot.bootstrap import AtlasApplication, AtlasContext, BotServices
 from atlasbot.escalation import Action
@@ -44,11 +45,22 @@ STATE_KEY = "alerting.jobs"
 REARM_JOB = "alerting:rearm"
 
 
+# Steps that take the database at once: SQLite serialises writers, and a few at a time
+# get through faster than a crowd spinning on the lock (1,000 overdue steps at a restart).
+STEP_TRANSACTIONS = 4
+DB_RETRY_S = 0.5
+
+
 @dataclass
 class JobsState:
     """How many alert callbacks are running (the sandbox's wait-idle asks)."""
 
     in_flight: int = 0
+    # The one armed job of each alert (by alert id), so arming never scans the whole queue.
+    armed: dict[int, Job[Any]] = field(default_factory=dict)
+    db_slots: asyncio.Semaphore = field(
+        default_factory=lambda: asyncio.Semaphore(STEP_TRANSACTIONS)
+    )
 
 
 def _state(application: AnyApplication) -> JobsState:
@@ -78,11 +90,9 @@ def idle(application: AnyApplication) -> bool:
         return True
     # The scheduler runs on the system clock, whatever clock the services read.
     soon = datetime.now(tz=ZoneInfo("UTC")) + timedelta(milliseconds=50)
+    jobs = [*_state(application).armed.values(), *queue.get_jobs_by_name(REARM_JOB)]
     return not any(
-        (job.name or "").startswith(("alert:", "duty:", REARM_JOB))
-        and job.next_t is not None
-        and job.next_t <= soon
-        for job in queue.jobs()
+        not job.removed and job.next_t is not None and job.next_t <= soon for job in jobs
     )
 
 
@@ -121,12 +131,13 @@ def _delay(context: AtlasContext, due: datetime) -> float:
 
 
 def arm_step(context: AtlasContext, step: ArmedStep) -> None:
-    """Arm (or re-arm) the job of one step at ``max(due, now)``."""
+    """Arm the job of an alert's next step at ``max(due, now)``, replacing the alert's
+    previously armed job (an alert has one armed step at a time)."""
     queue = _queue(context.application)
     assert queue is not None
-    for job in queue.get_jobs_by_name(step.job_name):
-        job.schedule_removal()
-    queue.run_once(
+    armed = _state(context.application).armed
+    _disarm(armed, step.alert_id)
+    armed[step.alert_id] = queue.run_once(
         _step_job,
         when=_delay(context, step.due_at),
         data=(step.step_id, step.version, step.alert_id),
@@ -136,21 +147,22 @@ def arm_step(context: AtlasContext, step: ArmedStep) -> None:
     )
 
 
+def _disarm(armed: dict[int, Job[Any]], alert_id: int) -> None:
+    job = armed.pop(alert_id, None)
+    if job is not None and not job.removed:
+        job.schedule_removal()
+
+
 async def arm_next(context: AtlasContext, alert_id: int) -> None:
     """Arm the alert's next pending step, and only that one: steps run in order, and the
     next is armed once the previous one's transaction committed (so two overdue steps after
     a restart can never overtake each other)."""
     services = _services(context)
     step = await services.run(lambda s: alerting.next_step(s, alert_id))
-    keep = step.job_name if step is not None else None
-    queue = _queue(context.application)
-    if queue is not None:
-        for job in queue.jobs():
-            name = job.name or ""
-            if name.startswith(f"alert:{alert_id}:") and name != keep:
-                job.schedule_removal()
     if step is not None:
         arm_step(context, step)
+    else:
+        _disarm(_state(context.application).armed, alert_id)
 
 
 def arm_reminder(context: AtlasContext, shift_id: int, version: int, due: datetime) -> None:
@@ -286,11 +298,11 @@ async def run_step(context: AtlasContext, step_id: int, version: int, alert_id: 
     """Run one step if it is still pending at ``version``, then arm the alert's next step;
     returns the copies sent."""
     services = _services(context)
-    now = services.clock.now()
     tz = _zone(context)
 
     def decide(session: Session) -> tuple[StepWork, list[_Copy]] | None:
-        work = alerting.take_step(session, step_id, version, now=now)
+        # The moment the step takes effect (its fired_at), not when its job woke up.
+        work = alerting.take_step(session, step_id, version, now=services.clock.now())
         if work is None:
             return None
         copies = []
@@ -314,14 +326,14 @@ async def run_step(context: AtlasContext, step_id: int, version: int, alert_id: 
         return work, copies
 
     with _busy(context.application):
-        decided = await services.run(decide)
+        async with _state(context.application).db_slots:
+            decided = await services.run(decide)
         if decided is None:
             await arm_next(context, alert_id)  # stale or already run: whatever is next
             return 0
         work, copies = decided
         outcomes = await asyncio.gather(*(_deliver(context, copy) for copy in copies))
         await _after_step(context, work)
-        await arm_next(context, alert_id)
     return sum(1 for status in outcomes if status is DeliveryStatus.SENT)
 
 
@@ -333,23 +345,47 @@ def _job_data(context: AtlasContext) -> tuple[int, ...]:
 
 async def _step_job(context: AtlasContext) -> None:
     step_id, version, alert_id = _job_data(context)
-    await run_step(context, step_id, version, alert_id)
+    armed = _state(context.application).armed
+    current = armed.get(alert_id)
+    if current is not None and context.job is not None and current.job.id == context.job.job.id:
+        del armed[alert_id]  # this job is running: no longer armed
+    try:
+        await run_step(context, step_id, version, alert_id)
+    except SQLAlchemyError as err:
+        # A busy database must not lose the step: the row is still pending, try again soon.
+        log.warning("step %s of alert %s: database busy (%s); retrying", step_id, alert_id, err)
+        queue = _queue(context.application)
+        if queue is not None and alert_id not in armed:
+            armed[alert_id] = queue.run_once(
+                _step_job,
+                when=DB_RETRY_S,
+                data=(step_id, version, alert_id),
+                name=f"alert:{alert_id}:retry:{step_id}",
+                job_kwargs={"misfire_grace_time": None},
+            )
 
 
 async def _after_step(context: AtlasContext, work: StepWork) -> None:
+    """After the copies went out: bring the next step forward if nobody could be reached,
+    arm it, edit copies if the alert was settled meanwhile, report a finished drill."""
     services = _services(context)
     alert = work.alert
     assert alert.id is not None
     alert_id = alert.id
-    if work.action is Action.NOTIFY:
-        # Nobody could see it: the next step is brought forward (armed by the caller).
-        await services.run(
+    following = work.next_step
+    if work.copies and work.action is Action.NOTIFY:
+        hurried = await services.run(
             lambda s: alerting.hurry_if_unreached(s, alert_id, now=services.clock.now())
         )
+        following = hurried or following
+    if following is not None:
+        arm_step(context, following)
     if work.no_response_request is not None:
         await _tell_no_response(context, work)
-    await close_copies(context, [alert_id])
-    if alert.drill_id is not None:
+    if work.copies or work.settled:
+        # An acknowledgement may have landed while these copies were on their way.
+        await close_copies(context, [alert_id])
+    if work.settled and alert.drill_id is not None:
         await maybe_report_drill(context, alert.drill_id)
 
 

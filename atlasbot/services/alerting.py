@@ -382,6 +382,7 @@ class StepWork:
     no_response_request: int | None = None  # the request just recorded as "no response"
     settled: bool = False  # the alert stopped here (settled, expired, no response)
     deadline: datetime | None = None  # the answer deadline, for a reminder
+    next_step: ArmedStep | None = None  # what to arm once this step's copies are out
 
 
 def take_step(session: Session, step_id: int, version: int, *, now: datetime) -> StepWork | None:
@@ -422,6 +423,10 @@ def take_step(session: Session, step_id: int, version: int, *, now: datetime) ->
         work.settled = True
         return work
     STEP_ACTIONS[action](session, alert, step, work, now)
+    assert alert.id is not None
+    if action is Action.NOTIFY and not work.copies:
+        hurry_if_unreached(session, alert.id, now=now)  # nobody new, nobody holding it
+    work.next_step = next_step(session, alert.id)
     return work
 
 
