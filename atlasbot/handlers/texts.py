@@ -104,7 +104,15 @@ def role_help(identity: Identity | None) -> str:
             "Mobilisation orders reach you with buttons: mobilising, departed, on scene, released."
         ]
     if identity.has(Role.COMMANDER) or identity.has(Role.DUTY):
-        lines += ["/calendar: your unit's trainings, exercises and meetings, with an .ics file"]
+        lines += [
+            "/calendar: your unit's trainings, exercises and meetings, with an .ics file",
+            "/duty: who is on duty now and the rota (commanders add, remove or import shifts)",
+            "Alerts carry an Acknowledge button: one press stops the escalation for everyone.",
+        ]
+    if identity.has(Role.COORDINATOR) or identity.has(Role.AUTHORITY):
+        lines += [
+            "/drill UNIT…: a clearly marked DRILL alert through units' chains, with a report"
+        ]
     if identity.has(Role.COORDINATOR):
         lines += [
             "/crises: every open crisis in the network",
