@@ -10,8 +10,6 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from atlasbot.domain import (
     AssistanceForm,
     CrisisRequest,
@@ -20,6 +18,7 @@ from atlasbot.domain import (
     Network,
     make_request,
 )
+from atlasbot.yamltext import YamlTextError, load_yaml
 
 _REQUIRED = ("id", "requesting_country", "crisis", "location", "needs", "assistance")
 _OPTIONAL = ("include_partners", "priority")
@@ -266,33 +265,8 @@ def _kind(value: object) -> str:
     return repr(value)
 
 
-class _StrictLoader(yaml.SafeLoader):
-    """A safe loader that refuses a key given twice in one mapping."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: set[Any] = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            if key in seen:
-                raise yaml.constructor.ConstructorError(
-                    "while reading a mapping",
-                    node.start_mark,
-                    f"found the key {key!r} twice",
-                    key_node.start_mark,
-                )
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
-
-
 def _parse_yaml(text: str, source: str) -> object:
     try:
-        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        what = error.problem or error.context or "not valid YAML"
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise RequestFileError([f"{source}: YAML syntax error{where}: {what}"]) from None
-    except yaml.YAMLError as error:
-        raise RequestFileError([f"{source}: YAML syntax error: {error}"]) from None
-    except RecursionError:
-        raise RequestFileError([f"{source}: the YAML is nested too deeply"]) from None
+        return load_yaml(text)
+    except YamlTextError as error:
+        raise RequestFileError([f"{source}: {error}"]) from None

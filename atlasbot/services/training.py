@@ -20,7 +20,6 @@ from dataclasses import dataclass, replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import yaml
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
@@ -66,6 +65,7 @@ from atlasbot.training.events_file import (
 from atlasbot.training.meetings import MeetingOption
 from atlasbot.training.replan import Replan
 from atlasbot.training.report import result_to_json
+from atlasbot.yamltext import YamlTextError, load_yaml
 
 MAX_EVENTS_FILE_BYTES = 256_000
 MAX_PROBLEMS_SHOWN = 25
@@ -89,16 +89,6 @@ def require_coordinator(identity: Identity) -> None:
 # --- the events file as stored: a validated mapping ----------------------------------------
 
 
-class _DatesAsTextLoader(yaml.SafeLoader):
-    """Keep dates as text, so that 2027-02-30 becomes a located problem, not a crash."""
-
-
-_DatesAsTextLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-
-
 def _problems_message(source: str, problems: Sequence[str]) -> str:
     shown = [f"• {p.removeprefix(source + ': ')}" for p in problems[:MAX_PROBLEMS_SHOWN]]
     more = len(problems) - len(shown)
@@ -120,14 +110,9 @@ def parse_events_text(text: str, source: str, network: Network) -> EventsPlan:
             "nothing was stored."
         )
     try:
-        data = yaml.load(text, Loader=_DatesAsTextLoader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
-        problem = getattr(error, "problem", None) or "invalid YAML"
-        raise InvalidInput(
-            _problems_message(source, [f"{where}YAML syntax error: {problem}"])
-        ) from None
+        data = load_yaml(text, dates_as_text=True)
+    except YamlTextError as error:
+        raise InvalidInput(_problems_message(source, [str(error)])) from None
     return _validated(data, source, network)
 
 

@@ -14,10 +14,10 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
-import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from atlasbot.domain import Network
+from atlasbot.yamltext import YamlTextError, load_yaml
 
 DEFAULT_MIN_GAP_DAYS = 14
 DEFAULT_MAX_HOSTED_PER_COUNTRY = 3
@@ -160,16 +160,6 @@ class _EventsFileModel(_Strict):
     blackouts: list[_BlackoutModel] = Field(default_factory=list)
 
 
-class _DatesAsTextLoader(yaml.SafeLoader):
-    """PyYAML turns 2027-02-30 into a bare ValueError; keep dates as text for pydantic."""
-
-
-_DatesAsTextLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-
-
 def load_events(path: str | Path, network: Network) -> EventsPlan:
     """Read and validate an events file; raise EventsFileError naming every problem."""
     source = str(path)
@@ -180,9 +170,9 @@ def load_events(path: str | Path, network: Network) -> EventsPlan:
     except UnicodeDecodeError:
         raise EventsFileError([f"{source}: the file is not UTF-8 text"]) from None
     try:
-        data = yaml.load(text, Loader=_DatesAsTextLoader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.YAMLError as error:
-        raise EventsFileError([f"{source}: {_describe_yaml_error(error)}"]) from None
+        data = load_yaml(text, dates_as_text=True)
+    except YamlTextError as error:
+        raise EventsFileError([f"{source}: {error}"]) from None
     return parse_events(data, source, network)
 
 
@@ -202,14 +192,6 @@ def parse_events(data: Any, source: str, network: Network) -> EventsPlan:
     if problems:
         raise EventsFileError(problems)
     return _to_plan(model)
-
-
-def _describe_yaml_error(error: yaml.YAMLError) -> str:
-    mark = getattr(error, "problem_mark", None)
-    problem = getattr(error, "problem", None) or "invalid YAML"
-    if mark is not None:
-        return f"line {mark.line + 1}, column {mark.column + 1}: YAML syntax error: {problem}"
-    return f"YAML syntax error: {problem}"
 
 
 def _path(loc: Sequence[int | str]) -> str:
