@@ -73,6 +73,11 @@ class Country:
     languages: tuple[str, ...] = ()
     armed_action_abroad: bool = True
     home_reserve: int = 0
+    # The state's own escalation timings (``escalation.Timings`` field -> seconds); a
+    # read-only mapping, left out of the hash so a Country stays hashable.
+    escalation: Mapping[str, float] = field(
+        default_factory=lambda: MappingProxyType({}), hash=False
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +98,10 @@ class Unit:
     transport: tuple[TransportMode, ...]
     capabilities: Mapping[str, int] = field(default_factory=lambda: frozen_counts({}))
     languages: tuple[str, ...] = ()
+    # The unit's own escalation timings, over its state's (``escalation.Timings`` fields).
+    escalation: Mapping[str, float] = field(
+        default_factory=lambda: MappingProxyType({}), hash=False
+    )
 
     def teams_of(self, capability: str) -> int:
         """How many teams of one capability the unit brings (0 when it has none)."""
@@ -154,6 +163,7 @@ def _replace_status(unit: Unit, status: UnitStatus) -> Unit:
         transport=unit.transport,
         capabilities=unit.capabilities,
         languages=unit.languages,
+        escalation=unit.escalation,
     )
 
 

@@ -10,10 +10,12 @@ every problem found, in file order.
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from collections.abc import Callable, Hashable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
+from types import MappingProxyType
 from typing import Annotated, Any
 
 import yaml
@@ -29,6 +31,7 @@ from atlasbot.domain import (
     UnitStatus,
     frozen_counts,
 )
+from atlasbot.escalation import Timings
 
 try:  # libyaml's parser when it is built in; the pure-Python one otherwise
     from yaml import CSafeLoader as _FastSafeLoader
@@ -148,6 +151,15 @@ def _check_not_negative(value: int) -> int:
     return value
 
 
+def _check_seconds(value: float) -> float:
+    # Written so that NaN fails too.
+    if not value >= 0:
+        raise ValueError(f"must be 0 or more seconds (got {_number(value)})")
+    if math.isinf(value):
+        raise ValueError("must be a finite number of seconds")
+    return value
+
+
 def _check_team_count(value: int) -> int:
     if value < 1:
         raise ValueError(f"must be at least 1 team (got {value})")
@@ -190,6 +202,7 @@ Latitude = Annotated[float, AfterValidator(_between(-90, 90))]
 Longitude = Annotated[float, AfterValidator(_between(-180, 180))]
 NonNegativeInt = Annotated[int, AfterValidator(_check_not_negative)]
 TeamCount = Annotated[int, AfterValidator(_check_team_count)]
+Seconds = Annotated[float, AfterValidator(_check_seconds)]
 StatusName = Annotated[str, AfterValidator(_one_of(_STATUSES))]
 TransportName = Annotated[str, AfterValidator(_one_of(_TRANSPORT_MODES))]
 
@@ -208,6 +221,22 @@ class CapabilityEntry(_FileModel):
     name: Text
 
 
+class EscalationEntry(_FileModel):
+    """A state's or a unit's own escalation timings; the names are ``Timings`` fields."""
+
+    duty_to_unit_s: Seconds | None = None
+    unit_to_authority_s: Seconds | None = None
+    expire_after_s: Seconds | None = None
+    request_reminder_s: Seconds | None = None
+    request_deadline_s: Seconds | None = None
+    counter_reminder_s: Seconds | None = None
+    counter_expire_s: Seconds | None = None
+
+    def overrides(self) -> Mapping[str, float]:
+        """The timings the section sets, in ``Timings`` field order, read-only."""
+        return frozen_timings(self.model_dump(exclude_none=True))
+
+
 class CountryEntry(_FileModel):
     code: CountryCode
     name: Text
@@ -216,6 +245,7 @@ class CountryEntry(_FileModel):
     languages: list[LanguageCode] = []
     armed_action_abroad: bool = True
     home_reserve: NonNegativeInt = 0
+    escalation: EscalationEntry = EscalationEntry()
 
 
 class BaseEntry(_FileModel):
@@ -236,6 +266,7 @@ class UnitEntry(_FileModel):
         dict[CapabilityCode, TeamCount], AfterValidator(_check_capability_counts)
     ]
     languages: list[LanguageCode] = []
+    escalation: EscalationEntry = EscalationEntry()
 
 
 class NetworkFile(_FileModel):
@@ -248,6 +279,22 @@ class NetworkFile(_FileModel):
 
 # ---------------------------------------------------------------------------------------------
 # Public API
+
+
+TIMING_NAMES: tuple[str, ...] = tuple(f.name for f in fields(Timings))
+# Only these shape a unit's own chain; request and counter-proposal timings belong to a state.
+UNIT_TIMING_NAMES = ("duty_to_unit_s", "unit_to_authority_s", "expire_after_s")
+
+
+def frozen_timings(timings: Mapping[str, float]) -> Mapping[str, float]:
+    """A read-only copy of an escalation section, as floats in ``Timings`` field order."""
+    order = {name: index for index, name in enumerate(TIMING_NAMES)}
+    return MappingProxyType(
+        {
+            name: float(timings[name])
+            for name in sorted(timings, key=lambda name: (order.get(name, len(order)), name))
+        }
+    )
 
 
 def parse_network(data: object, source: str) -> Network:
@@ -266,6 +313,7 @@ def parse_network(data: object, source: str) -> Network:
     except ValidationError as error:
         found.extend(_translate(error, data))
     found.extend(_cross_reference_problems(data))
+    found.extend(_escalation_problems(data))
     if found or parsed is None:
         raise NetworkFileError(_to_problems(found, data, source))
     return _to_network(parsed)
@@ -314,6 +362,7 @@ def dump_network(network: Network) -> str:
                     "languages": list(country.languages),
                     "armed_action_abroad": country.armed_action_abroad,
                     "home_reserve": country.home_reserve,
+                    **_escalation_field(country.escalation),
                 }
             )
         )
@@ -334,10 +383,23 @@ def dump_network(network: Network) -> str:
                     "transport": [mode.value for mode in unit.transport],
                     "capabilities": dict(unit.capabilities),
                     "languages": list(unit.languages),
+                    **_escalation_field(unit.escalation),
                 }
             )
         )
     return "\n".join(lines) + "\n"
+
+
+def _escalation_field(timings: Mapping[str, float]) -> dict[str, object]:
+    """The ``escalation`` field, only when there is one: files without it stay as they were."""
+    if not timings:
+        return {}
+    return {
+        "escalation": {
+            name: int(value) if float(value).is_integer() else value
+            for name, value in timings.items()
+        }
+    }
 
 
 # ---------------------------------------------------------------------------------------------
@@ -476,6 +538,68 @@ def _cross_reference_problems(data: Mapping[Any, Any]) -> list[tuple[Loc, str]]:
     return found
 
 
+def _escalation_problems(data: Mapping[Any, Any]) -> list[tuple[Loc, str]]:
+    """A request deadline before its reminder once a state's section is laid over the
+    defaults, and request timings in a unit's section (they would never be used: a unit's
+    timings lie over its state's only for the unit's own chain)."""
+    found: list[tuple[Loc, str]] = []
+    for index, country in _entries(data, "countries"):
+        own = _usable_timings(country.get("escalation"))
+        found.extend(_deadline_problems(("countries", index, "escalation"), own))
+    for index, unit in _entries(data, "units"):
+        section = unit.get("escalation")
+        if not isinstance(section, dict):
+            continue
+        for name in section:
+            if name in TIMING_NAMES and name not in UNIT_TIMING_NAMES:
+                found.append(
+                    (
+                        ("units", index, "escalation", name),
+                        f"{name} is a state's timing, not a unit's: a unit may set "
+                        f"{', '.join(UNIT_TIMING_NAMES)}; put it in its country's "
+                        "escalation section",
+                    )
+                )
+    return found
+
+
+def _usable_timings(section: object) -> dict[str, float]:
+    """The well-formed timings of a raw section (the others are reported field by field)."""
+    if not isinstance(section, dict):
+        return {}
+    return {
+        name: float(value)
+        for name, value in section.items()
+        if name in TIMING_NAMES
+        and isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and 0 <= value < math.inf
+    }
+
+
+def _deadline_problems(where: Loc, own: Mapping[str, float]) -> list[tuple[Loc, str]]:
+    """The deadline-after-reminder rule on the defaults with a state's section laid over them."""
+    involved = [name for name in ("request_deadline_s", "request_reminder_s") if name in own]
+    if not involved:
+        return []
+    defaults = Timings()
+    reminder = own.get("request_reminder_s", defaults.request_reminder_s)
+    deadline = own.get("request_deadline_s", defaults.request_deadline_s)
+    if deadline >= reminder:
+        return []
+    default_note = {name: "" if name in own else ", the default" for name in involved}
+    default_note.setdefault("request_deadline_s", ", the default")
+    default_note.setdefault("request_reminder_s", ", the default")
+    return [
+        (
+            (*where, involved[0]),
+            f"the request deadline ({_number(deadline)} s{default_note['request_deadline_s']}) "
+            f"must not come before its reminder "
+            f"({_number(reminder)} s{default_note['request_reminder_s']})",
+        )
+    ]
+
+
 def _entries(data: Mapping[Any, Any], section: str) -> list[tuple[int, dict[Any, Any]]]:
     items = data.get(section)
     if not isinstance(items, list):
@@ -505,6 +629,8 @@ _FIELDS_BY_SECTION: dict[tuple[str, ...], tuple[str, ...]] = {
     ("countries",): tuple(CountryEntry.model_fields),
     ("units",): tuple(UnitEntry.model_fields),
     ("units", "base"): tuple(BaseEntry.model_fields),
+    ("countries", "escalation"): tuple(EscalationEntry.model_fields),
+    ("units", "escalation"): tuple(EscalationEntry.model_fields),
 }
 
 _TYPE_MESSAGES = {
@@ -674,6 +800,7 @@ def _to_network(parsed: NetworkFile) -> Network:
                 languages=tuple(c.languages),
                 armed_action_abroad=c.armed_action_abroad,
                 home_reserve=c.home_reserve,
+                escalation=c.escalation.overrides(),
             )
             for c in parsed.countries
         ),
@@ -688,6 +815,7 @@ def _to_network(parsed: NetworkFile) -> Network:
                 transport=tuple(TransportMode(mode) for mode in u.transport),
                 capabilities=frozen_counts(u.capabilities),
                 languages=tuple(u.languages),
+                escalation=u.escalation.overrides(),
             )
             for u in parsed.units
         ),
