@@ -367,6 +367,14 @@ def send_requests(
     by_country: dict[str, list[ChosenUnit]] = defaultdict(list)
     for chosen in plan_units:
         by_country[by_id[chosen.unit_id].country].append(chosen)
+    for code, chosen_units in by_country.items():
+        # OP-RESERVE again: units taken since the plan was made may have used the allowance.
+        allowance = rules.country_allowance(current.network.country(code), current.network.units)
+        if len(chosen_units) > allowance:
+            raise Conflict(
+                f"{current.network.country(code).name} can give only {allowance} more unit(s) "
+                "while keeping its home reserve; plan again."
+            )
     created = []
     for country, units in sorted(by_country.items()):
         provides: dict[str, int] = defaultdict(int)
