@@ -78,6 +78,10 @@ class CountryRow(SQLModel, table=True):
     languages: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     armed_action_abroad: bool = True
     home_reserve: int = 0
+    # The state's own escalation timings (Timings field -> seconds); '{}' for rows made before.
+    escalation: dict[str, float] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}")
+    )
 
 
 class UnitRow(SQLModel, table=True):
@@ -96,6 +100,9 @@ class UnitRow(SQLModel, table=True):
         default_factory=dict, sa_column=Column(JSON, nullable=False)
     )
     languages: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    escalation: dict[str, float] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}")
+    )
 
 
 class UnitStatusChange(SQLModel, table=True):

@@ -28,6 +28,7 @@ from atlasbot.models import (
     UnitStatusChange,
     utc_now,
 )
+from atlasbot.network import frozen_timings
 from atlasbot.services.errors import Conflict, NotFound
 
 
@@ -71,6 +72,7 @@ def _country_row(country: Country) -> dict[str, Any]:
         "languages": list(country.languages),
         "armed_action_abroad": country.armed_action_abroad,
         "home_reserve": country.home_reserve,
+        "escalation": dict(country.escalation),
     }
 
 
@@ -87,6 +89,7 @@ def _unit_row(unit: Unit) -> dict[str, Any]:
         "transport": [mode.value for mode in unit.transport],
         "capabilities": dict(unit.capabilities),
         "languages": list(unit.languages),
+        "escalation": dict(unit.escalation),
     }
 
 
@@ -225,6 +228,7 @@ def load_network(session: Session) -> Network:
             languages=tuple(row.languages),
             armed_action_abroad=row.armed_action_abroad,
             home_reserve=row.home_reserve,
+            escalation=frozen_timings(row.escalation),
         )
         for row in session.exec(select(CountryRow).order_by(col(CountryRow.code)))
     )
@@ -246,6 +250,7 @@ def unit_from_row(row: UnitRow) -> Unit:
         transport=tuple(TransportMode(mode) for mode in row.transport),
         capabilities=frozen_counts(row.capabilities),
         languages=tuple(row.languages),
+        escalation=frozen_timings(row.escalation),
     )
 
 
