@@ -15,6 +15,7 @@ settled alert is never sent again.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -25,7 +26,15 @@ from sqlmodel import Session, col, select
 
 from atlasbot import audit
 from atlasbot.escalation import Action, AlertKind, Target, Timings, step_table
-from atlasbot.models import AnswerStatus, AuditEntry, DeploymentState, Member, Role, UnitRow
+from atlasbot.models import (
+    AnswerStatus,
+    AuditEntry,
+    CountryRow,
+    DeploymentState,
+    Member,
+    Role,
+    UnitRow,
+)
 from atlasbot.models_alerting import (
     ACTIVE_ALERT_STATES,
     Alert,
@@ -38,6 +47,8 @@ from atlasbot.models_alerting import (
 from atlasbot.services import assistance, duty
 from atlasbot.services.enrolment import Identity, members_with
 from atlasbot.services.errors import Conflict, NotAuthorised, NotFound
+
+_log = logging.getLogger(__name__)
 
 
 def _aware(moment: datetime) -> datetime:
@@ -71,6 +82,36 @@ def step_job_name(alert_id: int, number: int) -> str:
 # --- raising ----------------------------------------------------------------------------
 
 
+def timings_for(
+    session: Session, base: Timings, *, country: str | None = None, unit_id: str | None = None
+) -> Timings:
+    """The timings of one alert's chain: ``base`` (the settings), then the state's escalation
+    section from the network file over them, then the unit's.
+
+    A unit's alert takes its state from the unit. A request uses the requested state's section
+    and a counter-proposal the requesting state's: whichever state the alert goes to. A section
+    that does not fit ``base`` (a deadline before the reminder the settings give) is skipped
+    with a warning rather than losing the alert.
+    """
+    unit = session.get(UnitRow, unit_id) if unit_id is not None else None
+    if unit is not None:
+        country = unit.country
+    state = session.get(CountryRow, country) if country is not None else None
+    layers = [
+        (f"country {state.code}" if state else "", state.escalation if state else None),
+        (f"unit {unit.id}" if unit else "", unit.escalation if unit else None),
+    ]
+    timings = base
+    for where, section in layers:
+        if not section:
+            continue
+        try:
+            timings = timings.with_overrides(section)
+        except (TypeError, ValueError) as error:
+            _log.warning("escalation section of %s skipped: %s", where, error)
+    return timings
+
+
 def raise_alert(
     session: Session,
     *,
@@ -86,12 +127,17 @@ def raise_alert(
     drill_id: int | None = None,
     actor: str = "bot",
 ) -> Alert:
-    """Record an alert with its chain snapshotted as step rows (the first one due now)."""
+    """Record an alert with its chain snapshotted as step rows (the first one due now).
+
+    ``timings`` are the defaults: the escalation sections of the alert's state and unit in
+    the network file lie over them (``timings_for``).
+    """
     if kind in (AlertKind.ORDER, AlertKind.DRILL) and unit_id is None:
         raise ValueError("a unit alert needs its unit")
     if unit_id is not None and country is None:
         unit = session.get(UnitRow, unit_id)
         country = unit.country if unit else None
+    timings = timings_for(session, timings, country=country, unit_id=unit_id)
     alert = Alert(
         kind=kind.value,
         subject=subject,
