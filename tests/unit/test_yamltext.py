@@ -8,7 +8,7 @@ from atlasbot.yamltext import YamlTextError, load_yaml
 
 
 def test_a_key_given_twice_is_refused_with_its_line() -> None:
-    with pytest.raises(YamlTextError, match="line 3.*'a' twice"):
+    with pytest.raises(YamlTextError, match=r"line 3.*'a' twice"):
         load_yaml("a: 1\nb: 2\na: 3\n")
 
 
