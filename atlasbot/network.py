@@ -12,7 +12,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
 from types import MappingProxyType
@@ -32,11 +32,7 @@ from atlasbot.domain import (
     frozen_counts,
 )
 from atlasbot.escalation import Timings
-
-try:  # libyaml's parser when it is built in; the pure-Python one otherwise
-    from yaml import CSafeLoader as _FastSafeLoader
-except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import SafeLoader as _FastSafeLoader  # type: ignore[assignment]
+from atlasbot.yamltext import YamlTextError, load_yaml
 
 FORMAT_VERSION = 1
 
@@ -408,43 +404,11 @@ def _escalation_field(timings: Mapping[str, float]) -> dict[str, object]:
 _EXPECTED_TOP_LEVEL = "expected a mapping with version, capabilities, countries and units"
 
 
-class _StrictLoader(_FastSafeLoader):
-    """A safe loader that refuses duplicate keys, which plain YAML silently lets the last win."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: set[Hashable] = set()
-        for key_node, _ in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                continue
-            key = self.construct_object(key_node, deep=True)
-            if isinstance(key, Hashable):
-                if key in seen:
-                    raise yaml.constructor.ConstructorError(
-                        "while reading a mapping",
-                        node.start_mark,
-                        f"found the key {key!r} twice",
-                        key_node.start_mark,
-                    )
-                seen.add(key)
-        return super().construct_mapping(node, deep=deep)
-
-
 def _parse_yaml(text: str, source: str) -> object:
     try:
-        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        what = error.problem or error.context or "not valid YAML"
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise NetworkFileError(
-            [Problem(source, "", f"YAML syntax error{where}: {what}")]
-        ) from None
-    except yaml.YAMLError as error:
-        raise NetworkFileError([Problem(source, "", f"YAML syntax error: {error}")]) from None
-    except RecursionError:
-        raise NetworkFileError(
-            [Problem(source, "", "the YAML is nested too deeply to be a network file")]
-        ) from None
+        return load_yaml(text)
+    except YamlTextError as error:
+        raise NetworkFileError([Problem(source, "", str(error))]) from None
 
 
 def _flow(value: object) -> str:

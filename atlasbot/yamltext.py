@@ -12,6 +12,11 @@ from typing import Any
 
 import yaml
 
+try:  # libyaml's parser when PyYAML was built with it (several times faster); else pure Python
+    from yaml import CSafeLoader as _SafeLoader
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import SafeLoader as _SafeLoader  # type: ignore[assignment]
+
 _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 
 
@@ -19,7 +24,7 @@ class YamlTextError(ValueError):
     """The text is not readable YAML; the message says where and what, in one line."""
 
 
-class StrictLoader(yaml.SafeLoader):
+class StrictLoader(_SafeLoader):
     """A safe loader that refuses a key given twice in one mapping."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
