@@ -445,6 +445,8 @@ async def send_with_retries(
     delay = settings.alert_retry_base_s
     errors: list[str] = []
     for attempt in range(1, settings.alert_send_attempts + 1):
+        # Alerts are fan-out: they keep to Telegram's ~30 messages/s like every broadcast.
+        await context.services.broadcast.take()
         try:
             message = await context.bot.send_message(
                 chat_id,
