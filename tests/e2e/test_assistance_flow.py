@@ -203,3 +203,17 @@ async def test_a_counter_proposal_binds_only_when_the_requester_accepts_it(
         if "ACCEPTED your counter-proposal" in (m.get("text") or "")
     ]
     assert told
+
+
+async def test_the_requester_removes_a_unit_and_the_next_plans_leave_it_out(ana: Person) -> None:
+    replies = await fill_request(ana)
+    first = plans_message(replies)
+    best = re.search(r"Plan 1 [^:]*: ([a-z]{2}-\d)", first["text"])
+    assert best is not None
+    unit_id = best.group(1)
+    await ana.tap("➖ Remove a unit…", first)
+    replies = await ana.tap(f"➖ {unit_id} ({unit_id[:2].upper()})")
+    again = plans_message(replies)
+    assert f"Removed by you: {unit_id}" in again["text"]
+    plan_one = again["text"].split("Plan 2")[0]
+    assert f"{unit_id} (" not in plan_one.split("Plan 1", 1)[1]
