@@ -32,40 +32,13 @@ from atlasbot.training.calendar import schedule
 from atlasbot.training.events_file import DateRange
 from atlasbot.training.meetings import best_meeting_dates
 from atlasbot.training.replan import replan
+from tests.training_events import EVENTS
 
 T = TypeVar("T")
 NOW = dt.datetime(2027, 1, 5, 10, 0, tzinfo=dt.UTC)
 TODAY = NOW.date()
 BRUSSELS = ZoneInfo("Europe/Brussels")
 POLICY = svc.ReminderPolicy(days_before=(14, 2), hour=9, tz=BRUSSELS)
-
-EVENTS = """
-horizon: {start: 2027-01-11, end: 2027-12-10}
-rules: {min_gap_days: 14, max_hosted_per_country: 3}
-events:
-  - id: neg-a
-    kind: training
-    title: Negotiation in a siege
-    duration_days: 3
-    capability: negotiation
-    participants: [de-1, nl-1, be-1, at-1]
-    host: be-1
-    window: {start: 2027-03-01, end: 2027-04-30}
-  - id: hr-a
-    kind: exercise
-    title: Hostage rescue in a school
-    duration_days: 3
-    capability: hostage_rescue
-    participants: [de-1, fr-1, be-1]
-    window: {start: 2027-03-01, end: 2027-05-31}
-  - id: mtg-a
-    kind: meeting
-    title: Commanders by video
-    duration_days: 1
-    participants: [de-1, nl-1, fr-1, at-1]
-    virtual: true
-    window: {start: 2027-02-01, end: 2027-02-26}
-"""
 
 
 @pytest.fixture
