@@ -224,11 +224,12 @@ def next_step(session: Session, alert_id: int) -> ArmedStep | None:
 Recipient = tuple[int, int]  # (member id, Telegram id)
 
 
-def _unit_all(session: Session, alert: Alert, now: datetime) -> list[Recipient]:
+def _on_rota(session: Session, alert: Alert, now: datetime) -> list[Recipient]:
     assert alert.unit_id is not None
-    on_rota = [
-        (d.member_id, d.telegram_user_id) for d in duty.on_duty(session, alert.unit_id, now)
-    ]
+    return [(d.member_id, d.telegram_user_id) for d in duty.on_duty(session, alert.unit_id, now)]
+
+
+def _whole_unit(session: Session, alert: Alert, on_rota: list[Recipient]) -> list[Recipient]:
     return sorted(
         {
             *on_rota,
@@ -238,13 +239,15 @@ def _unit_all(session: Session, alert: Alert, now: datetime) -> list[Recipient]:
     )
 
 
+def _unit_all(session: Session, alert: Alert, now: datetime) -> list[Recipient]:
+    return _whole_unit(session, alert, _on_rota(session, alert, now))
+
+
 def _duty_now(session: Session, alert: Alert, now: datetime) -> list[Recipient]:
-    assert alert.unit_id is not None
-    on_rota = [
-        (d.member_id, d.telegram_user_id) for d in duty.on_duty(session, alert.unit_id, now)
-    ]
-    # Nobody on the rota now: the whole unit gets it rather than nobody.
-    return on_rota or _unit_all(session, alert, now)
+    on_rota = _on_rota(session, alert, now)
+    # Nobody on the rota now: the whole unit gets it rather than nobody (the rota was read
+    # once already, so it is not read again).
+    return on_rota or _whole_unit(session, alert, on_rota)
 
 
 def _authority(session: Session, alert: Alert, now: datetime) -> list[Recipient]:
