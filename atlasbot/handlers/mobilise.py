@@ -9,7 +9,7 @@ from telegram import Update
 
 from atlasbot.bootstrap import AtlasContext
 from atlasbot.handlers import notify, texts
-from atlasbot.handlers.common import Button, edit_pressed, guarded, keyboard, redeem
+from atlasbot.handlers.common import Button, answer_user, edit_pressed, guarded, keyboard, redeem
 from atlasbot.models import DeploymentState
 from atlasbot.services import assistance
 from atlasbot.services.errors import NotAuthorised
@@ -37,10 +37,7 @@ async def departed_menu(update: Update, context: AtlasContext) -> None:
         )
 
     text, markup = await context.services.run(compose)
-    if update.callback_query:
-        await update.callback_query.answer()
-    if update.effective_chat:
-        await update.effective_chat.send_message(text, reply_markup=markup)
+    await answer_user(update, text, markup)
 
 
 @guarded

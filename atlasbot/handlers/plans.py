@@ -12,6 +12,7 @@ from atlasbot.handlers import notify, texts
 from atlasbot.handlers.common import (
     Button,
     Outgoing,
+    answer_user,
     edit_pressed,
     guarded,
     keyboard,
@@ -153,10 +154,7 @@ async def choose(update: Update, context: AtlasContext) -> None:
         return text, markup
 
     text, markup = await context.services.run(confirm)
-    if update.callback_query:
-        await update.callback_query.answer()
-    if update.effective_chat:
-        await update.effective_chat.send_message(text, reply_markup=markup)
+    await answer_user(update, text, markup)
 
 
 @guarded
@@ -264,10 +262,7 @@ async def remove_menu(update: Update, context: AtlasContext) -> None:
         )
 
     text, markup = await context.services.run(compose)
-    if update.callback_query:
-        await update.callback_query.answer()
-    if update.effective_chat:
-        await update.effective_chat.send_message(text, reply_markup=markup)
+    await answer_user(update, text, markup)
 
 
 @guarded

@@ -14,6 +14,7 @@ from atlasbot.handlers import notify, texts
 from atlasbot.handlers.common import (
     Button,
     Outgoing,
+    answer_user,
     edit_pressed,
     guarded,
     keyboard,
@@ -119,10 +120,7 @@ async def show_board(update: Update, context: AtlasContext) -> None:
         )
 
     text = await context.services.run(compose)
-    if update.callback_query:
-        await update.callback_query.answer()
-    if update.effective_chat:
-        await update.effective_chat.send_message(text)
+    await answer_user(update, text)
 
 
 @guarded
@@ -168,10 +166,7 @@ async def close_ask(update: Update, context: AtlasContext) -> None:
         )
 
     text, markup = await context.services.run(compose)
-    if update.callback_query:
-        await update.callback_query.answer()
-    if update.effective_chat:
-        await update.effective_chat.send_message(text, reply_markup=markup)
+    await answer_user(update, text, markup)
 
 
 def after_action_text(report: assistance.AfterAction, tz: Any) -> str:
