@@ -266,6 +266,9 @@ async def test_copies_left_unedited_by_a_crash_after_an_acknowledgement_are_fixe
 ) -> None:
     await harness.start()
     alert_id = await harness.drill()
+    # The copy reaches the sandbox a moment before the bot records it 'sent' (with its
+    # message id, which an edit needs); a kill in between is the in-flight case, tested below.
+    await harness.until(lambda: [d.status for d in harness.deliveries(alert_id)] == ["sent"])
     await harness.kill()
     # The acknowledgement committed, and the process died before editing any copy.
     with session_scope(harness.engine) as session:
