@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy.engine import Engine
@@ -26,6 +27,7 @@ from atlasbot.config import Settings
 from atlasbot.db import session_scope
 from atlasbot.gazetteer import Gazetteer
 from atlasbot.pacing import TokenBucket
+from atlasbot.persistence import DatabasePersistence
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -138,6 +140,7 @@ def build_application(
 ) -> tuple[AtlasApplication, TrackingUpdateProcessor]:
     """The python-telegram-bot Application with every handler registered."""
     from atlasbot.handlers import register
+    from atlasbot.handlers.request import CONVERSATION_TIMEOUT_S
 
     secret = token or (
         services.settings.token.get_secret_value() if services.settings.token else None
@@ -154,6 +157,16 @@ def build_application(
         # keeps Telegram's per-group limit and retries a 429 after the time Telegram asks.
         .rate_limiter(AIORateLimiter(overall_max_rate=0, max_retries=3))
         .post_init(_post_init)
+        # Wizard drafts and conversation steps live in the database, so a restart loses
+        # neither; a /request draft older than its timeout is not resumed.
+        .persistence(
+            DatabasePersistence(
+                services.engine,
+                update_interval=services.settings.chat_state_flush_s,
+                clock=services.clock,
+                forget_conversations_after=timedelta(seconds=CONVERSATION_TIMEOUT_S),
+            )
+        )
     )
     if base_url:
         builder = builder.base_url(base_url)

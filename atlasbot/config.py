@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     eta_aircraft_kmh: float = Field(default=650, gt=0)
 
     plan_time_limit_s: float = Field(default=20.0, gt=0)
+    # How often changed wizard drafts are written to the database: a kill -9 loses at most
+    # this much of a draft (a clean stop writes everything).
+    chat_state_flush_s: float = Field(default=1.0, gt=0)
     invite_ttl_days: int = Field(default=7, ge=1, le=90)
 
     # Joint trainings (issue 6): currency window, reminders, and the chat's planner budget.

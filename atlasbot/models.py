@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime, TypeDecorator, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Text, TypeDecorator, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -319,6 +319,24 @@ class CallbackToken(SQLModel, table=True):
     created_at: datetime = _utc_column()
     expires_at: datetime = _utc_column()
     used_at: datetime | None = _utc_column(nullable=True)
+
+
+class ChatState(SQLModel, table=True):
+    """A wizard's draft or a conversation's step, kept so that a restart loses neither.
+
+    Written by atlasbot/persistence.py: ``kind`` 'user' holds one member's user_data (``key``
+    is the Telegram user id, ``name`` is empty); ``kind`` 'conversation' holds the state of
+    one chat in the named conversation (``key`` is the conversation key as a JSON list).
+    ``data`` is JSON text, never a pickle, so a row can always be read or dropped safely.
+    """
+
+    __tablename__ = "chat_state"
+
+    kind: str = Field(primary_key=True, max_length=16)
+    name: str = Field(primary_key=True, max_length=64)
+    key: str = Field(primary_key=True, max_length=200)
+    data: str = Field(sa_column=Column(Text, nullable=False))
+    updated_at: datetime = _utc_column()
 
 
 # The joint-training tables live in their own module; importing it registers them.

@@ -1,8 +1,10 @@
 """/request: a competent authority describes the crisis and what it needs (R1, R3, R4, R6).
 
-The conversation keeps its draft in memory; nothing is recorded until the requester submits
-the summary. Buttons inside the conversation carry only values (a crisis type, a capability
-code), never an id of a stored object, and every value is checked again on submission.
+Nothing is recorded as a request until the requester submits the summary; until then the
+draft and the conversation's step are chat state, kept in the database by
+atlasbot/persistence.py so that a restart resumes the same step. Buttons inside the
+conversation carry only values (a crisis type, a capability code), never an id of a stored
+object, and every value is checked again on submission.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from atlasbot.handlers.common import guarded, require_identity
 from atlasbot.handlers.plans import present_plans
 from atlasbot.models import CapabilityRow, Crisis
 from atlasbot.services.assistance import RequestDraft, submit_request
-from atlasbot.services.errors import NotAuthorised
+from atlasbot.services.errors import Conflict, NotAuthorised
 
 (
     TYPE,
@@ -62,7 +64,9 @@ _COORDINATES = re.compile(r"^\s*(-?\d{1,2}(?:\.\d+)?)\s*[,; ]\s*(-?\d{1,3}(?:\.\
 def _draft(context: AtlasContext) -> RequestDraft:
     draft = context.user_data.get("draft") if context.user_data is not None else None
     if not isinstance(draft, RequestDraft):
-        raise KeyError("no draft")
+        # A stored draft this version could not read was dropped at start-up; the step was
+        # kept. The error handler shows this line; /request or /cancel gets the member out.
+        raise Conflict(texts.DRAFT_GONE)
     return draft
 
 
@@ -558,4 +562,7 @@ def conversation() -> ConversationHandler[AtlasContext]:
         conversation_timeout=CONVERSATION_TIMEOUT_S,
         allow_reentry=True,
         name="request",
+        # Survives a restart: no timeout job is re-armed for a resumed step, the member's next
+        # update arms a new one (and atlasbot/persistence.py does not resume a timed-out one).
+        persistent=True,
     )

@@ -40,6 +40,10 @@ TIMED_OUT = (
     "Your draft request timed out after a long pause and was discarded. Send /request "
     "to start again."
 )
+DRAFT_GONE = (
+    "Your draft request could not be restored after the bot was updated. Send /request to "
+    "start again, or /cancel."
+)
 
 CRISIS_TYPES: Mapping[str, str] = {
     "hostage_taking": "Hostage-taking",
