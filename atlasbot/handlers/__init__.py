@@ -31,6 +31,7 @@ from atlasbot.services.tokens import CALLBACK_PREFIX
 
 # What each kind of token button does: a table, not an if-chain.
 ACTIONS: dict[str, Handler] = {
+    "plan.show": plans.show,
     "plan.choose": plans.choose,
     "plan.send": plans.send,
     "plan.back": plans.back,

@@ -7,13 +7,14 @@ then sends after the commit, so nobody is told of a decision that did not land.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlmodel import Session, select
 from telegram.error import BadRequest, TelegramError
 
 from atlasbot import jobs
 from atlasbot.bootstrap import AtlasContext
-from atlasbot.escalation import AlertKind
+from atlasbot.escalation import AlertKind, Timings
 from atlasbot.handlers import texts
 from atlasbot.handlers.common import Button, Outgoing, keyboard, send_all
 from atlasbot.models import AnswerStatus, CapabilityRow, CrisisStatus, DeploymentState
@@ -33,34 +34,32 @@ def answer_buttons(request_id: int) -> list[list[Button]]:
     ]
 
 
-async def send_assistance_requests(context: AtlasContext, request_ids: list[int]) -> int:
-    """Send each new request to its state's competent authority members (R2) as an alert
-    (reminder, then "no response" at the deadline); returns how many members were addressed."""
-    now = context.services.clock.now()
-    timings = context.services.settings.escalation_timings()
-
-    def raise_alerts(session: Session) -> list[int]:
-        names = capability_names(session)
-        alert_ids = []
-        for request_id in request_ids:
-            request = assistance.get_answer(session, request_id)
-            crisis = assistance.get_crisis(session, request.crisis_id)
-            alert = alerting.raise_alert(
-                session,
-                kind=AlertKind.REQUEST,
-                subject=f"request:{request_id}",
-                text=texts.request_to_authority(crisis, request, names),
-                buttons=jobs.button_specs(answer_buttons(request_id)),
-                timings=timings,
-                now=now,
-                crisis_id=crisis.id,
-                country=request.country,
-            )
-            assert alert.id is not None
-            alert_ids.append(alert.id)
-        return alert_ids
-
-    return await jobs.start_alerts(context, await context.services.run(raise_alerts))
+def raise_assistance_requests(
+    session: Session, request_ids: list[int], *, timings: Timings, now: datetime
+) -> list[int]:
+    """Record each new request to its state's competent authority members (R2) as an alert
+    (reminder, then "no response" at the deadline), in the caller's transaction: the
+    decision and its alerts commit together, so a crash right after the commit loses no
+    request (the restart finds the alerts' first steps due and sends them)."""
+    names = capability_names(session)
+    alert_ids = []
+    for request_id in request_ids:
+        request = assistance.get_answer(session, request_id)
+        crisis = assistance.get_crisis(session, request.crisis_id)
+        alert = alerting.raise_alert(
+            session,
+            kind=AlertKind.REQUEST,
+            subject=f"request:{request_id}",
+            text=texts.request_to_authority(crisis, request, names),
+            buttons=jobs.button_specs(answer_buttons(request_id)),
+            timings=timings,
+            now=now,
+            crisis_id=crisis.id,
+            country=request.country,
+        )
+        assert alert.id is not None
+        alert_ids.append(alert.id)
+    return alert_ids
 
 
 def progress_buttons(deployment_id: int, state: str) -> list[list[Button]]:
@@ -82,34 +81,31 @@ def progress_buttons(deployment_id: int, state: str) -> list[list[Button]]:
     ]
 
 
-async def send_mobilisation_orders(context: AtlasContext, deployment_ids: list[int]) -> None:
-    """Order each unit as an alert: its duty member first, then the whole unit, then its
-    state's competent authority, until someone acknowledges or reports progress."""
-    now = context.services.clock.now()
-    timings = context.services.settings.escalation_timings()
-
-    def raise_alerts(session: Session) -> list[int]:
-        alert_ids = []
-        for deployment_id in deployment_ids:
-            deployment = assistance.get_deployment(session, deployment_id)
-            crisis = assistance.get_crisis(session, deployment.crisis_id)
-            request = assistance.get_answer(session, deployment.assistance_request_id)
-            alert = alerting.raise_alert(
-                session,
-                kind=AlertKind.ORDER,
-                subject=f"deployment:{deployment_id}",
-                text=texts.mobilisation_order(crisis, deployment, request.agreement),
-                buttons=jobs.button_specs(progress_buttons(deployment_id, deployment.state)),
-                timings=timings,
-                now=now,
-                crisis_id=crisis.id,
-                unit_id=deployment.unit_id,
-            )
-            assert alert.id is not None
-            alert_ids.append(alert.id)
-        return alert_ids
-
-    await jobs.start_alerts(context, await context.services.run(raise_alerts))
+def raise_mobilisation_orders(
+    session: Session, deployment_ids: list[int], *, timings: Timings, now: datetime
+) -> list[int]:
+    """Order each unit as an alert (its duty member first, then the whole unit, then its
+    state's competent authority, until someone acknowledges or reports progress), in the
+    caller's transaction, so an agreement never commits without its orders."""
+    alert_ids = []
+    for deployment_id in deployment_ids:
+        deployment = assistance.get_deployment(session, deployment_id)
+        crisis = assistance.get_crisis(session, deployment.crisis_id)
+        request = assistance.get_answer(session, deployment.assistance_request_id)
+        alert = alerting.raise_alert(
+            session,
+            kind=AlertKind.ORDER,
+            subject=f"deployment:{deployment_id}",
+            text=texts.mobilisation_order(crisis, deployment, request.agreement),
+            buttons=jobs.button_specs(progress_buttons(deployment_id, deployment.state)),
+            timings=timings,
+            now=now,
+            crisis_id=crisis.id,
+            unit_id=deployment.unit_id,
+        )
+        assert alert.id is not None
+        alert_ids.append(alert.id)
+    return alert_ids
 
 
 async def tell_requester(context: AtlasContext, crisis_id: int, text: str) -> None:
@@ -138,6 +134,16 @@ class _BoardView:
     outgoing: Outgoing
 
 
+def board_buttons(crisis_id: int, *, missing: bool) -> list[list[Button]]:
+    """What the requester can do from an open crisis's board."""
+    payload = {"crisis": crisis_id}
+    rows = [[Button("🔄 Refresh", "board.refresh", payload)]]
+    if missing:
+        rows.append([Button("🧭 Plan what is still missing", "plan.show", payload)])
+    rows.append([Button("🏁 Close crisis…", "crisis.close", payload)])
+    return rows
+
+
 async def refresh_board(context: AtlasContext, crisis_id: int) -> None:
     """Edit the live board in place for every viewer (or post it where it is not yet)."""
     # Every decision on a crisis refreshes its board: alerts it answered stop here too.
@@ -147,11 +153,12 @@ async def refresh_board(context: AtlasContext, crisis_id: int) -> None:
 
     def compose(session: Session) -> list[_BoardView]:
         crisis = assistance.get_crisis(session, crisis_id)
+        missing = assistance.still_missing(session, crisis)
         text = texts.board(
             crisis,
             assistance.requests_of(session, crisis_id),
             assistance.deployments_of(session, crisis_id),
-            assistance.still_missing(session, crisis),
+            missing,
             tz,
             now,
         )
@@ -160,10 +167,7 @@ async def refresh_board(context: AtlasContext, crisis_id: int) -> None:
         for member_id, chat_id in assistance.board_viewers(session, crisis):
             rows: list[list[Button]] = []
             if crisis.status != CrisisStatus.CLOSED.value:
-                rows = [
-                    [Button("🔄 Refresh", "board.refresh", {"crisis": crisis_id})],
-                    [Button("🏁 Close crisis…", "crisis.close", {"crisis": crisis_id})],
-                ]
+                rows = board_buttons(crisis_id, missing=bool(missing))
             markup = keyboard(session, member_id, rows)
             views.append(_BoardView(chat_id, where.get(chat_id), Outgoing(chat_id, text, markup)))
         return views

@@ -7,6 +7,7 @@ from typing import Any
 from sqlmodel import Session
 from telegram import Update
 
+from atlasbot import jobs
 from atlasbot.bootstrap import AtlasContext
 from atlasbot.handlers import notify, texts
 from atlasbot.handlers.common import (
@@ -124,6 +125,26 @@ async def present_plans(
 
 
 @guarded
+async def show(update: Update, context: AtlasContext) -> None:
+    """Plan again for what the crisis still needs (from the board): the way back to plans
+    whose message was lost, for instance when the bot stopped while planning."""
+
+    def check(session: Session) -> tuple[Identity, int]:
+        press = redeem(session, update, context)
+        crisis = assistance.get_crisis(session, int(press.payload["crisis"]))
+        assistance.require_requester(press.identity, crisis)
+        assistance.require_open(crisis)
+        assert crisis.id is not None
+        return press.identity, crisis.id
+
+    identity, crisis_id = await context.services.run(check)
+    if update.callback_query:
+        await update.callback_query.answer("Planning…")
+    if update.effective_chat:
+        await present_plans(context, update.effective_chat.id, identity, crisis_id)
+
+
+@guarded
 async def choose(update: Update, context: AtlasContext) -> None:
     """Confirm before sending: sending to other states cannot be taken back."""
 
@@ -160,8 +181,9 @@ async def choose(update: Update, context: AtlasContext) -> None:
 @guarded
 async def send(update: Update, context: AtlasContext) -> None:
     now = context.services.clock.now()
+    timings = context.services.settings.escalation_timings()
 
-    def dispatch(session: Session) -> tuple[int, list[int]]:
+    def dispatch(session: Session) -> tuple[int, list[int], list[int]]:
         press = redeem(session, update, context)
         crisis_id = int(press.payload["crisis"])
         chosen = [
@@ -169,10 +191,14 @@ async def send(update: Update, context: AtlasContext) -> None:
             for u in press.payload["units"]
         ]
         created = assistance.send_requests(session, press.identity, crisis_id, chosen, now=now)
-        return crisis_id, [r.id for r in created if r.id is not None]
+        request_ids = [r.id for r in created if r.id is not None]
+        alert_ids = notify.raise_assistance_requests(
+            session, request_ids, timings=timings, now=now
+        )
+        return crisis_id, request_ids, alert_ids
 
-    crisis_id, request_ids = await context.services.run(dispatch)
-    addressed = await notify.send_assistance_requests(context, request_ids)
+    crisis_id, request_ids, alert_ids = await context.services.run(dispatch)
+    addressed = await jobs.start_alerts(context, alert_ids)
     note = (
         ""
         if addressed

@@ -358,37 +358,45 @@ async def typed(update: Update, context: AtlasContext) -> bool:
 @guarded
 async def confirm_accept(update: Update, context: AtlasContext) -> None:
     now = context.services.clock.now()
+    timings = context.services.settings.escalation_timings()
 
-    def act(session: Session) -> tuple[int, int, str, list[int]]:
+    def act(session: Session) -> tuple[int, int, str, list[int], dict[str, Any]]:
         press = redeem(session, update, context)
         agreement = Agreement.from_payload(dict(press.payload["agreement"]))
         request, deployments = assistance.accept(
             session, press.identity, int(press.payload["request"]), agreement, now=now
         )
         assert request.id is not None
-        return (
-            request.crisis_id,
-            request.id,
-            request.country,
-            [d.id for d in deployments if d.id is not None],
+        orders = notify.raise_mobilisation_orders(
+            session, [d.id for d in deployments if d.id is not None], timings=timings, now=now
         )
+        return request.crisis_id, request.id, request.country, orders, dict(request.agreement)
 
-    crisis_id, request_id, country, deployment_ids = await context.services.run(act)
+    crisis_id, request_id, country, orders, terms = await context.services.run(act)
     if context.user_data is not None:
         context.user_data.pop(ANSWER_KEY, None)
+    await jobs.start_alerts(context, orders)
     await edit_pressed(update, f"Accepted request #{request_id}. Your units are being ordered.")
+    # The requester sees what was agreed (it may be less than asked: fewer forms, no arms).
     await notify.tell_requester(
-        context, crisis_id, f"✅ {country} ACCEPTED request #{request_id} (crisis #{crisis_id})."
+        context,
+        crisis_id,
+        "\n".join(
+            [
+                f"✅ {country} ACCEPTED request #{request_id} (crisis #{crisis_id}):",
+                *texts.agreement_lines(terms),
+            ]
+        ),
     )
-    await notify.send_mobilisation_orders(context, deployment_ids)
     await notify.refresh_board(context, crisis_id)
 
 
 @guarded
 async def confirm_counter(update: Update, context: AtlasContext) -> None:
     now = context.services.clock.now()
+    timings = context.services.settings.escalation_timings()
 
-    def act(session: Session) -> tuple[int, int, str, list[tuple[int, int]], dict[str, Any]]:
+    def act(session: Session) -> tuple[int, int, list[int]]:
         press = redeem(session, update, context)
         proposal = Agreement.from_payload(dict(press.payload["agreement"]))
         request = assistance.counter_propose(
@@ -396,40 +404,14 @@ async def confirm_counter(update: Update, context: AtlasContext) -> None:
         )
         assert request.id is not None
         crisis = assistance.get_crisis(session, request.crisis_id)
-        return (
-            request.crisis_id,
-            request.id,
-            request.country,
-            assistance.board_viewers(session, crisis),
-            proposal.as_payload(),
-        )
-
-    crisis_id, request_id, country, _viewers, proposal = await context.services.run(act)
-    if context.user_data is not None:
-        context.user_data.pop(ANSWER_KEY, None)
-    await edit_pressed(
-        update,
-        f"Counter-proposal on request #{request_id} sent. It binds only if the requester accepts.",
-    )
-    text = "\n".join(
-        [
-            f"↔ {country} COUNTER-PROPOSES on request #{request_id} (crisis #{crisis_id}):",
-            *texts.agreement_lines(proposal),
-            "",
-            "Accept or reject it (nothing is accepted automatically).",
-        ]
-    )
-
-    timings = context.services.settings.escalation_timings()
-
-    def raise_alert(session: Session) -> list[int]:
-        # The counter-proposal is an alert to the requester: it waits for their answer.
-        payload = {"request": request_id}
+        # The counter-proposal is an alert to the requester: it waits for their answer. It
+        # commits with the proposal, so a crash after the commit cannot leave it unsent.
+        payload = {"request": request.id}
         alert = alerting.raise_alert(
             session,
             kind=AlertKind.COUNTER,
-            subject=f"request:{request_id}",
-            text=text,
+            subject=f"request:{request.id}",
+            text=_counter_text(request.country, request.id, crisis.id, proposal.as_payload()),
             buttons=jobs.button_specs(
                 [
                     [
@@ -440,14 +422,34 @@ async def confirm_counter(update: Update, context: AtlasContext) -> None:
             ),
             timings=timings,
             now=now,
-            crisis_id=crisis_id,
-            country=assistance.get_crisis(session, crisis_id).requesting_country,
+            crisis_id=crisis.id,
+            country=crisis.requesting_country,
         )
         assert alert.id is not None
-        return [alert.id]
+        return request.crisis_id, request.id, [alert.id]
 
-    await jobs.start_alerts(context, await context.services.run(raise_alert))
+    crisis_id, request_id, alert_ids = await context.services.run(act)
+    if context.user_data is not None:
+        context.user_data.pop(ANSWER_KEY, None)
+    await jobs.start_alerts(context, alert_ids)
+    await edit_pressed(
+        update,
+        f"Counter-proposal on request #{request_id} sent. It binds only if the requester accepts.",
+    )
     await notify.refresh_board(context, crisis_id)
+
+
+def _counter_text(
+    country: str, request_id: int, crisis_id: int | None, proposal: dict[str, Any]
+) -> str:
+    return "\n".join(
+        [
+            f"↔ {country} COUNTER-PROPOSES on request #{request_id} (crisis #{crisis_id}):",
+            *texts.agreement_lines(proposal),
+            "",
+            "Accept or reject it (nothing is accepted automatically).",
+        ]
+    )
 
 
 @guarded
@@ -557,6 +559,8 @@ async def offer_next_plan(context: AtlasContext, crisis_id: int) -> None:
 async def answer_counter(update: Update, context: AtlasContext) -> None:
     now = context.services.clock.now()
 
+    timings = context.services.settings.escalation_timings()
+
     def act(session: Session) -> tuple[int, int, str, str, list[int]]:
         press = redeem(session, update, context)
         accept_it = press.action == "counter.accept"
@@ -564,16 +568,14 @@ async def answer_counter(update: Update, context: AtlasContext) -> None:
             session, press.identity, int(press.payload["request"]), accept_it=accept_it, now=now
         )
         assert request.id is not None
-        return (
-            request.crisis_id,
-            request.id,
-            request.country,
-            request.status,
-            [d.id for d in deployments if d.id is not None],
+        orders = notify.raise_mobilisation_orders(
+            session, [d.id for d in deployments if d.id is not None], timings=timings, now=now
         )
+        return request.crisis_id, request.id, request.country, request.status, orders
 
-    crisis_id, request_id, country, status, deployment_ids = await context.services.run(act)
+    crisis_id, request_id, country, status, orders = await context.services.run(act)
     accepted = status == AnswerStatus.ACCEPTED.value
+    await jobs.start_alerts(context, orders)
     await edit_pressed(
         update,
         f"Counter-proposal of {country} on request #{request_id}: "
@@ -585,8 +587,6 @@ async def answer_counter(update: Update, context: AtlasContext) -> None:
         f"The requester {'ACCEPTED' if accepted else 'REJECTED'} your counter-proposal on "
         f"request #{request_id} (crisis #{crisis_id}).",
     )
-    if accepted:
-        await notify.send_mobilisation_orders(context, deployment_ids)
     await notify.refresh_board(context, crisis_id)
     if not accepted:
         await offer_next_plan(context, crisis_id)

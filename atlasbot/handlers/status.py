@@ -6,7 +6,7 @@ import io
 from typing import Any
 
 from sqlmodel import Session
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 
 from atlasbot.bootstrap import AtlasContext
 from atlasbot.domain import UnitStatus
@@ -22,7 +22,7 @@ from atlasbot.handlers.common import (
     require_identity,
     send_all,
 )
-from atlasbot.models import AnswerStatus, Role, UnitRow
+from atlasbot.models import AnswerStatus, CrisisStatus, Role, UnitRow
 from atlasbot.services import assistance
 from atlasbot.services.errors import NotAuthorised
 
@@ -104,23 +104,30 @@ async def show_board(update: Update, context: AtlasContext) -> None:
     now = context.services.clock.now()
     tz = context.services.settings.tz
 
-    def compose(session: Session) -> str:
+    def compose(session: Session) -> tuple[str, InlineKeyboardMarkup | None]:
         press = redeem(session, update, context)
         crisis = assistance.get_crisis(session, int(press.payload["crisis"]))
         if not assistance.can_see(session, press.identity, crisis):
             raise NotAuthorised("You may not see this crisis.")
         assert crisis.id is not None
-        return texts.board(
+        missing = assistance.still_missing(session, crisis)
+        text = texts.board(
             crisis,
             assistance.requests_of(session, crisis.id),
             assistance.deployments_of(session, crisis.id),
-            assistance.still_missing(session, crisis),
+            missing,
             tz,
             now,
         )
+        # The requester acts from here too (plans lost with a message, closing).
+        requester = press.identity.is_authority_of(crisis.requesting_country)
+        if not requester or crisis.status == CrisisStatus.CLOSED.value:
+            return text, None
+        rows = notify.board_buttons(crisis.id, missing=bool(missing))
+        return text, keyboard(session, press.identity.member_id, rows)
 
-    text = await context.services.run(compose)
-    await answer_user(update, text)
+    text, markup = await context.services.run(compose)
+    await answer_user(update, text, markup)
 
 
 @guarded

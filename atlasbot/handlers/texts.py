@@ -202,6 +202,20 @@ def agreement_lines(agreement: Mapping[str, Any]) -> list[str]:
     return lines
 
 
+def agreement_summary(agreement: Mapping[str, Any]) -> str:
+    """The agreed terms on one line, for the board."""
+    forms = ", ".join(FORMS.get(str(f), str(f)) for f in agreement.get("forms") or [])
+    costs = (
+        "costs otherwise agreed"
+        if agreement.get("costs") == "otherwise_agreed"
+        else "requesting state pays"
+    )
+    return (
+        f"{forms} • arms {'yes' if agreement.get('arms') else 'no'} • "
+        f"{agreement.get('headcount')} officers • {costs}"
+    )
+
+
 def liability_note() -> str:
     return f"Liability of officers abroad follows the Prüm Decision ({rules.cite('R10')})."
 
@@ -223,6 +237,8 @@ def board(
         lines.append(f"\n{request.country}: {ANSWERS.get(request.status, request.status)}")
         if request.status == AnswerStatus.DECLINED.value and request.decline_reason:
             lines.append(f"  reason: {request.decline_reason}")
+        if request.status == AnswerStatus.ACCEPTED.value and request.agreement.get("forms"):
+            lines.append(f"  agreed: {agreement_summary(request.agreement)}")
         assert request.id is not None
         for deployment in by_request.get(request.id, []):
             state = STATES.get(deployment.state, deployment.state)

@@ -125,7 +125,11 @@ async def test_acceptance_orders_the_units_and_the_board_follows_their_progress(
     assert unit_id is not None
     commander = await person(3100, "commander", "commander", unit=unit_id.group(1))
     await accept(authority)
-    assert any("ACCEPTED" in (m.get("text") or "") for m in await ana.all_messages())
+    accepted = next(
+        m["text"] for m in await ana.all_messages() if (m.get("text") or "").startswith("✅")
+    )
+    # The requester reads what was agreed, not just that it was.
+    assert "Forms: Action on our territory" in accepted and "Headcount: 8" in accepted
     # The commander enrolled before acceptance gets the mobilisation order.
     orders = [
         m for m in await commander.all_messages() if "MOBILISATION ORDER" in (m.get("text") or "")
@@ -138,6 +142,7 @@ async def test_acceptance_orders_the_units_and_the_board_follows_their_progress(
         m for m in await ana.all_messages() if (m.get("text") or "").startswith("LIVE BOARD")
     )
     assert board["edited"]
+    assert "agreed: Action on our territory • arms yes • 8 officers" in board["text"]
     assert "en route" in board["text"]
     assert "ETA" in board["text"]
     await commander.tap("📍 On scene")
