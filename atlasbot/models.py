@@ -52,6 +52,17 @@ class Role(StrEnum):
     ADMIN = "admin"  # runs the installation (no scope)
 
     @property
+    def described(self) -> str:
+        """The role in words, with its article ("a competent authority")."""
+        return {
+            "authority": "a competent authority",
+            "commander": "a unit commander",
+            "duty": "a duty officer",
+            "coordinator": "a network coordinator",
+            "admin": "an administrator",
+        }[self.value]
+
+    @property
     def scope(self) -> str:
         """Which scope the role needs: 'country', 'unit' or 'none'."""
         if self is Role.AUTHORITY:

@@ -140,10 +140,14 @@ async def answer_user(
 async def edit_pressed(
     update: Update, text: str, markup: InlineKeyboardMarkup | None = None
 ) -> None:
-    """Replace the pressed message (its buttons go unless new ones are given)."""
+    """Answer the press and replace the pressed message (its buttons go unless new ones are
+    given): an unanswered press leaves the member's client spinning."""
     query = update.callback_query
     if query is None:
         return
+    # Too old to answer, or answered already by the handler: the edit still says it all.
+    with contextlib.suppress(BadRequest):
+        await query.answer()
     try:
         await query.edit_message_text(text, reply_markup=markup)
     except BadRequest as err:
@@ -166,7 +170,17 @@ def guarded(handler: Handler) -> Handler:
     return wrapper
 
 
+# Telegram refuses longer messages; an error that quotes what the member typed can be long.
+MESSAGE_LIMIT = 4096
+
+
+def shorten(text: str, limit: int = MESSAGE_LIMIT) -> str:
+    """The text cut to Telegram's limit, saying so."""
+    return text if len(text) <= limit else text[: limit - 2] + " …"
+
+
 async def _tell(update: Update, message: str) -> None:
+    message = shorten(message)
     query = update.callback_query
     if query is not None:
         shown = False

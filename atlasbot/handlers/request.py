@@ -61,6 +61,10 @@ MAX_TEAMS_ON_BUTTON = 3
 _COORDINATES = re.compile(r"^\s*(-?\d{1,2}(?:\.\d+)?)\s*[,; ]\s*(-?\d{1,3}(?:\.\d+)?)\s*$")
 
 
+# Set when Submit was pressed, so a second press of it records nothing.
+SUBMITTED = "submitted"
+
+
 def _draft(context: AtlasContext) -> RequestDraft:
     draft = context.user_data.get("draft") if context.user_data is not None else None
     if not isinstance(draft, RequestDraft):
@@ -97,6 +101,7 @@ async def begin(update: Update, context: AtlasContext) -> int:
             + ", ".join(g.describe() for g in identity.grants)
         )
     assert context.user_data is not None
+    context.user_data.pop(SUBMITTED, None)
     context.user_data["draft"] = RequestDraft(country=countries[0])
     await _say(
         update,
@@ -209,12 +214,15 @@ async def typed_location(update: Update, context: AtlasContext) -> int:
         )
         return LOCATION
     assert context.user_data is not None
+    # Each list of places is numbered: a button of an older list must not pick from this one.
+    listing = int(context.user_data.get("places_listing", 0)) + 1
+    context.user_data["places_listing"] = listing
     context.user_data["places"] = [asdict(p) for p in places]
     rows = [
-        [(f"{p.name}, {p.country} ({p.lat:.2f}, {p.lon:.2f})", f"rq:place:{i}")]
+        [(f"{p.name}, {p.country} ({p.lat:.2f}, {p.lon:.2f})", f"rq:place:{listing}:{i}")]
         for i, p in enumerate(places)
     ]
-    rows.append([("None of these", "rq:place:none")])
+    rows.append([("None of these", f"rq:place:{listing}:none")])
     await message.reply_text(
         "Which one? (coordinates shown for the map)", reply_markup=_buttons(rows)
     )
@@ -223,8 +231,15 @@ async def typed_location(update: Update, context: AtlasContext) -> int:
 
 async def choose_place(update: Update, context: AtlasContext) -> int:
     assert update.callback_query is not None and context.user_data is not None
-    choice = (update.callback_query.data or "").removeprefix("rq:place:")
+    listing, _, choice = (
+        (update.callback_query.data or "").removeprefix("rq:place:").partition(":")
+    )
     places: list[dict[str, Any]] = context.user_data.get("places", [])
+    if listing != str(context.user_data.get("places_listing")):
+        await update.callback_query.answer(
+            "That list was replaced by a newer one: choose from the latest list.", show_alert=True
+        )
+        return LOCATION
     if not choice.isdigit() or int(choice) >= len(places):
         await _edit_choice(update, "No place chosen.")
         await _ask_location(update)
@@ -459,13 +474,27 @@ async def submit(update: Update, context: AtlasContext) -> int:
         await _edit_choice(update, texts.CANCELLED)
         return _end(context)
     identity = await require_identity(update, context)
+    assert context.user_data is not None
+    if context.user_data.get(SUBMITTED):
+        await update.callback_query.answer("This request was already submitted.")
+        return ConversationHandler.END
     draft = _draft(context)
+    # Marked and taken out before the first wait: a second press of Submit arriving meanwhile
+    # records nothing (one request, one crisis). The mark stays until the next /request.
+    context.user_data[SUBMITTED] = True
+    del context.user_data["draft"]
     now = context.services.clock.now()
 
     def record(session: Session) -> Crisis:
         return submit_request(session, identity, draft, now=now)
 
-    crisis = await context.services.run(record)
+    try:
+        crisis = await context.services.run(record)
+    except BaseException:
+        # Not recorded: the member can fix the draft and submit again.
+        context.user_data["draft"] = draft
+        context.user_data.pop(SUBMITTED, None)
+        raise
     assert crisis.id is not None
     await _edit_choice(update, f"Request recorded as crisis #{crisis.id}. Planning…")
     _end(context)
@@ -476,7 +505,7 @@ async def submit(update: Update, context: AtlasContext) -> int:
 
 def _end(context: AtlasContext) -> int:
     if context.user_data is not None:
-        for key in ("draft", "places", "catalogue"):
+        for key in ("draft", "places", "places_listing", "catalogue"):
             context.user_data.pop(key, None)
     return ConversationHandler.END
 

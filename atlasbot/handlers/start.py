@@ -105,7 +105,7 @@ async def invite(update: Update, context: AtlasContext) -> None:
     code = await context.services.run(create)
     link = f"https://t.me/{context.bot.username}?start={code.replace('-', '')}"
     await message.reply_text(
-        f"One-time code for a {role.value}"
+        f"One-time code for {role.described}"
         + (f" of {country or unit_id}" if (country or unit_id) else "")
         + f", valid {settings.invite_ttl_days} days:\n{code}\n\n"
         f"The invitee sends /start {code} to this bot, or opens {link}\n"

@@ -163,7 +163,6 @@ async def discard(update: Update, context: AtlasContext) -> None:
         return plan_id
 
     plan_id = await context.services.run(act)
-    await _ack(update)
     await edit_pressed(update, f"Draft plan #{plan_id} discarded. Nothing was sent.")
 
 
@@ -297,7 +296,6 @@ async def publish_confirm(update: Update, context: AtlasContext) -> None:
         return publication, _invitations(session, publication.event_ids, network, today)
 
     publication, messages = await context.services.run(act)
-    await _ack(update)
     await edit_pressed(
         update,
         texts.published(publication.plan_id, len(publication.event_ids), len(messages)),
@@ -432,7 +430,6 @@ async def replan_confirm(update: Update, context: AtlasContext) -> None:
         return applied, out
 
     applied, messages = await context.services.run(act)
-    await _ack(update)
     await edit_pressed(
         update, texts.replan_published(applied.plan_id, len(applied.changes), len(messages))
     )
@@ -611,12 +608,10 @@ async def event_step(update: Update, context: AtlasContext) -> None:
     if name == "kind" and value in texts.KINDS:
         draft["kind"] = value
         draft["awaiting"] = "title"
-        await _ack(update)
         await edit_pressed(update, f"Kind: {value}")
         await _say(update, "2/7 Type the event's title (e.g. 'Maritime boarding, Baltic').")
     elif name == "cap":
         draft["capability"] = None if value == "-" else value
-        await _ack(update)
         await edit_pressed(update, f"Capability: {value if value != '-' else 'none'}")
         await _say(
             update,
@@ -636,7 +631,6 @@ async def event_step(update: Update, context: AtlasContext) -> None:
         if len(draft["participants"]) < 2:
             await _ack(update, "Choose at least two units.")
             return
-        await _ack(update)
         await edit_pressed(update, "Units: " + ", ".join(draft["participants"]))
         await _say(
             update,
@@ -645,7 +639,6 @@ async def event_step(update: Update, context: AtlasContext) -> None:
         )
     elif name == "days" and value.isdigit():
         draft["duration_days"] = int(value)
-        await _ack(update)
         await edit_pressed(update, f"Duration: {value} day(s)")
         await _say(
             update,
@@ -656,7 +649,6 @@ async def event_step(update: Update, context: AtlasContext) -> None:
         if value != "any":
             window = _month_range(value)
             draft["window"] = {"start": window.start.isoformat(), "end": window.end.isoformat()}
-        await _ack(update)
         await edit_pressed(update, f"Window: {'any time' if value == 'any' else value}")
         await _say(
             update,
@@ -664,7 +656,6 @@ async def event_step(update: Update, context: AtlasContext) -> None:
             _inline([[("Virtual", "tw:virtual:yes"), ("In person", "tw:virtual:no")]]),
         )
     elif name == "virtual":
-        await _ack(update)
         await edit_pressed(update, f"Virtual: {value}")
         await _finish_event(update, context, draft, virtual=value == "yes")
     else:
@@ -781,7 +772,6 @@ async def meeting_step(update: Update, context: AtlasContext) -> None:
         if len(draft["participants"]) < 2:
             await _ack(update, "Choose at least two units.")
             return
-        await _ack(update)
         await edit_pressed(update, "Units: " + ", ".join(draft["participants"]))
         await _say(
             update,
@@ -791,7 +781,6 @@ async def meeting_step(update: Update, context: AtlasContext) -> None:
     elif name == "month":
         window = _month_range(value)
         draft["window"] = [window.start.isoformat(), window.end.isoformat()]
-        await _ack(update)
         await edit_pressed(update, f"Month: {value}")
         await _say(
             update,
@@ -799,7 +788,6 @@ async def meeting_step(update: Update, context: AtlasContext) -> None:
             _inline([[("Virtual", "mw:virtual:yes"), ("Hosted", "mw:virtual:no")]]),
         )
     elif name == "virtual":
-        await _ack(update)
         await edit_pressed(update, f"Virtual: {value}")
         await _open_poll(update, context, draft, virtual=value == "yes")
     else:
@@ -942,7 +930,6 @@ async def poll_confirm(update: Update, context: AtlasContext) -> None:
         return text, publication, _invitations(session, publication.event_ids, network, today)
 
     text, publication, messages = await context.services.run(act)
-    await _ack(update)
     await edit_pressed(update, f"{text} {len(messages)} members invited.")
     arm_reminders(context.job_queue, publication.timers, context.services.clock.now())
     await send_all(context, messages)

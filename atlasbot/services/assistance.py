@@ -549,6 +549,13 @@ def accept(
     require_open(crisis)
     require_pending(request)
     problems = validate_agreement(session, request, agreement)
+    # Accepting binds the requester only to what they asked for; other forms are a
+    # counter-proposal, which they must accept first (R5).
+    unasked = sorted(set(agreement.forms) - set(request.forms))
+    if unasked:
+        problems.append(
+            f"forms: {', '.join(unasked)} was not requested; counter-propose it instead"
+        )
     if problems:
         raise InvalidInput("The agreement is not complete: " + "; ".join(problems))
     request.status = AnswerStatus.ACCEPTED.value

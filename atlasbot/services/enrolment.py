@@ -186,7 +186,7 @@ def invite_by_member(
             allowed = allowed or identity.commands_unit(unit_id)
     if not allowed:
         raise NotAuthorised(
-            f"You cannot invite a {role.value} for that scope: an admin, or the member who "
+            f"You cannot invite {role.described} for that scope: an admin, or the member who "
             "answers for it (the state's competent authority, the unit's commander), can."
         )
     return create_invite(

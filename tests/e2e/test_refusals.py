@@ -237,3 +237,82 @@ async def test_two_presses_in_parallel_on_the_close_confirmation_close_once(
     )
     await sandbox.wait_idle(timeout=30)
     assert audit_actions(runtime).count("crisis.closed") == 1
+
+
+async def test_two_presses_of_submit_record_one_crisis(
+    person: PersonFactory, sandbox: SandboxClient, runtime: SandboxRuntime
+) -> None:
+    ana = await person(1001, "Ana", "authority", country="BE")
+    summary = await ana.say("/request")
+    for step in (
+        lambda: ana.tap("Hostage-taking"),
+        lambda: ana.tap("Yes, I confirm"),
+        lambda: ana.say("Antwerpen"),
+        lambda: ana.tap(re.compile(r"^Antwerp")),
+        lambda: ana.tap(re.compile(r"^Hostage rescue")),
+        lambda: ana.tap("✅ Done"),
+        lambda: ana.tap(re.compile("Action on our territory")),
+        lambda: ana.tap("✅ Done"),
+        lambda: ana.say("Free hostages held in an office building in the city centre."),
+        lambda: ana.say("Our unit is committed at a second incident in Brussels."),
+        lambda: ana.say("Commissaris Peeters, ANTWERP-1"),
+        lambda: ana.tap("No"),
+        lambda: ana.tap("1 normal"),
+    ):
+        summary = await step()
+    confirm = summary[-1]
+    data = button_data(confirm, "✅ Submit request")
+    # Both presses arrive before the bot handled either.
+    await sandbox.press(ana.user_id, confirm["message_id"], data)
+    await sandbox.press(ana.user_id, confirm["message_id"], data)
+    await sandbox.wait_idle(timeout=30)
+    assert len(stored(runtime, Crisis)) == 1
+    assert audit_actions(runtime).count("crisis.submitted") == 1
+
+
+async def test_accepting_a_form_that_was_not_requested_is_refused(
+    person: PersonFactory, runtime: SandboxRuntime
+) -> None:
+    _ana, people, country = await sent_request(person)
+    authority = people[country]
+    replies = await authority.tap("✅ Accept…")
+    forms = next(m for m in reversed(replies) if buttons_of(m))
+    # The request asked for action only; equipment is pressed with forged data.
+    await authority.press_data(forms["message_id"], "ans:form:equipment")
+    await authority.tap("Next ➡")
+    if "carry arms" in ((await authority.last()).get("text") or ""):
+        await authority.tap("Yes, armed")
+    await authority.tap("8")
+    await authority.tap(re.compile("^Requesting state pays"))
+    await authority.say("Duty desk, secure line 12")
+    replies = await authority.tap("✅ Confirm")
+    said = " ".join(m.get("text") or "" for m in replies) + await alert_text(authority)
+    assert "equipment was not requested" in said
+    assert "assistance.accepted" not in audit_actions(runtime)
+    assert [r.status for r in stored(runtime, AssistanceRequest)] == ["pending"] * len(
+        stored(runtime, AssistanceRequest)
+    )
+
+
+async def test_a_place_button_of_an_older_list_picks_nothing(person: PersonFactory) -> None:
+    ana = await person(1001, "Ana", "authority", country="BE")
+    await ana.say("/request")
+    await ana.tap("Hostage-taking")
+    await ana.tap("Yes, I confirm")
+    older = (await ana.say("Paris"))[-1]
+    await ana.say("Brussels")
+    await ana.tap(re.compile(r"^Paris"), older)
+    assert "replaced by a newer one" in await alert_text(ana)
+    replies = await ana.tap(re.compile(r"^Brussels"))
+    assert any("Location: Brussels" in (m.get("text") or "") for m in replies)
+
+
+async def test_every_button_press_is_answered(person: PersonFactory) -> None:
+    """An unanswered press leaves a spinner on the member's phone."""
+    _ana, people, country = await sent_request(person)
+    await people[country].tap("✖ Decline…")
+    await people[country].tap("No capacity available now")
+    await people[country].tap("✖ Confirm decline")
+    for someone in (_ana, people[country]):
+        presses = await someone.callback_answers()
+        assert presses and all(p["answered"] for p in presses), presses
