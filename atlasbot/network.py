@@ -9,7 +9,9 @@ every problem found, in file order.
 
 from __future__ import annotations
 
+import copy as copy_module
 import difflib
+import logging
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -33,6 +35,8 @@ from atlasbot.domain import (
 )
 from atlasbot.escalation import Timings
 from atlasbot.yamltext import YamlTextError, load_yaml
+
+log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
 
@@ -304,15 +308,50 @@ def parse_network(data: object, source: str) -> Network:
     found: list[tuple[Loc, str]] = []
     found.extend(_version_problems(data))
     parsed: NetworkFile | None = None
+    ignored: list[Loc] = []
     try:
         parsed = NetworkFile.model_validate(data)
     except ValidationError as error:
-        found.extend(_translate(error, data))
+        ignored = _ignorable_unknown_fields(error)
+        found.extend(problem for problem in _translate(error, data) if problem[0] not in ignored)
+        if ignored and not found:
+            parsed = NetworkFile.model_validate(_without(data, ignored))
     found.extend(_cross_reference_problems(data))
     found.extend(_escalation_problems(data))
     if found or parsed is None:
         raise NetworkFileError(_to_problems(found, data, source))
+    for problem in _to_problems(
+        [(loc, _unknown_field_message(loc)) for loc in ignored], data, source
+    ):
+        log.warning("%s (ignored)", problem)
     return _to_network(parsed)
+
+
+def _ignorable_unknown_fields(error: ValidationError) -> list[Loc]:
+    """Fields this version does not know, outside the escalation sections.
+
+    INTERFACES.md lets later versions add fields, so a file written for one must still load
+    here: an unknown field is ignored with a warning that names it (and the field it may be a
+    misspelling of). The escalation sections are atlasbot's own and set alert timings: a
+    misspelt timing there stays an error rather than silently falling back to the default.
+    """
+    return [
+        tuple(detail["loc"])
+        for detail in error.errors()
+        if detail["type"] == "extra_forbidden" and "escalation" not in detail["loc"]
+    ]
+
+
+def _without(data: object, locations: Sequence[Loc]) -> object:
+    """A copy of the parsed YAML without the fields at ``locations``."""
+    copy = copy_module.deepcopy(data)
+    for loc in locations:
+        node: Any = copy
+        for part in loc[:-1]:
+            node = node[part]
+        if isinstance(node, dict):
+            node.pop(loc[-1], None)
+    return copy
 
 
 def loads_network(text: str, source: str) -> Network:

@@ -6,6 +6,8 @@ Every problem is collected, not just the first, and each names the file, the fie
 
 from __future__ import annotations
 
+import difflib
+import logging
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,8 @@ from atlasbot.yamltext import YamlTextError, load_yaml
 _REQUIRED = ("id", "requesting_country", "crisis", "location", "needs", "assistance")
 _OPTIONAL = ("include_partners", "priority")
 _LOCATION_KEYS = ("lat", "lon", "place")
+
+log = logging.getLogger(__name__)
 
 
 class RequestFileError(Exception):
@@ -98,14 +102,22 @@ class _RequestChecker:
             f"{self.source}: {where}: {message}" if where else f"{self.source}: {message}"
         )
 
+    def ignore_unknown(self, path: str, key: object, known: Sequence[str]) -> None:
+        """INTERFACES.md lets the format gain fields: a field this version does not know is
+        ignored, with a warning naming it (and the known field it may be a misspelling of)."""
+        message = f"unknown field {key!r}"
+        close = difflib.get_close_matches(str(key), known, n=1)
+        message += f"; did you mean {close[0]!r}?" if close else f" (known: {', '.join(known)})"
+        where = _join(self.prefix, path)
+        log.warning("%s: %s: %s (ignored)", self.source, where, message)
+
     def check(self, entry: object) -> CrisisRequest | None:
         if not isinstance(entry, Mapping):
             self.problem("", f"a request must be a mapping of fields, not {_kind(entry)}")
             return None
         for key in entry:
             if key not in _REQUIRED + _OPTIONAL:
-                known = ", ".join(_REQUIRED + _OPTIONAL)
-                self.problem(str(key), f"unknown field (known fields: {known})")
+                self.ignore_unknown(str(key), key, _REQUIRED + _OPTIONAL)
         for key in _REQUIRED:
             if key not in entry:
                 self.problem(key, "missing")
@@ -173,7 +185,7 @@ class _RequestChecker:
             return None
         for key in value:
             if key not in _LOCATION_KEYS:
-                self.problem(f"location.{key}", "unknown field (known fields: lat, lon, place)")
+                self.ignore_unknown(f"location.{key}", key, _LOCATION_KEYS)
         lat = self._coordinate(value, "lat", 90)
         lon = self._coordinate(value, "lon", 180)
         place = value.get("place", "")

@@ -339,25 +339,41 @@ def test_time_zones_that_are_not_zones_at_all_are_refused(zone: str) -> None:
     assert only_problem(data).path == "countries[0].timezone"
 
 
-def test_a_misspelt_key_is_an_unknown_field_not_a_silent_default() -> None:
+def test_a_misspelt_key_is_ignored_with_a_warning_that_names_the_right_one(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     data = valid_data()
     data["countries"][0]["bound_by_decison"] = False
-    problem = only_problem(data)
-    assert problem.path == "countries[0].bound_by_decison"
-    assert problem.message.startswith("unknown field 'bound_by_decison'")
-    assert "did you mean 'bound_by_decision'?" in problem.message
+    with caplog.at_level("WARNING", logger="atlasbot.network"):
+        network = parse_network(data, "net.yaml")
+    assert network.countries[0].code == data["countries"][0]["code"]
+    (warning,) = caplog.messages
+    assert warning.startswith("net.yaml: countries[0].bound_by_decison")
+    assert "unknown field 'bound_by_decison'; did you mean 'bound_by_decision'?" in warning
+    assert warning.endswith("(ignored)")
 
 
 @pytest.mark.parametrize("where", [(), ("capabilities", 0), ("units", 0), ("units", 0, "base")])
-def test_unknown_keys_are_refused_anywhere(where: tuple[Any, ...]) -> None:
+def test_fields_added_by_a_later_version_are_ignored_anywhere(
+    where: tuple[Any, ...], caplog: pytest.LogCaptureFixture
+) -> None:
+    """INTERFACES.md lets the format gain fields: a file that has them still loads."""
     data = valid_data()
     node: Any = data
     for part in where:
         node = node[part]
     node["colour"] = "blue"
-    problem = only_problem(data)
-    assert problem.path == ".".join([*_path_parts(where), "colour"]).replace(".[", "[")
-    assert "unknown field 'colour'" in problem.message
+    with caplog.at_level("WARNING", logger="atlasbot.network"):
+        assert parse_network(data, "net.yaml") == parse_network(valid_data(), "net.yaml")
+    path = ".".join([*_path_parts(where), "colour"]).replace(".[", "[")
+    assert any(f"net.yaml: {path}" in m and "unknown field 'colour'" in m for m in caplog.messages)
+
+
+def test_an_unknown_field_beside_a_real_problem_does_not_hide_it() -> None:
+    data = valid_data()
+    data["units"][0]["colour"] = "blue"
+    data["units"][0]["base"]["lat"] = 123.0
+    assert only_problem(data).path == "units[0].base.lat"
 
 
 def _path_parts(where: tuple[Any, ...]) -> list[str]:

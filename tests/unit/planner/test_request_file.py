@@ -135,9 +135,14 @@ def test_priority_must_be_a_whole_number_from_1_to_3(net: Network, priority: str
     assert problem.startswith("req.yaml: priority: must be a whole number from 1 to 3")
 
 
-def test_an_unknown_field_is_refused(net: Network) -> None:
-    (problem,) = _problems(GOOD + "urgency: high\n", net)
-    assert problem.startswith("req.yaml: urgency: unknown field")
+def test_a_field_added_by_a_later_version_is_ignored_with_a_warning(
+    net: Network, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level("WARNING", logger="atlasbot.planner.request_file"):
+        (request,) = loads_requests(GOOD + "urgency: high\npriorty: 2\n", "req.yaml", net)
+    assert request == loads_requests(GOOD, "req.yaml", net)[0]
+    assert any(m.startswith("req.yaml: urgency: unknown field 'urgency'") for m in caplog.messages)
+    assert any("did you mean 'priority'?" in m for m in caplog.messages)
 
 
 def test_every_problem_is_reported_at_once(net: Network) -> None:
