@@ -688,7 +688,7 @@ def _unknown_field_message(loc: Loc) -> str:
     known = _FIELDS_BY_SECTION.get(section)
     if known is not None:
         if isinstance(key, str):
-            close = difflib.get_close_matches(key, known, n=1)
+            close = difflib.get_close_matches(key, known, n=1, cutoff=0.75)
             if close:
                 return f"{message}; did you mean {close[0]!r}?"
         message += f"; expected one of: {', '.join(known)}"

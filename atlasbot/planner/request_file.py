@@ -106,7 +106,7 @@ class _RequestChecker:
         """INTERFACES.md lets the format gain fields: a field this version does not know is
         ignored, with a warning naming it (and the known field it may be a misspelling of)."""
         message = f"unknown field {key!r}"
-        close = difflib.get_close_matches(str(key), known, n=1)
+        close = difflib.get_close_matches(str(key), known, n=1, cutoff=0.75)
         message += f"; did you mean {close[0]!r}?" if close else f" (known: {', '.join(known)})"
         where = _join(self.prefix, path)
         log.warning("%s: %s: %s (ignored)", self.source, where, message)
