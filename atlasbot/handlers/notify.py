@@ -17,7 +17,13 @@ from atlasbot.bootstrap import AtlasContext
 from atlasbot.escalation import AlertKind, Timings
 from atlasbot.handlers import texts
 from atlasbot.handlers.common import Button, Outgoing, keyboard, send_all
-from atlasbot.models import AnswerStatus, CapabilityRow, CrisisStatus, DeploymentState
+from atlasbot.models import (
+    AnswerStatus,
+    CapabilityRow,
+    CountryRow,
+    CrisisStatus,
+    DeploymentState,
+)
 from atlasbot.services import alerting, assistance
 
 
@@ -32,6 +38,11 @@ def answer_buttons(request_id: int) -> list[list[Button]]:
         [Button("↔ Counter-propose…", "answer.counter", payload)],
         [Button("✖ Decline…", "answer.decline", payload)],
     ]
+
+
+def _bound_by_decision(session: Session, country: str) -> bool:
+    row = session.get(CountryRow, country)
+    return row is None or row.bound_by_decision
 
 
 def raise_assistance_requests(
@@ -50,7 +61,9 @@ def raise_assistance_requests(
             session,
             kind=AlertKind.REQUEST,
             subject=f"request:{request_id}",
-            text=texts.request_to_authority(crisis, request, names),
+            text=texts.request_to_authority(
+                crisis, request, names, partner=not _bound_by_decision(session, request.country)
+            ),
             buttons=jobs.button_specs(answer_buttons(request_id)),
             timings=timings,
             now=now,

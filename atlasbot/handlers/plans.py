@@ -42,6 +42,7 @@ def _plans_text(
     crisis_title: str, result: PlanningResult, pin: assistance.PlanningInput, names: dict[str, str]
 ) -> str:
     from atlasbot.planner import explain
+    from atlasbot.planner.explain import partner_mark
 
     planning = result.requests[0]
     lines = [
@@ -61,8 +62,8 @@ def _plans_text(
         lines.append(explain.explain_plan(plan, pin.network))
         for unit in plan.units:
             lines.append(
-                f"  • {unit.id} ({unit.country}) {unit.eta.describe()}: "
-                f"{texts.capability_line(dict(unit.provides), names)}"
+                f"  • {unit.id} ({unit.country}{partner_mark(pin.network, unit.country)}) "
+                f"{unit.eta.describe()}: {texts.capability_line(dict(unit.provides), names)}"
             )
     if pin.removed_units:
         lines.append(f"\nRemoved by you: {', '.join(pin.removed_units)}")

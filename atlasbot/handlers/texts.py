@@ -165,12 +165,18 @@ def local_time(moment: datetime | None, tz: ZoneInfo) -> str:
 
 
 def request_to_authority(
-    crisis: Crisis, request: AssistanceRequest, names: Mapping[str, str]
+    crisis: Crisis, request: AssistanceRequest, names: Mapping[str, str], *, partner: bool = False
 ) -> str:
     forms = ", ".join(FORMS.get(f, f) for f in request.forms)
     units = ", ".join(request.units)
+    # A partner state is not bound by the Decision: it is asked on another legal basis (R12).
+    basis = (
+        f"partner state, not bound by Decision 2008/617/JHA: {rules.cite('R12')}"
+        if partner
+        else "Art. 3, 2008/617/JHA"
+    )
     return (
-        f"REQUEST FOR ASSISTANCE to {request.country} (Art. 3, 2008/617/JHA)\n"
+        f"REQUEST FOR ASSISTANCE to {request.country} ({basis})\n"
         f"{crisis_title(crisis)}\n"
         f"Asked of your state: units {units}\n"
         f"Capabilities: {capability_line(request.provides, names)}\n"

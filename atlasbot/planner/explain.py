@@ -24,6 +24,16 @@ def country_name(network: Network, code: str) -> str:
         return code
 
 
+def partner_mark(network: Network, code: str) -> str:
+    """ ", partner state (R12)" for a state the Decision does not bind, else "": the plan marks
+    partner units, which help on another legal basis."""
+    try:
+        bound = network.country(code).bound_by_decision
+    except KeyError:
+        return ""
+    return "" if bound else ", partner state (R12)"
+
+
 def capability_name(network: Network, code: str) -> str:
     """The catalogue's name of a capability, lower-cased for use inside a sentence."""
     for capability in network.capabilities:

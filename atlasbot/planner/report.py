@@ -12,6 +12,7 @@ from atlasbot.planner.explain import (
     explain_not_chosen,
     explain_plan,
     explain_reserve,
+    partner_mark,
 )
 from atlasbot.planner.matching import Plan, PlanningResult, RequestPlanning
 
@@ -101,16 +102,21 @@ def _request_lines(
             lines.append(
                 _row(
                     unit.id,
-                    unit.country,
+                    unit.country + ("*" if partner_mark(network, unit.country) else ""),
                     f"{unit.eta_minutes} min",
                     unit.mode.value,
                     describe_teams(network, unit.provides),
                 )
             )
+        if any(partner_mark(network, unit.country) for unit in plan.units):
+            lines.append(
+                "    * partner state, not bound by the Decision: helps on another basis (R12)"
+            )
         missing = describe_teams(network, plan.shortfall) if plan.shortfall else "none"
         lines.append(
             f"    shortfall: {missing}; latest ETA {plan.latest_eta_minutes} min; "
-            f"{plan.unit_count} units; sum of ETAs {plan.total_eta_minutes} min"
+            f"{plan.unit_count} unit{'' if plan.unit_count == 1 else 's'}; "
+            f"sum of ETAs {plan.total_eta_minutes} min"
         )
     lines.append("")
     lines.append(f"  Candidates ({len(planning.candidates)}):")

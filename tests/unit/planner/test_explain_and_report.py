@@ -157,3 +157,17 @@ def test_the_table_shows_plans_candidates_and_exclusions() -> None:
     assert "at-1" in text
     assert "fr-2 left out: France does not allow armed action abroad" in text
     assert "Germany keeps 1 unit at home" in text
+
+
+def test_the_table_marks_partner_units_when_partners_are_included() -> None:
+    """R12: the plan marks units of states the Decision does not bind."""
+    only_norway = network(
+        [country("BE", name="Belgium"), country("NO", name="Norway", bound=False)],
+        [unit("no-1", "NO", {"hostage_rescue": 2})],
+    )
+    result = plan_single(only_norway, request({"hostage_rescue": 2}, include_partners=True))
+    text = format_table(result, only_norway)
+    assert "no-1         NO*" in text
+    assert "* partner state, not bound by the Decision" in text
+    assert "1 unit;" in text
+    assert "partner" not in format_table(_result(), _network()).split("Candidates")[0]
