@@ -184,7 +184,7 @@ async def send(update: Update, context: AtlasContext) -> None:
     now = context.services.clock.now()
     timings = context.services.settings.escalation_timings()
 
-    def dispatch(session: Session) -> tuple[int, list[int], list[int]]:
+    def dispatch(session: Session) -> tuple[int, list[int], list[int], list[str]]:
         press = redeem(session, update, context)
         crisis_id = int(press.payload["crisis"])
         chosen = [
@@ -196,17 +196,23 @@ async def send(update: Update, context: AtlasContext) -> None:
         alert_ids = notify.raise_assistance_requests(
             session, request_ids, timings=timings, now=now
         )
-        return crisis_id, request_ids, alert_ids
+        unreachable = sorted(
+            r.country for r in created if not assistance.authority_recipients(session, r.country)
+        )
+        return crisis_id, request_ids, alert_ids, unreachable
 
-    crisis_id, request_ids, alert_ids = await context.services.run(dispatch)
-    addressed = await jobs.start_alerts(context, alert_ids)
-    note = (
-        ""
-        if addressed
-        else " No authority member of those states is enrolled yet: nobody was reached."
-    )
+    crisis_id, request_ids, alert_ids, unreachable = await context.services.run(dispatch)
+    await jobs.start_alerts(context, alert_ids)
     states = f"{len(request_ids)} state" + ("s" if len(request_ids) != 1 else "")
-    await edit_pressed(update, f"Requests sent for crisis #{crisis_id} ({states}).{note}")
+    text = f"Requests sent for crisis #{crisis_id} ({states})."
+    if unreachable:
+        # Said at once: otherwise the requester waits for the deadline to learn it.
+        text += (
+            f"\n⚠ Nobody of {', '.join(unreachable)}'s competent authority is enrolled in "
+            "atlasbot, so nobody there was reached. Call them, or wait for the deadline and "
+            "the next best plan."
+        )
+    await edit_pressed(update, text)
     await notify.refresh_board(context, crisis_id)
 
 

@@ -222,3 +222,27 @@ async def test_the_requester_removes_a_unit_and_the_next_plans_leave_it_out(ana:
     assert f"Removed by you: {unit_id}" in again["text"]
     plan_one = again["text"].split("Plan 2")[0]
     assert f"{unit_id} (" not in plan_one.split("Plan 1", 1)[1]
+
+
+async def test_the_requester_is_told_at_once_which_states_nobody_could_be_reached_in(
+    ana: Person,
+) -> None:
+    # No authority of any other state is enrolled: nobody can be reached anywhere.
+    await fill_request(ana)
+    await send_plan_one(ana)
+    sent = next(
+        m["text"]
+        for m in await ana.all_messages()
+        if (m.get("text") or "").startswith("Requests sent")
+    )
+    requested = re.findall(r"^([A-Z]{2}): awaiting answer", await board_text(ana), re.M)
+    assert requested
+    assert f"Nobody of {', '.join(sorted(requested))}'s competent authority" in sent
+
+
+async def board_text(ana: Person) -> str:
+    return next(
+        m["text"]
+        for m in await ana.all_messages()
+        if (m.get("text") or "").startswith("LIVE BOARD")
+    )
