@@ -7,6 +7,7 @@ file is read only when ``Gazetteer.load`` is called, never at import time.
 from __future__ import annotations
 
 import difflib
+import math
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
@@ -25,6 +26,20 @@ _COUNTRY_SUFFIX = re.compile(r"^(?P<name>.*?)[\s,]+(?P<country>[A-Za-z]{2})$")
 _FUZZY_CUTOFF = 0.75
 # Match tiers, best first.
 _EXACT_NAME, _EXACT_ALIAS, _PREFIX, _WORD_PREFIX, _FUZZY = range(5)
+
+
+# A point this far from every known town is not in Europe (or not on land).
+_FAR_FROM_EVERYTHING_KM = 400.0
+# Near a border a foreign town can be closer than any of one's own: that much is accepted.
+_BORDER_SLACK_KM = 40.0
+_EARTH_RADIUS_KM = 6371.0
+
+
+def _great_circle_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    dphi, dlmb = phi2 - phi1, math.radians(lon2 - lon1)
+    h = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlmb / 2) ** 2
+    return 2 * _EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
 
 
 @dataclass(frozen=True)
@@ -87,6 +102,44 @@ class Gazetteer:
 
     def __len__(self) -> int:
         return len(self._entries)
+
+    def nearest(self, lat: float, lon: float, country: str | None = None) -> tuple[Place, float]:
+        """The known place closest to a point (of one country, if given) and its distance in
+        km (great circle: ample for telling which country a point is in). KeyError when the
+        gazetteer has no place there."""
+        best: tuple[float, int] | None = None
+        for index, entry in enumerate(self._entries):
+            if country is not None and entry.place.country != country:
+                continue
+            km = _great_circle_km(lat, lon, entry.place.lat, entry.place.lon)
+            if best is None or km < best[0]:
+                best = (km, index)
+        if best is None:
+            raise KeyError(country or "no places")
+        return self._entries[best[1]].place, best[0]
+
+    def territory_doubt(self, country: str, lat: float, lon: float) -> str | None:
+        """Why a point does not look like it is in ``country``, or None when it does (or when
+        it is near a border: a point closer to a foreign town is still accepted if the
+        country's own nearest town is about as close)."""
+        try:
+            near, km = self.nearest(lat, lon)
+        except KeyError:
+            return None
+        if km > _FAR_FROM_EVERYTHING_KM:
+            return f"it is {km:,.0f} km from every European place atlasbot knows"
+        if near.country == country:
+            return None
+        try:
+            own, own_km = self.nearest(lat, lon, country)
+        except KeyError:
+            return None  # no place of that country is known: nothing to compare with
+        if own_km <= km + _BORDER_SLACK_KM:
+            return None
+        return (
+            f"it is {km:,.0f} km from {near.name} ({near.country}) but {own_km:,.0f} km from "
+            f"{own.name}, the nearest place in {country} atlasbot knows"
+        )
 
     def lookup(self, query: str, limit: int = 3) -> list[Place]:
         """Best matches for a typed place name, optionally ending in a country code ("Lyon FR").

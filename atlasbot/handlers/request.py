@@ -184,7 +184,7 @@ async def shared_location(update: Update, context: AtlasContext) -> int:
     await message.reply_text(
         f"Location: {draft.lat:.4f}, {draft.lon:.4f}", reply_markup=ReplyKeyboardRemove()
     )
-    return await _ask_capabilities(update, context)
+    return await _located(update, context)
 
 
 async def typed_location(update: Update, context: AtlasContext) -> int:
@@ -205,7 +205,7 @@ async def typed_location(update: Update, context: AtlasContext) -> int:
         await message.reply_text(
             f"Location: {lat:.4f}, {lon:.4f}", reply_markup=ReplyKeyboardRemove()
         )
-        return await _ask_capabilities(update, context)
+        return await _located(update, context)
     places = context.services.gazetteer.lookup(text[:80], limit=3)
     if not places:
         await message.reply_text(
@@ -253,7 +253,43 @@ async def choose_place(update: Update, context: AtlasContext) -> int:
         await update.effective_chat.send_location(
             draft.lat, draft.lon, reply_markup=ReplyKeyboardRemove()
         )
-    return await _ask_capabilities(update, context)
+    return await _located(update, context)
+
+
+async def _located(update: Update, context: AtlasContext) -> int:
+    """A location outside the requesting state is asked about before going on: the Decision
+    is about a crisis on the requesting state's territory, and a wrong pin misleads every
+    arrival time."""
+    draft = _draft(context)
+    assert draft.lat is not None and draft.lon is not None
+    doubt = context.services.gazetteer.territory_doubt(draft.country, draft.lat, draft.lon)
+    if doubt is None:
+        return await _ask_capabilities(update, context)
+    await _say(
+        update,
+        f"This location does not look like it is in {draft.country}: {doubt}. Assistance "
+        "under the Decision is for a crisis on the requesting state's territory.",
+        _buttons(
+            [
+                [("Choose another location", "rq:where:again")],
+                [("Keep it: it is right", "rq:where:keep")],
+            ]
+        ),
+    )
+    return LOCATION
+
+
+async def confirm_where(update: Update, context: AtlasContext) -> int:
+    assert update.callback_query is not None
+    draft = _draft(context)
+    if update.callback_query.data == "rq:where:keep" and draft.lat is not None:
+        await _edit_choice(update, "Location kept although it looked outside the state.")
+        return await _ask_capabilities(update, context)
+    draft.lat = draft.lon = None
+    draft.place = ""
+    await _edit_choice(update, "Location dropped.")
+    await _ask_location(update)
+    return LOCATION
 
 
 async def _catalogue(context: AtlasContext) -> dict[str, str]:
@@ -560,6 +596,7 @@ def conversation() -> ConversationHandler[AtlasContext]:
                 MessageHandler(filters.LOCATION, shared_location),
                 MessageHandler(text, typed_location),
                 CallbackQueryHandler(choose_place, pattern=r"^rq:place:"),
+                CallbackQueryHandler(confirm_where, pattern=r"^rq:where:"),
                 MessageHandler(filters.ALL & ~filters.COMMAND, expected_place),
             ],
             CAPABILITIES: [

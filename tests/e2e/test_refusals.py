@@ -316,3 +316,31 @@ async def test_every_button_press_is_answered(person: PersonFactory) -> None:
     for someone in (_ana, people[country]):
         presses = await someone.callback_answers()
         assert presses and all(p["answered"] for p in presses), presses
+
+
+async def test_a_location_outside_the_requesting_state_is_questioned(
+    person: PersonFactory,
+) -> None:
+    lina = await person(1009, "Lina", "authority", country="LT")
+    await lina.say("/request")
+    await lina.tap("Hostage-taking")
+    await lina.tap("Yes, I confirm")
+    asked = await lina.say("56.95, 24.11")  # Riga, Latvia
+    assert "does not look like it is in LT" in asked[-1]["text"]
+    assert "Riga (LV)" in asked[-1]["text"]
+    again = await lina.tap("Choose another location")
+    assert any("3/10 Where?" in (m.get("text") or "") for m in again)
+    await lina.say("56.95, 24.11")
+    kept = await lina.tap("Keep it: it is right")
+    assert any("4/10 Which capabilities" in (m.get("text") or "") for m in kept)
+
+
+async def test_a_location_inside_the_requesting_state_goes_straight_on(
+    person: PersonFactory,
+) -> None:
+    lina = await person(1009, "Lina", "authority", country="LT")
+    await lina.say("/request")
+    await lina.tap("Hostage-taking")
+    await lina.tap("Yes, I confirm")
+    replies = await lina.say("54.69, 25.28")  # Vilnius
+    assert any("4/10 Which capabilities" in (m.get("text") or "") for m in replies)

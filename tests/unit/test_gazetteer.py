@@ -119,3 +119,39 @@ def test_a_malformed_places_file_is_a_clear_error(tmp_path: Path) -> None:
     path.write_text("- {name: Ghent, country: BE, lat: 151.05, lon: 3.72}\n", encoding="utf-8")
     with pytest.raises(ValueError, match=r"entry 1 \(Ghent\): lat must be between"):
         Gazetteer.load(path)
+
+
+@pytest.mark.parametrize(
+    ("country", "lat", "lon"),
+    [
+        ("BE", 51.22, 4.40),  # Antwerp
+        ("FR", 48.85, 2.35),  # Paris
+        ("CH", 47.56, 7.59),  # Basel
+        ("NL", 51.44, 5.48),  # Eindhoven
+        ("DE", 47.99, 7.85),  # Freiburg, 50 km from Basel
+    ],
+)
+def test_a_point_inside_the_state_raises_no_doubt(
+    gazetteer: Gazetteer, country: str, lat: float, lon: float
+) -> None:
+    assert gazetteer.territory_doubt(country, lat, lon) is None
+
+
+def test_a_point_in_a_neighbouring_capital_is_doubted_with_both_towns(
+    gazetteer: Gazetteer,
+) -> None:
+    doubt = gazetteer.territory_doubt("LT", 56.95, 24.11)  # Riga
+    assert doubt is not None
+    assert "Riga (LV)" in doubt and "in LT" in doubt
+
+
+def test_a_point_far_from_europe_is_doubted(gazetteer: Gazetteer) -> None:
+    doubt = gazetteer.territory_doubt("LV", -33.86, 151.21)  # Sydney
+    assert doubt is not None and "from every European place" in doubt
+
+
+def test_the_nearest_place_is_found_with_its_distance(gazetteer: Gazetteer) -> None:
+    place, km = gazetteer.nearest(50.85, 4.35)
+    assert (place.name, place.country) == ("Brussels", "BE") and km < 2
+    place, km = gazetteer.nearest(50.85, 4.35, country="NL")
+    assert place.country == "NL" and 60 < km < 200
