@@ -36,9 +36,10 @@ from atlasbot.services.enrolment import Identity
 pytestmark = pytest.mark.slow
 
 STEP_S = 1.5
-# The second step waits longer than a bot process takes to start (about 2 s), so a kill
-# after the commander's copy and a restart still come before the authority's step.
-TIMINGS = Timings(duty_to_unit_s=STEP_S, unit_to_authority_s=4.0, expire_after_s=STEP_S)
+# The second step waits far longer than a bot process takes to start (about 2 s, several on
+# a loaded CI machine), so a kill after the commander's copy and a restart still come before
+# the authority's step (with 4 s, a slow start let that step fire before the second kill).
+TIMINGS = Timings(duty_to_unit_s=STEP_S, unit_to_authority_s=8.0, expire_after_s=STEP_S)
 PEOPLE = {
     "cora": (1, Role.COORDINATOR),
     "dora": (10, Role.DUTY),
@@ -252,7 +253,9 @@ async def test_an_acknowledged_alert_is_never_sent_again_after_a_crash(harness: 
     harness.server.press(10, copy["message_id"], ack)
     await harness.until(lambda: harness.alert(alert_id).state == "acknowledged")
     await harness.kill()
-    await asyncio.sleep(3 * STEP_S + 0.3)  # every later step would have fallen due
+    # Every later step would have fallen due while the bot was down.
+    chain = TIMINGS.duty_to_unit_s + TIMINGS.unit_to_authority_s + TIMINGS.expire_after_s
+    await asyncio.sleep(chain + 0.3)
     await harness.start()
     await asyncio.sleep(1.5)
     assert harness.copies("kurt") == [] and harness.copies("anke") == []
