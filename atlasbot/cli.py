@@ -434,14 +434,22 @@ def _run_cli(command: Callable[[], Any]) -> int:
     return 0
 
 
-def _configure_logging() -> None:
+# Commands that keep running: their log lines carry the time. The others are one-shot
+# file commands, where a warning reads as a plain line ("WARNING: net.yaml: notes: ...").
+_SERVICE_COMMANDS = frozenset({"run", "sandbox", "demo"})
+
+
+def _configure_logging(command: str = "") -> None:
     try:
         level = load_settings().log_level
     except SettingsError:
         level = "INFO"
-    logging.basicConfig(
-        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    layout = (
+        "%(asctime)s %(levelname)s %(name)s: %(message)s"
+        if command in _SERVICE_COMMANDS
+        else "%(levelname)s: %(message)s"
     )
+    logging.basicConfig(level=level, format=layout, stream=sys.stderr)
     # httpx logs every request URL, and the URL holds the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     if level != "DEBUG":
@@ -451,6 +459,6 @@ def _configure_logging() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``atlasbot`` command and ``python -m atlasbot``."""
-    _configure_logging()
     args = sys.argv[1:] if argv is None else argv
+    _configure_logging(next((arg for arg in args if not arg.startswith("-")), ""))
     return _run_cli(lambda: app(args=args, prog_name="atlasbot", standalone_mode=True))

@@ -145,10 +145,26 @@ def _between(low: float, high: float) -> Callable[[float], float]:
     return check
 
 
+# Upper bounds no real unit comes near: they keep absurd numbers (2**63 teams) out of the
+# planner's integer model, which would otherwise fail on them instead of saying what is wrong.
+MAX_TEAMS = 100
+MAX_MOBILISATION_MINUTES = 7 * 24 * 60
+MAX_HOME_RESERVE = 1000
+
+
 def _check_not_negative(value: int) -> int:
     if value < 0:
         raise ValueError(f"must not be negative (got {value})")
     return value
+
+
+def _at_most(limit: int, unit: str) -> Callable[[int], int]:
+    def check(value: int) -> int:
+        if value > limit:
+            raise ValueError(f"must be at most {limit:,} {unit} (got {value:,})")
+        return value
+
+    return check
 
 
 def _check_seconds(value: float) -> float:
@@ -163,6 +179,8 @@ def _check_seconds(value: float) -> float:
 def _check_team_count(value: int) -> int:
     if value < 1:
         raise ValueError(f"must be at least 1 team (got {value})")
+    if value > MAX_TEAMS:
+        raise ValueError(f"must be at most {MAX_TEAMS} teams (got {value:,})")
     return value
 
 
@@ -244,7 +262,9 @@ class CountryEntry(_FileModel):
     timezone: TimeZoneName
     languages: list[LanguageCode] = []
     armed_action_abroad: bool = True
-    home_reserve: NonNegativeInt = 0
+    home_reserve: Annotated[
+        NonNegativeInt, AfterValidator(_at_most(MAX_HOME_RESERVE, "units"))
+    ] = 0
     escalation: EscalationEntry = EscalationEntry()
 
 
@@ -260,7 +280,9 @@ class UnitEntry(_FileModel):
     country: CountryCode
     base: BaseEntry
     status: StatusName
-    mobilisation_minutes: NonNegativeInt
+    mobilisation_minutes: Annotated[
+        NonNegativeInt, AfterValidator(_at_most(MAX_MOBILISATION_MINUTES, "minutes (a week)"))
+    ]
     transport: Annotated[list[TransportName], AfterValidator(_check_transport_list)]
     capabilities: Annotated[
         dict[CapabilityCode, TeamCount], AfterValidator(_check_capability_counts)

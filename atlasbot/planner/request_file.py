@@ -27,6 +27,8 @@ _OPTIONAL = ("include_partners", "priority")
 _LOCATION_KEYS = ("lat", "lon", "place")
 
 log = logging.getLogger(__name__)
+# No crisis needs more teams of one capability; larger numbers only break the solver's model.
+MAX_TEAMS_NEEDED = 100
 
 
 class RequestFileError(Exception):
@@ -224,6 +226,8 @@ class _RequestChecker:
                 self.problem(path, f"unknown capability code {code!r}")
             elif isinstance(count, bool) or not isinstance(count, int) or count < 1:
                 self.problem(path, f"must be a whole number of teams >= 1, not {count!r}")
+            elif count > MAX_TEAMS_NEEDED:
+                self.problem(path, f"must be at most {MAX_TEAMS_NEEDED} teams, not {count:,}")
             else:
                 needs[str(code)] = count
         return needs if len(needs) == len(value) else None

@@ -610,3 +610,24 @@ def test_loading_the_demo_network_from_a_fresh_interpreter_is_instant() -> None:
     started = time.perf_counter()
     subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, check=True)
     assert time.perf_counter() - started < 1.5  # 0.5 s on a quiet machine; slack for CI load
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "says"),
+    [
+        ("mobilisation_minutes", 100_000_000_000_000_000_000, "at most 10,080 minutes"),
+        ("capabilities", {"hostage_rescue": 2**63}, "at most 100 teams"),
+    ],
+)
+def test_absurdly_large_numbers_are_refused_not_passed_to_the_solver(
+    field: str, value: object, says: str
+) -> None:
+    data = valid_data()
+    data["units"][0][field] = value
+    assert says in only_problem(data).message
+
+
+def test_a_home_reserve_beyond_any_network_is_refused() -> None:
+    data = valid_data()
+    data["countries"][0]["home_reserve"] = 10**12
+    assert "at most 1,000 units" in only_problem(data).message

@@ -177,3 +177,10 @@ def test_a_missing_file_is_refused_with_its_name(net: Network, tmp_path: Path) -
     with pytest.raises(RequestFileError) as caught:
         load_requests(tmp_path / "nope.yaml", net)
     assert "nope.yaml: cannot read the file" in caught.value.problems[0]
+
+
+def test_a_need_too_large_for_any_crisis_is_refused(net: Network) -> None:
+    text = GOOD.replace("hostage_rescue: 2", f"hostage_rescue: {2**63 - 1}")
+    assert text != GOOD
+    (problem,) = _problems(text, net)
+    assert "needs.hostage_rescue: must be at most 100 teams" in problem
