@@ -102,18 +102,30 @@ def explain_not_chosen(
 ) -> str:
     """Why an eligible unit is not in this request's first plan."""
     prefix = f"{candidate.id} not in plan 1"
+    limit = result.country_limits.get(candidate.country)
+    if limit is not None and limit.allowance == 0:
+        name = country_name(network, candidate.country)
+        return (
+            f"{prefix}: {name} keeps all its {limit.ready_units} ready "
+            f"unit{'' if limit.ready_units == 1 else 's'} at home "
+            f"(home reserve {limit.home_reserve})"
+        )
     if not planning.plans:
         return f"{prefix}: there is no plan"
     for other in result.requests:
         if other is not planning and other.plans and candidate.id in other.plans[0].unit_ids:
             return f"{prefix}: it is proposed for {other.id}"
-    limit = result.country_limits.get(candidate.country)
     if limit is not None and _taken(result, candidate.country) >= limit.allowance:
         name = country_name(network, candidate.country)
         return (
             f"{prefix}: {name} keeps {limit.home_reserve} of its {limit.ready_units} ready "
             f"units at home and the plans already take the {limit.allowance} it may give"
         )
+    alternative = next(
+        (plan.rank for plan in planning.plans[1:] if candidate.id in plan.unit_ids), None
+    )
+    if alternative is not None:
+        return f"{prefix}: it is in the alternative plan {alternative}"
     return f"{prefix}: a faster or smaller package covers the same needs"
 
 

@@ -171,3 +171,32 @@ def test_the_table_marks_partner_units_when_partners_are_included() -> None:
     assert "* partner state, not bound by the Decision" in text
     assert "1 unit;" in text
     assert "partner" not in format_table(_result(), _network()).split("Candidates")[0]
+
+
+def test_a_candidate_in_an_alternative_plan_says_so() -> None:
+    result = plan_single(_network(), request({"hostage_rescue": 2}), alternatives=2)
+    planning = result.requests[0]
+    first = set(planning.plans[0].unit_ids)
+    rank, unit_id = next(
+        (plan.rank, unit.id)
+        for plan in planning.plans[1:]
+        for unit in plan.units
+        if unit.id not in first and result.country_limits[unit.country].home_reserve == 0
+    )
+    (candidate,) = [c for c in planning.candidates if c.id == unit_id]
+    assert explain_not_chosen(candidate, planning, result, _network()) == (
+        f"{unit_id} not in plan 1: it is in the alternative plan {rank}"
+    )
+
+
+def test_a_state_whose_reserve_takes_all_its_units_is_named_as_the_reason() -> None:
+    guarded = network(
+        [country("BE", name="Belgium"), country("FR", name="France", reserve=5)],
+        [unit("fr-1", "FR", {"hostage_rescue": 1})],
+    )
+    result = plan_single(guarded, request({"hostage_rescue": 1}))
+    planning = result.requests[0]
+    (fr_1,) = planning.candidates
+    assert explain_not_chosen(fr_1, planning, result, guarded) == (
+        "fr-1 not in plan 1: France keeps all its 1 ready unit at home (home reserve 5)"
+    )
