@@ -37,6 +37,7 @@ from atlasbot.models import (
     DeploymentState,
     Role,
     UnitRow,
+    UnitStatusChange,
     utc_now,
 )
 from atlasbot.services import registry
@@ -788,11 +789,28 @@ def _release_unit(
         registry.set_unit_status(
             session,
             unit_id=unit_id,
-            status=UnitStatus.AVAILABLE,
+            status=_status_before_deployment(session, unit_id),
             actor=actor,
             reason=f"released from crisis #{crisis_id}",
             now=moment,
         )
+
+
+def _status_before_deployment(session: Session, unit_id: str) -> UnitStatus:
+    """What the unit was before it was deployed: a unit taken from standby goes back to
+    standby, not to 'available' (its commander decides when it is ready again)."""
+    change = session.exec(
+        select(UnitStatusChange)
+        .where(
+            UnitStatusChange.unit_id == unit_id,
+            UnitStatusChange.status == UnitStatus.DEPLOYED.value,
+        )
+        .order_by(col(UnitStatusChange.changed_at).desc(), col(UnitStatusChange.id).desc())
+    ).first()
+    before = change.previous if change is not None else None
+    if before is None or before == UnitStatus.DEPLOYED.value:
+        return UnitStatus.AVAILABLE
+    return UnitStatus(before)
 
 
 def set_readiness(

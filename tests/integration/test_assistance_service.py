@@ -268,3 +268,22 @@ def test_a_decline_leaves_the_missing_teams_for_the_next_plan(
     }
     planning = run(engine, lambda s: assistance.planning_input(s, crisis))
     assert "nl-1" not in {u.id for u in planning.network.units}
+
+
+def test_a_unit_taken_from_standby_goes_back_to_standby_when_released(
+    engine: Engine, world: dict[str, Identity]
+) -> None:
+    run(
+        engine,
+        lambda s: registry.set_unit_status(
+            s, unit_id="nl-1", status=UnitStatus.STANDBY, actor="t", now=NOW
+        ),
+    )
+    crisis_id = submit(engine, world["BE"])
+    (request_id,) = send(engine, world["BE"], crisis_id, ("nl-1", "NL"))
+    run(engine, lambda s: assistance.accept(s, world["NL"], request_id, AGREED, now=NOW))
+    unit = run(engine, lambda s: s.get(UnitRow, "nl-1"))
+    assert unit is not None and unit.status == UnitStatus.DEPLOYED.value
+    run(engine, lambda s: assistance.close_crisis(s, world["BE"], crisis_id, now=NOW))
+    unit = run(engine, lambda s: s.get(UnitRow, "nl-1"))
+    assert unit is not None and unit.status == UnitStatus.STANDBY.value
