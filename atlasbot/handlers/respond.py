@@ -8,6 +8,7 @@ and the service checks the member's authority and the request's state again at t
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from sqlmodel import Session
@@ -79,6 +80,8 @@ def _start_draft(
     country = session.get(CountryRow, request.country)
     units = [session.get(UnitRow, unit_id) for unit_id in request.units]
     return {
+        # Stamped on the wizard's buttons: a button of an earlier wizard cannot act on this one.
+        "round": secrets.token_hex(3),
         "mode": mode,
         "request": request.id,
         "crisis": request.crisis_id,
@@ -125,11 +128,11 @@ async def begin_counter(update: Update, context: AtlasContext) -> None:
 
 def _forms_keyboard(draft: dict[str, Any]) -> InlineKeyboardMarkup:
     rows = [
-        [(("☑ " if code in draft["forms"] else "☐ ") + label, f"ans:form:{code}")]
+        [(("☑ " if code in draft["forms"] else "☐ ") + label, f"ans:{draft['round']}:form:{code}")]
         for code, label in texts.FORMS.items()
         if draft["mode"] == "counter" or code in draft["asked_forms"]
     ]
-    rows.append([("Next ➡", "ans:form:done")])
+    rows.append([("Next ➡", f"ans:{draft['round']}:form:done")])
     return _buttons(rows)
 
 
@@ -140,11 +143,16 @@ async def _ask_forms(update: Update, draft: dict[str, Any]) -> None:
 
 @guarded
 async def step(update: Update, context: AtlasContext) -> None:
-    """One tap in the answer wizard: ans:<step>:<value>."""
+    """One tap in the answer wizard: ans:<round>:<step>:<value>."""
     query = update.callback_query
     assert query is not None
-    _, name, value = (query.data or "ans::").split(":", 2)
+    _, listing, name, value = ((query.data or "") + ":::").split(":", 3)
+    value = value.rstrip(":")
     draft = _draft(context)
+    if listing != draft.get("round"):
+        # A button of an earlier answer wizard: it must not act on this one.
+        await query.answer(texts.WIZARD_REPLACED, show_alert=True)
+        return
     if name == "form":
         if value == "done":
             if not draft["forms"]:
@@ -213,7 +221,14 @@ async def _after_forms(update: Update, draft: dict[str, Any]) -> None:
         await _say(
             update,
             "Will your officers carry arms on the requesting state's territory?",
-            _buttons([[("Yes, armed", "ans:arms:yes"), ("No", "ans:arms:no")]]),
+            _buttons(
+                [
+                    [
+                        ("Yes, armed", f"ans:{draft['round']}:arms:yes"),
+                        ("No", f"ans:{draft['round']}:arms:no"),
+                    ]
+                ]
+            ),
         )
     else:
         draft["arms"] = False
@@ -222,7 +237,7 @@ async def _after_forms(update: Update, draft: dict[str, Any]) -> None:
 
 async def _ask_headcount(update: Update, draft: dict[str, Any]) -> None:
     draft["awaiting"] = "headcount"
-    choices = [(str(n), f"ans:head:{n}") for n in HEADCOUNT_CHOICES]
+    choices = [(str(n), f"ans:{draft['round']}:head:{n}") for n in HEADCOUNT_CHOICES]
     await _say(
         update, "How many officers? Tap or type a number.", _buttons([choices[:4], choices[4:]])
     )
@@ -236,8 +251,8 @@ async def _ask_costs(update: Update, draft: dict[str, Any]) -> None:
         "costs, transport and accommodation included.",
         _buttons(
             [
-                [("Requesting state pays (default)", "ans:costs:default")],
-                [("Otherwise agreed…", "ans:costs:other")],
+                [("Requesting state pays (default)", f"ans:{draft['round']}:costs:default")],
+                [("Otherwise agreed…", f"ans:{draft['round']}:costs:other")],
             ]
         ),
     )
@@ -249,7 +264,7 @@ async def _ask_contact(update: Update, context: AtlasContext, draft: dict[str, A
         update,
         "Contact for the practical details (R8): type a name and secure channel reference, or "
         "use yours.",
-        _buttons([[("Use my name", "ans:contact:me")]]),
+        _buttons([[("Use my name", f"ans:{draft['round']}:contact:me")]]),
     )
 
 
@@ -289,7 +304,7 @@ async def _ask_confirm(update: Update, context: AtlasContext, draft: dict[str, A
     assert markup is not None
     rows = [
         *markup.inline_keyboard,
-        (InlineKeyboardButton("✖ Discard", callback_data="ans:cancel:x"),),
+        (InlineKeyboardButton("✖ Discard", callback_data=f"ans:{draft['round']}:cancel:x"),),
     ]
     await _say(update, "\n".join(lines), InlineKeyboardMarkup(rows))
 
@@ -457,8 +472,8 @@ async def begin_decline(update: Update, context: AtlasContext) -> None:
     draft = await context.services.run(lambda s: _start_draft(s, update, context, "decline"))
     assert context.user_data is not None
     context.user_data[ANSWER_KEY] = draft
-    rows = [[(label, f"dec:{key}")] for key, label in DECLINE_REASONS.items()]
-    rows.append([("Other reason (type it)…", "dec:other")])
+    rows = [[(label, f"dec:{draft['round']}:{key}")] for key, label in DECLINE_REASONS.items()]
+    rows.append([("Other reason (type it)…", f"dec:{draft['round']}:other")])
     await _ack(update)
     await _say(update, f"Decline request #{draft['request']}: why?", _buttons(rows))
 
@@ -468,7 +483,10 @@ async def decline_reason(update: Update, context: AtlasContext) -> None:
     query = update.callback_query
     assert query is not None
     draft = _draft(context)
-    key = (query.data or "").removeprefix("dec:")
+    listing, _, key = (query.data or "").removeprefix("dec:").partition(":")
+    if listing != draft.get("round"):
+        await query.answer(texts.WIZARD_REPLACED, show_alert=True)
+        return
     await query.answer()
     if key == "other":
         draft["awaiting"] = "decline_reason"

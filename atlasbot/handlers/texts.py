@@ -40,6 +40,7 @@ TIMED_OUT = (
     "Your draft request timed out after a long pause and was discarded. Send /request "
     "to start again."
 )
+WIZARD_REPLACED = "That form was replaced by a newer one: use the buttons of the latest message."
 DRAFT_GONE = (
     "Your draft request could not be restored after the bot was updated. Send /request to "
     "start again, or /cancel."

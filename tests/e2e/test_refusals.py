@@ -277,8 +277,10 @@ async def test_accepting_a_form_that_was_not_requested_is_refused(
     authority = people[country]
     replies = await authority.tap("✅ Accept…")
     forms = next(m for m in reversed(replies) if buttons_of(m))
-    # The request asked for action only; equipment is pressed with forged data.
-    await authority.press_data(forms["message_id"], "ans:form:equipment")
+    # The request asked for action only; equipment is pressed with forged data (stamped with
+    # this wizard's round, as a real button of it would be).
+    stamp = buttons_of(forms)[0]["callback_data"].split(":")[1]
+    await authority.press_data(forms["message_id"], f"ans:{stamp}:form:equipment")
     await authority.tap("Next ➡")
     if "carry arms" in ((await authority.last()).get("text") or ""):
         await authority.tap("Yes, armed")
@@ -344,3 +346,18 @@ async def test_a_location_inside_the_requesting_state_goes_straight_on(
     await lina.tap("Yes, I confirm")
     replies = await lina.say("54.69, 25.28")  # Vilnius
     assert any("4/10 Which capabilities" in (m.get("text") or "") for m in replies)
+
+
+async def test_a_button_of_an_earlier_answer_wizard_does_not_act_on_the_new_one(
+    person: PersonFactory, runtime: SandboxRuntime
+) -> None:
+    _ana, people, country = await sent_request(person)
+    authority = people[country]
+    replies = await authority.tap("✅ Accept…")
+    old_forms = next(m for m in reversed(replies) if buttons_of(m))
+    await authority.tap("↔ Counter-propose…", request_message(await authority.all_messages()))
+    await authority.tap("Next ➡", old_forms)
+    assert "replaced by a newer one" in await alert_text(authority)
+    # The counter-proposal still waits for its text: nothing was skipped.
+    said = await authority.say("Expertise only: two negotiators, from 18:00.")
+    assert any("Forms of assistance proposed" in (m.get("text") or "") for m in said)
