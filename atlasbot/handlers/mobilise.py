@@ -12,7 +12,6 @@ from atlasbot.handlers import notify, texts
 from atlasbot.handlers.common import Button, answer_user, edit_pressed, guarded, keyboard, redeem
 from atlasbot.models import DeploymentState
 from atlasbot.services import assistance
-from atlasbot.services.errors import NotAuthorised
 
 LATEST_REPORT = "\n\nLatest report: "
 
@@ -24,8 +23,7 @@ async def departed_menu(update: Update, context: AtlasContext) -> None:
     def compose(session: Session) -> tuple[str, Any]:
         press = redeem(session, update, context)
         deployment = assistance.get_deployment(session, int(press.payload["deployment"]))
-        if not press.identity.serves_unit(deployment.unit_id):
-            raise NotAuthorised(f"Only members of {deployment.unit_id} report its progress.")
+        assistance.require_progress_reporter(session, press.identity, deployment)
         planned = assistance.travel_minutes(session, deployment)
         payload = {"deployment": deployment.id, "state": DeploymentState.DEPARTED.value}
         choices = [planned, planned + 30, planned + 60]

@@ -731,6 +731,21 @@ def travel_minutes(session: Session, deployment: Deployment) -> int:
     return max(1, deployment.planned_eta_minutes - mobilisation)
 
 
+def require_progress_reporter(
+    session: Session, identity: Identity, deployment: Deployment
+) -> None:
+    """The unit's members report its progress, and so may its state's competent authority."""
+    unit = session.get(UnitRow, deployment.unit_id)
+    unit_country = unit.country if unit is not None else None
+    if not identity.serves_unit(deployment.unit_id) and not (
+        unit_country is not None and identity.is_authority_of(unit_country)
+    ):
+        raise NotAuthorised(
+            f"Only members of {deployment.unit_id} or its state's competent authority report "
+            "its progress."
+        )
+
+
 def report_progress(
     session: Session,
     identity: Identity,
@@ -741,11 +756,12 @@ def report_progress(
     now: datetime | None = None,
 ) -> Deployment:
     """A unit's commander or duty officer reports mobilising, departed (with ETA), on scene or
-    released. Progress only moves forward; repeating the current state changes nothing."""
+    released; so may its state's competent authority, which answers for the unit and gets its
+    orders when nobody of the unit is enrolled or answers. Progress only moves forward;
+    repeating the current state changes nothing."""
     moment = now or utc_now()
     deployment = get_deployment(session, deployment_id, lock=True)
-    if not identity.serves_unit(deployment.unit_id):
-        raise NotAuthorised(f"Only members of {deployment.unit_id} report its progress.")
+    require_progress_reporter(session, identity, deployment)
     current = DeploymentState(deployment.state)
     if _PROGRESS.index(state) < _PROGRESS.index(current):
         raise Conflict(f"{deployment.unit_id} is already {current.value.replace('_', ' ')}.")

@@ -198,7 +198,7 @@ def test_a_states_home_reserve_is_kept_when_the_requests_are_sent(
         send(engine, world["BE"], crisis_id, ("de-1", "DE"), ("de-2", "DE"), ("de-3", "DE"))
 
 
-def test_progress_only_moves_forward_and_only_the_units_members_report_it(
+def test_progress_only_moves_forward_and_only_the_unit_or_its_authority_report_it(
     engine: Engine, world: dict[str, Identity]
 ) -> None:
     crisis_id = submit(engine, world["BE"])
@@ -215,6 +215,10 @@ def test_progress_only_moves_forward_and_only_the_units_members_report_it(
 
     with pytest.raises(NotAuthorised):
         report(world["nl-1"], DeploymentState.MOBILISING)
+    with pytest.raises(NotAuthorised):
+        report(world["BE"], DeploymentState.MOBILISING)  # the requester does not report it
+    # The unit's own state's authority answers for it (its orders reach it last).
+    report(world["DE"], DeploymentState.MOBILISING)
     report(duty, DeploymentState.DEPARTED)
     row = run(engine, lambda s: assistance.get_deployment(s, deployment.id or 0))
     assert row.eta_at is not None and row.eta_at > NOW
