@@ -21,6 +21,7 @@ from atlasbot.handlers.common import (
     send_all,
 )
 from atlasbot.planner.matching import PlanningResult, plan_single
+from atlasbot.rules import Reason
 from atlasbot.services import assistance
 from atlasbot.services.enrolment import Identity
 
@@ -249,7 +250,12 @@ async def exclusions(update: Update, context: AtlasContext) -> None:
     )
     planning = result.requests[0]
     lines = ["Left out, and why:"]
-    lines += [f"• {explain.explain_exclusion(e, pin.network)}" for e in planning.excluded]
+    for exclusion in planning.excluded:
+        if exclusion.id in pin.asked_elsewhere and exclusion.reasons == (Reason.STATUS,):
+            # Planned as deployed, but the member should know it is only asked so far.
+            lines.append(f"• {exclusion.id} left out: asked in another open crisis")
+        else:
+            lines.append(f"• {explain.explain_exclusion(exclusion, pin.network)}")
     chosen = {u.id for p in planning.plans for u in p.units}
     others = [c for c in planning.candidates if c.id not in chosen]
     if others:

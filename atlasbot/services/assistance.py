@@ -242,6 +242,8 @@ class PlanningInput:
     already_covered: dict[str, int]  # teams provided by states that accepted or may still
     removed_units: tuple[str, ...]  # removed by the requester
     involved_units: tuple[str, ...]  # already asked in this crisis
+    # Asked (not yet deployed) in another open crisis: planned here as if deployed.
+    asked_elsewhere: tuple[str, ...] = ()
 
 
 def planning_input(session: Session, crisis: Crisis) -> PlanningInput:
@@ -249,6 +251,11 @@ def planning_input(session: Session, crisis: Crisis) -> PlanningInput:
     assert crisis.id is not None
     network = registry.load_network(session)
     engaged = _engaged_units(session, except_crisis=crisis.id)
+    asked_elsewhere = sorted(
+        unit.id
+        for unit in network.units
+        if unit.id in engaged and unit.status is not UnitStatus.DEPLOYED
+    )
     # Units busy in another crisis are deployed as far as this one is concerned.
     network = network.with_statuses(dict.fromkeys(engaged, UnitStatus.DEPLOYED))
     requests = _requests_of(session, crisis.id)
@@ -277,6 +284,7 @@ def planning_input(session: Session, crisis: Crisis) -> PlanningInput:
         already_covered=covered,
         removed_units=tuple(sorted(crisis.excluded_units)),
         involved_units=tuple(sorted(involved)),
+        asked_elsewhere=tuple(asked_elsewhere),
     )
 
 

@@ -246,3 +246,23 @@ async def board_text(ana: Person) -> str:
         for m in await ana.all_messages()
         if (m.get("text") or "").startswith("LIVE BOARD")
     )
+
+
+async def test_a_unit_asked_in_another_crisis_is_said_to_be_asked_not_deployed(
+    ana: Person, person: PersonFactory
+) -> None:
+    people = await authorities(person)
+    await fill_request(ana)
+    await send_plan_one(ana)
+    country = (await asked(people))[0]
+    request_text = next(
+        m["text"]
+        for m in await people[country].all_messages()
+        if "REQUEST FOR ASSISTANCE" in (m.get("text") or "")
+    )
+    unit = re.search(r"units ([a-z]{2}-\d)", request_text)
+    assert unit is not None
+    bert = await person(1002, "Bert", "authority", country="BE")
+    await fill_request(bert)
+    reasons = (await bert.tap("❓ Why not others?"))[-1]["text"]
+    assert f"{unit.group(1)} left out: asked in another open crisis" in reasons
