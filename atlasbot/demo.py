@@ -189,6 +189,7 @@ class Demo:
             if "carry arms" in (last.get("text") or ""):
                 await self.act(authority, "taps 'Yes, armed'", authority.tap("Yes, armed"))
             await self.act(authority, "taps '12'", authority.tap("12"))
+            await self.act(authority, "taps '72 hours'", authority.tap("72 hours"))
             await self.act(
                 authority,
                 "taps 'Requesting state pays'",
@@ -224,6 +225,7 @@ class Demo:
                 await self.act(authority, "taps 'Expertise'", authority.tap("☐ Expertise"))
             await self.act(authority, "taps 'Next'", authority.tap("Next ➡"))
             await self.act(authority, "types '4'", authority.say("4"))
+            await self.act(authority, "taps '24 hours'", authority.tap("24 hours"))
             await self.act(
                 authority,
                 "taps 'Requesting state pays'",

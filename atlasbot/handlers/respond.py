@@ -94,6 +94,7 @@ def _start_draft(
         "armed_allowed": bool(country and country.armed_action_abroad),
         "arms": False,
         "headcount": None,
+        "duration": assistance.DURATION_UNTIL_RELEASED,
         "costs": COSTS_REQUESTER_PAYS,
         "cost_note": "",
         "contact": "",
@@ -189,6 +190,14 @@ async def step(update: Update, context: AtlasContext) -> None:
         draft["headcount"] = int(value)
         await query.answer()
         await query.edit_message_text(f"Headcount: {value}")
+        await _ask_duration(update, draft)
+    elif name == "duration":
+        if value not in assistance.DURATIONS:
+            await query.answer("Choose one of the durations.", show_alert=True)
+            return
+        draft["duration"] = value
+        await query.answer()
+        await query.edit_message_text(f"Duration: {assistance.DURATIONS[value]}")
         await _ask_costs(update, draft)
     elif name == "costs":
         await query.answer()
@@ -241,6 +250,15 @@ async def _ask_headcount(update: Update, draft: dict[str, Any]) -> None:
     await _say(
         update, "How many officers? Tap or type a number.", _buttons([choices[:4], choices[4:]])
     )
+
+
+async def _ask_duration(update: Update, draft: dict[str, Any]) -> None:
+    draft["awaiting"] = None
+    choices = [
+        [(label[:1].upper() + label[1:], f"ans:{draft['round']}:duration:{code}")]
+        for code, label in assistance.DURATIONS.items()
+    ]
+    await _say(update, "For how long (R8)?", _buttons(choices))
 
 
 async def _ask_costs(update: Update, draft: dict[str, Any]) -> None:
@@ -318,6 +336,7 @@ def _agreement(draft: dict[str, Any]) -> Agreement:
         cost_note=draft["cost_note"],
         contact=draft["contact"],
         note=draft["note"],
+        duration=draft.get("duration", assistance.DURATION_UNTIL_RELEASED),
     )
 
 
@@ -338,7 +357,7 @@ async def typed(update: Update, context: AtlasContext) -> bool:
             )
             return True
         draft["headcount"] = int(text)
-        await _ask_costs(update, draft)
+        await _ask_duration(update, draft)
     elif awaiting == "cost_note":
         if len(text) < 3:
             await message.reply_text("Please say what was agreed about the costs.")

@@ -16,6 +16,7 @@ from atlasbot.models import (
     DeploymentState,
     Role,
 )
+from atlasbot.services.assistance import DURATIONS
 from atlasbot.services.enrolment import Identity
 
 NOT_CLASSIFIED = (
@@ -200,6 +201,7 @@ def agreement_lines(agreement: Mapping[str, Any]) -> list[str]:
         f"Forms: {forms}",
         f"Arms carried: {'yes' if agreement.get('arms') else 'no'}",
         f"Headcount: {agreement.get('headcount')}",
+        f"Duration: {DURATIONS.get(str(agreement.get('duration')), DURATIONS['until_released'])}",
         f"Costs: {costs}",
     ]
     if agreement.get("contact"):

@@ -49,6 +49,15 @@ MAX_HEADCOUNT = 1000
 COSTS_REQUESTER_PAYS = "requesting_state_pays"
 COSTS_OTHERWISE_AGREED = "otherwise_agreed"
 COST_ARRANGEMENTS = (COSTS_REQUESTER_PAYS, COSTS_OTHERWISE_AGREED)
+# How long the assistance lasts (R8): until the requesting state releases the units, or a
+# fixed time agreed between the states.
+DURATION_UNTIL_RELEASED = "until_released"
+DURATIONS = {
+    DURATION_UNTIL_RELEASED: "until the requesting state releases the units",
+    "24h": "24 hours",
+    "72h": "72 hours",
+    "1w": "one week",
+}
 
 _COVERING = (AnswerStatus.PENDING.value, AnswerStatus.COUNTERED.value, AnswerStatus.ACCEPTED.value)
 
@@ -437,12 +446,14 @@ class Agreement:
     cost_note: str = ""
     contact: str = ""
     note: str = ""
+    duration: str = DURATION_UNTIL_RELEASED
 
     def as_payload(self) -> dict[str, Any]:
         return {
             "forms": list(self.forms),
             "arms": self.arms,
             "headcount": self.headcount,
+            "duration": self.duration,
             "costs": self.costs,
             "cost_note": self.cost_note,
             "contact": self.contact,
@@ -459,6 +470,7 @@ class Agreement:
             cost_note=str(payload.get("cost_note", "")),
             contact=str(payload.get("contact", "")),
             note=str(payload.get("note", "")),
+            duration=str(payload.get("duration", DURATION_UNTIL_RELEASED)),
         )
 
 
@@ -505,6 +517,8 @@ def validate_agreement(
         problems.append(f"forms: {country.name} does not allow actions abroad")
     if not 1 <= agreement.headcount <= MAX_HEADCOUNT:
         problems.append(f"headcount: a whole number from 1 to {MAX_HEADCOUNT}")
+    if agreement.duration not in DURATIONS:
+        problems.append("duration: " + ", ".join(DURATIONS.values()))
     if agreement.costs not in COST_ARRANGEMENTS:
         problems.append("costs: 'requesting state pays' or 'otherwise agreed'")
     if agreement.costs == COSTS_OTHERWISE_AGREED and not agreement.cost_note.strip():

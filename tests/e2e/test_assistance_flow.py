@@ -62,6 +62,7 @@ async def accept(authority: Person, headcount: str = "8") -> None:
     if "carry arms" in ((await authority.last()).get("text") or ""):
         await authority.tap("Yes, armed")
     await authority.tap(headcount)
+    await authority.tap(re.compile("^Until the requesting state releases"))
     await authority.tap(re.compile("^Requesting state pays"))
     await authority.say("Duty desk, secure line 12")
     await authority.tap("✅ Confirm")
@@ -194,6 +195,7 @@ async def test_a_counter_proposal_binds_only_when_the_requester_accepts_it(
     await authority.tap(re.compile("Expertise"))
     await authority.tap("Next ➡")
     await authority.say("2")
+    await authority.tap("72 hours")
     await authority.tap(re.compile("^Requesting state pays"))
     await authority.tap("Use my name")
     await authority.tap("✅ Confirm")
@@ -201,6 +203,7 @@ async def test_a_counter_proposal_binds_only_when_the_requester_accepts_it(
         m for m in await ana.all_messages() if "COUNTER-PROPOSES" in (m.get("text") or "")
     )
     assert "Headcount: 2" in proposal["text"]
+    assert "Duration: 72 hours" in proposal["text"]  # R8: the agreement says how long
     await ana.tap("✅ Accept proposal", proposal)
     told = [
         m["text"]

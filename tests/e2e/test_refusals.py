@@ -285,6 +285,7 @@ async def test_accepting_a_form_that_was_not_requested_is_refused(
     if "carry arms" in ((await authority.last()).get("text") or ""):
         await authority.tap("Yes, armed")
     await authority.tap("8")
+    await authority.tap(re.compile("^Until the requesting state releases"))
     await authority.tap(re.compile("^Requesting state pays"))
     await authority.say("Duty desk, secure line 12")
     replies = await authority.tap("✅ Confirm")
