@@ -100,12 +100,23 @@ async def begin(update: Update, context: AtlasContext) -> int:
             f"({rules.cite('R1')}). Your roles: "
             + ", ".join(g.describe() for g in identity.grants)
         )
+    chosen = (context.args or [""])[0].upper()
+    if len(countries) > 1 and chosen not in countries:
+        # A member who answers for several states says for which one: never guessed.
+        options = " or ".join(f"/request {code}" for code in countries)
+        await _say(
+            update,
+            f"You are the competent authority of {', '.join(countries)}. For which state do "
+            f"you request assistance? Send {options}.",
+        )
+        return ConversationHandler.END
+    country = chosen if chosen in countries else countries[0]
     assert context.user_data is not None
     context.user_data.pop(SUBMITTED, None)
-    context.user_data["draft"] = RequestDraft(country=countries[0])
+    context.user_data["draft"] = RequestDraft(country=country)
     await _say(
         update,
-        f"New request for assistance on behalf of {countries[0]}. /cancel stops at any step.\n\n"
+        f"New request for assistance on behalf of {country}. /cancel stops at any step.\n\n"
         "1/10 What kind of crisis is it?",
         _type_keyboard(),
     )

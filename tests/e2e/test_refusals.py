@@ -362,3 +362,14 @@ async def test_a_button_of_an_earlier_answer_wizard_does_not_act_on_the_new_one(
     # The counter-proposal still waits for its text: nothing was skipped.
     said = await authority.say("Expertise only: two negotiators, from 18:00.")
     assert any("Forms of assistance proposed" in (m.get("text") or "") for m in said)
+
+
+async def test_an_authority_of_two_states_says_for_which_one_it_requests(
+    person: PersonFactory,
+) -> None:
+    both = await person(1010, "Bea", "authority", country="BE")
+    await both.enrol("authority", country="NL")
+    asked = await both.say("/request")
+    assert "For which state" in asked[-1]["text"] and "/request NL" in asked[-1]["text"]
+    started = await both.say("/request NL")
+    assert "on behalf of NL" in started[-1]["text"]
