@@ -9,6 +9,7 @@ from __future__ import annotations
 import getpass
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -320,17 +321,34 @@ def schedule_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print INTERFACES §8 JSON.")] = False,
     ics: Annotated[Path | None, typer.Option("--ics", help="Write an iCalendar file.")] = None,
     chart: Annotated[
-        Path | None, typer.Option("--chart", help="Write a Gantt chart (PNG) by unit.")
+        Path | None,
+        typer.Option("--chart", help="Write a Gantt chart by unit: FILE.png or FILE.svg."),
     ] = None,
     time_limit: Annotated[
-        float, typer.Option("--time-limit", help="Seconds the solver may take.", min=0.1)
+        float,
+        typer.Option(
+            "--time-limit",
+            help="Seconds for building and solving (reached: the best schedule found).",
+            min=0.1,
+        ),
     ] = 30.0,
 ) -> None:
     """Plan the year's joint trainings, exercises and meetings."""
     from atlasbot.training.calendar import schedule
+    from atlasbot.training.chart import chart_format, gantt_png
     from atlasbot.training.events_file import EventsFileError, load_events
+    from atlasbot.training.ics import to_ics
     from atlasbot.training.report import format_table, result_to_json
 
+    image_format = None
+    if chart is not None:
+        image_format = chart_format(chart)
+        if image_format is None:
+            fail(f"--chart {chart}: the chart is PNG or SVG; name the file .png or .svg")
+    # Refuse an output file that cannot be written before spending the time limit on solving.
+    for option, path in (("--ics", ics), ("--chart", chart)):
+        if path is not None:
+            _check_writable(option, path)
     settings = _settings()
     network = _network_from(network_file, settings)
     try:
@@ -338,14 +356,15 @@ def schedule_command(
     except EventsFileError as err:
         fail(str(err))
     result = schedule(network, events_plan, time_limit_s=time_limit)
-    if ics is not None:
-        from atlasbot.training.ics import to_ics
-
-        ics.write_bytes(to_ics(result, network, events_plan))
-    if chart is not None:
-        from atlasbot.training.chart import gantt_png
-
-        gantt_png(result, network, chart)
+    writing = ics
+    try:
+        if ics is not None:
+            ics.write_bytes(to_ics(result, network, events_plan))
+        writing = chart
+        if chart is not None and image_format is not None:
+            gantt_png(result, network, chart, image_format=image_format)
+    except OSError as err:
+        fail(f"cannot write {writing}: {err.strerror or err}")
     if as_json:
         typer.echo(json.dumps(result_to_json(result), indent=2, ensure_ascii=False))
     else:
@@ -353,6 +372,19 @@ def schedule_command(
     for written in (ics, chart):
         if written is not None:
             typer.echo(f"wrote {written}", err=True)
+
+
+def _check_writable(option: str, path: Path) -> None:
+    """Fail with one line naming the path when the file could not be written."""
+    folder = path.parent
+    if path.is_dir():
+        fail(f"{option} {path}: is a folder, not a file")
+    if not folder.is_dir():
+        fail(f"{option} {path}: the folder {folder} does not exist")
+    if not os.access(folder, os.W_OK | os.X_OK) or (
+        path.exists() and not os.access(path, os.W_OK)
+    ):
+        fail(f"{option} {path}: not writable (permission denied)")
 
 
 # --- the bot --------------------------------------------------------------------------

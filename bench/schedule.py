@@ -17,125 +17,14 @@ import dataclasses
 import datetime as dt
 import sys
 import time
-from collections import defaultdict
 from pathlib import Path
 
-from atlasbot.domain import Network
 from atlasbot.network import load_network
-from atlasbot.training.calendar import (
-    ScheduledEvent,
-    ScheduleResult,
-    ScheduleStatus,
-    UnscheduledEvent,
-    check_schedule,
-    is_public_holiday,
-    schedule,
-    travel_km,
-)
-from atlasbot.training.events_file import EventsPlan, load_events
+from atlasbot.training.calendar import check_schedule, first_fit, schedule
+from atlasbot.training.events_file import load_events
 from atlasbot.training.replan import replan
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def first_fit(network: Network, plan: EventsPlan) -> ScheduleResult:
-    """Greedy baseline: file order, cheapest host first, earliest day that breaks no rule."""
-    started = time.perf_counter()
-    gap = plan.rules.min_gap_days
-    busy_until: dict[str, list[tuple[dt.date, dt.date]]] = defaultdict(list)
-    hosted: dict[str, int] = defaultdict(int)
-    placed: list[ScheduledEvent] = []
-    missing: list[UnscheduledEvent] = []
-    for event in plan.events:
-        if event.virtual:
-            hosts: list[str | None] = [None]
-        elif event.host:
-            hosts = [event.host]
-        else:
-            hosts = [
-                u
-                for u in event.participants
-                if not event.capability or network.unit(u).teams_of(event.capability) >= 1
-            ]
-        hosts.sort(key=lambda h: (travel_km(network, h, event.participants), h or ""))
-        first = max(plan.horizon.start, event.window.start if event.window else plan.horizon.start)
-        last = min(plan.horizon.end, event.window.end if event.window else plan.horizon.end)
-        choice = None
-        for host in hosts:
-            if (
-                host is not None
-                and hosted[network.unit(host).country] >= plan.rules.max_hosted_per_country
-            ):
-                continue
-            countries = (
-                {network.unit(u).country for u in event.participants}
-                if host is None
-                else {network.unit(host).country}
-            )
-            start = first
-            while start + dt.timedelta(days=event.duration_days - 1) <= last:
-                end = start + dt.timedelta(days=event.duration_days - 1)
-                if _fits(plan, event.participants, start, end, countries, busy_until, gap):
-                    choice = (host, start, end)
-                    break
-                start += dt.timedelta(days=1)
-            if choice:
-                break
-        if choice is None:
-            missing.append(UnscheduledEvent(event.id, "first fit found no slot"))
-            continue
-        host, start, end = choice
-        for unit_id in event.participants:
-            busy_until[unit_id].append((start, end))
-        if host is not None:
-            hosted[network.unit(host).country] += 1
-        placed.append(
-            ScheduledEvent(
-                event.id,
-                event.kind,
-                event.title,
-                start,
-                end,
-                host,
-                event.participants,
-                travel_km(network, host, event.participants),
-                event.capability,
-            )
-        )
-    total = sum(e.travel_km for e in placed)
-    return ScheduleResult(
-        ScheduleStatus.PARTIAL if missing else ScheduleStatus.FEASIBLE,
-        round((time.perf_counter() - started) * 1000, 1),
-        total,
-        0,
-        tuple(sorted(placed, key=lambda e: (e.start, e.id))),
-        tuple(missing),
-    )
-
-
-def _fits(
-    plan: EventsPlan,
-    participants: tuple[str, ...],
-    start: dt.date,
-    end: dt.date,
-    countries: set[str],
-    busy: dict[str, list[tuple[dt.date, dt.date]]],
-    gap: int,
-) -> bool:
-    day = start
-    while day <= end:
-        if day.weekday() >= 5 or is_public_holiday(day, countries):
-            return False
-        day += dt.timedelta(days=1)
-    for blackout in plan.blackouts:
-        if blackout.unit in participants and blackout.start <= end and start <= blackout.end:
-            return False
-    margin = dt.timedelta(days=gap)
-    return all(
-        end + margin < other_start or other_end + margin < start
-        for unit_id in participants
-        for other_start, other_end in busy[unit_id]
-    )
 
 
 def main() -> int:

@@ -9,9 +9,12 @@ optional interval of ``duration + min_gap`` days. The interaction rules are one 
 function each, whose docstring starts with "Hard:"; the objective terms start with "Soft:".
 
 The objectives are lexicographic (placed events, then travel), solved in stages: each stage
-is solved, its value fixed as a constraint, and its solution handed on as a hint. The
-verifier ``check_schedule`` re-checks every hard rule from scratch, sharing no code with the
-model, so tests and the bench can trust a schedule without trusting the solver.
+is solved, its value fixed as a constraint, and its solution handed on as a hint. The first
+stage's hint is first fit (file order, cheapest host, earliest free day), which is also the
+answer when the time limit stops the solver before it has anything better; after a stop,
+first fit also adds any event that still fits as the schedule stands. The verifier
+``check_schedule`` re-checks every hard rule from scratch, sharing no code with the model, so
+tests and the bench can trust a schedule without trusting the solver.
 """
 
 from __future__ import annotations
@@ -23,11 +26,13 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 from atlasbot.domain import Network, Unit
 from atlasbot.training.events_file import (
     LONGEST_POSSIBLE_EVENT_DAYS,
+    DateRange,
     Event,
     EventKind,
     EventsPlan,
@@ -44,6 +49,17 @@ SOLVER_SEED = 2008_617
 # A stage that is not the last gets at most this share of the time left, so a hard first
 # stage (placing events) still leaves time to reduce travel.
 EARLY_STAGE_TIME_SHARE = 0.6
+# The share of the limit kept for after the solver: the repair pass and the reasons.
+REPORT_TIME_SHARE = 0.05
+MIN_STAGE_TIME_S = 0.01
+# The limit is wall-clock time, so a limit that binds may give another schedule on another
+# run. We measured the alternative, CP-SAT's max_deterministic_time (with one worker and a
+# fixed seed it stops at the same point of the same search every run), and rejected it: its
+# units per second of wall time vary fifteen-fold between files (0.06 on a 100-event file,
+# about 1 on a 50-event one, on 2 cores), so no fixed conversion of the user's seconds both
+# stops on work first (reproducible) and uses the time given. At 0.05 units per second a
+# 60-event file went from 45 events placed and proven to 44 within 30 s, and a 50-event one
+# used 6 s of its 30. A run that finishes (a proven optimum) is reproducible either way.
 
 
 class ScheduleStatus(StrEnum):
@@ -111,15 +127,22 @@ class ScheduleResult:
 
 
 @functools.lru_cache(maxsize=512)
-def public_holidays(country: str, year: int) -> frozenset[dt.date]:
-    """The public holidays of a country in a year, as the ``holidays`` package knows them."""
+def holiday_names(country: str, year: int) -> Mapping[dt.date, str]:
+    """The public holidays of a country in a year and their names (the ``holidays`` package)."""
     import holidays
 
     try:
-        return frozenset(holidays.country_holidays(country, years=year))
+        found = holidays.country_holidays(country, years=year)
     except NotImplementedError:
         # A country the package does not know has no holidays we could respect.
-        return frozenset()
+        return MappingProxyType({})
+    return MappingProxyType(dict(found.items()))
+
+
+@functools.lru_cache(maxsize=512)
+def public_holidays(country: str, year: int) -> frozenset[dt.date]:
+    """The public holidays of a country in a year, as the ``holidays`` package knows them."""
+    return frozenset(holiday_names(country, year))
 
 
 def is_public_holiday(day: dt.date, countries: Iterable[str]) -> bool:
@@ -179,6 +202,10 @@ class Placement:
     host: str | None
 
 
+# A placement inside the model: the start as a day offset into the horizon, and the host.
+_Slot = tuple[int, str | None]
+
+
 def _candidate_hosts(network: Network, event: Event) -> tuple[tuple[str | None, ...], str]:
     """Who may host, or a reason why nobody can."""
     if len(set(event.participants)) < 2:
@@ -199,30 +226,38 @@ def _candidate_hosts(network: Network, event: Event) -> tuple[tuple[str | None, 
     return hosts, ""
 
 
-def _open_days(
-    plan: EventsPlan, event: Event, earliest: dt.date | None, *, with_blackouts: bool
-) -> list[bool]:
-    """Per horizon day: weekday, inside window (and after ``earliest``), no blackout."""
-    horizon = plan.horizon
-    first = horizon.start
-    last = horizon.end
+def _days_allowed(plan: EventsPlan, event: Event, earliest: dt.date | None) -> DateRange:
+    """The horizon cut to the event's window (§7: its days lie in both) and ``earliest``."""
+    first, last = plan.horizon.start, plan.horizon.end
     if event.window is not None:
         first, last = max(first, event.window.start), min(last, event.window.end)
     if earliest is not None:
         first = max(first, earliest)
+    return DateRange(first, last)
+
+
+def _blacked_out_days(plan: EventsPlan, event: Event) -> set[dt.date]:
+    members = set(event.participants)
     blacked: set[dt.date] = set()
-    if with_blackouts:
-        members = set(event.participants)
-        for blackout in plan.blackouts:
-            if blackout.unit in members:
-                day = blackout.start
-                while day <= blackout.end:
-                    blacked.add(day)
-                    day += dt.timedelta(days=1)
+    for blackout in plan.blackouts:
+        if blackout.unit in members:
+            day = blackout.start
+            while day <= blackout.end:
+                blacked.add(day)
+                day += dt.timedelta(days=1)
+    return blacked
+
+
+def _open_days(
+    plan: EventsPlan, event: Event, earliest: dt.date | None, *, with_blackouts: bool
+) -> list[bool]:
+    """Per horizon day: weekday, inside window (and after ``earliest``), no blackout."""
+    allowed = _days_allowed(plan, event, earliest)
+    blacked = _blacked_out_days(plan, event) if with_blackouts else set()
     open_days = []
-    for offset in range(horizon.days):
-        day = horizon.start + dt.timedelta(days=offset)
-        open_days.append(first <= day <= last and day.weekday() < 5 and day not in blacked)
+    for offset in range(plan.horizon.days):
+        day = plan.horizon.start + dt.timedelta(days=offset)
+        open_days.append(day in allowed and day.weekday() < 5 and day not in blacked)
     return open_days
 
 
@@ -247,12 +282,28 @@ def _without_holidays(
     ]
 
 
+def _holiday_countries(network: Network, event: Event, host: str | None) -> tuple[str, ...]:
+    """Whose public holidays an event avoids: the host's country; every one when virtual."""
+    if host is None:
+        return tuple(sorted({network.unit(u).country for u in event.participants}))
+    return (network.unit(host).country,)
+
+
 def _event_options(
     network: Network, plan: EventsPlan, event: Event, earliest: dt.date | None
 ) -> _Options:
     if event.duration_days > LONGEST_POSSIBLE_EVENT_DAYS:
         return _Options(
             event, {}, {}, f"{event.duration_days} consecutive days cannot all be Monday to Friday"
+        )
+    window = event.window
+    if window is not None and (window.end < plan.horizon.start or window.start > plan.horizon.end):
+        return _Options(
+            event,
+            {},
+            {},
+            f"its window {window.start}..{window.end} lies outside the horizon "
+            f"{plan.horizon.start}..{plan.horizon.end}",
         )
     hosts, reason = _candidate_hosts(network, event)
     if not hosts:
@@ -261,11 +312,7 @@ def _event_options(
     starts_by_country: dict[tuple[str, ...], tuple[int, ...]] = {}
     starts_by_host: dict[str | None, tuple[int, ...]] = {}
     for host in hosts:
-        countries = (
-            tuple(sorted({network.unit(u).country for u in event.participants}))
-            if host is None
-            else (network.unit(host).country,)
-        )
+        countries = _holiday_countries(network, event, host)
         if countries not in starts_by_country:
             starts_by_country[countries] = _starts_in(
                 _without_holidays(plan, open_days, countries), event.duration_days
@@ -273,25 +320,93 @@ def _event_options(
         starts_by_host[host] = starts_by_country[countries]
     travel = {host: travel_km(network, host, event.participants) for host in hosts}
     if not any(starts_by_host.values()):
-        reason = _no_slot_reason(plan, event, earliest)
+        reason = _no_slot_reason(network, plan, event, hosts, earliest)
     return _Options(event, starts_by_host, travel, reason)
 
 
-def _no_slot_reason(plan: EventsPlan, event: Event, earliest: dt.date | None) -> str:
-    where = "in the window" if event.window else "in the horizon"
+def _no_slot_reason(
+    network: Network,
+    plan: EventsPlan,
+    event: Event,
+    hosts: Sequence[str | None],
+    earliest: dt.date | None,
+) -> str:
+    """Why an event has no slot even alone, naming only what blocks it in its own days."""
+    allowed = _days_allowed(plan, event, earliest)
+    where = "in the horizon"
+    if event.window is not None:
+        clipped = event.window.start < plan.horizon.start or event.window.end > plan.horizon.end
+        where = "in the window (within the horizon)" if clipped else "in the window"
     if earliest is not None:
         where += f" from {earliest}"
-    slot = f"no {event.duration_days}-day slot"
-    without_blackouts = _open_days(plan, event, earliest, with_blackouts=False)
-    if not _starts_in(without_blackouts, event.duration_days):
+    duration = event.duration_days
+    slot = f"no {duration}-day slot"
+    weekdays = _open_days(plan, event, earliest, with_blackouts=False)
+    if not _starts_in(weekdays, duration):
         return f"{slot} of consecutive weekdays {where}"
-    blocking = sorted({b.unit for b in plan.blackouts if b.unit in event.participants})
-    return (
-        f"{slot} free of holidays and blackouts for all participants {where}"
-        f" (blackouts of {', '.join(blocking)})"
-        if blocking
-        else f"{slot} free of public holidays {where}"
+    country_sets = list(dict.fromkeys(_holiday_countries(network, event, h) for h in hosts))
+    holidays_alone = not any(
+        _starts_in(_without_holidays(plan, weekdays, countries), duration)
+        for countries in country_sets
     )
+    blackouts_alone = not _starts_in(
+        _open_days(plan, event, earliest, with_blackouts=True), duration
+    )
+    blacked = _blacked_out_days(plan, event)
+    # Only blackouts on a weekday the event could otherwise use, not any of the unit's.
+    blocking_units = sorted(
+        {
+            b.unit
+            for b in plan.blackouts
+            if b.unit in event.participants
+            and any(
+                day.weekday() < 5
+                for day in _days_between(max(b.start, allowed.start), min(b.end, allowed.end))
+            )
+        }
+    )
+    blackouts = f"blackouts of {', '.join(blocking_units)}"
+    holidays = _holidays_text(country_sets, allowed, blacked)
+    if blackouts_alone:
+        return f"{slot} free of blackouts for all participants {where} ({blackouts})"
+    if holidays_alone:
+        return f"{slot} free of public holidays {where} ({holidays})"
+    return (
+        f"{slot} free of holidays and blackouts for all participants {where} "
+        f"({blackouts}; {holidays})"
+    )
+
+
+def _days_between(first: dt.date, last: dt.date) -> Iterable[dt.date]:
+    day = first
+    while day <= last:
+        yield day
+        day += dt.timedelta(days=1)
+
+
+MAX_HOLIDAYS_NAMED = 4
+
+
+def _holidays_text(
+    country_sets: Sequence[tuple[str, ...]], allowed: DateRange, blacked: set[dt.date]
+) -> str:
+    """``public holidays in DE: Good Friday, Easter Monday; in PL: ...``, on usable days only."""
+    named: dict[str, str] = {}
+    for country in dict.fromkeys(c for countries in country_sets for c in countries):
+        names: list[str] = []
+        for day in _days_between(allowed.start, allowed.end):
+            if day.weekday() < 5 and day not in blacked:
+                name = holiday_names(country, day.year).get(day)
+                if name is not None and name not in names:
+                    names.append(name)
+        if names:
+            shown = ", ".join(names[:MAX_HOLIDAYS_NAMED])
+            if len(names) > MAX_HOLIDAYS_NAMED:
+                shown += f" and {len(names) - MAX_HOLIDAYS_NAMED} more"
+            named[country] = shown
+    if not named:
+        return "public holidays"
+    return "public holidays " + "; ".join(f"in {c}: {shown}" for c, shown in named.items())
 
 
 # --- the CP-SAT model ---
@@ -309,6 +424,8 @@ class _CalendarModel:
     start: dict[str, cp_model.IntVar] = field(default_factory=dict)
     host: dict[tuple[str, str | None], cp_model.IntVar] = field(default_factory=dict)
     occupied: dict[str, cp_model.IntervalVar] = field(default_factory=dict)
+    # Published events whose placement the solution keeps: (flag, published slot).
+    kept: dict[str, tuple[cp_model.IntVar, _Slot]] = field(default_factory=dict)
 
 
 def add_one_start_and_host_per_placed_event(cal: _CalendarModel) -> None:
@@ -399,7 +516,6 @@ def moved_events_term(
     cal: _CalendarModel, published: Mapping[str, Placement]
 ) -> cp_model.LinearExprT:
     """Soft: the number of published events whose date or host changes (or that drop out)."""
-    kept_flags = []
     for event_id, placement in published.items():
         if event_id not in cal.placed or (event_id, placement.host) not in cal.host:
             continue
@@ -407,43 +523,202 @@ def moved_events_term(
         kept = cal.model.new_bool_var(f"kept[{event_id}]")
         cal.model.add(cal.start[event_id] == offset).only_enforce_if(kept)
         cal.model.add_implication(kept, cal.host[(event_id, placement.host)])
-        kept_flags.append(kept)
-    return len(published) - sum(kept_flags)
+        cal.kept[event_id] = (kept, (offset, placement.host))
+    return len(published) - sum(flag for flag, _ in cal.kept.values())
+
+
+def _set_hint(cal: _CalendarModel, slots: Mapping[str, _Slot]) -> None:
+    """Hint every variable with a complete schedule, so CP-SAT starts from a feasible one."""
+    cal.model.clear_hints()  # type: ignore[no-untyped-call]
+    for event_id, placed in cal.placed.items():
+        slot = slots.get(event_id)
+        opts = cal.options[event_id]
+        cal.model.add_hint(placed, slot is not None)
+        # An unplaced event's start is free (its interval is absent): any allowed day does.
+        cal.model.add_hint(cal.start[event_id], slot[0] if slot else opts.all_starts[0])
+        for host in opts.hosts:
+            cal.model.add_hint(cal.host[(event_id, host)], slot is not None and slot[1] == host)
+    for event_id, (kept, published_slot) in cal.kept.items():
+        cal.model.add_hint(kept, slots.get(event_id) == published_slot)
+
+
+# --- first fit: the baseline, the solver's hint and fallback, and the repair ---
+
+
+class _Bookings:
+    """Units' busy days (an event's days and the gap around them) and countries' hosted counts.
+
+    A unit's busy days are a byte per horizon day, so testing a start is one ``find`` per unit
+    instead of a comparison with every event already placed.
+    """
+
+    def __init__(
+        self, network: Network, plan: EventsPlan, options: Mapping[str, _Options]
+    ) -> None:
+        self.network = network
+        self.options = options
+        self.gap = plan.rules.min_gap_days
+        self.limit = plan.rules.max_hosted_per_country
+        self.length = plan.horizon.days
+        self.busy: dict[str, bytearray] = defaultdict(lambda: bytearray(self.length))
+        self.hosted: dict[str, int] = defaultdict(int)
+
+    def book(self, event_id: str, slot: _Slot) -> None:
+        start, host = slot
+        duration = self.options[event_id].event.duration_days
+        # Another event of the unit may start no earlier than gap + 1 days after this one
+        # ends and must end gap + 1 days before it starts: the gap on each side is busy too.
+        first = max(0, start - self.gap)
+        last = min(self.length, start + duration + self.gap)
+        for unit_id in self.options[event_id].event.participants:
+            self.busy[unit_id][first:last] = b"\x01" * (last - first)
+        if host is not None:
+            self.hosted[self.network.unit(host).country] += 1
+
+    def clashing_units(self, event: Event, start: int) -> list[str]:
+        """The event's units that already have an event too close to this start."""
+        end = start + event.duration_days
+        return [u for u in event.participants if self.busy[u].find(1, start, end) != -1]
+
+    def country_full(self, host: str | None) -> bool:
+        return host is not None and self.hosted[self.network.unit(host).country] >= self.limit
+
+    def first_fit(self, event_id: str, preferred: _Slot | None = None) -> _Slot | None:
+        """The preferred slot if it still fits, else the cheapest host's earliest free day."""
+        opts = self.options[event_id]
+        free: dict[int, bool] = {}
+
+        def fits(start: int) -> bool:
+            if start not in free:
+                free[start] = not self.clashing_units(opts.event, start)
+            return free[start]
+
+        if preferred is not None:
+            start, host = preferred
+            if (
+                host in opts.hosts
+                and start in opts.starts_by_host[host]
+                and not self.country_full(host)
+                and fits(start)
+            ):
+                return preferred
+        for host in sorted(opts.hosts, key=lambda h: (opts.travel_by_host[h], h or "")):
+            if not self.country_full(host):
+                for start in opts.starts_by_host[host]:
+                    if fits(start):
+                        return (start, host)
+        return None
+
+
+def _greedy(
+    network: Network,
+    plan: EventsPlan,
+    options: Mapping[str, _Options],
+    *,
+    pinned: Mapping[str, Placement] | None = None,
+    published: Mapping[str, Placement] | None = None,
+    base: Mapping[str, _Slot] | None = None,
+) -> dict[str, _Slot]:
+    """First fit on top of ``base``: pinned events as they are, then published events where
+    they were if they still fit, then the rest in file order, each at its cheapest host's
+    earliest free day. Without pins, publications or a base: the bench's baseline.
+    """
+    pinned = pinned or {}
+    published = published or {}
+    horizon_start = plan.horizon.start
+    slots = dict(base or {})
+    bookings = _Bookings(network, plan, options)
+    for event_id, slot in slots.items():
+        bookings.book(event_id, slot)
+    for event_id, pin in pinned.items():
+        if event_id not in slots and options[event_id].hosts:
+            slots[event_id] = ((pin.start - horizon_start).days, pin.host)
+            bookings.book(event_id, slots[event_id])
+    waiting = [event_id for event_id, opts in options.items() if opts.hosts]
+    # sorted() is stable: published events first, each group in file order.
+    for event_id in sorted(waiting, key=lambda event_id: event_id not in published):
+        if event_id in slots:
+            continue
+        placement = published.get(event_id)
+        preferred = None
+        if placement is not None:
+            preferred = ((placement.start - horizon_start).days, placement.host)
+        found = bookings.first_fit(event_id, preferred)
+        if found is not None:
+            slots[event_id] = found
+            bookings.book(event_id, found)
+    return slots
+
+
+def first_fit(network: Network, plan: EventsPlan) -> ScheduleResult:
+    """The greedy baseline: events in file order, each at its cheapest host (ties by id) on
+    the earliest day that breaks no rule. What CP-SAT is measured against, and its floor."""
+    started = time.perf_counter()
+    options = _all_options(network, plan, {}, {})
+    slots = _greedy(network, plan, options)
+    return _read_result(
+        network,
+        plan,
+        options,
+        slots,
+        _Proof(count=False, all_stages=False, travel_bound=None),
+        started,
+        stopped=("not placed by first fit", ""),
+    )
+
+
+# --- solving ---
 
 
 @dataclass(frozen=True, slots=True)
-class _StageOutcome:
-    values: dict[str, Any]
-    proven: bool
-    last_value: int
-    last_bound: int
+class _Proof:
+    """What is proven about a schedule."""
+
+    # The first stage (events placed) is optimal: no further event fits, whatever moves.
+    count: bool
+    # Every stage is optimal.
+    all_stages: bool
+    # The solver's bound on the last stage (travel), when that stage ran.
+    travel_bound: int | None
+
+
+def _slots_of(cal: _CalendarModel, solver: cp_model.CpSolver) -> dict[str, _Slot]:
+    slots: dict[str, _Slot] = {}
+    for event_id, placed in cal.placed.items():
+        if solver.boolean_value(placed):
+            hosts = cal.options[event_id].hosts
+            host = next(h for h in hosts if solver.boolean_value(cal.host[(event_id, h)]))
+            slots[event_id] = (solver.value(cal.start[event_id]), host)
+    return slots
 
 
 def _solve_in_stages(
     cal: _CalendarModel,
     stages: Sequence[cp_model.LinearExprT],
-    time_limit_s: float,
-) -> _StageOutcome | None:
-    """Minimise each stage in turn, fixing the earlier ones' values; hint each with the last."""
+    hint: Mapping[str, _Slot],
+    deadline: float,
+) -> tuple[dict[str, _Slot], _Proof]:
+    """Minimise each stage in turn, fixing the earlier ones' values; hint each with the last.
+
+    The first stage is hinted with ``hint`` (first fit), so a stage that stops early returns
+    at least that once the hint is loaded. ``deadline`` is a ``time.perf_counter()`` time.
+    """
     from ortools.sat.python import cp_model
 
-    deadline = time.perf_counter() + time_limit_s
-    variables: list[cp_model.IntVar] = [
-        *cal.placed.values(),
-        *cal.start.values(),
-        *cal.host.values(),
-    ]
-    values: dict[str, Any] | None = None
-    proven = True
-    last_value = 0
-    last_bound = 0
+    slots = dict(hint)
+    count_proven = all_proven = True
+    travel_bound: int | None = None
+    _set_hint(cal, slots)
     for number, expression in enumerate(stages, 1):
         is_last = number == len(stages)
         if isinstance(expression, int):
-            continue  # nothing to optimise, e.g. travel when every event is virtual
+            # Nothing to optimise, e.g. no event can be placed, or every event is virtual.
+            travel_bound = expression if is_last else travel_bound
+            continue
         remaining = deadline - time.perf_counter()
-        if remaining <= 0.01:
-            proven = False
+        if remaining <= MIN_STAGE_TIME_S:
+            count_proven = count_proven and number > 1
+            all_proven = False
             break
         cal.model.minimize(expression)
         solver = cp_model.CpSolver()
@@ -453,20 +728,74 @@ def _solve_in_stages(
         solver.parameters.random_seed = SOLVER_SEED
         status = solver.solve(cal.model)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            proven = False
+            # Stopped before any solution, not even the hint: keep the last stage's schedule.
+            count_proven = count_proven and number > 1
+            all_proven = False
             break
-        values = {var.name: solver.value(var) for var in variables}
-        last_value = round(solver.objective_value)
-        # Only the last stage's bound means anything to the caller (the travel bound).
-        last_bound = int(-(-solver.best_objective_bound // 1)) if is_last else 0
-        proven = proven and status == cp_model.OPTIMAL
-        cal.model.add(expression <= last_value)
-        cal.model.clear_hints()  # type: ignore[no-untyped-call]
-        for var in variables:
-            cal.model.add_hint(var, values[var.name])
-    if values is None:
-        return _StageOutcome({}, True, 0, 0) if not variables else None
-    return _StageOutcome(values, proven, last_value, last_bound)
+        slots = _slots_of(cal, solver)
+        if number == 1:
+            count_proven = status == cp_model.OPTIMAL
+        all_proven = all_proven and status == cp_model.OPTIMAL
+        if is_last:
+            travel_bound = int(-(-solver.best_objective_bound // 1))
+        cal.model.add(expression <= round(solver.objective_value))
+        _set_hint(cal, slots)
+    return slots, _Proof(count_proven, all_proven, travel_bound)
+
+
+def _objectives(
+    options: Mapping[str, _Options],
+    slots: Mapping[str, _Slot],
+    published: Mapping[str, Placement],
+    horizon_start: dt.date,
+) -> tuple[int, int, int]:
+    """The stages' values for a schedule: events left out, published events moved, travel."""
+    moved = sum(
+        1
+        for event_id, placement in published.items()
+        if slots.get(event_id) != ((placement.start - horizon_start).days, placement.host)
+    )
+    travel = sum(options[event_id].travel_by_host[host] for event_id, (_, host) in slots.items())
+    return len(options) - len(slots), moved, travel
+
+
+def _all_options(
+    network: Network,
+    plan: EventsPlan,
+    earliest: Mapping[str, dt.date],
+    pinned: Mapping[str, Placement],
+) -> dict[str, _Options]:
+    options = {
+        event.id: _event_options(network, plan, event, earliest.get(event.id))
+        for event in plan.events
+    }
+    return {
+        event_id: _pinned_options(network, plan, opts, pinned[event_id])
+        if event_id in pinned
+        else opts
+        for event_id, opts in options.items()
+    }
+
+
+def _build_model(
+    model: cp_model.CpModel,
+    network: Network,
+    plan: EventsPlan,
+    options: dict[str, _Options],
+    pinned: Mapping[str, Placement],
+    published: Mapping[str, Placement],
+) -> tuple[_CalendarModel, list[cp_model.LinearExprT]]:
+    """Every hard rule on ``model`` (empty), and the objective of each stage in order."""
+    cal = _CalendarModel(model, network, plan, options)
+    add_one_start_and_host_per_placed_event(cal)
+    add_units_never_double_booked(cal)
+    add_hosting_limit_per_country(cal)
+    pin_events(cal, pinned)
+    stages = [unplaced_events_term(cal)]
+    if published:
+        stages.append(moved_events_term(cal, published))
+    stages.append(travel_term(cal))
+    return cal, stages
 
 
 def solve_calendar(
@@ -478,34 +807,34 @@ def solve_calendar(
     pinned: Mapping[str, Placement] | None = None,
     published: Mapping[str, Placement] | None = None,
 ) -> ScheduleResult:
-    """Build and solve the model; the shared engine of ``schedule`` and re-planning."""
+    """Build and solve the model; the shared engine of ``schedule`` and re-planning.
+
+    ``time_limit_s`` counts from the call: working out each event's options, first fit,
+    building the model, solving and explaining the unplaced events all fall inside it. Only
+    loading the solver library (about 1 s, once per process) comes before the clock starts.
+    """
     from ortools.sat.python import cp_model
 
     started = time.perf_counter()
-    earliest = earliest or {}
-    options = {
-        event.id: _event_options(network, plan, event, earliest.get(event.id))
-        for event in plan.events
-    }
-    if pinned:
-        options = {
-            event_id: _pinned_options(network, plan, opts, pinned[event_id])
-            if event_id in pinned
-            else opts
-            for event_id, opts in options.items()
-        }
-    cal = _CalendarModel(cp_model.CpModel(), network, plan, options)
-    add_one_start_and_host_per_placed_event(cal)
-    add_units_never_double_booked(cal)
-    add_hosting_limit_per_country(cal)
-    pin_events(cal, pinned or {})
-    stages = [unplaced_events_term(cal)]
-    if published:
-        stages.append(moved_events_term(cal, published))
-    stages.append(travel_term(cal))
-    outcome = _solve_in_stages(cal, stages, time_limit_s)
-    solve_ms = round((time.perf_counter() - started) * 1000, 1)
-    return _read_result(cal, outcome, solve_ms)
+    deadline = started + time_limit_s * (1 - REPORT_TIME_SHARE)
+    pinned = pinned or {}
+    published = published or {}
+    options = _all_options(network, plan, earliest or {}, pinned)
+    greedy = _greedy(network, plan, options, pinned=pinned, published=published)
+    cal, stages = _build_model(cp_model.CpModel(), network, plan, options, pinned, published)
+    slots, proof = _solve_in_stages(cal, stages, greedy, deadline)
+    horizon_start = plan.horizon.start
+    if _objectives(options, greedy, published, horizon_start) < _objectives(
+        options, slots, published, horizon_start
+    ):
+        # The solver stopped before it matched first fit (its hint may not even have been
+        # loaded when the limit is tiny): first fit is the floor of any answer.
+        slots = greedy
+        proof = _Proof(proof.count, False, proof.travel_bound)
+    if not proof.count:
+        # Stopped early, the solver may have left out an event that still fits as it is.
+        slots = _greedy(network, plan, options, pinned=pinned, published=published, base=slots)
+    return _read_result(network, plan, options, slots, proof, started)
 
 
 def _pinned_options(network: Network, plan: EventsPlan, opts: _Options, at: Placement) -> _Options:
@@ -518,16 +847,30 @@ def _pinned_options(network: Network, plan: EventsPlan, opts: _Options, at: Plac
 
 
 def _read_result(
-    cal: _CalendarModel, outcome: _StageOutcome | None, solve_ms: float
+    network: Network,
+    plan: EventsPlan,
+    options: Mapping[str, _Options],
+    slots: Mapping[str, _Slot],
+    proof: _Proof,
+    started: float,
+    *,
+    stopped: tuple[str, str] = (
+        "not placed within the time limit",
+        "; a longer time limit may find room for it",
+    ),
 ) -> ScheduleResult:
-    horizon_start = cal.plan.horizon.start
+    """The result of a schedule; ``stopped`` frames the reason of an event placeable on its
+    own that an unproven schedule left out (how it stopped, what might still place it)."""
+    horizon_start = plan.horizon.start
     placed: list[ScheduledEvent] = []
-    for event in cal.plan.events:
-        if outcome is None or not outcome.values.get(f"placed[{event.id}]", 0):
+    bookings = _Bookings(network, plan, options)
+    for event in plan.events:
+        slot = slots.get(event.id)
+        if slot is None:
             continue
-        opts = cal.options[event.id]
-        host = next(h for h in opts.hosts if outcome.values[f"host[{event.id},{h}]"])
-        start = horizon_start + dt.timedelta(days=outcome.values[f"start[{event.id}]"])
+        bookings.book(event.id, slot)
+        offset, host = slot
+        start = horizon_start + dt.timedelta(days=offset)
         placed.append(
             ScheduledEvent(
                 id=event.id,
@@ -537,90 +880,93 @@ def _read_result(
                 end=start + dt.timedelta(days=event.duration_days - 1),
                 host=host,
                 participants=event.participants,
-                travel_km=opts.travel_by_host[host],
+                travel_km=options[event.id].travel_by_host[host],
                 capability=event.capability,
             )
         )
     placed.sort(key=lambda e: (e.start, e.id))
-    placed_ids = {e.id for e in placed}
-    unscheduled = tuple(
-        UnscheduledEvent(event.id, _unplaced_reason(cal, event, placed, outcome is None))
-        for event in cal.plan.events
-        if event.id not in placed_ids
-    )
+    unscheduled = []
+    for event in plan.events:
+        if event.id in slots:
+            continue
+        opts = options[event.id]
+        reason = _unplaced_reason(network, plan, opts, bookings)
+        if opts.hosts and not proof.count:
+            # Not proven impossible: moving other events might make room for it.
+            how, hope = stopped
+            reason = (
+                f"{how}, though it could be placed on its own: with the events placed so far, "
+                f"{reason}{hope}"
+            )
+        unscheduled.append(UnscheduledEvent(event.id, reason))
     total = sum(e.travel_km for e in placed)
-    proven = outcome is not None and outcome.proven
-    lower_bound = total if proven else (outcome.last_bound if outcome else 0)
+    lower_bound = total if proof.all_stages else (proof.travel_bound or 0)
     if unscheduled:
         status = ScheduleStatus.PARTIAL
     else:
-        status = ScheduleStatus.OPTIMAL if proven else ScheduleStatus.FEASIBLE
+        status = ScheduleStatus.OPTIMAL if proof.all_stages else ScheduleStatus.FEASIBLE
     return ScheduleResult(
         status=status,
-        solve_ms=solve_ms,
+        solve_ms=round((time.perf_counter() - started) * 1000, 1),
         total_travel_km=total,
         lower_bound_km=max(0, min(lower_bound, total)),
         events=tuple(placed),
-        unscheduled=unscheduled,
-        proven_optimal=proven,
+        unscheduled=tuple(unscheduled),
+        proven_optimal=proof.all_stages,
     )
 
 
 def _unplaced_reason(
-    cal: _CalendarModel, event: Event, placed: Sequence[ScheduledEvent], no_solution: bool
+    network: Network, plan: EventsPlan, opts: _Options, bookings: _Bookings
 ) -> str:
-    opts = cal.options[event.id]
+    """Why an event is out of a schedule: what it lacks alone, or what blocks every slot."""
     if not opts.hosts:
         return opts.reason_if_none
-    if no_solution:
-        return "no schedule was found within the time limit"
-    gap = cal.plan.rules.min_gap_days
-    limit = cal.plan.rules.max_hosted_per_country
-    hosted: dict[str, int] = defaultdict(int)
-    for other in placed:
-        if other.host is not None:
-            hosted[cal.network.unit(other.host).country] += 1
-    members = set(event.participants)
+    gap = plan.rules.min_gap_days
+    limit = plan.rules.max_hosted_per_country
+    open_hosts = [h for h in opts.hosts if not bookings.country_full(h)]
+    full_countries = sorted(
+        {network.unit(h).country for h in opts.hosts if h is not None and h not in open_hosts}
+    )
     blocking_units: dict[str, int] = defaultdict(int)
-    full_countries: set[str] = set()
-    for host in opts.hosts:
-        country = cal.network.unit(host).country if host is not None else None
-        for offset in opts.starts_by_host[host]:
-            first = cal.plan.horizon.start + dt.timedelta(days=offset)
-            last = first + dt.timedelta(days=event.duration_days - 1)
-            clash = {
-                unit_id
-                for other in placed
-                if _too_close(first, last, other.start, other.end, gap)
-                for unit_id in members.intersection(other.participants)
-            }
-            for unit_id in clash:
-                blocking_units[unit_id] += 1
-            if country is not None and hosted[country] >= limit:
-                full_countries.add(country)
+    for start in sorted({s for h in open_hosts for s in opts.starts_by_host[h]}):
+        for unit_id in bookings.clashing_units(opts.event, start):
+            blocking_units[unit_id] += 1
     parts = []
     if blocking_units:
         ranked = sorted(blocking_units, key=lambda u: (-blocking_units[u], u))
-        shown = ", ".join(ranked[:4]) + (f" and {len(ranked) - 4} more" if len(ranked) > 4 else "")
-        parts.append(f"conflicts with other events of {shown} (min gap {gap} days)")
-    if full_countries:
         parts.append(
-            f"its possible host countries ({', '.join(sorted(full_countries))}) "
-            f"already host {limit} events"
+            f"conflicts with other events of {_listed(ranked)} (min gap {_count(gap, 'day')})"
+        )
+    if full_countries:
+        verb = "hosts" if len(full_countries) == 1 else "host"
+        each = "" if len(full_countries) == 1 else " each"
+        parts.append(
+            f"needs a host in {_listed(full_countries, conjunction='or')}, which already "
+            f"{verb} the maximum of {_count(limit, 'event')}{each}"
         )
     if not parts:
-        return "not placed within the time limit"
+        # Not reached: first fit (or the proof that no more events fit) fills a free slot.
+        return "every possible slot is blocked by the events placed"
     return "every possible slot " + " or ".join(parts)
 
 
-def _too_close(
-    first: dt.date, last: dt.date, other_first: dt.date, other_last: dt.date, gap: int
-) -> bool:
-    """True when two events of one unit overlap or leave fewer than ``gap`` free days."""
-    return not (
-        first >= other_last + dt.timedelta(days=gap + 1)
-        or other_first >= last + dt.timedelta(days=gap + 1)
-    )
+MAX_UNITS_NAMED = 4
+
+
+def _count(number: int, noun: str) -> str:
+    """``1 day``, ``14 days``."""
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
+def _listed(names: Sequence[str], *, conjunction: str = "and") -> str:
+    """``a``, ``a and b``, ``a, b and c``, ``a, b, c, d and 3 more``."""
+    shown = list(names[:MAX_UNITS_NAMED])
+    if len(names) > MAX_UNITS_NAMED:
+        shown.append(f"{len(names) - MAX_UNITS_NAMED} more")
+    if len(shown) == 1:
+        return shown[0]
+    return f"{', '.join(shown[:-1])} {conjunction} {shown[-1]}"
 
 
 def schedule(
@@ -676,7 +1022,8 @@ def _check_one_event(
         problems.append(f"{name}: participants differ from the plan")
     if (placed.end - placed.start).days + 1 != event.duration_days:
         problems.append(
-            f"{name}: lasts {(placed.end - placed.start).days + 1} days, not {event.duration_days}"
+            f"{name}: lasts {_count((placed.end - placed.start).days + 1, 'day')}, "
+            f"not {event.duration_days}"
         )
     if event.virtual:
         if placed.host is not None:

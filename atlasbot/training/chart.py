@@ -1,15 +1,18 @@
 """A Gantt chart of the calendar by unit, sized to be read on a phone.
 
 Rows are units (grouped by country), bars are their events, coloured by kind; the host's own
-bar has a dark outline, virtual events are hatched. Month ticks along a shared time axis.
+bar has a dark outline, virtual events are hatched. Month ticks along a shared time axis, with
+the year under the first month and under every January, so a plan across New Year reads right.
+PNG by default; SVG on request (the CLI picks it from the file name).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Sequence
 from pathlib import Path
-from typing import IO
+from typing import IO, Literal
 
 from atlasbot.domain import Network
 from atlasbot.training.calendar import ScheduleResult
@@ -23,6 +26,14 @@ KIND_COLOURS = {
 WIDTH_INCHES = 7.2  # 1080 px at 150 dpi: a phone screen's width
 ROW_INCHES = 0.32
 DPI = 150
+ChartFormat = Literal["png", "svg"]
+# The chart formats by file suffix; a path without a suffix gets PNG.
+CHART_SUFFIXES: dict[str, ChartFormat] = {".png": "png", ".svg": "svg", "": "png"}
+
+
+def chart_format(path: str | Path) -> ChartFormat | None:
+    """The format a chart file's name asks for, or None when it is neither PNG nor SVG."""
+    return CHART_SUFFIXES.get(Path(path).suffix.lower())
 
 
 def gantt_png(
@@ -31,8 +42,9 @@ def gantt_png(
     path_or_buffer: str | Path | IO[bytes],
     *,
     title: str = "Joint trainings, exercises and meetings",
+    image_format: ChartFormat = "png",
 ) -> None:
-    """Draw the schedule as a PNG Gantt chart, one row per participating unit."""
+    """Draw the schedule as a Gantt chart (PNG, or SVG), one row per participating unit."""
     import matplotlib
 
     matplotlib.use("Agg")  # no display: the bot and the CLI run headless
@@ -69,9 +81,7 @@ def gantt_png(
         axes.set_yticks(range(len(units)), labels=units, fontsize=11)
         axes.set_ylim(len(units) - 0.4, -0.6)
         months = _month_starts(first, last)
-        axes.set_xticks(
-            [(month - first).days for month in months], labels=[f"{m:%b}" for m in months]
-        )
+        axes.set_xticks([(month - first).days for month in months], labels=month_labels(months))
         axes.set_xlim(0, (last - first).days + 3)
         axes.tick_params(axis="x", labelsize=11, labeltop=True, top=True)
         axes.grid(axis="x", color="#cccccc", linewidth=0.6)
@@ -91,7 +101,10 @@ def gantt_png(
             frameon=False,
         )
         figure.tight_layout()
-        figure.savefig(path_or_buffer, format="png", dpi=DPI)
+        # No date in the file and fixed SVG element ids: the same schedule gives the same bytes.
+        metadata = {"Date": None} if image_format == "svg" else {}
+        with matplotlib.rc_context({"svg.hashsalt": "atlasbot"}):
+            figure.savefig(path_or_buffer, format=image_format, dpi=DPI, metadata=metadata)
     finally:
         plt.close(figure)
 
@@ -101,6 +114,14 @@ def _country_of(network: Network, unit_id: str) -> str:
         return network.unit(unit_id).country
     except KeyError:
         return ""
+
+
+def month_labels(months: Sequence[dt.date]) -> list[str]:
+    """``Mar``; the first month and every January also carry the year: ``Jan\n2028``."""
+    return [
+        f"{month:%b}\n{month.year}" if index == 0 or month.month == 1 else f"{month:%b}"
+        for index, month in enumerate(months)
+    ]
 
 
 def _month_starts(first: dt.date, last: dt.date) -> list[dt.date]:

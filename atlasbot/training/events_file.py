@@ -3,11 +3,18 @@
 Validation collects every problem it can find and raises one ``EventsFileError`` whose
 messages name the file, the field path (``events[3].window.start``) and what is wrong, so a
 coordinator fixes the whole file in one go instead of one error per run.
+
+INTERFACES.md lets the format gain fields ("add fields freely"), so a file written for a
+later version must still load here: a key this version does not know is ignored with a
+warning naming the file, its path and the known key it may be a misspelling of.
 """
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import difflib
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -18,6 +25,8 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from atlasbot.domain import Network
 from atlasbot.yamltext import YamlTextError, load_yaml
+
+log = logging.getLogger(__name__)
 
 DEFAULT_MIN_GAP_DAYS = 14
 DEFAULT_MAX_HOSTED_PER_COUNTRY = 3
@@ -124,21 +133,31 @@ def _date_or_text(value: object) -> object:
 _Day = Annotated[dt.date, BeforeValidator(_date_or_text)]
 
 
+def _number_not_boolean(value: object) -> object:
+    """Pydantic would read true as 1; YAML makes true (and yes, on) of a slip of the pen."""
+    if isinstance(value, bool):
+        raise ValueError(f"{str(value).lower()} is not a whole number")
+    return value
+
+
+_Count = Annotated[int, BeforeValidator(_number_not_boolean)]
+
+
 class _DateRangeModel(_Strict):
     start: _Day
     end: _Day
 
 
 class _RulesModel(_Strict):
-    min_gap_days: int = Field(default=DEFAULT_MIN_GAP_DAYS, ge=0)
-    max_hosted_per_country: int = Field(default=DEFAULT_MAX_HOSTED_PER_COUNTRY, ge=1)
+    min_gap_days: _Count = Field(default=DEFAULT_MIN_GAP_DAYS, ge=0)
+    max_hosted_per_country: _Count = Field(default=DEFAULT_MAX_HOSTED_PER_COUNTRY, ge=1)
 
 
 class _EventModel(_Strict):
     id: str = Field(min_length=1)
     kind: EventKind
     title: str = Field(min_length=1)
-    duration_days: int = Field(ge=1)
+    duration_days: _Count = Field(ge=1)
     participants: list[str] = Field(min_length=2)
     capability: str | None = None
     window: _DateRangeModel | None = None
@@ -158,6 +177,20 @@ class _EventsFileModel(_Strict):
     rules: _RulesModel = Field(default_factory=_RulesModel)
     events: list[_EventModel]
     blackouts: list[_BlackoutModel] = Field(default_factory=list)
+
+
+# The keys each part of the file may have, by its path without list indexes.
+_KNOWN_KEYS: dict[tuple[str, ...], tuple[str, ...]] = {
+    section: tuple(model.model_fields)
+    for section, model in (
+        ((), _EventsFileModel),
+        (("horizon",), _DateRangeModel),
+        (("rules",), _RulesModel),
+        (("events",), _EventModel),
+        (("events", "window"), _DateRangeModel),
+        (("blackouts",), _BlackoutModel),
+    )
+}
 
 
 def load_events(path: str | Path, network: Network) -> EventsPlan:
@@ -185,13 +218,40 @@ def parse_events(data: Any, source: str, network: Network) -> EventsPlan:
     try:
         model = _EventsFileModel.model_validate(data)
     except ValidationError as error:
-        raise EventsFileError(
-            [f"{source}: {_path(e['loc'])}: {_describe(e)}" for e in error.errors()]
-        ) from None
+        unknown = [e["loc"] for e in error.errors() if e["type"] == "extra_forbidden"]
+        for loc in unknown:
+            log.warning("%s: %s: %s", source, _path(loc), _unknown_key_message(loc))
+        problems = [
+            f"{source}: {_path(e['loc'])}: {_describe(e)}"
+            for e in error.errors()
+            if e["type"] != "extra_forbidden"
+        ]
+        if problems:
+            raise EventsFileError(problems) from None
+        model = _EventsFileModel.model_validate(_without(data, unknown))
     problems = [f"{source}: {problem}" for problem in _cross_check(model, network)]
     if problems:
         raise EventsFileError(problems)
     return _to_plan(model)
+
+
+def _unknown_key_message(loc: Sequence[int | str]) -> str:
+    key = loc[-1]
+    message = f"unknown key {key!r}, ignored"
+    known = _KNOWN_KEYS.get(tuple(part for part in loc[:-1] if isinstance(part, str)), ())
+    close = difflib.get_close_matches(str(key), known, n=1, cutoff=0.75)
+    return f"{message}; did you mean {close[0]!r}?" if close else message
+
+
+def _without(data: Any, locations: Sequence[Sequence[int | str]]) -> Any:
+    """A copy of the parsed YAML without the keys at ``locations``."""
+    stripped = copy.deepcopy(data)
+    for loc in locations:
+        node = stripped
+        for part in loc[:-1]:
+            node = node[part]
+        node.pop(loc[-1], None)
+    return stripped
 
 
 def _path(loc: Sequence[int | str]) -> str:
@@ -203,8 +263,6 @@ def _path(loc: Sequence[int | str]) -> str:
 
 def _describe(error: Mapping[str, Any]) -> str:
     kind = error["type"]
-    if kind == "extra_forbidden":
-        return "unknown key"
     if kind == "missing":
         return "missing (required)"
     if kind == "enum":
@@ -258,7 +316,7 @@ def _cross_check(model: _EventsFileModel, network: Network) -> list[str]:
                 f"Monday to Friday (at most {LONGEST_POSSIBLE_EVENT_DAYS})"
             )
         if event.window is not None:
-            problems.extend(_window_problems(where, event, horizon))
+            problems.extend(_window_problems(where, event))
     for index, blackout in enumerate(model.blackouts):
         where = f"blackouts[{index}]"
         if blackout.unit not in unit_ids:
@@ -268,29 +326,20 @@ def _cross_check(model: _EventsFileModel, network: Network) -> list[str]:
     return problems
 
 
-def _window_problems(where: str, event: _EventModel, horizon: _DateRangeModel) -> list[str]:
+def _window_problems(where: str, event: _EventModel) -> list[str]:
+    # A window reaching past the horizon is fine: §7 only asks that the event's days lie in
+    # both, so the scheduler cuts it to the horizon (and explains an event left without days).
     window = event.window
     assert window is not None
-    problems: list[str] = []
     if window.start > window.end:
-        problems.append(f"{where}.window: start {window.start} is after end {window.end}")
-        return problems
-    if not horizon.start <= window.start <= horizon.end:
-        problems.append(
-            f"{where}.window.start: {window.start} is outside the horizon "
-            f"{horizon.start}..{horizon.end}"
-        )
-    if not horizon.start <= window.end <= horizon.end:
-        problems.append(
-            f"{where}.window.end: {window.end} is outside the horizon "
-            f"{horizon.start}..{horizon.end}"
-        )
+        return [f"{where}.window: start {window.start} is after end {window.end}"]
     length = (window.end - window.start).days + 1
     if length < event.duration_days:
-        problems.append(
-            f"{where}.window: {length} days long, shorter than duration_days {event.duration_days}"
-        )
-    return problems
+        return [
+            f"{where}.window: {length} day{'s' if length > 1 else ''} long, shorter than "
+            f"duration_days {event.duration_days}"
+        ]
+    return []
 
 
 def _to_plan(model: _EventsFileModel) -> EventsPlan:

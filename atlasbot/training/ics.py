@@ -1,8 +1,11 @@
 """The calendar as an iCalendar (.ics) file members import into their own calendars.
 
-UIDs are ``<event-id>@atlasbot``: stable across runs, so a re-published calendar updates the
-events members already imported instead of duplicating them. Pass ``sequences`` (event id ->
-revision number) when re-publishing moved events, so clients accept the newer version.
+UIDs are ``<event-id>@<year>.atlasbot``, the year being the horizon's first: stable across
+runs, so a re-published calendar updates the events members already imported instead of
+duplicating them, while ``mar-1`` of the 2027 file and ``mar-1`` of the 2028 file stay two
+events. Without a plan the id alone is used (``<event-id>@atlasbot``): the caller's ids must
+then be unique on their own. Pass ``sequences`` (event id -> revision number) when
+re-publishing moved events, so clients accept the newer version.
 """
 
 from __future__ import annotations
@@ -18,9 +21,9 @@ UID_DOMAIN = "atlasbot"
 PRODUCT_ID = "-//atlasbot//joint training calendar//EN"
 
 
-def event_uid(event_id: str) -> str:
-    """The stable iCalendar UID of an event."""
-    return f"{event_id}@{UID_DOMAIN}"
+def event_uid(event_id: str, year: int | None = None) -> str:
+    """The stable iCalendar UID of an event, of the plan whose horizon starts in ``year``."""
+    return f"{event_id}@{UID_DOMAIN}" if year is None else f"{event_id}@{year}.{UID_DOMAIN}"
 
 
 def to_ics(
@@ -46,9 +49,10 @@ def to_ics(
     calendar.add("method", "PUBLISH")
     calendar.add("x-wr-calname", calendar_name)
     stamp = dtstamp or _default_stamp(result, plan)
+    year = plan.horizon.start.year if plan is not None else None
     for placed in result.events:
         entry = Event()
-        entry.add("uid", event_uid(placed.id))
+        entry.add("uid", event_uid(placed.id, year))
         entry.add("dtstamp", stamp)
         entry.add("dtstart", placed.start)
         # All-day DTEND is exclusive: the day after the last day.

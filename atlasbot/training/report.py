@@ -45,7 +45,7 @@ def format_table(result: ScheduleResult, network: Network) -> str:
         rows.append(
             (
                 format_days(placed.start, placed.end),
-                f"{placed.id}: {placed.title}",
+                _one_line(f"{placed.id}: {placed.title}"),
                 placed.kind.value,
                 host,
                 str(len(placed.participants)),
@@ -68,13 +68,21 @@ def format_table(result: ScheduleResult, network: Network) -> str:
     if result.unscheduled:
         out.append("")
         out.append(f"Not placed ({len(result.unscheduled)}):")
-        out.extend(f"  {missing.id}: {missing.reason}" for missing in result.unscheduled)
+        out.extend(
+            f"  {_one_line(f'{missing.id}: {missing.reason}')}" for missing in result.unscheduled
+        )
     out.append("")
     bound = ""
     if result.lower_bound_km != result.total_travel_km:
         bound = f" (best bound {result.lower_bound_km:,} km)"
+    count = len(result.events)
     out.append(
-        f"Status: {result.status.value}; {len(result.events)} events placed; "
+        f"Status: {result.status.value}; {count} event{'' if count == 1 else 's'} placed; "
         f"total travel {result.total_travel_km:,} km{bound}; solved in {result.solve_ms:,.0f} ms"
     )
     return "\n".join(out)
+
+
+def _one_line(text: str) -> str:
+    """A cell on one line: a title may hold line breaks or tabs, which would break the table."""
+    return " ".join(text.split())

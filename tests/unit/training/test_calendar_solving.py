@@ -56,8 +56,9 @@ def test_blackouts_that_leave_no_slot_are_named_in_the_reason(network: Network):
         blackouts=[{"unit": "nl-1", "start": "2027-03-03", "end": "2027-03-10"}],
     )
     reason = schedule(network, plan).unscheduled[0].reason
-    assert reason.startswith("no 3-day slot free of holidays and blackouts for all participants")
-    assert "blackouts of nl-1" in reason
+    assert reason == (
+        "no 3-day slot free of blackouts for all participants in the horizon (blackouts of nl-1)"
+    )
 
 
 def test_a_full_hosting_quota_is_given_as_the_reason(network: Network):
@@ -68,7 +69,9 @@ def test_a_full_hosting_quota_is_given_as_the_reason(network: Network):
     )
     result = schedule(network, plan)
     assert len(result.events) == 1
-    assert "possible host countries (DE) already host 1 events" in result.unscheduled[0].reason
+    assert result.unscheduled[0].reason == (
+        "every possible slot needs a host in DE, which already hosts the maximum of 1 event"
+    )
 
 
 def test_the_total_travel_is_the_least_possible(network: Network):
@@ -120,3 +123,124 @@ def test_the_demo_year_places_every_event_and_is_proven_optimal():
     assert check_schedule(network, plan, result) == []
     big = sorted((len(e.participants) for e in plan.events if e.kind == "exercise"), reverse=True)
     assert big[:2] == [25, 15]
+
+
+def test_conflict_reasons_read_as_sentences_in_the_singular_and_plural(network: Network):
+    plan = make_plan(
+        [
+            event("a", ["de-1", "nl-1"], duration_days=2),
+            event("b", ["de-1", "nl-1"], duration_days=2),
+        ],
+        start="2027-03-01",
+        end="2027-03-03",
+        min_gap_days=1,
+    )
+    result = schedule(network, plan)
+    assert [m.reason for m in result.unscheduled] == [
+        "every possible slot conflicts with other events of de-1 and nl-1 (min gap 1 day)"
+    ]
+
+
+def test_full_host_countries_are_listed_with_the_limit_in_the_right_number(network: Network):
+    # Maritime: de-1 (DE) and nl-1 (NL) may host; each country may host once.
+    plan = make_plan(
+        [event(name, ["de-1", "nl-1", "pl-1"], capability="maritime") for name in ("a", "b", "c")],
+        max_hosted_per_country=1,
+    )
+    result = schedule(network, plan)
+    assert [m.reason for m in result.unscheduled] == [
+        "every possible slot needs a host in DE or NL, which already host the maximum of "
+        "1 event each"
+    ]
+
+
+def test_a_blackout_reason_names_only_blackouts_on_the_events_own_days(network: Network):
+    plan = make_plan(
+        [
+            event(
+                "a",
+                ["de-1", "at-1"],
+                window={"start": "2027-03-10", "end": "2027-03-10"},
+            )
+        ],
+        start="2027-03-01",
+        end="2027-12-17",
+        blackouts=[
+            {"unit": "de-1", "start": "2027-03-10", "end": "2027-03-10", "reason": "court"},
+            {"unit": "at-1", "start": "2027-08-01", "end": "2027-08-31"},
+        ],
+    )
+    assert schedule(network, plan).unscheduled[0].reason == (
+        "no 1-day slot free of blackouts for all participants in the window (blackouts of de-1)"
+    )
+
+
+def test_a_holiday_reason_names_the_country_and_its_holidays(network: Network):
+    plan = make_plan(
+        [
+            event(
+                "e",
+                ["de-1", "nl-1"],
+                host="de-1",
+                window={"start": "2027-03-26", "end": "2027-03-29"},
+            )
+        ]
+    )
+    assert schedule(network, plan).unscheduled[0].reason == (
+        "no 1-day slot free of public holidays in the window "
+        "(public holidays in DE: Good Friday, Easter Monday)"
+    )
+
+
+def test_holidays_and_blackouts_together_are_both_named(network: Network):
+    # Thursday is blacked out for nl-1, Friday and Monday are Easter holidays in DE.
+    plan = make_plan(
+        [
+            event(
+                "e",
+                ["de-1", "nl-1"],
+                host="de-1",
+                window={"start": "2027-03-25", "end": "2027-03-29"},
+            )
+        ],
+        blackouts=[{"unit": "nl-1", "start": "2027-03-25", "end": "2027-03-25"}],
+    )
+    assert schedule(network, plan).unscheduled[0].reason == (
+        "no 1-day slot free of holidays and blackouts for all participants in the window "
+        "(blackouts of nl-1; public holidays in DE: Good Friday, Easter Monday)"
+    )
+
+
+def test_a_window_past_the_horizon_is_cut_to_the_horizon(network: Network):
+    plan = make_plan(
+        [
+            event(
+                "e",
+                ["de-1", "nl-1"],
+                duration_days=2,
+                window={"start": "2027-06-28", "end": "2027-07-30"},
+            )
+        ],
+        start="2027-03-01",
+        end="2027-06-30",
+    )
+    result = schedule(network, plan)
+    assert check_schedule(network, plan, result) == []
+    placed = result.event("e")
+    assert placed is not None
+    assert placed.start.isoformat() >= "2027-06-28" and placed.end.isoformat() <= "2027-06-30"
+
+
+def test_a_window_outside_the_horizon_leaves_the_event_unplaced_with_the_reason(
+    network: Network,
+):
+    plan = make_plan(
+        [event("e", ["de-1", "nl-1"], window={"start": "2027-07-05", "end": "2027-07-30"})],
+        start="2027-03-01",
+        end="2027-06-30",
+    )
+    result = schedule(network, plan)
+    assert result.unscheduled[0].reason == (
+        "its window 2027-07-05..2027-07-30 lies outside the horizon 2027-03-01..2027-06-30"
+    )
+    assert result.status is ScheduleStatus.PARTIAL

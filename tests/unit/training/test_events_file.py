@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pytest
@@ -77,19 +78,27 @@ def test_a_valid_file_loads_with_defaults_for_missing_rules(tmp_path: Path, netw
             "events[0].window: start 2027-03-01 is after end",
         ),
         (
-            ("start: 2027-03-01", "start: 2026-12-01"),
-            "events[0].window.start: 2026-12-01 is outside",
+            ("end: 2027-06-30}", "end: 2027-03-01}"),
+            "events[0].window: 1 day long, shorter than duration_days 3",
         ),
         (("duration_days: 3", "duration_days: 0"), "events[0].duration_days"),
+        (
+            ("duration_days: 3", "duration_days: true"),
+            "events[0].duration_days: true is not a whole number",
+        ),
+        (
+            ("rules: {min_gap_days: 10}", "rules: {min_gap_days: yes}"),
+            "rules.min_gap_days: true is not a whole number",
+        ),
+        (
+            ("rules: {min_gap_days: 10}", "rules: {max_hosted_per_country: false}"),
+            "rules.max_hosted_per_country: false is not a whole number",
+        ),
         (("duration_days: 3", "duration_days: 6"), "cannot all be Monday to Friday"),
         (("kind: training", "kind: party"), "events[0].kind: unknown value 'party'"),
         (
             ("virtual: true", "virtual: true\n    host: de-1"),
             "events[1].host: a virtual event has no host",
-        ),
-        (
-            ("title: Commanders", "title: Commanders\n    colour: red"),
-            "events[1].colour: unknown key",
         ),
         (("{unit: de-1,", "{unit: qq-1,"), "blackouts[0].unit: unknown unit 'qq-1'"),
         (
@@ -135,3 +144,53 @@ def test_a_missing_file_is_a_clear_error_not_a_traceback(tmp_path: Path, network
 def test_a_file_that_is_not_a_mapping_is_refused(network: Network):
     with pytest.raises(EventsFileError, match="expected a mapping"):
         parse_events(["a", "b"], "list.yaml", network)
+
+
+def test_unknown_keys_are_ignored_with_a_warning_naming_file_path_and_likely_key(
+    tmp_path: Path, network: Network, caplog: pytest.LogCaptureFixture
+):
+    # INTERFACES: "add fields freely", so a file written for a later version still loads.
+    text = "version: 1\n" + GOOD.replace(
+        "rules: {min_gap_days: 10}", "rules: {min_gap_days: 10, max_per_unit: 4}"
+    ).replace("title: Commanders", "title: Commanders\n    notes: bring boots").replace(
+        "    host: nl-1", "    host: nl-1\n    durationdays: 4"
+    )
+    path = tmp_path / "events.yaml"
+    path.write_text(text, encoding="utf-8")
+    with caplog.at_level(logging.WARNING, logger="atlasbot.training.events_file"):
+        plan = load_events(path, network)
+    assert [e.id for e in plan.events] == ["mar-1", "cm-1"]
+    assert plan.rules.min_gap_days == 10 and plan.events[0].duration_days == 3
+    warnings = sorted(r.getMessage() for r in caplog.records if r.levelno == logging.WARNING)
+    assert warnings == sorted(
+        [
+            f"{path}: version: unknown key 'version', ignored",
+            f"{path}: rules.max_per_unit: unknown key 'max_per_unit', ignored",
+            f"{path}: events[1].notes: unknown key 'notes', ignored",
+            f"{path}: events[0].durationdays: unknown key 'durationdays', ignored; "
+            "did you mean 'duration_days'?",
+        ]
+    )
+
+
+def test_an_unknown_key_next_to_a_real_mistake_still_fails_on_the_mistake(
+    tmp_path: Path, network: Network
+):
+    text = GOOD.replace("title: Commanders", "title: Commanders\n    notes: x").replace(
+        "host: nl-1", "host: zz-1"
+    )
+    assert problems_of(tmp_path, text, network) == [
+        f"{tmp_path / 'events.yaml'}: events[0].host: unknown unit 'zz-1'"
+    ]
+
+
+def test_a_window_reaching_past_the_horizon_is_accepted_as_it_is(tmp_path: Path, network: Network):
+    # §7 only asks that the event's days lie in horizon and window; the scheduler cuts it.
+    path = tmp_path / "events.yaml"
+    path.write_text(
+        GOOD.replace("start: 2027-03-01, end: 2027-06-30", "start: 2026-12-01, end: 2028-01-31"),
+        encoding="utf-8",
+    )
+    window = load_events(path, network).events[0].window
+    assert window is not None
+    assert (window.start.isoformat(), window.end.isoformat()) == ("2026-12-01", "2028-01-31")

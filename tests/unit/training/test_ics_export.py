@@ -28,8 +28,8 @@ def test_the_ics_parses_with_one_all_day_event_per_placed_event(network: Network
     result = schedule(network, plan)
     calendar = Calendar.from_ical(to_ics(result, network, plan))
     entries = {str(e["UID"]): e for e in calendar.walk("VEVENT")}
-    assert set(entries) == {"mar-1@atlasbot", "cm-1@atlasbot"}
-    boarding = entries["mar-1@atlasbot"]
+    assert set(entries) == {"mar-1@2027.atlasbot", "cm-1@2027.atlasbot"}
+    boarding = entries["mar-1@2027.atlasbot"]
     placed = result.event("mar-1")
     assert placed is not None
     assert boarding.decoded("DTSTART") == placed.start
@@ -39,7 +39,7 @@ def test_the_ics_parses_with_one_all_day_event_per_placed_event(network: Network
         network.country(network.unit(placed.host or "").country).name
     )
     assert "nl-1" in str(boarding["DESCRIPTION"])
-    assert str(entries["cm-1@atlasbot"]["LOCATION"]) == "Virtual"
+    assert str(entries["cm-1@2027.atlasbot"]["LOCATION"]) == "Virtual"
 
 
 def test_the_same_schedule_gives_the_same_bytes_and_uids_survive_a_move(network: Network):
@@ -68,3 +68,16 @@ def test_the_same_schedule_gives_the_same_bytes_and_uids_survive_a_move(network:
     ]
     assert uids[0] == uids[1]
     assert moved.event("mar-1") != first.event("mar-1")
+
+
+def test_uids_differ_between_years_and_stay_the_same_within_a_file(network: Network):
+    def uids(start: str, end: str) -> list[str]:
+        plan = make_plan(
+            [event("mar-1", ["de-1", "nl-1"], capability="maritime")], start=start, end=end
+        )
+        calendar = Calendar.from_ical(to_ics(schedule(network, plan), network, plan))
+        return [str(e["UID"]) for e in calendar.walk("VEVENT")]
+
+    assert uids("2027-03-01", "2027-06-30") == ["mar-1@2027.atlasbot"]
+    assert uids("2027-03-01", "2027-06-30") == uids("2027-03-01", "2027-05-31")
+    assert uids("2028-03-01", "2028-06-30") == ["mar-1@2028.atlasbot"]

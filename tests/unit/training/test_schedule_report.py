@@ -53,3 +53,12 @@ def test_the_table_lists_events_the_unplaced_and_the_totals(network: Network):
     assert "cbrn-2: no participant has capability cbrn to host" in table
     assert f"total travel {result.total_travel_km:,} km" in table
     assert "Status: partial" in table
+
+
+def test_a_title_with_line_breaks_stays_on_its_row_and_one_event_is_singular(network: Network):
+    plan = make_plan([event("v", ["de-1", "fr-1"], virtual=True, title="Line 1\nLine 2\tend")])
+    table = format_table(schedule(network, plan), network)
+    row = next(line for line in table.splitlines() if line.startswith("2027-"))
+    assert "v: Line 1 Line 2 end" in row
+    assert len(table.splitlines()) == 5  # headers, rule, one row, blank, status
+    assert "; 1 event placed;" in table
