@@ -31,7 +31,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check atlasbot tests bench
 
 typecheck: $(STAMP)
-	$(BIN)/mypy atlasbot
+	$(BIN)/mypy atlasbot bench
 
 contracts: $(STAMP)
 	$(BIN)/lint-imports

@@ -22,7 +22,8 @@ Latency
 
 Alert fan-out
   30 authority members of AT; a BE crisis whose plan asks AT; the real
-  ``notify.send_assistance_requests`` (compose + 90 button tokens in one unit of work, then
+  ``notify.raise_assistance_requests`` then ``jobs.start_alerts`` (compose + 90 button
+  tokens in one unit of work, then
   ``send_all`` through the broadcast token bucket), with the sandbox emulating Telegram's
   flood limit of 30 messages/s. Measured from the call to the last recipient's message at
   the sandbox, five times, one second apart so the bucket has refilled.
@@ -56,6 +57,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlmodel import Session  # noqa: E402
 
+from atlasbot import jobs  # noqa: E402
 from atlasbot.bootstrap import AtlasContext  # noqa: E402
 from atlasbot.config import load_settings  # noqa: E402
 from atlasbot.handlers import notify  # noqa: E402
@@ -263,7 +265,15 @@ async def fanout_run(
     server.state.reset_stats()
     context = AtlasContext(runtime.application)
     started = time.time()
-    addressed = await notify.send_assistance_requests(context, [request_id])
+    services = runtime.services
+    now = services.clock.now()
+    timings = services.settings.escalation_timings()
+    alert_ids = await services.run(
+        lambda session: notify.raise_assistance_requests(
+            session, [request_id], timings=timings, now=now
+        )
+    )
+    addressed = await jobs.start_alerts(context, alert_ids)
     await server.wait_idle(timeout=60)
     arrivals = sorted(
         at for chat, at_list in replies_by_chat(runtime, recipients).items() for at in at_list

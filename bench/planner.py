@@ -232,13 +232,13 @@ def highs_lexicographic(instance: Any, *, strong: bool, time_limit_s: float) -> 
     started = time.perf_counter()
     values: list[int] = []
     optimal = True
-    for stage, cost in enumerate(stages):
+    for stage, stage_cost in enumerate(stages):
         remaining = time_limit_s - (time.perf_counter() - started)
         if remaining <= 0:
             return HighsOutcome(None, False, (time.perf_counter() - started) * 1000)
         matrix = coo_matrix((vals, (rows, cols)), shape=(len(lower_rows), width)).tocsr()
         outcome = milp(
-            cost,
+            stage_cost,
             constraints=LinearConstraint(matrix, lower_rows, upper_rows),
             integrality=np.ones(width),
             bounds=Bounds(np.array(lower_vars), np.array(upper_vars)),
@@ -249,7 +249,11 @@ def highs_lexicographic(instance: Any, *, strong: bool, time_limit_s: float) -> 
         optimal = optimal and outcome.status == 0
         value = round(outcome.fun)
         values.append(value)
-        add_row([(int(j), float(cost[j])) for j in np.nonzero(cost)[0]], -np.inf, value + 0.5)
+        add_row(
+            [(int(j), float(stage_cost[j])) for j in np.nonzero(stage_cost)[0]],
+            -np.inf,
+            value + 0.5,
+        )
         if strong and stage == 0 and value == 0 and floor == 0:
             restrict(greedy_key[1])
         if strong and stage == 1 and values[0] == 0:
