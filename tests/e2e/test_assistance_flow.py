@@ -56,6 +56,19 @@ async def asked(people: dict[str, Person]) -> list[str]:
     return found
 
 
+async def asked_unit(people: dict[str, Person]) -> tuple[Person, str]:
+    """The authority of the first state a sent plan asked, and the unit asked of it."""
+    authority = people[(await asked(people))[0]]
+    request_text = next(
+        m["text"]
+        for m in await authority.all_messages()
+        if "REQUEST FOR ASSISTANCE" in (m.get("text") or "")
+    )
+    unit = re.search(r"units ([a-z]{2}-\d)", request_text)
+    assert unit is not None
+    return authority, unit.group(1)
+
+
 async def accept(authority: Person, headcount: str = "8") -> None:
     await authority.tap("✅ Accept…")
     await authority.tap("Next ➡")
@@ -115,16 +128,8 @@ async def test_acceptance_orders_the_units_and_the_board_follows_their_progress(
     people = await authorities(person)
     await fill_request(ana)
     await send_plan_one(ana)
-    country = (await asked(people))[0]
-    authority = people[country]
-    request_text = next(
-        m["text"]
-        for m in await authority.all_messages()
-        if "REQUEST FOR ASSISTANCE" in (m.get("text") or "")
-    )
-    unit_id = re.search(r"units ([a-z]{2}-\d)", request_text)
-    assert unit_id is not None
-    commander = await person(3100, "commander", "commander", unit=unit_id.group(1))
+    authority, unit_id = await asked_unit(people)
+    commander = await person(3100, "commander", "commander", unit=unit_id)
     await accept(authority)
     accepted = next(
         m["text"] for m in await ana.all_messages() if (m.get("text") or "").startswith("✅")
@@ -257,15 +262,8 @@ async def test_a_unit_asked_in_another_crisis_is_said_to_be_asked_not_deployed(
     people = await authorities(person)
     await fill_request(ana)
     await send_plan_one(ana)
-    country = (await asked(people))[0]
-    request_text = next(
-        m["text"]
-        for m in await people[country].all_messages()
-        if "REQUEST FOR ASSISTANCE" in (m.get("text") or "")
-    )
-    unit = re.search(r"units ([a-z]{2}-\d)", request_text)
-    assert unit is not None
+    _authority, unit_id = await asked_unit(people)
     bert = await person(1002, "Bert", "authority", country="BE")
     await fill_request(bert)
     reasons = (await bert.tap("❓ Why not others?"))[-1]["text"]
-    assert f"{unit.group(1)} left out: asked in another open crisis" in reasons
+    assert f"{unit_id} left out: asked in another open crisis" in reasons

@@ -297,11 +297,16 @@ async def test_accepting_a_form_that_was_not_requested_is_refused(
     )
 
 
+async def at_the_location_step(who: Person) -> list[dict[str, Any]]:
+    """A /request answered up to the question of where."""
+    await who.say("/request")
+    await who.tap("Hostage-taking")
+    return await who.tap("Yes, I confirm")
+
+
 async def test_a_place_button_of_an_older_list_picks_nothing(person: PersonFactory) -> None:
     ana = await person(1001, "Ana", "authority", country="BE")
-    await ana.say("/request")
-    await ana.tap("Hostage-taking")
-    await ana.tap("Yes, I confirm")
+    await at_the_location_step(ana)
     older = (await ana.say("Paris"))[-1]
     await ana.say("Brussels")
     await ana.tap(re.compile(r"^Paris"), older)
@@ -325,9 +330,7 @@ async def test_a_location_outside_the_requesting_state_is_questioned(
     person: PersonFactory,
 ) -> None:
     lina = await person(1009, "Lina", "authority", country="LT")
-    await lina.say("/request")
-    await lina.tap("Hostage-taking")
-    await lina.tap("Yes, I confirm")
+    await at_the_location_step(lina)
     asked = await lina.say("56.95, 24.11")  # Riga, Latvia
     assert "does not look like it is in LT" in asked[-1]["text"]
     assert "Riga (LV)" in asked[-1]["text"]
@@ -342,9 +345,7 @@ async def test_a_location_inside_the_requesting_state_goes_straight_on(
     person: PersonFactory,
 ) -> None:
     lina = await person(1009, "Lina", "authority", country="LT")
-    await lina.say("/request")
-    await lina.tap("Hostage-taking")
-    await lina.tap("Yes, I confirm")
+    await at_the_location_step(lina)
     replies = await lina.say("54.69, 25.28")  # Vilnius
     assert any("4/10 Which capabilities" in (m.get("text") or "") for m in replies)
 

@@ -16,6 +16,7 @@ from .conftest import PersonFactory
 from .test_assistance_flow import (
     accept,
     asked,
+    asked_unit,
     authorities,
     fill_request,
     plans_message,
@@ -84,17 +85,10 @@ async def test_an_acceptance_that_committed_just_before_a_crash_still_orders_its
     people = await authorities(person)
     await fill_request(ana)
     await send_plan_one(ana)
-    country = (await asked(people))[0]
-    request_text = next(
-        m["text"]
-        for m in await people[country].all_messages()
-        if "REQUEST FOR ASSISTANCE" in (m.get("text") or "")
-    )
-    unit = re.search(r"units ([a-z]{2}-\d)", request_text)
-    assert unit is not None
-    commander = await person(3100, "commander", "commander", unit=unit.group(1))
+    authority, unit_id = await asked_unit(people)
+    commander = await person(3100, "commander", "commander", unit=unit_id)
     crash_after_commit(runtime, monkeypatch, "act")
-    await accept(people[country])
+    await accept(authority)
     assert await orders_to(commander) == []  # the crash came before anything was sent
     monkeypatch.undo()
     await runtime.restart_bot()
