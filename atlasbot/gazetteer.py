@@ -7,12 +7,13 @@ file is read only when ``Gazetteer.load`` is called, never at import time.
 from __future__ import annotations
 
 import difflib
-import math
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from atlasbot.planner.travel import geodesic_km
 
 DEFAULT_PLACES_FILE = Path(__file__).parents[1] / "data" / "places.yaml"
 
@@ -32,14 +33,6 @@ _EXACT_NAME, _EXACT_ALIAS, _PREFIX, _WORD_PREFIX, _FUZZY = range(5)
 _FAR_FROM_EVERYTHING_KM = 400.0
 # Near a border a foreign town can be closer than any of one's own: that much is accepted.
 _BORDER_SLACK_KM = 40.0
-_EARTH_RADIUS_KM = 6371.0
-
-
-def _great_circle_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    phi1, phi2 = math.radians(lat1), math.radians(lat2)
-    dphi, dlmb = phi2 - phi1, math.radians(lon2 - lon1)
-    h = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlmb / 2) ** 2
-    return 2 * _EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
 
 
 @dataclass(frozen=True)
@@ -105,13 +98,12 @@ class Gazetteer:
 
     def nearest(self, lat: float, lon: float, country: str | None = None) -> tuple[Place, float]:
         """The known place closest to a point (of one country, if given) and its distance in
-        km (great circle: ample for telling which country a point is in). KeyError when the
-        gazetteer has no place there."""
+        km (the planner's geodesic). KeyError when the gazetteer has no place there."""
         best: tuple[float, int] | None = None
         for index, entry in enumerate(self._entries):
             if country is not None and entry.place.country != country:
                 continue
-            km = _great_circle_km(lat, lon, entry.place.lat, entry.place.lon)
+            km = geodesic_km(lat, lon, entry.place.lat, entry.place.lon)
             if best is None or km < best[0]:
                 best = (km, index)
         if best is None:
