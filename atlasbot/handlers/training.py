@@ -590,6 +590,30 @@ async def _capabilities(context: AtlasContext) -> list[tuple[str, str]]:
     return await context.services.run(read)
 
 
+async def _toggle_unit(
+    update: Update, context: AtlasContext, draft: dict[str, Any], prefix: str, unit_id: str
+) -> None:
+    """A tap on a unit in a wizard's participant list: chosen if it was not, and back."""
+    chosen: list[str] = draft["participants"]
+    draft["participants"] = (
+        [u for u in chosen if u != unit_id] if unit_id in chosen else [*chosen, unit_id]
+    )
+    await _ack(update)
+    assert update.callback_query is not None
+    await update.callback_query.edit_message_reply_markup(
+        _inline(_unit_rows(prefix, await _units(context), draft["participants"]))
+    )
+
+
+async def _units_chosen(update: Update, draft: dict[str, Any]) -> bool:
+    """Done choosing participants: at least two, recorded on the pressed message."""
+    if len(draft["participants"]) < 2:
+        await _ack(update, "Choose at least two units.")
+        return False
+    await edit_pressed(update, "Units: " + ", ".join(draft["participants"]))
+    return True
+
+
 def _wizard(context: AtlasContext, key: str) -> dict[str, Any]:
     draft = (context.user_data or {}).get(key)
     if not isinstance(draft, dict):
@@ -619,19 +643,10 @@ async def event_step(update: Update, context: AtlasContext) -> None:
             _inline(_unit_rows("tw", await _units(context), draft["participants"])),
         )
     elif name == "unit":
-        chosen: list[str] = draft["participants"]
-        draft["participants"] = (
-            [u for u in chosen if u != value] if value in chosen else [*chosen, value]
-        )
-        await _ack(update)
-        await query.edit_message_reply_markup(
-            _inline(_unit_rows("tw", await _units(context), draft["participants"]))
-        )
+        await _toggle_unit(update, context, draft, "tw", value)
     elif name == "units":
-        if len(draft["participants"]) < 2:
-            await _ack(update, "Choose at least two units.")
+        if not await _units_chosen(update, draft):
             return
-        await edit_pressed(update, "Units: " + ", ".join(draft["participants"]))
         await _say(
             update,
             "5/7 How many consecutive weekdays does it last?",
@@ -760,19 +775,10 @@ async def meeting_step(update: Update, context: AtlasContext) -> None:
     draft = _wizard(context, MEETING_WIZARD)
     await _coordinator(update, context)
     if name == "unit":
-        chosen: list[str] = draft["participants"]
-        draft["participants"] = (
-            [u for u in chosen if u != value] if value in chosen else [*chosen, value]
-        )
-        await _ack(update)
-        await query.edit_message_reply_markup(
-            _inline(_unit_rows("mw", await _units(context), draft["participants"]))
-        )
+        await _toggle_unit(update, context, draft, "mw", value)
     elif name == "units":
-        if len(draft["participants"]) < 2:
-            await _ack(update, "Choose at least two units.")
+        if not await _units_chosen(update, draft):
             return
-        await edit_pressed(update, "Units: " + ", ".join(draft["participants"]))
         await _say(
             update,
             "3/4 In which month?",
