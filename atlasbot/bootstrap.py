@@ -2,107 +2,23 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Coroutine
-from dataclasses import dataclass, field
+from collections.abc import Coroutine
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import Any
 
-from sqlalchemy.engine import Engine
-from sqlmodel import Session
 from telegram import BotCommand
-from telegram.ext import (
-    AIORateLimiter,
-    Application,
-    ApplicationBuilder,
-    BaseUpdateProcessor,
-    CallbackContext,
-    ContextTypes,
-    ExtBot,
-)
+from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes
 
-from atlasbot.clock import Clock, SystemClock
-from atlasbot.config import Settings
-from atlasbot.db import session_scope
-from atlasbot.gazetteer import Gazetteer
-from atlasbot.pacing import TokenBucket
-from atlasbot.persistence import DatabasePersistence
+from atlasbot.bot.context import (
+    AtlasApplication,
+    AtlasContext,
+    BotServices,
+    TrackingUpdateProcessor,
+)
+from atlasbot.bot.persistence import DatabasePersistence
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
-
-
-@dataclass
-class BotServices:
-    """What every handler may use; reached through ``context.services``."""
-
-    settings: Settings
-    engine: Engine
-    clock: Clock = field(default_factory=SystemClock)
-    gazetteer: Gazetteer = field(default_factory=Gazetteer.load)
-    # Fan-out sends wait here; direct replies do not (see atlasbot/pacing.py).
-    broadcast: TokenBucket = field(default_factory=TokenBucket)
-
-    async def run(self, work: Callable[[Session], T]) -> T:
-        """Run one unit of work in a worker thread, so the event loop never waits on the
-        database; it commits when ``work`` returns and rolls back when it raises."""
-
-        def in_transaction() -> T:
-            with session_scope(self.engine) as session:
-                return work(session)
-
-        return await asyncio.to_thread(in_transaction)
-
-    async def read(self, work: Callable[[Session], T]) -> T:
-        """Like ``run``, for work that only reads: on SQLite it does not take the write lock,
-        so lookups neither wait for nor delay the writers."""
-
-        def in_transaction() -> T:
-            with session_scope(self.engine, read_only=True) as session:
-                return work(session)
-
-        return await asyncio.to_thread(in_transaction)
-
-    async def plan(self, work: Callable[[], T]) -> T:
-        """Run the CPU-bound planner off the event loop."""
-        return await asyncio.to_thread(work)
-
-
-class AtlasContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
-    """The handlers' context, typed: ``context.services`` instead of casts on bot_data."""
-
-    @property
-    def services(self) -> BotServices:
-        services: BotServices = self.application.bot_data["services"]
-        return services
-
-
-AtlasApplication = Application[
-    ExtBot[None], AtlasContext, dict[Any, Any], dict[Any, Any], dict[Any, Any], Any
-]
-
-
-class TrackingUpdateProcessor(BaseUpdateProcessor):
-    """Handles updates concurrently (bounded) and knows how many are still being handled,
-    which the sandbox's wait-idle asks before it answers."""
-
-    def __init__(self, max_concurrent_updates: int) -> None:
-        super().__init__(max_concurrent_updates)
-        self.in_flight = 0
-
-    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        self.in_flight += 1
-        try:
-            await coroutine
-        finally:
-            self.in_flight -= 1
-
-    async def initialize(self) -> None:
-        """Nothing to set up."""
-
-    async def shutdown(self) -> None:
-        """Nothing to tear down."""
 
 
 COMMAND_MENU = [

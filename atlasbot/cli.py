@@ -60,7 +60,7 @@ def _cli_actor() -> str:
 
 def _engine(settings: Settings, *, upgrade: bool = True) -> Any:
     """The engine, with the schema brought up to date first (it is idempotent and fast)."""
-    from atlasbot import db
+    from atlasbot.storage import db
 
     engine = db.make_engine(settings.database_url)
     if upgrade and db.current_revision(engine) != db.head_revision():
@@ -83,7 +83,7 @@ def _load_network_file(path: Path) -> Any:
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply every migration the database does not have yet."""
-    from atlasbot import db
+    from atlasbot.storage import db
 
     settings = _settings()
     db.upgrade(settings.database_url)
@@ -94,7 +94,7 @@ def db_upgrade() -> None:
 @db_app.command("current")
 def db_current() -> None:
     """Print the database's migration revision and the newest one this version ships."""
-    from atlasbot import db
+    from atlasbot.storage import db
 
     engine = db.make_engine(_settings().database_url)
     typer.echo(f"current: {db.current_revision(engine) or 'empty'}; newest: {db.head_revision()}")
@@ -120,8 +120,8 @@ def network_import(
     file: Annotated[Path, typer.Argument(help="A network YAML file (INTERFACES §1).")],
 ) -> None:
     """Make the registry equal to a network file in one transaction; a bad file changes nothing."""
-    from atlasbot.db import session_scope
     from atlasbot.services.registry import import_network
+    from atlasbot.storage.db import session_scope
 
     network = _load_network_file(file)
     settings = _settings()
@@ -138,9 +138,9 @@ def network_export(
     ] = None,
 ) -> None:
     """Write the registry, with current statuses, as a network file."""
-    from atlasbot.db import session_scope
     from atlasbot.network import dump_network
     from atlasbot.services.registry import load_network
+    from atlasbot.storage.db import session_scope
 
     with session_scope(_engine(_settings())) as session:
         text = dump_network(load_network(session))
@@ -154,8 +154,8 @@ def network_export(
 @network_app.command("show")
 def network_show() -> None:
     """Summarise the imported registry: states, units and their readiness."""
-    from atlasbot.db import session_scope
     from atlasbot.services.registry import load_network
+    from atlasbot.storage.db import session_scope
 
     with session_scope(_engine(_settings())) as session:
         network = load_network(session)
@@ -181,8 +181,8 @@ def network_show() -> None:
 @audit_app.command("verify")
 def audit_verify() -> None:
     """Walk the hash chain; name the first entry altered, removed or inserted (exit 1)."""
-    from atlasbot import audit
-    from atlasbot.db import session_scope
+    from atlasbot.storage import audit
+    from atlasbot.storage.db import session_scope
 
     with session_scope(_engine(_settings())) as session:
         report = audit.verify(session)
@@ -199,8 +199,8 @@ def audit_show(
     last: Annotated[int, typer.Option(help="How many of the newest entries.", min=1)] = 20,
 ) -> None:
     """Print the newest audit entries."""
-    from atlasbot import audit
-    from atlasbot.db import session_scope
+    from atlasbot.storage import audit
+    from atlasbot.storage.db import session_scope
 
     with session_scope(_engine(_settings())) as session:
         entries = audit.recent(session, last)
@@ -225,9 +225,9 @@ def invite(
     """Create a one-time enrolment code (sent by the invitee as /start CODE)."""
     from datetime import timedelta
 
-    from atlasbot.db import session_scope
-    from atlasbot.models import Role
     from atlasbot.services.enrolment import create_invite
+    from atlasbot.storage.db import session_scope
+    from atlasbot.storage.models import Role
 
     try:
         parsed_role = Role(role)
@@ -261,8 +261,8 @@ def _network_from(network_file: Path | None, settings: Settings) -> Any:
     """The network file given, else the imported registry with current unit statuses."""
     if network_file is not None:
         return _load_network_file(network_file)
-    from atlasbot.db import session_scope
     from atlasbot.services.registry import load_network
+    from atlasbot.storage.db import session_scope
 
     with session_scope(_engine(settings)) as session:
         network = load_network(session)

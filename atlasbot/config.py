@@ -27,7 +27,7 @@ class Settings(BaseSettings):
     )
 
     token: SecretStr | None = Field(default=None, description="Telegram bot token")
-    database_url: str = "sqlite:///atlasbot.db"
+    database_url: str = "sqlite:///atlasbot.storage.db"
     timezone: str = "Europe/Brussels"
     log_level: LogLevel = "INFO"
 

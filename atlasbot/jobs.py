@@ -28,14 +28,13 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, Job, JobQueue
 
-from atlasbot.bootstrap import AtlasApplication, AtlasContext, BotServices
+from atlasbot.bot.context import AtlasApplication, AtlasContext, BotServices
 from atlasbot.escalation import Action
 from atlasbot.handlers import alert_texts
 from atlasbot.handlers.common import Button, keyboard
-from atlasbot.models import Member
-from atlasbot.models_alerting import Alert, DeliveryStatus
 from atlasbot.services import alerting, drills, duty
 from atlasbot.services.alerting import ArmedStep, StepWork
+from atlasbot.storage.models import Alert, DeliveryStatus, Member
 
 log = logging.getLogger(__name__)
 

@@ -19,22 +19,17 @@ from typing import Any
 
 from telegram import Update
 
-from atlasbot import db
-from atlasbot.bootstrap import (
-    AtlasApplication,
-    BotServices,
-    TrackingUpdateProcessor,
-    build_application,
-    idle_probe,
-)
+from atlasbot.bootstrap import build_application, idle_probe
+from atlasbot.bot.context import AtlasApplication, BotServices, TrackingUpdateProcessor
 from atlasbot.clock import Clock, SystemClock
 from atlasbot.config import Settings
-from atlasbot.db import session_scope
-from atlasbot.models import Role
 from atlasbot.network import load_network
 from atlasbot.sandbox import ControlError, SandboxServer
 from atlasbot.services import enrolment, registry
 from atlasbot.services.errors import InvalidInput
+from atlasbot.storage import db
+from atlasbot.storage.db import session_scope
+from atlasbot.storage.models import Role
 
 log = logging.getLogger(__name__)
 
@@ -201,7 +196,7 @@ async def sandbox_runtime(
 def temporary_sqlite_url() -> tuple[str, tempfile.TemporaryDirectory[str]]:
     """A fresh SQLite file in a temporary folder (the folder goes when the handle is closed)."""
     folder = tempfile.TemporaryDirectory(prefix="atlasbot-")
-    return f"sqlite:///{Path(folder.name) / 'atlasbot.db'}", folder
+    return f"sqlite:///{Path(folder.name) / 'atlasbot.storage.db'}", folder
 
 
 async def serve_sandbox(settings: Settings, port: int) -> None:

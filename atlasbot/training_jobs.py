@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from atlasbot.bootstrap import AtlasApplication, AtlasContext
+from atlasbot.bot.context import AtlasApplication, AtlasContext
 from atlasbot.handlers.common import Button, Outgoing, keyboard, send_all
 from atlasbot.handlers.training_texts import ANSWER_LABELS, reminder
 from atlasbot.services import registry

@@ -32,10 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from atlasbot.config import load_settings  # noqa: E402
-from atlasbot.db import session_scope  # noqa: E402
 from atlasbot.escalation import AlertKind  # noqa: E402
-from atlasbot.models import Role, UnitRow  # noqa: E402
-from atlasbot.models_alerting import AlertDelivery, EscalationStep, StepState  # noqa: E402
 from atlasbot.runtime import (  # noqa: E402
     DEMO_NETWORK,
     prepare_database,
@@ -44,6 +41,8 @@ from atlasbot.runtime import (  # noqa: E402
     stop_bot,
 )
 from atlasbot.services import alerting, enrolment  # noqa: E402
+from atlasbot.storage.db import session_scope  # noqa: E402
+from atlasbot.storage.models import AlertDelivery, EscalationStep, Role, StepState, UnitRow  # noqa: E402  # noqa: E402
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -56,7 +55,7 @@ def seed(url: str, alerts: int, spread: float, lead: float) -> tuple[datetime, i
     """Units with one duty member each, and ``alerts`` drills whose first steps fall due
     from ``lead`` seconds from now, spread over ``spread`` seconds."""
     prepare_database(url, DEMO_NETWORK)
-    from atlasbot import db
+    from atlasbot.storage import db
 
     engine = db.make_engine(url)
     settings = load_settings(database_url=url, escalation_duty_to_unit_s=3600)
@@ -86,7 +85,7 @@ def seed(url: str, alerts: int, spread: float, lead: float) -> tuple[datetime, i
 
 
 def lateness(url: str, number: int) -> list[float]:
-    from atlasbot import db
+    from atlasbot.storage import db
 
     engine = db.make_engine(url)
     with session_scope(engine) as session:
@@ -199,7 +198,7 @@ def _done_count(url: str, number: int) -> int:
 
 
 def _fired_times(url: str) -> list[datetime]:
-    from atlasbot import db
+    from atlasbot.storage import db
 
     engine = db.make_engine(url)
     with session_scope(engine) as session:
@@ -213,7 +212,7 @@ def _fired_times(url: str) -> list[datetime]:
 
 
 def _delivery_outcomes(url: str) -> str:
-    from atlasbot import db
+    from atlasbot.storage import db
 
     engine = db.make_engine(url)
     with session_scope(engine) as session:

@@ -58,7 +58,7 @@ sys.path.insert(0, str(ROOT))
 from sqlmodel import Session  # noqa: E402
 
 from atlasbot import jobs  # noqa: E402
-from atlasbot.bootstrap import AtlasContext  # noqa: E402
+from atlasbot.bot.context import AtlasContext  # noqa: E402
 from atlasbot.config import load_settings  # noqa: E402
 from atlasbot.handlers import notify  # noqa: E402
 from atlasbot.network import load_network  # noqa: E402

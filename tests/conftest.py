@@ -17,9 +17,9 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 
-from atlasbot import db
 from atlasbot.domain import Network
 from atlasbot.network import load_network
+from atlasbot.storage import db
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEMO_NETWORK_FILE = REPO_ROOT / "data" / "network.yaml"

@@ -12,7 +12,7 @@ from sqlmodel import Session
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from atlasbot.bootstrap import AtlasApplication, AtlasContext
+from atlasbot.bot.context import AtlasApplication, AtlasContext
 from atlasbot.handlers import (
     alerts,
     duty,
@@ -26,8 +26,8 @@ from atlasbot.handlers import (
     training,
 )
 from atlasbot.handlers.common import Handler
-from atlasbot.models import CallbackToken
 from atlasbot.services.tokens import CALLBACK_PREFIX
+from atlasbot.storage.models import CallbackToken
 
 # What each kind of token button does: a table, not an if-chain.
 ACTIONS: dict[str, Handler] = {

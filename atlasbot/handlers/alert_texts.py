@@ -8,10 +8,10 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from atlasbot.escalation import Action
-from atlasbot.models_alerting import Alert, AlertState, DutyShift
 from atlasbot.services.alerting import CopyToClose
 from atlasbot.services.drills import DRILL_MARK, DrillReport
 from atlasbot.services.duty import OnDuty
+from atlasbot.storage.models import Alert, AlertState, DutyShift
 
 ACK_LABEL = "✋ Acknowledge"
 

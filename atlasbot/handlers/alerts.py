@@ -14,7 +14,7 @@ from telegram import Update
 from telegram.error import BadRequest
 
 from atlasbot import jobs
-from atlasbot.bootstrap import AtlasContext
+from atlasbot.bot.context import AtlasContext
 from atlasbot.handlers import alert_texts
 from atlasbot.handlers.common import guarded, redeem, require_identity
 from atlasbot.services import alerting, drills

@@ -15,12 +15,12 @@ from sqlmodel import Session
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest, Forbidden, TelegramError
 
-from atlasbot import audit
-from atlasbot.bootstrap import AtlasContext
+from atlasbot.bot.context import AtlasContext
 from atlasbot.handlers import texts
 from atlasbot.services import tokens
 from atlasbot.services.enrolment import Identity, identify
 from atlasbot.services.errors import DomainError, NotEnrolled
+from atlasbot.storage import audit
 
 log = logging.getLogger(__name__)
 

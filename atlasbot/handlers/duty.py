@@ -11,14 +11,13 @@ from sqlmodel import Session
 from telegram import Update
 
 from atlasbot import jobs
-from atlasbot.bootstrap import AtlasContext
+from atlasbot.bot.context import AtlasContext
 from atlasbot.handlers import alert_texts
 from atlasbot.handlers.common import guarded, require_identity
-from atlasbot.models import Role
-from atlasbot.models_alerting import DutyShift
 from atlasbot.services import duty
 from atlasbot.services.enrolment import Identity
 from atlasbot.services.errors import InvalidInput, NotAuthorised
+from atlasbot.storage.models import DutyShift, Role
 
 MAX_ROTA_FILE_BYTES = 200_000
 _MOMENT = r"\d{4}-\d{2}-\d{2}[ T]\d{1,2}:\d{2}"

@@ -7,11 +7,11 @@ from typing import Any
 from sqlmodel import Session
 from telegram import Update
 
-from atlasbot.bootstrap import AtlasContext
+from atlasbot.bot.context import AtlasContext
 from atlasbot.handlers import notify, texts
 from atlasbot.handlers.common import Button, answer_user, edit_pressed, guarded, keyboard, redeem
-from atlasbot.models import DeploymentState
 from atlasbot.services import assistance
+from atlasbot.storage.models import DeploymentState
 
 LATEST_REPORT = "\n\nLatest report: "
 

@@ -13,18 +13,18 @@ from sqlmodel import Session, select
 from telegram.error import BadRequest, TelegramError
 
 from atlasbot import jobs
-from atlasbot.bootstrap import AtlasContext
+from atlasbot.bot.context import AtlasContext
 from atlasbot.escalation import AlertKind, Timings
 from atlasbot.handlers import texts
 from atlasbot.handlers.common import Button, Outgoing, keyboard, send_all
-from atlasbot.models import (
+from atlasbot.services import alerting, assistance
+from atlasbot.storage.models import (
     AnswerStatus,
     CapabilityRow,
     CountryRow,
     CrisisStatus,
     DeploymentState,
 )
-from atlasbot.services import alerting, assistance
 
 
 def capability_names(session: Session) -> dict[str, str]:

@@ -8,7 +8,7 @@ from sqlmodel import Session
 from telegram import Update
 
 from atlasbot import jobs
-from atlasbot.bootstrap import AtlasContext
+from atlasbot.bot.context import AtlasContext
 from atlasbot.handlers import notify, texts
 from atlasbot.handlers.common import (
     Button,

@@ -34,13 +34,13 @@ from telegram.ext import (
 from telegram.warnings import PTBUserWarning
 
 from atlasbot import rules
-from atlasbot.bootstrap import AtlasContext
+from atlasbot.bot.context import AtlasContext
 from atlasbot.handlers import texts
 from atlasbot.handlers.common import guarded, require_identity
 from atlasbot.handlers.plans import present_plans
-from atlasbot.models import CapabilityRow, Crisis
 from atlasbot.services.assistance import RequestDraft, submit_request
 from atlasbot.services.errors import Conflict, NotAuthorised
+from atlasbot.storage.models import CapabilityRow, Crisis
 
 (
     TYPE,

@@ -15,7 +15,7 @@ from sqlmodel import Session
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from atlasbot import jobs, rules
-from atlasbot.bootstrap import AtlasContext
+from atlasbot.bot.context import AtlasContext
 from atlasbot.domain import AssistanceForm
 from atlasbot.escalation import AlertKind
 from atlasbot.handlers import notify, texts
@@ -28,10 +28,10 @@ from atlasbot.handlers.common import (
     require_identity,
 )
 from atlasbot.handlers.plans import present_plans
-from atlasbot.models import AnswerStatus, CountryRow, UnitRow
 from atlasbot.services import alerting, assistance
 from atlasbot.services.assistance import COSTS_OTHERWISE_AGREED, COSTS_REQUESTER_PAYS, Agreement
 from atlasbot.services.errors import Conflict
+from atlasbot.storage.models import AnswerStatus, CountryRow, UnitRow
 
 HEADCOUNT_CHOICES = (2, 4, 6, 8, 12, 16, 24, 32)
 DECLINE_REASONS = {

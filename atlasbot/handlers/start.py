@@ -5,11 +5,11 @@ from __future__ import annotations
 from sqlmodel import Session
 from telegram import Update
 
-from atlasbot.bootstrap import AtlasContext
+from atlasbot.bot.context import AtlasContext
 from atlasbot.handlers import texts
 from atlasbot.handlers.common import current_identity, guarded, require_identity
-from atlasbot.models import Role
 from atlasbot.services.enrolment import EnrolmentOutcome, invite_by_member, redeem_invite
+from atlasbot.storage.models import Role
 
 
 @guarded

@@ -8,7 +8,7 @@ from typing import Any
 from sqlmodel import Session
 from telegram import InlineKeyboardMarkup, Update
 
-from atlasbot.bootstrap import AtlasContext
+from atlasbot.bot.context import AtlasContext
 from atlasbot.domain import UnitStatus
 from atlasbot.handlers import notify, texts
 from atlasbot.handlers.common import (
@@ -22,9 +22,9 @@ from atlasbot.handlers.common import (
     require_identity,
     send_all,
 )
-from atlasbot.models import AnswerStatus, CrisisStatus, Role, UnitRow
 from atlasbot.services import assistance
 from atlasbot.services.errors import NotAuthorised
+from atlasbot.storage.models import AnswerStatus, CrisisStatus, Role, UnitRow
 
 STATUS_LABELS = {
     UnitStatus.AVAILABLE: "🟢 available",

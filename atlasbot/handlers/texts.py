@@ -8,7 +8,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from atlasbot import rules
-from atlasbot.models import (
+from atlasbot.services.assistance import DURATIONS
+from atlasbot.services.enrolment import Identity
+from atlasbot.storage.models import (
     AnswerStatus,
     AssistanceRequest,
     Crisis,
@@ -16,8 +18,6 @@ from atlasbot.models import (
     DeploymentState,
     Role,
 )
-from atlasbot.services.assistance import DURATIONS
-from atlasbot.services.enrolment import Identity
 
 NOT_CLASSIFIED = (
     "Telegram is not a channel for classified information. atlasbot carries coordination "

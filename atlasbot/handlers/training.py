@@ -23,7 +23,7 @@ from sqlmodel import Session, col, select
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
-from atlasbot.bootstrap import AtlasContext
+from atlasbot.bot.context import AtlasContext
 from atlasbot.domain import Network
 from atlasbot.handlers import training_texts as texts
 from atlasbot.handlers.common import (
@@ -36,12 +36,11 @@ from atlasbot.handlers.common import (
     require_identity,
     send_all,
 )
-from atlasbot.models import CapabilityRow, Role, UnitRow
-from atlasbot.models_training import RsvpAnswer
 from atlasbot.services import registry
 from atlasbot.services import training as svc
 from atlasbot.services.enrolment import Identity
 from atlasbot.services.errors import Conflict, InvalidInput
+from atlasbot.storage.models import CapabilityRow, Role, RsvpAnswer, UnitRow
 from atlasbot.training.calendar import ScheduleResult, ScheduleStatus, schedule
 from atlasbot.training.chart import gantt_png
 from atlasbot.training.events_file import DateRange

@@ -8,8 +8,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from atlasbot.domain import Network
-from atlasbot.models_training import RsvpAnswer, TrainingEvent
 from atlasbot.services.training import EventChange, ReminderNotice
+from atlasbot.storage.models import RsvpAnswer, TrainingEvent
 from atlasbot.training.calendar import ScheduledEvent, ScheduleResult
 from atlasbot.training.currency import StaleCapability
 from atlasbot.training.replan import format_days

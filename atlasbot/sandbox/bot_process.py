@@ -14,10 +14,10 @@ import contextlib
 import logging
 import signal
 
-from atlasbot import db
-from atlasbot.bootstrap import BotServices
+from atlasbot.bot.context import BotServices
 from atlasbot.config import load_settings
 from atlasbot.runtime import start_bot, stop_bot
+from atlasbot.storage import db
 
 READY_LINE = "atlasbot bot process ready"
 

@@ -24,29 +24,27 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from atlasbot import audit
 from atlasbot.escalation import Action, AlertKind, Target, Timings, step_table
-from atlasbot.models import (
-    AnswerStatus,
-    AuditEntry,
-    CountryRow,
-    DeploymentState,
-    Member,
-    Role,
-    UnitRow,
-)
-from atlasbot.models_alerting import (
+from atlasbot.services import assistance, duty
+from atlasbot.services.enrolment import Identity, members_with
+from atlasbot.services.errors import Conflict, NotAuthorised, NotFound
+from atlasbot.storage import audit
+from atlasbot.storage.models import (
     ACTIVE_ALERT_STATES,
     Alert,
     AlertDelivery,
     AlertState,
+    AnswerStatus,
+    AuditEntry,
+    CountryRow,
     DeliveryStatus,
+    DeploymentState,
     EscalationStep,
+    Member,
+    Role,
     StepState,
+    UnitRow,
 )
-from atlasbot.services import assistance, duty
-from atlasbot.services.enrolment import Identity, members_with
-from atlasbot.services.errors import Conflict, NotAuthorised, NotFound
 
 _log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from atlasbot import audit, rules
+from atlasbot import rules
 from atlasbot.domain import (
     AssistanceForm,
     CrisisRequest,
@@ -25,7 +25,11 @@ from atlasbot.domain import (
     UnitStatus,
     make_request,
 )
-from atlasbot.models import (
+from atlasbot.services import registry
+from atlasbot.services.enrolment import Identity, members_with
+from atlasbot.services.errors import Conflict, InvalidInput, NotAuthorised, NotFound
+from atlasbot.storage import audit
+from atlasbot.storage.models import (
     AnswerStatus,
     AssistanceRequest,
     BoardMessage,
@@ -40,9 +44,6 @@ from atlasbot.models import (
     UnitStatusChange,
     utc_now,
 )
-from atlasbot.services import registry
-from atlasbot.services.enrolment import Identity, members_with
-from atlasbot.services.errors import Conflict, InvalidInput, NotAuthorised, NotFound
 
 MAX_TEAMS_PER_CAPABILITY = 20
 MAX_HEADCOUNT = 1000

@@ -14,13 +14,20 @@ from datetime import UTC, datetime
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from atlasbot import audit
 from atlasbot.escalation import AlertKind, Timings
-from atlasbot.models import Role, UnitRow
-from atlasbot.models_alerting import Alert, AlertDelivery, AlertState, DeliveryStatus, Drill
 from atlasbot.services.alerting import member_name, raise_alert
 from atlasbot.services.enrolment import Identity
 from atlasbot.services.errors import InvalidInput, NotAuthorised, NotFound
+from atlasbot.storage import audit
+from atlasbot.storage.models import (
+    Alert,
+    AlertDelivery,
+    AlertState,
+    DeliveryStatus,
+    Drill,
+    Role,
+    UnitRow,
+)
 
 MAX_DRILL_UNITS = 40
 DRILL_MARK = "🧪 DRILL — NOT A REAL REQUEST"

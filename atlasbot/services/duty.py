@@ -17,11 +17,18 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from atlasbot import audit
-from atlasbot.models import CountryRow, Member, MemberRole, Role, UnitRow
-from atlasbot.models_alerting import DutyShift, ReminderState
 from atlasbot.services.enrolment import Identity
 from atlasbot.services.errors import InvalidInput, NotAuthorised, NotFound
+from atlasbot.storage import audit
+from atlasbot.storage.models import (
+    CountryRow,
+    DutyShift,
+    Member,
+    MemberRole,
+    Role,
+    ShiftReminderState,
+    UnitRow,
+)
 
 MAX_SHIFT = timedelta(days=7)
 MAX_IMPORT_ROWS = 500
@@ -147,7 +154,9 @@ def add_shift(
         created_at=now,
         reminder_at=reminder_at if start_at > now else None,
         reminder_state=(
-            ReminderState.PENDING.value if start_at > now else ReminderState.SKIPPED.value
+            ShiftReminderState.PENDING.value
+            if start_at > now
+            else ShiftReminderState.SKIPPED.value
         ),
     )
     session.add(shift)
@@ -177,8 +186,8 @@ def remove_shift(
         raise NotFound(f"There is no shift #{shift_id}.")
     _require_commander(identity, shift.unit_id)
     shift.cancelled = True
-    if shift.reminder_state == ReminderState.PENDING.value:
-        shift.reminder_state = ReminderState.SKIPPED.value
+    if shift.reminder_state == ShiftReminderState.PENDING.value:
+        shift.reminder_state = ShiftReminderState.SKIPPED.value
     shift.version += 1
     session.add(shift)
     audit.append(
@@ -330,7 +339,7 @@ def pending_reminders(session: Session) -> list[tuple[int, int, datetime]]:
     """(shift id, version, due time) of every reminder still to send."""
     rows = session.exec(
         select(DutyShift).where(
-            DutyShift.reminder_state == ReminderState.PENDING.value,
+            DutyShift.reminder_state == ShiftReminderState.PENDING.value,
             col(DutyShift.cancelled).is_(False),
             col(DutyShift.reminder_at).is_not(None),
         )
@@ -361,10 +370,12 @@ def claim_reminder(
         .where(
             col(DutyShift.id) == shift_id,
             col(DutyShift.version) == version,
-            col(DutyShift.reminder_state) == ReminderState.PENDING.value,
+            col(DutyShift.reminder_state) == ShiftReminderState.PENDING.value,
         )
         .values(
-            reminder_state=(ReminderState.SKIPPED if started else ReminderState.SENT).value,
+            reminder_state=(
+                ShiftReminderState.SKIPPED if started else ShiftReminderState.SENT
+            ).value,
             version=version + 1,
         )
     )

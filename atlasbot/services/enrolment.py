@@ -11,9 +11,9 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from atlasbot import audit
-from atlasbot.models import CountryRow, Invite, Member, MemberRole, Role, UnitRow, utc_now
 from atlasbot.services.errors import InvalidInput, NotAuthorised, NotEnrolled
+from atlasbot.storage import audit
+from atlasbot.storage.models import CountryRow, Invite, Member, MemberRole, Role, UnitRow, utc_now
 
 # Crockford-style alphabet: no 0/O or 1/I/L to misread when a code is read aloud or retyped.
 _CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"

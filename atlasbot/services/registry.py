@@ -8,7 +8,6 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from atlasbot import audit
 from atlasbot.domain import (
     Capability,
     Country,
@@ -19,7 +18,10 @@ from atlasbot.domain import (
     UnitStatus,
     frozen_counts,
 )
-from atlasbot.models import (
+from atlasbot.network import frozen_timings
+from atlasbot.services.errors import Conflict, NotFound
+from atlasbot.storage import audit
+from atlasbot.storage.models import (
     CapabilityRow,
     CountryRow,
     Invite,
@@ -28,8 +30,6 @@ from atlasbot.models import (
     UnitStatusChange,
     utc_now,
 )
-from atlasbot.network import frozen_timings
-from atlasbot.services.errors import Conflict, NotFound
 
 
 @dataclass

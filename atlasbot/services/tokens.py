@@ -16,9 +16,9 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session, col
 
-from atlasbot.models import CallbackToken, utc_now
 from atlasbot.services.enrolment import Identity, require_member
 from atlasbot.services.errors import Conflict, NotAuthorised
+from atlasbot.storage.models import CallbackToken, utc_now
 
 CALLBACK_PREFIX = "t:"
 DEFAULT_TOKEN_LIFETIME = timedelta(days=14)

@@ -23,25 +23,25 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from atlasbot import audit
 from atlasbot.domain import Network
-from atlasbot.models import Role
-from atlasbot.models_training import (
+from atlasbot.services import registry
+from atlasbot.services.enrolment import Identity, members_with
+from atlasbot.services.errors import Conflict, InvalidInput, NotAuthorised, NotFound
+from atlasbot.storage import audit
+from atlasbot.storage.models import (
     MeetingPoll,
     MeetingVote,
     PlanStatus,
     PollStatus,
-    ReminderState,
+    Role,
     RsvpAnswer,
     TrainingEvent,
     TrainingEventStatus,
     TrainingPlan,
     TrainingReminder,
+    TrainingReminderState,
     TrainingRsvp,
 )
-from atlasbot.services import registry
-from atlasbot.services.enrolment import Identity, members_with
-from atlasbot.services.errors import Conflict, InvalidInput, NotAuthorised, NotFound
 from atlasbot.training.calendar import (
     ScheduledEvent,
     ScheduleResult,
@@ -534,8 +534,11 @@ def _set_reminders(
             if due <= now:
                 continue
             reminder = TrainingReminder(event_id=event.id, days_before=days, due_at=due)
-        elif _aware(reminder.due_at) == due and reminder.state != ReminderState.CANCELLED.value:
-            if reminder.state == ReminderState.PENDING.value and reminder.id is not None:
+        elif (
+            _aware(reminder.due_at) == due
+            and reminder.state != TrainingReminderState.CANCELLED.value
+        ):
+            if reminder.state == TrainingReminderState.PENDING.value and reminder.id is not None:
                 timers.append(ReminderTimer(reminder.id, reminder.version, due))
             continue
         else:
@@ -543,11 +546,13 @@ def _set_reminders(
             reminder.version += 1
             reminder.sent_at = None
             reminder.state = (
-                ReminderState.PENDING.value if due > now else ReminderState.CANCELLED.value
+                TrainingReminderState.PENDING.value
+                if due > now
+                else TrainingReminderState.CANCELLED.value
             )
         session.add(reminder)
         session.flush()
-        if reminder.state == ReminderState.PENDING.value and reminder.id is not None:
+        if reminder.state == TrainingReminderState.PENDING.value and reminder.id is not None:
             timers.append(ReminderTimer(reminder.id, reminder.version, due))
     return timers
 
@@ -556,10 +561,10 @@ def _cancel_reminders(session: Session, event_id: int) -> None:
     for reminder in session.exec(
         select(TrainingReminder).where(
             TrainingReminder.event_id == event_id,
-            TrainingReminder.state == ReminderState.PENDING.value,
+            TrainingReminder.state == TrainingReminderState.PENDING.value,
         )
     ):
-        reminder.state = ReminderState.CANCELLED.value
+        reminder.state = TrainingReminderState.CANCELLED.value
         reminder.version += 1
         session.add(reminder)
 
@@ -1002,7 +1007,7 @@ def pending_reminders(session: Session) -> list[ReminderTimer]:
         ReminderTimer(r.id, r.version, _aware(r.due_at))
         for r in session.exec(
             select(TrainingReminder)
-            .where(TrainingReminder.state == ReminderState.PENDING.value)
+            .where(TrainingReminder.state == TrainingReminderState.PENDING.value)
             .order_by(col(TrainingReminder.due_at))
         )
         if r.id is not None
@@ -1035,10 +1040,10 @@ def claim_reminder(
         update(TrainingReminder)
         .where(
             col(TrainingReminder.id) == reminder_id,
-            col(TrainingReminder.state) == ReminderState.PENDING.value,
+            col(TrainingReminder.state) == TrainingReminderState.PENDING.value,
             col(TrainingReminder.version) == version,
         )
-        .values(state=ReminderState.SENT.value, sent_at=now)
+        .values(state=TrainingReminderState.SENT.value, sent_at=now)
     )
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
         return None

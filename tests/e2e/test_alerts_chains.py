@@ -16,14 +16,14 @@ import pytest
 from sqlmodel import select
 
 from atlasbot import jobs
-from atlasbot.bootstrap import AtlasContext
+from atlasbot.bot.context import AtlasContext
 from atlasbot.clock import ManualClock
 from atlasbot.config import load_settings
-from atlasbot.db import session_scope
-from atlasbot.models_alerting import AlertDelivery
 from atlasbot.runtime import SandboxRuntime, sandbox_runtime
 from atlasbot.sandbox import SandboxClient
 from atlasbot.sandbox.people import Person, button_texts, buttons_of
+from atlasbot.storage.db import session_scope
+from atlasbot.storage.models import AlertDelivery
 
 T = TypeVar("T")
 ACK = "✋ Acknowledge"

@@ -10,10 +10,9 @@ from typing import Any
 
 from sqlmodel import select
 
-from atlasbot.db import session_scope
-from atlasbot.models import AuditEntry
-from atlasbot.models_alerting import AlertDelivery
 from atlasbot.sandbox.people import Person, button_texts
+from atlasbot.storage.db import session_scope
+from atlasbot.storage.models import AlertDelivery, AuditEntry
 
 from .test_alerts_chains import ACK, copies, eventually, running, unit_with_rota
 from .test_assistance_flow import authorities, fill_request, send_plan_one

@@ -22,16 +22,15 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from atlasbot import db
-from atlasbot.db import session_scope
 from atlasbot.escalation import AlertKind, Timings
-from atlasbot.models import Role
-from atlasbot.models_alerting import Alert, AlertDelivery, EscalationStep
 from atlasbot.runtime import DEMO_NETWORK, SANDBOX_TOKEN, prepare_database
 from atlasbot.sandbox import SandboxServer
 from atlasbot.sandbox.bot_process import READY_LINE
 from atlasbot.services import alerting, duty, enrolment
 from atlasbot.services.enrolment import Identity
+from atlasbot.storage import db
+from atlasbot.storage.db import session_scope
+from atlasbot.storage.models import Alert, AlertDelivery, EscalationStep, Role
 
 pytestmark = pytest.mark.slow
 

@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 from sqlmodel import Session, select
 
+from atlasbot.bot.persistence import CONVERSATION, USER
 from atlasbot.handlers import request
-from atlasbot.models import ChatState
-from atlasbot.persistence import CONVERSATION, USER
 from atlasbot.runtime import SandboxRuntime, start_bot, stop_bot
 from atlasbot.sandbox.people import Person
+from atlasbot.storage.models import ChatState
 
 from .conftest import PersonFactory
 from .test_assistance_flow import plans_message

@@ -8,11 +8,11 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from atlasbot import db
-from atlasbot.models import AssistanceRequest, AuditEntry, Crisis
 from atlasbot.runtime import SandboxRuntime
 from atlasbot.sandbox import SandboxClient
 from atlasbot.sandbox.people import Person, buttons_of
+from atlasbot.storage import db
+from atlasbot.storage.models import AssistanceRequest, AuditEntry, Crisis
 
 from .conftest import PersonFactory
 from .test_assistance_flow import authorities, fill_request, send_plan_one

@@ -13,7 +13,8 @@ import icalendar
 import pytest
 from telegram import Update
 
-from atlasbot.bootstrap import BotServices, build_application, idle_probe
+from atlasbot.bootstrap import build_application, idle_probe
+from atlasbot.bot.context import BotServices
 from atlasbot.clock import ManualClock
 from atlasbot.runtime import SANDBOX_TOKEN, SandboxRuntime, rearm_timers
 from atlasbot.sandbox import SandboxClient

@@ -9,22 +9,23 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from atlasbot.db import session_scope
 from atlasbot.domain import Network
 from atlasbot.escalation import Action, AlertKind, Target, Timings, chain_for, step_table
-from atlasbot.models import AuditEntry, Role
-from atlasbot.models_alerting import (
-    Alert,
-    AlertDelivery,
-    AlertState,
-    DeliveryStatus,
-    EscalationStep,
-    ReminderState,
-    StepState,
-)
 from atlasbot.services import alerting, drills, duty, enrolment, registry
 from atlasbot.services.enrolment import Identity
 from atlasbot.services.errors import InvalidInput, NotAuthorised
+from atlasbot.storage.db import session_scope
+from atlasbot.storage.models import (
+    Alert,
+    AlertDelivery,
+    AlertState,
+    AuditEntry,
+    DeliveryStatus,
+    EscalationStep,
+    Role,
+    ShiftReminderState,
+    StepState,
+)
 
 T0 = datetime(2027, 1, 4, 8, 0, tzinfo=UTC)
 FAST = Timings(
@@ -377,8 +378,8 @@ def test_a_shift_reminder_goes_once_and_not_after_the_shift_began(
         )
         stored = duty.shifts(session, "de-1", since=T0)
         assert {s.reminder_state for s, _ in stored} == {
-            ReminderState.SENT.value,
-            ReminderState.SKIPPED.value,
+            ShiftReminderState.SENT.value,
+            ShiftReminderState.SKIPPED.value,
         }
 
 

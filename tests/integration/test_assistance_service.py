@@ -10,14 +10,14 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from atlasbot import audit
-from atlasbot.db import session_scope
 from atlasbot.domain import Network, UnitStatus
-from atlasbot.models import AnswerStatus, CrisisStatus, DeploymentState, Role, UnitRow
 from atlasbot.services import assistance, enrolment, registry
 from atlasbot.services.assistance import Agreement, ChosenUnit, RequestDraft
 from atlasbot.services.enrolment import Identity
 from atlasbot.services.errors import Conflict, InvalidInput, NotAuthorised
+from atlasbot.storage import audit
+from atlasbot.storage.db import session_scope
+from atlasbot.storage.models import AnswerStatus, CrisisStatus, DeploymentState, Role, UnitRow
 
 T = TypeVar("T")
 NOW = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)

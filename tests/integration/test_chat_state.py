@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
+from atlasbot.bot.persistence import CONVERSATION, USER, DatabasePersistence
 from atlasbot.clock import ManualClock
-from atlasbot.db import session_scope
-from atlasbot.models import ChatState
-from atlasbot.persistence import CONVERSATION, USER, DatabasePersistence
 from atlasbot.services.assistance import RequestDraft
+from atlasbot.storage.db import session_scope
+from atlasbot.storage.models import ChatState
 
 T0 = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 ANA = 1001
@@ -121,7 +121,7 @@ async def test_rows_this_version_cannot_read_are_dropped_at_start_and_the_rest_l
     insert_row(engine, CONVERSATION, "request", "[2,2]", '{"__type__": "Gone", "fields": {}}')
     insert_row(engine, CONVERSATION, "request", "[3,3]", "4")
     persistence = DatabasePersistence(engine)
-    with caplog.at_level(logging.WARNING, logger="atlasbot.persistence"):
+    with caplog.at_level(logging.WARNING, logger="atlasbot.bot.persistence"):
         user_data = await persistence.get_user_data()
         conversations = await persistence.get_conversations("request")
     assert user_data == {2: {"answer": {"mode": "accept"}}, 3: {"answer": {"mode": "decline"}}}

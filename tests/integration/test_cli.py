@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from atlasbot import db
 from atlasbot.cli import main
+from atlasbot.storage import db
 
 from ..conftest import DEMO_NETWORK_FILE
 

@@ -15,13 +15,12 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from atlasbot import db
-from atlasbot.db import session_scope
 from atlasbot.domain import Network
 from atlasbot.escalation import Action, AlertKind, Timings
-from atlasbot.models import CountryRow, UnitRow
-from atlasbot.models_alerting import EscalationStep
 from atlasbot.services import alerting, registry
+from atlasbot.storage import db
+from atlasbot.storage.db import session_scope
+from atlasbot.storage.models import CountryRow, EscalationStep, UnitRow
 
 T0 = datetime(2027, 1, 4, 8, 0, tzinfo=UTC)
 BASE = Timings(

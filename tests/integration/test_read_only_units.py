@@ -8,8 +8,8 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from atlasbot import db
-from atlasbot.models import CapabilityRow
+from atlasbot.storage import db
+from atlasbot.storage.models import CapabilityRow
 
 
 def test_a_read_only_unit_reads_what_was_committed(engine: Engine) -> None:

@@ -13,13 +13,13 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import SQLModel, select
 
-import atlasbot.models
-from atlasbot import audit, db
-from atlasbot.db import session_scope
+import atlasbot.storage.models
 from atlasbot.domain import Network, UnitStatus
-from atlasbot.models import Invite, Role, UnitRow, UnitStatusChange
 from atlasbot.services import enrolment, registry
 from atlasbot.services.errors import Conflict, InvalidInput
+from atlasbot.storage import audit, db
+from atlasbot.storage.db import session_scope
+from atlasbot.storage.models import Invite, Role, UnitRow, UnitStatusChange
 
 T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 
@@ -137,7 +137,9 @@ def test_audit_verify_names_an_entry_inserted_in_place_of_another(engine: Engine
     drop_audit_triggers(engine)
     with session_scope(engine) as session:
         original = session.exec(
-            select(atlasbot.models.AuditEntry).where(atlasbot.models.AuditEntry.seq == 3)
+            select(atlasbot.storage.models.AuditEntry).where(
+                atlasbot.storage.models.AuditEntry.seq == 3
+            )
         ).one()
         prev_hash = original.prev_hash
     # A forger who knows the scheme writes a self-consistent entry #3 ...
@@ -155,7 +157,7 @@ def test_audit_verify_names_an_entry_inserted_in_place_of_another(engine: Engine
         connection.execute(text("DELETE FROM audit_entry WHERE seq = 3"))
     with session_scope(engine) as session:
         session.add(
-            atlasbot.models.AuditEntry(
+            atlasbot.storage.models.AuditEntry(
                 seq=3,
                 at=forged_at,
                 actor="mallory",
@@ -182,7 +184,7 @@ def test_audit_verify_notices_an_entry_appended_behind_the_logs_back(engine: Eng
             seq=3, at=at, actor="mallory", action="x", obj="y", payload={}, prev_hash=last.hash
         )
         session.add(
-            atlasbot.models.AuditEntry(
+            atlasbot.storage.models.AuditEntry(
                 seq=3,
                 at=at,
                 actor="mallory",

@@ -12,22 +12,25 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from atlasbot.db import session_scope
 from atlasbot.domain import Network
-from atlasbot.models import AuditEntry, Member, MemberRole, Role
-from atlasbot.models_training import (
-    PlanStatus,
-    ReminderState,
-    RsvpAnswer,
-    TrainingEvent,
-    TrainingPlan,
-    TrainingReminder,
-    TrainingRsvp,
-)
 from atlasbot.services import registry
 from atlasbot.services import training as svc
 from atlasbot.services.enrolment import Identity, identify
 from atlasbot.services.errors import Conflict, InvalidInput, NotAuthorised
+from atlasbot.storage.db import session_scope
+from atlasbot.storage.models import (
+    AuditEntry,
+    Member,
+    MemberRole,
+    PlanStatus,
+    Role,
+    RsvpAnswer,
+    TrainingEvent,
+    TrainingPlan,
+    TrainingReminder,
+    TrainingReminderState,
+    TrainingRsvp,
+)
 from atlasbot.training.calendar import schedule
 from atlasbot.training.events_file import DateRange
 from atlasbot.training.meetings import best_meeting_dates
@@ -115,7 +118,7 @@ def test_a_published_calendar_has_its_events_reminders_and_audit_entries(db: Eng
         for days in (14, 2)
     ]
     assert due == [e.astimezone(dt.UTC) for e in expected]
-    assert all(r.state == ReminderState.PENDING.value for r in reminders)
+    assert all(r.state == TrainingReminderState.PENDING.value for r in reminders)
     actions = run(db, lambda s: [a.action for a in s.exec(select(AuditEntry)).all()])
     assert actions.count("training.event_published") == 3
     assert "training.plan_published" in actions

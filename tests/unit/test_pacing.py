@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from atlasbot.pacing import TokenBucket
+from atlasbot.bot.pacing import TokenBucket
 
 
 async def test_a_burst_up_to_the_capacity_goes_out_at_once() -> None:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from atlasbot.persistence import (
+from atlasbot.bot.persistence import (
     UndecodableValue,
     UnencodableValue,
     decode_conversation_key,
@@ -78,7 +78,7 @@ def test_a_value_the_codec_cannot_encode_is_left_out_and_the_rest_is_kept(
         "pair": (1, 2),
         7: "a key that is not a string",
     }
-    with caplog.at_level(logging.WARNING, logger="atlasbot.persistence"):
+    with caplog.at_level(logging.WARNING, logger="atlasbot.bot.persistence"):
         text = encode_user_data(data, owner="user 1")
     assert text is not None
     assert decode_user_data(text, owner="user 1") == {"draft": half_filled_draft()}
@@ -118,7 +118,7 @@ def test_a_stored_draft_with_a_field_the_draft_no_longer_has_is_dropped_and_the_
             "answer": {"mode": "decline", "request": 4},
         }
     )
-    with caplog.at_level(logging.WARNING, logger="atlasbot.persistence"):
+    with caplog.at_level(logging.WARNING, logger="atlasbot.bot.persistence"):
         restored = decode_user_data(stored, owner="user 1")
     assert restored == {"answer": {"mode": "decline", "request": 4}}
     assert "stored user_data['draft'] of user 1 is dropped" in caplog.text

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from atlasbot.handlers import texts
-from atlasbot.models import AssistanceRequest, Crisis
+from atlasbot.storage.models import AssistanceRequest, Crisis
 
 
 def _crisis() -> Crisis:

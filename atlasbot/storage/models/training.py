@@ -16,11 +16,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from atlasbot.models import UTCDateTime
-
-
-def _utc_column(*, nullable: bool = False, index: bool = False) -> Any:
-    return Field(sa_column=Column(UTCDateTime(), nullable=nullable, index=index))
+from atlasbot.storage.models.columns import utc_column as _utc_column
 
 
 class PlanStatus(StrEnum):
@@ -40,7 +36,7 @@ class RsvpAnswer(StrEnum):
     TENTATIVE = "tentative"
 
 
-class ReminderState(StrEnum):
+class TrainingReminderState(StrEnum):
     PENDING = "pending"
     SENT = "sent"
     CANCELLED = "cancelled"
@@ -120,7 +116,7 @@ class TrainingReminder(SQLModel, table=True):
     event_id: int = Field(foreign_key="training_event.id", index=True)
     days_before: int
     due_at: dt.datetime = _utc_column(index=True)
-    state: str = Field(default=ReminderState.PENDING.value, max_length=16, index=True)
+    state: str = Field(default=TrainingReminderState.PENDING.value, max_length=16, index=True)
     sent_at: dt.datetime | None = _utc_column(nullable=True)
     # Bumped when the due time changes: a timer armed for an older version drops itself.
     version: int = 0

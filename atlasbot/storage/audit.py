@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from atlasbot.models import AuditEntry, AuditHead, utc_now
+from atlasbot.storage.models import AuditEntry, AuditHead, utc_now
 
 GENESIS_HASH = "0" * 64
 

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from atlasbot.models import _utc_column
+from atlasbot.storage.models.columns import utc_column as _utc_column
 
 
 class AlertState(StrEnum):
@@ -50,7 +50,7 @@ class DeliveryStatus(StrEnum):
     ABANDONED = "abandoned"  # in flight at a crash, and the alert was settled meanwhile
 
 
-class ReminderState(StrEnum):
+class ShiftReminderState(StrEnum):
     PENDING = "pending"
     SENT = "sent"
     SKIPPED = "skipped"  # the shift was removed, or its start passed while the bot was down
@@ -70,7 +70,7 @@ class DutyShift(SQLModel, table=True):
     created_at: datetime = _utc_column()
     cancelled: bool = False
     reminder_at: datetime | None = _utc_column(nullable=True, index=True)
-    reminder_state: str = Field(default=ReminderState.PENDING.value, max_length=16)
+    reminder_state: str = Field(default=ShiftReminderState.PENDING.value, max_length=16)
     version: int = 0
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from alembic import context
 from sqlmodel import SQLModel
 
-import atlasbot.models  # noqa: F401  (registers every table on SQLModel.metadata)
-from atlasbot.db import make_engine
+import atlasbot.storage.models  # noqa: F401  (registers every table on SQLModel.metadata)
+from atlasbot.storage.db import make_engine
 
 config = context.config
 target_metadata = SQLModel.metadata

@@ -24,9 +24,9 @@ from sqlmodel import Session, select
 from telegram.ext import BasePersistence, PersistenceInput
 
 from atlasbot.clock import Clock, SystemClock
-from atlasbot.db import session_scope
-from atlasbot.models import ChatState
 from atlasbot.services.assistance import RequestDraft
+from atlasbot.storage.db import session_scope
+from atlasbot.storage.models import ChatState
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
