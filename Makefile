@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-from-lock
 
-.PHONY: demo test lint typecheck contracts check run sandbox bench clean setup
+.PHONY: demo test lint typecheck contracts check run sandbox bench clean setup i18n
 
 setup: $(STAMP)
 
@@ -49,6 +49,17 @@ sandbox: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/planner.py
 	$(BIN)/python bench/schedule.py
+
+# Extract every marked text into the template and compile the catalogs that exist.
+i18n: $(STAMP)
+	$(BIN)/pybabel extract --no-location --sort-output -k _ -k N_ -k ngettext:1,2 \
+		-o atlasbot/locale/atlasbot.pot atlasbot
+	@for po in atlasbot/locale/*/LC_MESSAGES/atlasbot.po; do \
+		[ -e "$$po" ] || continue; \
+		$(BIN)/pybabel update -i atlasbot/locale/atlasbot.pot -D atlasbot -d atlasbot/locale \
+			-l "$$(basename "$$(dirname "$$(dirname "$$po")")")" || exit 1; \
+		$(BIN)/pybabel compile -i "$$po" -o "$${po%.po}.mo" || exit 1; \
+	done
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -41,9 +41,9 @@ COMMAND_MENU = [
 async def _post_init(application: AtlasApplication) -> None:
     await application.bot.set_my_commands(COMMAND_MENU)
     # Escalations and reminders are re-armed from the database once the job queue runs.
-    from atlasbot import jobs
+    from atlasbot.bot import timers
 
-    jobs.schedule_rearm(application)
+    timers.schedule_rearm(application)
 
 
 def build_application(

@@ -58,7 +58,7 @@ def run_polling(settings: Settings) -> None:
 
 async def rearm_timers(application: AtlasApplication) -> None:
     """Arm the JobQueue from the database's pending due times (restart-safe timers)."""
-    from atlasbot.training_jobs import rearm_reminders
+    from atlasbot.bot.training_timers import rearm_reminders
 
     await rearm_reminders(application)
 
@@ -78,9 +78,9 @@ class SandboxRuntime:
 
     def is_idle(self) -> bool:
         """No update being handled and no alert job running or due this instant."""
-        from atlasbot import jobs
+        from atlasbot.bot import timers
 
-        return idle_probe(self.application, self.processor) and jobs.idle(self.application)
+        return idle_probe(self.application, self.processor) and timers.idle(self.application)
 
     async def restart_bot(self) -> None:
         """Stop the bot and start a fresh one on the same database and sandbox server, as a

@@ -22,7 +22,7 @@ Latency
 
 Alert fan-out
   30 authority members of AT; a BE crisis whose plan asks AT; the real
-  ``notify.raise_assistance_requests`` then ``jobs.start_alerts`` (compose + 90 button
+  ``notify.raise_assistance_requests`` then ``timers.start_alerts`` (compose + 90 button
   tokens in one unit of work, then
   ``send_all`` through the broadcast token bucket), with the sandbox emulating Telegram's
   flood limit of 30 messages/s. Measured from the call to the last recipient's message at
@@ -57,7 +57,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlmodel import Session  # noqa: E402
 
-from atlasbot import jobs  # noqa: E402
+from atlasbot.bot import timers  # noqa: E402
 from atlasbot.bot.context import AtlasContext  # noqa: E402
 from atlasbot.config import load_settings  # noqa: E402
 from atlasbot.handlers import notify  # noqa: E402
@@ -273,7 +273,7 @@ async def fanout_run(
             session, [request_id], timings=timings, now=now
         )
     )
-    addressed = await jobs.start_alerts(context, alert_ids)
+    addressed = await timers.start_alerts(context, alert_ids)
     await server.wait_idle(timeout=60)
     arrivals = sorted(
         at for chat, at_list in replies_by_chat(runtime, recipients).items() for at in at_list

@@ -23,6 +23,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 from telegram.ext import BasePersistence, PersistenceInput
 
+from atlasbot.bot.wizard import Draft
 from atlasbot.clock import Clock, SystemClock
 from atlasbot.services.assistance import RequestDraft
 from atlasbot.storage.db import session_scope
@@ -38,6 +39,30 @@ TYPE_TAG = "__type__"
 # removed field makes the stored drafts of that type undecodable: they are dropped on load.
 TAGGED_DATACLASSES: Mapping[str, type[Any]] = {"RequestDraft": RequestDraft}
 _TAG_OF = {cls: tag for tag, cls in TAGGED_DATACLASSES.items()}
+
+
+def _tag_of(value: object) -> str | None:
+    """The tag a stored dataclass carries: a listed one, or any wizard draft by its class name
+    (every wizard's draft subclasses ``Draft``, so a new wizard needs no entry here)."""
+    tag = _TAG_OF.get(type(value))
+    if tag is None and isinstance(value, Draft):
+        tag = type(value).__name__
+    return tag
+
+
+def _class_of(tag: str) -> type[Any] | None:
+    """The dataclass a stored tag names (the inverse of ``_tag_of``)."""
+    if tag in TAGGED_DATACLASSES:
+        return TAGGED_DATACLASSES[tag]
+    pending: list[type[Draft]] = [Draft]
+    while pending:
+        cls = pending.pop()
+        if cls.__name__ == tag:
+            return cls
+        pending.extend(cls.__subclasses__())
+    return None
+
+
 _JSON_SCALARS = (str, int, float, bool, type(None))
 
 ConversationKey = tuple[int | str, ...]
@@ -71,7 +96,7 @@ def encode_value(value: object) -> Any:
         if TYPE_TAG in value:
             raise UnencodableValue(f"a mapping with the reserved key {TYPE_TAG!r}")
         return {key: encode_value(item) for key, item in value.items()}
-    tag = _TAG_OF.get(type(value))
+    tag = _tag_of(value)
     if tag is not None and is_dataclass(value):
         stored = {f.name: encode_value(getattr(value, f.name)) for f in fields(value)}
         return {TYPE_TAG: tag, "fields": stored}
@@ -87,7 +112,7 @@ def decode_value(stored: Any) -> Any:
     if TYPE_TAG not in stored:
         return {key: decode_value(item) for key, item in stored.items()}
     tag = stored[TYPE_TAG]
-    cls = TAGGED_DATACLASSES.get(tag) if isinstance(tag, str) else None
+    cls = _class_of(tag) if isinstance(tag, str) else None
     values = stored.get("fields")
     if cls is None or not isinstance(values, dict) or set(stored) != {TYPE_TAG, "fields"}:
         raise UndecodableValue(f"unknown tagged value {tag!r}")

@@ -13,6 +13,7 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from atlasbot.bot.context import AtlasApplication, AtlasContext
+from atlasbot.bot.replies import Handler
 from atlasbot.handlers import (
     alerts,
     duty,
@@ -25,7 +26,6 @@ from atlasbot.handlers import (
     status,
     training,
 )
-from atlasbot.handlers.common import Handler
 from atlasbot.services.tokens import CALLBACK_PREFIX
 from atlasbot.storage.models import CallbackToken
 

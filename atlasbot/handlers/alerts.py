@@ -13,10 +13,10 @@ from sqlmodel import Session
 from telegram import Update
 from telegram.error import BadRequest
 
-from atlasbot import jobs
+from atlasbot.bot import timers
 from atlasbot.bot.context import AtlasContext
-from atlasbot.handlers import alert_texts
-from atlasbot.handlers.common import guarded, redeem, require_identity
+from atlasbot.bot.replies import guarded, redeem, require_identity
+from atlasbot.bot.texts import alerts as alert_texts
 from atlasbot.services import alerting, drills
 from atlasbot.services.alerting import AckOutcome
 from atlasbot.services.errors import InvalidInput
@@ -43,7 +43,7 @@ async def acknowledge(update: Update, context: AtlasContext) -> None:
     with contextlib.suppress(BadRequest):  # a press too old to answer: the copy still shows it
         await query.answer(text, show_alert=not outcome.newly)
     if outcome.newly:
-        await jobs.after_acknowledged(context, outcome)
+        await timers.after_acknowledged(context, outcome)
 
 
 @guarded
@@ -68,7 +68,7 @@ async def drill_command(update: Update, context: AtlasContext) -> None:
 
         report = await context.services.run(read)
         if update.effective_chat is not None:
-            await jobs.send_drill_report(context, update.effective_chat.id, report)
+            await timers.send_drill_report(context, update.effective_chat.id, report)
         return
     now = context.services.clock.now()
     timings = context.services.settings.escalation_timings()
@@ -80,4 +80,4 @@ async def drill_command(update: Update, context: AtlasContext) -> None:
 
     drill_id, units, alert_ids = await context.services.run(start)
     await message.reply_text(alert_texts.drill_started(drill_id, units))
-    await jobs.start_alerts(context, alert_ids)
+    await timers.start_alerts(context, alert_ids)

@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 from telegram import Update
 
-from atlasbot import jobs
+from atlasbot.bot import timers
 from atlasbot.bot.context import AtlasContext
-from atlasbot.handlers import alert_texts
-from atlasbot.handlers.common import guarded, require_identity
+from atlasbot.bot.replies import guarded, require_identity
+from atlasbot.bot.texts import alerts as alert_texts
 from atlasbot.services import duty
 from atlasbot.services.enrolment import Identity
 from atlasbot.services.errors import InvalidInput, NotAuthorised
@@ -141,7 +141,7 @@ async def _add(update: Update, context: AtlasContext, identity: Identity, text: 
 def _arm(context: AtlasContext, shifts: list[DutyShift]) -> None:
     for shift in shifts:
         if shift.id is not None and shift.reminder_at is not None:
-            jobs.arm_reminder(context, shift.id, shift.version, shift.reminder_at)
+            timers.arm_reminder(context, shift.id, shift.version, shift.reminder_at)
 
 
 async def _remove(

@@ -8,8 +8,9 @@ from sqlmodel import Session
 from telegram import Update
 
 from atlasbot.bot.context import AtlasContext
-from atlasbot.handlers import notify, texts
-from atlasbot.handlers.common import Button, answer_user, edit_pressed, guarded, keyboard, redeem
+from atlasbot.bot.replies import Button, answer_user, edit_pressed, guarded, keyboard, redeem
+from atlasbot.bot.texts import general as texts
+from atlasbot.handlers import notify
 from atlasbot.services import assistance
 from atlasbot.storage.models import DeploymentState
 

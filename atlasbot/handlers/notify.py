@@ -12,11 +12,11 @@ from datetime import datetime
 from sqlmodel import Session, select
 from telegram.error import BadRequest, TelegramError
 
-from atlasbot import jobs
+from atlasbot.bot import timers
 from atlasbot.bot.context import AtlasContext
+from atlasbot.bot.replies import Button, Outgoing, keyboard, send_all
+from atlasbot.bot.texts import general as texts
 from atlasbot.escalation import AlertKind, Timings
-from atlasbot.handlers import texts
-from atlasbot.handlers.common import Button, Outgoing, keyboard, send_all
 from atlasbot.services import alerting, assistance
 from atlasbot.storage.models import (
     AnswerStatus,
@@ -64,7 +64,7 @@ def raise_assistance_requests(
             text=texts.request_to_authority(
                 crisis, request, names, partner=not _bound_by_decision(session, request.country)
             ),
-            buttons=jobs.button_specs(answer_buttons(request_id)),
+            buttons=timers.button_specs(answer_buttons(request_id)),
             timings=timings,
             now=now,
             crisis_id=crisis.id,
@@ -110,7 +110,7 @@ def raise_mobilisation_orders(
             kind=AlertKind.ORDER,
             subject=f"deployment:{deployment_id}",
             text=texts.mobilisation_order(crisis, deployment, request.agreement),
-            buttons=jobs.button_specs(progress_buttons(deployment_id, deployment.state)),
+            buttons=timers.button_specs(progress_buttons(deployment_id, deployment.state)),
             timings=timings,
             now=now,
             crisis_id=crisis.id,
@@ -160,7 +160,7 @@ def board_buttons(crisis_id: int, *, missing: bool) -> list[list[Button]]:
 async def refresh_board(context: AtlasContext, crisis_id: int) -> None:
     """Edit the live board in place for every viewer (or post it where it is not yet)."""
     # Every decision on a crisis refreshes its board: alerts it answered stop here too.
-    await jobs.settle_crisis(context, crisis_id)
+    await timers.settle_crisis(context, crisis_id)
     tz = context.services.settings.tz
     now = context.services.clock.now()
 

@@ -7,10 +7,9 @@ from typing import Any
 from sqlmodel import Session
 from telegram import Update
 
-from atlasbot import jobs
+from atlasbot.bot import timers
 from atlasbot.bot.context import AtlasContext
-from atlasbot.handlers import notify, texts
-from atlasbot.handlers.common import (
+from atlasbot.bot.replies import (
     Button,
     Outgoing,
     answer_user,
@@ -20,6 +19,8 @@ from atlasbot.handlers.common import (
     redeem,
     send_all,
 )
+from atlasbot.bot.texts import general as texts
+from atlasbot.handlers import notify
 from atlasbot.planner.matching import PlanningResult, plan_single
 from atlasbot.rules import Reason
 from atlasbot.services import assistance
@@ -203,7 +204,7 @@ async def send(update: Update, context: AtlasContext) -> None:
         return crisis_id, request_ids, alert_ids, unreachable
 
     crisis_id, request_ids, alert_ids, unreachable = await context.services.run(dispatch)
-    await jobs.start_alerts(context, alert_ids)
+    await timers.start_alerts(context, alert_ids)
     states = f"{len(request_ids)} state" + ("s" if len(request_ids) != 1 else "")
     text = f"Requests sent for crisis #{crisis_id} ({states})."
     if unreachable:

@@ -35,8 +35,8 @@ from telegram.warnings import PTBUserWarning
 
 from atlasbot import rules
 from atlasbot.bot.context import AtlasContext
-from atlasbot.handlers import texts
-from atlasbot.handlers.common import guarded, require_identity
+from atlasbot.bot.replies import guarded, require_identity
+from atlasbot.bot.texts import general as texts
 from atlasbot.handlers.plans import present_plans
 from atlasbot.services.assistance import RequestDraft, submit_request
 from atlasbot.services.errors import Conflict, NotAuthorised

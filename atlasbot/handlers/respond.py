@@ -14,12 +14,10 @@ from typing import Any
 from sqlmodel import Session
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from atlasbot import jobs, rules
+from atlasbot import rules
+from atlasbot.bot import timers
 from atlasbot.bot.context import AtlasContext
-from atlasbot.domain import AssistanceForm
-from atlasbot.escalation import AlertKind
-from atlasbot.handlers import notify, texts
-from atlasbot.handlers.common import (
+from atlasbot.bot.replies import (
     Button,
     edit_pressed,
     guarded,
@@ -27,6 +25,10 @@ from atlasbot.handlers.common import (
     redeem,
     require_identity,
 )
+from atlasbot.bot.texts import general as texts
+from atlasbot.domain import AssistanceForm
+from atlasbot.escalation import AlertKind
+from atlasbot.handlers import notify
 from atlasbot.handlers.plans import present_plans
 from atlasbot.services import alerting, assistance
 from atlasbot.services.assistance import COSTS_OTHERWISE_AGREED, COSTS_REQUESTER_PAYS, Agreement
@@ -409,7 +411,7 @@ async def confirm_accept(update: Update, context: AtlasContext) -> None:
     crisis_id, request_id, country, orders, terms = await context.services.run(act)
     if context.user_data is not None:
         context.user_data.pop(ANSWER_KEY, None)
-    await jobs.start_alerts(context, orders)
+    await timers.start_alerts(context, orders)
     await edit_pressed(update, f"Accepted request #{request_id}. Your units are being ordered.")
     # The requester sees what was agreed (it may be less than asked: fewer forms, no arms).
     await notify.tell_requester(
@@ -446,7 +448,7 @@ async def confirm_counter(update: Update, context: AtlasContext) -> None:
             kind=AlertKind.COUNTER,
             subject=f"request:{request.id}",
             text=_counter_text(request.country, request.id, crisis.id, proposal.as_payload()),
-            buttons=jobs.button_specs(
+            buttons=timers.button_specs(
                 [
                     [
                         Button("✅ Accept proposal", "counter.accept", payload, single_use=True),
@@ -465,7 +467,7 @@ async def confirm_counter(update: Update, context: AtlasContext) -> None:
     crisis_id, request_id, alert_ids = await context.services.run(act)
     if context.user_data is not None:
         context.user_data.pop(ANSWER_KEY, None)
-    await jobs.start_alerts(context, alert_ids)
+    await timers.start_alerts(context, alert_ids)
     await edit_pressed(
         update,
         f"Counter-proposal on request #{request_id} sent. It binds only if the requester accepts.",
@@ -612,7 +614,7 @@ async def answer_counter(update: Update, context: AtlasContext) -> None:
 
     crisis_id, request_id, country, status, orders = await context.services.run(act)
     accepted = status == AnswerStatus.ACCEPTED.value
-    await jobs.start_alerts(context, orders)
+    await timers.start_alerts(context, orders)
     await edit_pressed(
         update,
         f"Counter-proposal of {country} on request #{request_id}: "

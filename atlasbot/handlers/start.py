@@ -6,8 +6,8 @@ from sqlmodel import Session
 from telegram import Update
 
 from atlasbot.bot.context import AtlasContext
-from atlasbot.handlers import texts
-from atlasbot.handlers.common import current_identity, guarded, require_identity
+from atlasbot.bot.replies import current_identity, guarded, require_identity
+from atlasbot.bot.texts import general as texts
 from atlasbot.services.enrolment import EnrolmentOutcome, invite_by_member, redeem_invite
 from atlasbot.storage.models import Role
 

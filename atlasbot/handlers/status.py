@@ -9,9 +9,7 @@ from sqlmodel import Session
 from telegram import InlineKeyboardMarkup, Update
 
 from atlasbot.bot.context import AtlasContext
-from atlasbot.domain import UnitStatus
-from atlasbot.handlers import notify, texts
-from atlasbot.handlers.common import (
+from atlasbot.bot.replies import (
     Button,
     Outgoing,
     answer_user,
@@ -22,6 +20,9 @@ from atlasbot.handlers.common import (
     require_identity,
     send_all,
 )
+from atlasbot.bot.texts import general as texts
+from atlasbot.domain import UnitStatus
+from atlasbot.handlers import notify
 from atlasbot.services import assistance
 from atlasbot.services.errors import NotAuthorised
 from atlasbot.storage.models import AnswerStatus, CrisisStatus, Role, UnitRow

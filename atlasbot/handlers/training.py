@@ -24,9 +24,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
 from atlasbot.bot.context import AtlasContext
-from atlasbot.domain import Network
-from atlasbot.handlers import training_texts as texts
-from atlasbot.handlers.common import (
+from atlasbot.bot.replies import (
     Button,
     Outgoing,
     edit_pressed,
@@ -36,6 +34,9 @@ from atlasbot.handlers.common import (
     require_identity,
     send_all,
 )
+from atlasbot.bot.texts import training as texts
+from atlasbot.bot.training_timers import arm_reminders
+from atlasbot.domain import Network
 from atlasbot.services import registry
 from atlasbot.services import training as svc
 from atlasbot.services.enrolment import Identity
@@ -47,7 +48,6 @@ from atlasbot.training.events_file import DateRange
 from atlasbot.training.ics import to_ics
 from atlasbot.training.meetings import best_meeting_dates
 from atlasbot.training.replan import replan
-from atlasbot.training_jobs import arm_reminders
 
 EVENT_WIZARD = "training_event_wizard"
 MEETING_WIZARD = "meeting_wizard"

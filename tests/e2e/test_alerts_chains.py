@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import select
 
-from atlasbot import jobs
+from atlasbot.bot import timers
 from atlasbot.bot.context import AtlasContext
 from atlasbot.clock import ManualClock
 from atlasbot.config import load_settings
@@ -212,11 +212,11 @@ async def test_with_a_hand_moved_clock_the_default_five_minutes_are_honoured(
         anke = Person(sandbox, 12, "Anke")
         await anke.enrol("authority", country="DE")
         clock.advance(timedelta(minutes=9, seconds=59))
-        await jobs.rearm(AtlasContext(runtime.application))
+        await timers.rearm(AtlasContext(runtime.application))
         await sandbox.wait_idle(timeout=10)
         assert await copies(anke) == []
         clock.advance(timedelta(seconds=2))
-        await jobs.rearm(AtlasContext(runtime.application))
+        await timers.rearm(AtlasContext(runtime.application))
         await eventually(lambda: copies(anke), within=4)
         with session_scope(runtime.services.engine) as session:
             members = sorted(d.member_id for d in session.exec(select(AlertDelivery)).all())

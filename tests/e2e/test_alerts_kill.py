@@ -2,7 +2,7 @@
 nothing is lost, nothing is sent twice, and what fell due while it was down fires within 5 s.
 
 The sandbox server lives in the test process; the bot runs in a child process
-(``atlasbot.sandbox.bot_process``) that is killed with SIGKILL, so no clean-up code runs.
+(``atlasbot.sandbox_bot``) that is killed with SIGKILL, so no clean-up code runs.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from sqlmodel import select
 from atlasbot.escalation import AlertKind, Timings
 from atlasbot.runtime import DEMO_NETWORK, SANDBOX_TOKEN, prepare_database
 from atlasbot.sandbox import SandboxServer
-from atlasbot.sandbox.bot_process import READY_LINE
+from atlasbot.sandbox_bot import READY_LINE
 from atlasbot.services import alerting, duty, enrolment
 from atlasbot.services.enrolment import Identity
 from atlasbot.storage import db
@@ -73,7 +73,7 @@ class Harness:
         self.process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
-            "atlasbot.sandbox.bot_process",
+            "atlasbot.sandbox_bot",
             "--api-url",
             root,
             env=env,

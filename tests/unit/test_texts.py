@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from atlasbot.handlers import texts
+from atlasbot.bot.texts import general as texts
 from atlasbot.storage.models import AssistanceRequest, Crisis
 
 

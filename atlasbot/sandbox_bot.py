@@ -1,6 +1,6 @@
 """The bot alone, polling a sandbox server that runs in another process.
 
-``python -m atlasbot.sandbox.bot_process --api-url http://127.0.0.1:PORT`` with the settings
+``python -m atlasbot.sandbox_bot --api-url http://127.0.0.1:PORT`` with the settings
 in ``ATLASBOT_*`` variables (the database, short escalation timings). Tests and benchmarks
 hold the sandbox server themselves and kill this process (SIGKILL) at chosen moments, then
 start it again on the same database, to prove that timers survive a crash.

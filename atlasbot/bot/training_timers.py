@@ -16,8 +16,8 @@ from typing import Any
 from sqlmodel import Session
 
 from atlasbot.bot.context import AtlasApplication, AtlasContext
-from atlasbot.handlers.common import Button, Outgoing, keyboard, send_all
-from atlasbot.handlers.training_texts import ANSWER_LABELS, reminder
+from atlasbot.bot.replies import Button, Outgoing, keyboard, send_all
+from atlasbot.bot.texts.training import ANSWER_LABELS, reminder
 from atlasbot.services import registry
 from atlasbot.services import training as svc
 

@@ -1,0 +1,1 @@
+"""Every user-facing text, by area; each goes through atlasbot.i18n._ when shown."""
