@@ -15,7 +15,11 @@ DOCS = sorted((REPO_ROOT / "docs").glob("*.md"))
 MARKDOWN = [REPO_ROOT / "README.md", *DOCS]
 # The files that must cite docs/formats.md and docs/sandbox.md, never the contract. Other
 # modules' docstrings and comments still say "INTERFACES §N" until they are swept.
-NO_CONTRACT_REFERENCES = [*MARKDOWN, REPO_ROOT / "atlasbot" / "cli.py"]
+NO_CONTRACT_REFERENCES = [
+    *MARKDOWN,
+    REPO_ROOT / "atlasbot" / "cli.py",
+    *sorted((REPO_ROOT / "data").glob("*.yaml")),
+]
 
 _FENCE = re.compile(r"^```.*?^```", re.MULTILINE | re.DOTALL)
 _INLINE_CODE = re.compile(r"`[^`\n]*`")
