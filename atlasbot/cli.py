@@ -105,7 +105,7 @@ def db_current() -> None:
 
 @network_app.command("check")
 def network_check(
-    file: Annotated[Path, typer.Argument(help="A network YAML file (INTERFACES §1).")],
+    file: Annotated[Path, typer.Argument(help="A network YAML file (docs/formats.md §1).")],
 ) -> None:
     """Validate a network file; list every problem with its field path."""
     network = _load_network_file(file)
@@ -117,7 +117,7 @@ def network_check(
 
 @network_app.command("import")
 def network_import(
-    file: Annotated[Path, typer.Argument(help="A network YAML file (INTERFACES §1).")],
+    file: Annotated[Path, typer.Argument(help="A network YAML file (docs/formats.md §1).")],
 ) -> None:
     """Make the registry equal to a network file in one transaction; a bad file changes nothing."""
     from atlasbot.services.registry import import_network
@@ -273,7 +273,9 @@ def _network_from(network_file: Path | None, settings: Settings) -> Any:
 
 @app.command("plan")
 def plan_command(
-    request: Annotated[Path, typer.Option("--request", help="A request file (INTERFACES §2).")],
+    request: Annotated[
+        Path, typer.Option("--request", help="A request file (docs/formats.md §2).")
+    ],
     network_file: Annotated[
         Path | None,
         typer.Option("--network", help="A network file; default: the imported registry."),
@@ -281,7 +283,9 @@ def plan_command(
     alternatives: Annotated[
         int, typer.Option(help="Alternative plans for a single request.", min=0, max=20)
     ] = 2,
-    as_json: Annotated[bool, typer.Option("--json", help="Print INTERFACES §6 JSON.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print docs/formats.md §6 JSON.")
+    ] = False,
     time_limit: Annotated[
         float | None,
         typer.Option("--time-limit", help="Seconds before settling (default: setting).", min=0.1),
@@ -313,12 +317,14 @@ def plan_command(
 
 @app.command("schedule")
 def schedule_command(
-    events: Annotated[Path, typer.Option("--events", help="An events file (INTERFACES §7).")],
+    events: Annotated[Path, typer.Option("--events", help="An events file (docs/formats.md §7).")],
     network_file: Annotated[
         Path | None,
         typer.Option("--network", help="A network file; default: the imported registry."),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print INTERFACES §8 JSON.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print docs/formats.md §8 JSON.")
+    ] = False,
     ics: Annotated[Path | None, typer.Option("--ics", help="Write an iCalendar file.")] = None,
     chart: Annotated[
         Path | None,
