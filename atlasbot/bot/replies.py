@@ -7,7 +7,7 @@ import contextlib
 import functools
 import logging
 from collections.abc import Callable, Coroutine, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -20,6 +20,7 @@ from atlasbot.bot.texts import general as texts
 from atlasbot.services import tokens
 from atlasbot.services.enrolment import Identity, identify
 from atlasbot.services.errors import DomainError, NotEnrolled
+from atlasbot.services.outbox import Button, Keyboard
 from atlasbot.storage import audit
 
 log = logging.getLogger(__name__)
@@ -27,14 +28,14 @@ log = logging.getLogger(__name__)
 Handler = Callable[[Update, AtlasContext], Coroutine[Any, Any, Any]]
 
 
-@dataclass(frozen=True, slots=True)
-class Button:
-    """An inline button before it gets its token: label, action and the values it carries."""
-
-    label: str
-    action: str
-    payload: dict[str, Any] = field(default_factory=dict)
-    single_use: bool = False
+def markup(keyboard: Keyboard) -> InlineKeyboardMarkup | None:
+    """Telegram markup for a keyboard a use case issued (None when it has no button)."""
+    rows = [
+        [InlineKeyboardButton(button.label, callback_data=button.callback_data) for button in row]
+        for row in keyboard
+        if row
+    ]
+    return InlineKeyboardMarkup(rows) if rows else None
 
 
 def keyboard(

@@ -29,11 +29,12 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from telegram.ext import Application, Job, JobQueue
 
 from atlasbot.bot.context import AtlasApplication, AtlasContext, BotServices
-from atlasbot.bot.replies import Button, keyboard
+from atlasbot.bot.replies import keyboard
 from atlasbot.bot.texts import alerts as alert_texts
 from atlasbot.escalation import Action
 from atlasbot.services import alerting, drills, duty
 from atlasbot.services.alerting import ArmedStep, StepWork
+from atlasbot.services.outbox import Button
 from atlasbot.storage.models import Alert, DeliveryStatus, Member
 
 log = logging.getLogger(__name__)

@@ -16,10 +16,11 @@ from typing import Any
 from sqlmodel import Session
 
 from atlasbot.bot.context import AtlasApplication, AtlasContext
-from atlasbot.bot.replies import Button, Outgoing, keyboard, send_all
+from atlasbot.bot.replies import Outgoing, keyboard, send_all
 from atlasbot.bot.texts.training import ANSWER_LABELS, reminder
 from atlasbot.services import registry
 from atlasbot.services import training as svc
+from atlasbot.services.outbox import Button
 
 log = logging.getLogger(__name__)
 JOB_PREFIX = "training-reminder"

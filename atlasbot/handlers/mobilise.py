@@ -8,10 +8,11 @@ from sqlmodel import Session
 from telegram import Update
 
 from atlasbot.bot.context import AtlasContext
-from atlasbot.bot.replies import Button, answer_user, edit_pressed, guarded, keyboard, redeem
+from atlasbot.bot.replies import answer_user, edit_pressed, guarded, keyboard, redeem
 from atlasbot.bot.texts import general as texts
 from atlasbot.handlers import notify
 from atlasbot.services import assistance
+from atlasbot.services.outbox import Button
 from atlasbot.storage.models import DeploymentState
 
 LATEST_REPORT = "\n\nLatest report: "

@@ -14,10 +14,11 @@ from telegram.error import BadRequest, TelegramError
 
 from atlasbot.bot import timers
 from atlasbot.bot.context import AtlasContext
-from atlasbot.bot.replies import Button, Outgoing, keyboard, send_all
+from atlasbot.bot.replies import Outgoing, keyboard, send_all
 from atlasbot.bot.texts import general as texts
 from atlasbot.escalation import AlertKind, Timings
 from atlasbot.services import alerting, assistance
+from atlasbot.services.outbox import Button
 from atlasbot.storage.models import (
     AnswerStatus,
     CapabilityRow,

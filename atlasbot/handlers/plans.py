@@ -10,7 +10,6 @@ from telegram import Update
 from atlasbot.bot import timers
 from atlasbot.bot.context import AtlasContext
 from atlasbot.bot.replies import (
-    Button,
     Outgoing,
     answer_user,
     edit_pressed,
@@ -25,6 +24,7 @@ from atlasbot.planner.matching import PlanningResult, plan_single
 from atlasbot.rules import Reason
 from atlasbot.services import assistance
 from atlasbot.services.enrolment import Identity
+from atlasbot.services.outbox import Button
 
 ALTERNATIVES = 2
 

@@ -17,14 +17,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from atlasbot import rules
 from atlasbot.bot import timers
 from atlasbot.bot.context import AtlasContext
-from atlasbot.bot.replies import (
-    Button,
-    edit_pressed,
-    guarded,
-    keyboard,
-    redeem,
-    require_identity,
-)
+from atlasbot.bot.replies import edit_pressed, guarded, keyboard, redeem, require_identity
 from atlasbot.bot.texts import general as texts
 from atlasbot.domain import AssistanceForm
 from atlasbot.escalation import AlertKind
@@ -33,6 +26,7 @@ from atlasbot.handlers.plans import present_plans
 from atlasbot.services import alerting, assistance
 from atlasbot.services.assistance import COSTS_OTHERWISE_AGREED, COSTS_REQUESTER_PAYS, Agreement
 from atlasbot.services.errors import Conflict
+from atlasbot.services.outbox import Button
 from atlasbot.storage.models import AnswerStatus, CountryRow, UnitRow
 
 HEADCOUNT_CHOICES = (2, 4, 6, 8, 12, 16, 24, 32)

@@ -10,7 +10,6 @@ from telegram import InlineKeyboardMarkup, Update
 
 from atlasbot.bot.context import AtlasContext
 from atlasbot.bot.replies import (
-    Button,
     Outgoing,
     answer_user,
     edit_pressed,
@@ -25,6 +24,7 @@ from atlasbot.domain import UnitStatus
 from atlasbot.handlers import notify
 from atlasbot.services import assistance
 from atlasbot.services.errors import NotAuthorised
+from atlasbot.services.outbox import Button
 from atlasbot.storage.models import AnswerStatus, CrisisStatus, Role, UnitRow
 
 STATUS_LABELS = {

@@ -25,7 +25,6 @@ from telegram.error import BadRequest
 
 from atlasbot.bot.context import AtlasContext
 from atlasbot.bot.replies import (
-    Button,
     Outgoing,
     edit_pressed,
     guarded,
@@ -41,6 +40,7 @@ from atlasbot.services import registry
 from atlasbot.services import training as svc
 from atlasbot.services.enrolment import Identity
 from atlasbot.services.errors import Conflict, InvalidInput
+from atlasbot.services.outbox import Button
 from atlasbot.storage.models import CapabilityRow, Role, RsvpAnswer, UnitRow
 from atlasbot.training.calendar import ScheduleResult, ScheduleStatus, schedule
 from atlasbot.training.chart import gantt_png
