@@ -55,6 +55,7 @@ from atlasbot.network.schema import (
     UnitEntry,
     frozen_timings,
 )
+from atlasbot.safe_files import DEFAULT_MAX_FILE_BYTES, FileRefused, read_text_file
 from atlasbot.yamltext import YamlTextError, load_yaml
 
 __all__ = [
@@ -114,18 +115,16 @@ def loads_network(text: str, source: str) -> Network:
     return parse_network(_parse_yaml(text, source), source)
 
 
-def load_network(path: str | Path) -> Network:
-    """Read a network file; any problem, including an unreadable file, is a NetworkFileError."""
+def load_network(path: str | Path, *, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> Network:
+    """Read a network file; any problem, including an unreadable file, is a NetworkFileError.
+
+    Only a regular UTF-8 file of at most ``max_bytes`` is read (``atlasbot.safe_files``).
+    """
     source = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except UnicodeDecodeError as error:
-        raise NetworkFileError(
-            [Problem(source, "", f"cannot read the file: it is not UTF-8 text ({error.reason})")]
-        ) from None
-    except OSError as error:
-        reason = error.strerror or str(error)
-        raise NetworkFileError([Problem(source, "", f"cannot read the file: {reason}")]) from None
+        text = read_text_file(path, max_bytes=max_bytes)
+    except FileRefused as refused:
+        raise NetworkFileError([Problem(source, "", refused.reason)]) from None
     return loads_network(text, source)
 
 

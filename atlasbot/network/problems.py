@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy as copy_module
 import difflib
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +19,7 @@ from atlasbot.escalation import Timings
 from atlasbot.network.schema import (
     COUNTRY_CODE,
     FORMAT_VERSION,
+    MAX_ESCALATION_SECONDS,
     SNAKE_CASE,
     TIMING_NAMES,
     UNIT_TIMING_NAMES,
@@ -31,6 +31,7 @@ from atlasbot.network.schema import (
     UnitEntry,
     number_text,
 )
+from atlasbot.safe_files import excerpt
 
 # A location inside the raw YAML data: mapping keys and list indexes, outermost first.
 Loc = tuple[Any, ...]
@@ -133,7 +134,7 @@ def cross_reference_problems(data: Mapping[Any, Any]) -> list[tuple[Loc, str]]:
                 found.append(
                     (
                         (section, index, key),
-                        f"duplicate {what} {value!r}: {section}[{first_index[value]}] "
+                        f"duplicate {what} {excerpt(value)}: {section}[{first_index[value]}] "
                         "already has it",
                     )
                 )
@@ -161,7 +162,7 @@ def cross_reference_problems(data: Mapping[Any, Any]) -> list[tuple[Loc, str]]:
                     found.append(
                         (
                             ("units", index, "capabilities", code),
-                            f"unknown capability {code!r}: it is not in the capabilities "
+                            f"unknown capability {excerpt(code)}: it is not in the capabilities "
                             "catalogue",
                         )
                     )
@@ -203,7 +204,7 @@ def _usable_timings(section: object) -> dict[str, float]:
         if name in TIMING_NAMES
         and isinstance(value, int | float)
         and not isinstance(value, bool)
-        and 0 <= value < math.inf
+        and 0 <= value <= MAX_ESCALATION_SECONDS
     }
 
 
@@ -290,7 +291,7 @@ def translate(error: ValidationError, data: object) -> list[tuple[Loc, str]]:
         if kind == "missing":
             message = "required field is missing"
         elif kind == "invalid_key":
-            message = f"unknown field {loc[-1]!r}; field names must be text"
+            message = f"unknown field {excerpt(loc[-1])}; field names must be text"
         elif kind == "extra_forbidden":
             message = unknown_field_message(loc)
         elif kind == "value_error":
@@ -311,7 +312,7 @@ def translate(error: ValidationError, data: object) -> list[tuple[Loc, str]]:
 
 def unknown_field_message(loc: Loc) -> str:
     key = loc[-1]
-    message = f"unknown field {key!r}"
+    message = f"unknown field {excerpt(key)}"
     section = tuple(part for part in loc[:-1] if isinstance(part, str))
     known = _FIELDS_BY_SECTION.get(section)
     if known is not None:
@@ -333,11 +334,9 @@ def to_problems(found: list[tuple[Loc, str]], data: object, source: str) -> list
         for index, (loc, message) in enumerate(found)
     ]
     keyed.sort(key=lambda item: (item[0], item[1]))
-    unique: list[Problem] = []
-    for _, _, problem in keyed:
-        if problem not in unique:
-            unique.append(problem)
-    return unique
+    # A dict keeps the first of equal problems in order, in linear time (a file may hold
+    # thousands of duplicates).
+    return list(dict.fromkeys(problem for _, _, problem in keyed))
 
 
 def _file_order(loc: Loc, data: object) -> tuple[int, ...]:
@@ -388,7 +387,7 @@ def _context(loc: Loc, data: object) -> str:
     entry = items[index]
     key, noun = label_key
     if isinstance(entry, dict) and isinstance(entry.get(key), str) and entry[key]:
-        return f"{noun} {entry[key]!r}"
+        return f"{noun} {excerpt(entry[key])}"
     return ""
 
 
@@ -401,6 +400,8 @@ def describe(value: object) -> str:
     if isinstance(value, str):
         shown = value if len(value) <= 40 else value[:37] + "..."
         return repr(shown)
+    if isinstance(value, int) and abs(value) >= 10**15:
+        return excerpt(value)
     if isinstance(value, int | float):
         return number_text(value)
     if isinstance(value, list):
