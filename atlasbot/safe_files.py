@@ -52,6 +52,7 @@ MAX_PROBLEMS_LISTED = 20
 EXCERPT_CHARACTERS = 40
 
 _READ_CHUNK = 64 * 1024
+_LINE_BREAKS = frozenset("\n\r\t")
 
 
 class FileRefused(ValueError):
@@ -186,15 +187,20 @@ def _digits(value: int) -> str:
     return f"{len(str(abs(value))):,}"
 
 
-def text_problem(text: str, max_length: int) -> str | None:
+def text_problem(text: str, max_length: int, *, line_breaks: bool = False) -> str | None:
     """Why a text cannot be stored as it is (too long, a control character), or None.
 
     The database columns have these limits: PostgreSQL enforces the length and refuses NUL,
-    SQLite does neither, so checking here makes both accept exactly the same files.
+    SQLite does neither, so checking here makes both accept exactly the same files. Other
+    control characters (and lone surrogates, which no database can encode) are refused too:
+    they have no place in a name or a code; ``line_breaks`` lets a free text keep line
+    breaks and tabs.
     """
     if len(text) > max_length:
         return f"must be at most {max_length} characters (got {len(text):,})"
     for position, character in enumerate(text):
+        if line_breaks and character in _LINE_BREAKS:
+            continue
         category = unicodedata.category(character)
         if category in ("Cc", "Cs"):
             name = "NUL" if character == "\0" else f"U+{ord(character):04X}"
@@ -210,7 +216,7 @@ def one_line(problems: Sequence[str]) -> str:
     more = len(problems) - 1
     if more == 0:
         return problems[0]
-    return f"{problems[0]} (and {more} more problem{'s' if more > 1 else ''})"
+    return f"{problems[0]} (and {more:,} more problem{'s' if more > 1 else ''})"
 
 
 def listed(problems: Sequence[str], limit: int = MAX_PROBLEMS_LISTED) -> str:
@@ -218,5 +224,5 @@ def listed(problems: Sequence[str], limit: int = MAX_PROBLEMS_LISTED) -> str:
     shown = list(problems[:limit])
     hidden = len(problems) - len(shown)
     if hidden:
-        shown.append(f"(and {hidden} more problem{'s' if hidden > 1 else ''})")
+        shown.append(f"(and {hidden:,} more problem{'s' if hidden > 1 else ''})")
     return "\n".join(shown)

@@ -8,6 +8,7 @@ solver only sees the feasible start days; an event with none gets a reason in wo
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -34,6 +35,9 @@ class EventOptions:
     starts_by_host: Mapping[str | None, tuple[int, ...]]
     travel_by_host: Mapping[str | None, int]
     reason_if_none: str = ""
+    # The time limit passed before this event's days were worked out: it is not placed, and
+    # nothing is proven about it.
+    not_built: bool = False
 
     @property
     def hosts(self) -> tuple[str | None, ...]:
@@ -79,12 +83,13 @@ def _days_allowed(plan: EventsPlan, event: Event, earliest: dt.date | None) -> D
 
 
 def _blacked_out_days(plan: EventsPlan, event: Event) -> set[dt.date]:
+    """The blacked-out days of the event's units inside the horizon (only those matter)."""
     members = set(event.participants)
     blacked: set[dt.date] = set()
     for blackout in plan.blackouts:
         if blackout.unit in members:
-            day = blackout.start
-            while day <= blackout.end:
+            day = max(blackout.start, plan.horizon.start)
+            while day <= min(blackout.end, plan.horizon.end):
                 blacked.add(day)
                 day += dt.timedelta(days=1)
     return blacked
@@ -251,16 +256,28 @@ def _holidays_text(
     return "public holidays " + "; ".join(f"in {c}: {shown}" for c, shown in named.items())
 
 
+NOT_BUILT_REASON = (
+    "not placed within the time limit: its possible days were not worked out before the "
+    "limit was reached; a longer time limit may find room for it"
+)
+
+
 def all_options(
     network: Network,
     plan: EventsPlan,
     earliest: Mapping[str, dt.date],
     pinned: Mapping[str, Placement],
+    deadline: float | None = None,
 ) -> dict[str, EventOptions]:
-    options = {
-        event.id: event_options(network, plan, event, earliest.get(event.id))
-        for event in plan.events
-    }
+    """Every event's options, in file order; once ``deadline`` (a ``time.perf_counter()``
+    time) has passed, the remaining events are left ``not_built``, so a huge plan cannot keep
+    the calendar past its time limit."""
+    options: dict[str, EventOptions] = {}
+    for event in plan.events:
+        if deadline is not None and time.perf_counter() >= deadline:
+            options[event.id] = EventOptions(event, {}, {}, NOT_BUILT_REASON, not_built=True)
+        else:
+            options[event.id] = event_options(network, plan, event, earliest.get(event.id))
     return {
         event_id: pinned_options(network, plan, opts, pinned[event_id])
         if event_id in pinned

@@ -140,7 +140,7 @@ def solve_calendar(
     deadline = started + time_limit_s * (1 - REPORT_TIME_SHARE)
     pinned = pinned or {}
     published = published or {}
-    options = all_options(network, plan, earliest or {}, pinned)
+    options = all_options(network, plan, earliest or {}, pinned, deadline)
     baseline = greedy(network, plan, options, pinned=pinned, published=published)
     cal, stages = build_model(cp_model.CpModel(), network, plan, options, pinned, published)
     slots, proof = _solve_in_stages(cal, stages, baseline, deadline)
@@ -152,6 +152,9 @@ def solve_calendar(
         # loaded when the limit is tiny): first fit is the floor of any answer.
         slots = baseline
         proof = Proof(proof.count, False, proof.travel_bound)
+    if any(opts.not_built for opts in options.values()):
+        # The limit passed while events' days were still being worked out: nothing is proven.
+        proof = Proof(False, False, proof.travel_bound)
     if not proof.count:
         # Stopped early, the solver may have left out an event that still fits as it is.
         slots = greedy(network, plan, options, pinned=pinned, published=published, base=slots)
