@@ -210,7 +210,8 @@ def test_the_calendar_stops_working_out_days_when_its_limit_passes(demo_network:
     )
     started = time.perf_counter()
     result = schedule(demo_network, huge, time_limit_s=1.0)
-    assert time.perf_counter() - started < 1.0 + 0.8
+    # Without the stop, working out 45 events' days over 70 years takes about 7 s.
+    assert time.perf_counter() - started < 1.0 + 1.5
     assert check_schedule(demo_network, huge, result) == []
     assert not result.proven_optimal
     reasons = [missing.reason for missing in result.unscheduled]

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from atlasbot.domain import Network
 from atlasbot.training.calendar.baseline import greedy
+from atlasbot.training.calendar.facts import load_holiday_tables
 from atlasbot.training.calendar.model import CalendarModel, build_model, set_hint
 from atlasbot.training.calendar.options import EventOptions, Slot, all_options
 from atlasbot.training.calendar.outcome import Proof, read_result
@@ -32,6 +33,9 @@ EARLY_STAGE_TIME_SHARE = 0.6
 # The share of the limit kept for after the solver: the repair pass and the reasons.
 REPORT_TIME_SHARE = 0.05
 MIN_STAGE_TIME_S = 0.01
+# Working out every event's possible days is never cut short before this: the demo year takes
+# 0.04 s, a file at the horizon bound with a thousand events about a second.
+MIN_OPTIONS_TIME_S = 1.0
 # The limit is wall-clock time, so a limit that binds may give another schedule on another
 # run. We measured the alternative, CP-SAT's max_deterministic_time (with one worker and a
 # fixed seed it stops at the same point of the same search every run), and rejected it: its
@@ -132,15 +136,25 @@ def solve_calendar(
 
     ``time_limit_s`` counts from the call: working out each event's options, first fit,
     building the model, solving and explaining the unplaced events all fall inside it. Only
-    loading the solver library (about 1 s, once per process) comes before the clock starts.
+    loading the solver library and the holiday tables (about 1 s, once per process) comes
+    before the clock starts. Working out options stops when the limit passes (though not
+    within its first ``MIN_OPTIONS_TIME_S``); the events left without them are not placed.
     """
     from ortools.sat.python import cp_model
 
+    country_of = {unit.id: unit.country for unit in network.units}
+    load_holiday_tables(
+        (country_of[u] for e in plan.events for u in e.participants if u in country_of),
+        plan.horizon.start.year,
+    )
     started = time.perf_counter()
     deadline = started + time_limit_s * (1 - REPORT_TIME_SHARE)
     pinned = pinned or {}
     published = published or {}
-    options = all_options(network, plan, earliest or {}, pinned, deadline)
+    # Working out days stops at the deadline, but not in the first second: a tiny limit on a
+    # file of ordinary size still gets every event's days, so first fit stays its floor.
+    options_deadline = max(deadline, started + MIN_OPTIONS_TIME_S)
+    options = all_options(network, plan, earliest or {}, pinned, options_deadline)
     baseline = greedy(network, plan, options, pinned=pinned, published=published)
     cal, stages = build_model(cp_model.CpModel(), network, plan, options, pinned, published)
     slots, proof = _solve_in_stages(cal, stages, baseline, deadline)
