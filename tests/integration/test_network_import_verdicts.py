@@ -10,8 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
-from atlasbot import db
 from atlasbot.cli import main
 from atlasbot.services.registry import load_network
 
@@ -39,13 +40,9 @@ def import_file(
     return status, err
 
 
-def registry_unit_ids(db_url: str) -> set[str]:
-    engine = db.make_engine(db_url)
-    try:
-        with db.session_scope(engine, read_only=True) as session:
-            return {unit.id for unit in load_network(session).units}
-    finally:
-        engine.dispose()
+def registry_unit_ids(engine: Engine) -> set[str]:
+    with Session(engine) as session:
+        return {unit.id for unit in load_network(session).units}
 
 
 @pytest.mark.parametrize(
@@ -88,6 +85,7 @@ def registry_unit_ids(db_url: str) -> set[str]:
 )
 def test_a_file_a_database_would_refuse_is_refused_alike_on_both(
     db_url: str,
+    engine: Engine,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
@@ -97,11 +95,12 @@ def test_a_file_a_database_would_refuse_is_refused_alike_on_both(
 ) -> None:
     path = network_file(tmp_path, old, new)
     assert import_file(db_url, path, capsys, monkeypatch) == (2, f"error: {path}: {expected}\n")
-    assert registry_unit_ids(db_url) == set()
+    assert registry_unit_ids(engine) == set()
 
 
 def test_a_file_at_every_limit_is_stored_as_written_on_both(
     db_url: str,
+    engine: Engine,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
@@ -112,10 +111,6 @@ def test_a_file_at_every_limit_is_stored_as_written_on_both(
     path.write_text(path.read_text(encoding="utf-8").replace(AT_1_BASE, at_limit_base, 1))
     status, err = import_file(db_url, path, capsys, monkeypatch)
     assert status == 0, err
-    engine = db.make_engine(db_url)
-    try:
-        with db.session_scope(engine, read_only=True) as session:
-            unit = load_network(session).unit(unit_id)
-    finally:
-        engine.dispose()
+    with Session(engine) as session:
+        unit = load_network(session).unit(unit_id)
     assert (unit.name, unit.base.place) == (name, place)
