@@ -68,13 +68,17 @@ def _engine(settings: Settings, *, upgrade: bool = True) -> Any:
     return engine
 
 
-def _load_network_file(path: Path) -> Any:
+def _load_network_file(path: Path, settings: Settings, *, list_problems: bool = False) -> Any:
+    """The network file's Network; a bad file fails with one line (the first problem and how
+    many more), or with ``list_problems`` a bounded list, one problem a line (``check``)."""
     from atlasbot.network import NetworkFileError, load_network
+    from atlasbot.safe_files import listed, one_line
 
     try:
-        return load_network(path)
+        return load_network(path, max_bytes=settings.max_file_bytes)
     except NetworkFileError as err:
-        fail(str(err))
+        problems = [str(problem) for problem in err.problems]
+        fail(listed(problems) if list_problems else one_line(problems))
 
 
 # --- database ---------------------------------------------------------------------------
@@ -107,8 +111,8 @@ def db_current() -> None:
 def network_check(
     file: Annotated[Path, typer.Argument(help="A network YAML file (docs/formats.md §1).")],
 ) -> None:
-    """Validate a network file; list every problem with its field path."""
-    network = _load_network_file(file)
+    """Validate a network file; list its problems (at most 20) with their field paths."""
+    network = _load_network_file(file, _settings(), list_problems=True)
     typer.echo(
         f"{file}: valid: {len(network.countries)} countries, {len(network.units)} units, "
         f"{len(network.capabilities)} capabilities"
@@ -123,8 +127,8 @@ def network_import(
     from atlasbot.services.registry import import_network
     from atlasbot.storage.db import session_scope
 
-    network = _load_network_file(file)
     settings = _settings()
+    network = _load_network_file(file, settings)
     with session_scope(_engine(settings)) as session:
         summary = import_network(session, network, actor=_cli_actor(), source=str(file))
     for line in summary.lines():
@@ -260,7 +264,7 @@ def invite(
 def _network_from(network_file: Path | None, settings: Settings) -> Any:
     """The network file given, else the imported registry with current unit statuses."""
     if network_file is not None:
-        return _load_network_file(network_file)
+        return _load_network_file(network_file, settings)
     from atlasbot.services.registry import load_network
     from atlasbot.storage.db import session_scope
 
@@ -295,13 +299,14 @@ def plan_command(
     from atlasbot.planner.matching import plan
     from atlasbot.planner.report import format_table, result_to_json
     from atlasbot.planner.request_file import RequestFileError, load_requests
+    from atlasbot.safe_files import one_line
 
     settings = _settings()
     network = _network_from(network_file, settings)
     try:
-        requests = load_requests(request, network)
+        requests = load_requests(request, network, max_bytes=settings.max_file_bytes)
     except RequestFileError as err:
-        fail(str(err))
+        fail(one_line(err.problems))
     result = plan(
         network,
         requests,
@@ -340,6 +345,7 @@ def schedule_command(
     ] = 30.0,
 ) -> None:
     """Plan the year's joint trainings, exercises and meetings."""
+    from atlasbot.safe_files import one_line
     from atlasbot.training.calendar import schedule
     from atlasbot.training.chart import chart_format, gantt_png
     from atlasbot.training.events_file import EventsFileError, load_events
@@ -358,9 +364,14 @@ def schedule_command(
     settings = _settings()
     network = _network_from(network_file, settings)
     try:
-        events_plan = load_events(events, network)
+        events_plan = load_events(
+            events,
+            network,
+            max_bytes=settings.max_file_bytes,
+            max_horizon_days=settings.training_max_horizon_days,
+        )
     except EventsFileError as err:
-        fail(str(err))
+        fail(one_line(err.problems))
     result = schedule(network, events_plan, time_limit_s=time_limit)
     writing = ics
     try:

@@ -11,6 +11,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from atlasbot.escalation import Timings
 from atlasbot.planner.travel import TravelModel
+from atlasbot.safe_files import DEFAULT_MAX_FILE_BYTES
+from atlasbot.training.events_file import DEFAULT_MAX_HORIZON_DAYS
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
 
@@ -41,6 +43,8 @@ class Settings(BaseSettings):
     eta_aircraft_kmh: float = Field(default=650, gt=0)
 
     plan_time_limit_s: float = Field(default=20.0, gt=0)
+    # Files people give the bot (network, request, events files, uploads): the largest read.
+    max_file_bytes: int = Field(default=DEFAULT_MAX_FILE_BYTES, ge=1024, le=256 * 1024 * 1024)
     # How often changed wizard drafts are written to the database: a kill -9 loses at most
     # this much of a draft (a clean stop writes everything).
     chat_state_flush_s: float = Field(default=1.0, gt=0)
@@ -51,6 +55,8 @@ class Settings(BaseSettings):
     training_reminder_days: tuple[int, ...] = (14, 2)
     training_reminder_hour: int = Field(default=9, ge=0, le=23)
     training_plan_time_limit_s: float = Field(default=20.0, gt=0)
+    # The longest horizon an events file may have; the calendar works every day of it out.
+    training_max_horizon_days: int = Field(default=DEFAULT_MAX_HORIZON_DAYS, ge=7, le=3660)
 
     # On-call alerting (issue 5): escalation timings in seconds, so a demo can run a chain.
     escalation_duty_to_unit_s: float = Field(default=300, ge=0)
