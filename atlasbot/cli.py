@@ -100,6 +100,53 @@ def db_current() -> None:
     typer.echo(f"current: {db.current_revision(engine) or 'empty'}; newest: {db.head_revision()}")
 
 
+# --- backups ----------------------------------------------------------------------------
+
+
+@app.command("backup")
+def backup_command(
+    file: Annotated[Path, typer.Argument(help="Where to write the backup.")],
+    force: Annotated[bool, typer.Option(help="Overwrite FILE if it exists.")] = False,
+) -> None:
+    """Back up the database (SQLite: online backup; PostgreSQL: pg_dump, custom format)."""
+    from atlasbot.storage.backup import BackupError, backup, describe
+
+    url = _settings().database_url
+    try:
+        backup(url, file, force=force)
+    except BackupError as err:
+        fail(str(err))
+    typer.echo(f"backed up {describe(url)} to {file}")
+
+
+@app.command("restore")
+def restore_command(
+    file: Annotated[Path, typer.Argument(help="A backup written by `atlasbot backup`.")],
+    force: Annotated[
+        bool, typer.Option(help="Replace a database that already has tables.")
+    ] = False,
+) -> None:
+    """Replace the database with a backup (every atlasbot process stopped), then verify the
+    restored audit chain (exit 1 when it is broken)."""
+    from atlasbot.storage.backup import BackupError, describe, restore
+
+    url = _settings().database_url
+    try:
+        report = restore(url, file, force=force)
+    except BackupError as err:
+        fail(str(err))
+    typer.echo(f"restored {file} into {describe(url)} (revision {report.revision or 'none'})")
+    if report.revision != report.newest_revision:
+        typer.echo(
+            f"this version's newest revision is {report.newest_revision}: "
+            "run `atlasbot db upgrade`"
+        )
+    if not report.audit.ok:
+        typer.echo(f"audit log BROKEN in the restored copy: {report.audit.problem}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"audit log intact: {report.audit.entries_checked} entries, chain verified")
+
+
 # --- network registry -------------------------------------------------------------------
 
 
