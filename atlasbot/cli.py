@@ -505,8 +505,10 @@ def _run_cli(command: Callable[[], Any]) -> int:
         return int(done.code or 0) if isinstance(done.code, int | None) else 1
     except Exception as err:
         from atlasbot.services.errors import DomainError
+        from atlasbot.storage.leadership import AlreadyRunning
 
-        if isinstance(err, DomainError):
+        # AlreadyRunning: a second process on one SQLite file, refused in one line.
+        if isinstance(err, DomainError | AlreadyRunning):
             typer.echo(f"error: {err}", err=True)
             return EXIT_INVALID
         log.debug("unexpected failure", exc_info=True)
