@@ -104,6 +104,53 @@ def db_current() -> None:
     typer.echo(f"current: {db.current_revision(engine) or 'empty'}; newest: {db.head_revision()}")
 
 
+# --- backups ----------------------------------------------------------------------------
+
+
+@app.command("backup")
+def backup_command(
+    file: Annotated[Path, typer.Argument(help="Where to write the backup.")],
+    force: Annotated[bool, typer.Option(help="Overwrite FILE if it exists.")] = False,
+) -> None:
+    """Back up the database (SQLite: online backup; PostgreSQL: pg_dump, custom format)."""
+    from atlasbot.storage.backup import BackupError, backup, describe
+
+    url = _settings().database_url
+    try:
+        backup(url, file, force=force)
+    except BackupError as err:
+        fail(str(err))
+    typer.echo(f"backed up {describe(url)} to {file}")
+
+
+@app.command("restore")
+def restore_command(
+    file: Annotated[Path, typer.Argument(help="A backup written by `atlasbot backup`.")],
+    force: Annotated[
+        bool, typer.Option(help="Replace a database that already has tables.")
+    ] = False,
+) -> None:
+    """Replace the database with a backup (every atlasbot process stopped), then verify the
+    restored audit chain (exit 1 when it is broken)."""
+    from atlasbot.storage.backup import BackupError, describe, restore
+
+    url = _settings().database_url
+    try:
+        report = restore(url, file, force=force)
+    except BackupError as err:
+        fail(str(err))
+    typer.echo(f"restored {file} into {describe(url)} (revision {report.revision or 'none'})")
+    if report.revision != report.newest_revision:
+        typer.echo(
+            f"this version's newest revision is {report.newest_revision}: "
+            "run `atlasbot db upgrade`"
+        )
+    if not report.audit.ok:
+        typer.echo(f"audit log BROKEN in the restored copy: {report.audit.problem}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"audit log intact: {report.audit.entries_checked} entries, chain verified")
+
+
 # --- network registry -------------------------------------------------------------------
 
 
@@ -469,8 +516,10 @@ def _run_cli(command: Callable[[], Any]) -> int:
         return int(done.code or 0) if isinstance(done.code, int | None) else 1
     except Exception as err:
         from atlasbot.services.errors import DomainError
+        from atlasbot.storage.leadership import AlreadyRunning
 
-        if isinstance(err, DomainError):
+        # AlreadyRunning: a second process on one SQLite file, refused in one line.
+        if isinstance(err, DomainError | AlreadyRunning):
             typer.echo(f"error: {err}", err=True)
             return EXIT_INVALID
         log.debug("unexpected failure", exc_info=True)

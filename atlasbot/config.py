@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from atlasbot.escalation import Timings
@@ -15,6 +16,9 @@ from atlasbot.safe_files import DEFAULT_MAX_FILE_BYTES
 from atlasbot.training.events_file import DEFAULT_MAX_HORIZON_DAYS
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
+LogFormat = Literal["text", "json"]
+# Telegram accepts 1-256 of these characters as a webhook's secret token.
+_WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 class SettingsError(Exception):
@@ -71,6 +75,23 @@ class Settings(BaseSettings):
     alert_retry_base_s: float = Field(default=0.5, gt=0)
     alert_send_timeout_s: float = Field(default=10.0, gt=0)
 
+    # Operations (issue 13). Log lines as text, or one JSON object per line for collectors.
+    log_format: LogFormat = "text"
+    # /healthz, /readyz and /metrics; loopback by default (a container sets 0.0.0.0);
+    # no port: no health server.
+    health_host: str = "127.0.0.1"
+    health_port: int | None = Field(default=8080, ge=0, le=65535)
+    # Webhook mode when a URL is set (https, as Telegram requires), else long polling. The
+    # webhook listener is a port of its own, so /metrics need not face the internet.
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_host: str = "0.0.0.0"  # noqa: S104 - a webhook must be reachable by the proxy
+    webhook_port: int = Field(default=8443, ge=0, le=65535)
+    # Active/standby on PostgreSQL: how often a standby tries to lead and the leader checks
+    # its lock; a leader that cannot confirm it within the lease stops acting.
+    leadership_renew_s: float = Field(default=1.0, gt=0)
+    leadership_lease_s: float = Field(default=6.0, gt=0)
+
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
@@ -86,6 +107,32 @@ class Settings(BaseSettings):
         if not value.startswith(("sqlite://", "postgresql")):
             raise ValueError("must start with sqlite:// or postgresql+psycopg://")
         return value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _https_webhook(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith("https://"):
+            raise ValueError("Telegram only posts to https:// webhook URLs")
+        return value or None
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _telegram_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not _WEBHOOK_SECRET.fullmatch(value.get_secret_value()):
+            raise ValueError("1 to 256 characters, only A-Z, a-z, 0-9, _ and -")
+        return value
+
+    @model_validator(mode="after")
+    def _operations_fit_together(self) -> Settings:
+        if self.webhook_url is not None and self.webhook_secret is None:
+            raise ValueError(
+                "ATLASBOT_WEBHOOK_URL needs ATLASBOT_WEBHOOK_SECRET (every request is checked)"
+            )
+        if self.leadership_lease_s < 2 * self.leadership_renew_s:
+            raise ValueError(
+                "ATLASBOT_LEADERSHIP_LEASE_S must be at least twice ATLASBOT_LEADERSHIP_RENEW_S"
+            )
+        return self
 
     @property
     def tz(self) -> ZoneInfo:
@@ -127,6 +174,9 @@ def load_settings(**overrides: object) -> Settings:
     except ValidationError as err:
         lines = []
         for problem in err.errors():
+            if not problem["loc"]:  # a check across settings names them in its message
+                lines.append(problem["msg"].removeprefix("Value error, "))
+                continue
             name = "ATLASBOT_" + "_".join(str(part) for part in problem["loc"]).upper()
             lines.append(f"{name}: {problem['msg']}")
         raise SettingsError("invalid settings: " + "; ".join(lines)) from None
