@@ -1,0 +1,122 @@
+"""Closing a crisis and its after-action summary."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session
+
+from atlasbot.clock import as_utc
+from atlasbot.services.assistance.mobilising import release_unit
+from atlasbot.services.assistance.records import (
+    crisis_object,
+    deployments_of,
+    get_crisis,
+    requests_of,
+    require_open,
+    require_requester,
+)
+from atlasbot.services.enrolment import Identity
+from atlasbot.storage import audit
+from atlasbot.storage.models import (
+    AnswerStatus,
+    Crisis,
+    CrisisStatus,
+    DeploymentState,
+    utc_now,
+)
+
+
+def close_crisis(
+    session: Session, identity: Identity, crisis_id: int, *, now: datetime | None = None
+) -> Crisis:
+    """The requester closes the crisis: open requests are withdrawn, every unit released."""
+    moment = now or utc_now()
+    crisis = get_crisis(session, crisis_id, lock=True)
+    require_requester(identity, crisis)
+    require_open(crisis)
+    assert crisis.id is not None
+    for request in requests_of(session, crisis.id):
+        if AnswerStatus(request.status).is_open:
+            request.status = AnswerStatus.WITHDRAWN.value
+            request.version += 1
+            session.add(request)
+    for deployment in deployments_of(session, crisis.id):
+        if deployment.state != DeploymentState.RELEASED.value:
+            deployment.state = DeploymentState.RELEASED.value
+            deployment.updated_at = moment
+            deployment.version += 1
+            session.add(deployment)
+            release_unit(session, deployment.unit_id, identity.actor, crisis.id, moment)
+    crisis.status = CrisisStatus.CLOSED.value
+    crisis.closed_at = moment
+    crisis.version += 1
+    session.add(crisis)
+    audit.append(
+        session,
+        actor=identity.actor,
+        action="crisis.closed",
+        obj=crisis_object(crisis.id),
+        at=moment,
+    )
+    return crisis
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineLine:
+    at: datetime
+    actor: str
+    action: str
+    detail: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class AfterAction:
+    """The after-action summary: the timeline and the answer and arrival times."""
+
+    crisis: Crisis
+    timeline: tuple[TimelineLine, ...]
+    answer_minutes: dict[str, float | None]  # per requested state
+    answers: dict[str, str]
+    arrival_minutes: dict[str, float | None]  # per unit, from the request to on scene
+
+
+def after_action(session: Session, crisis_id: int) -> AfterAction:
+    """Build the after-action summary from the audit log, the one source of what happened."""
+    crisis = get_crisis(session, crisis_id)
+    entries = [
+        e
+        for e in audit.entries_about(session, crisis_object(crisis_id))
+        if e.object == crisis_object(crisis_id)
+    ]
+    timeline = tuple(
+        TimelineLine(as_utc(e.at), e.actor, e.action, dict(e.payload)) for e in entries
+    )
+    start = as_utc(crisis.created_at)
+    answer_minutes: dict[str, float | None] = {}
+    answers: dict[str, str] = {}
+    for request in requests_of(session, crisis_id):
+        key = f"{request.country} (request #{request.id})"
+        answers[key] = request.status
+        answer_minutes[key] = (
+            round((as_utc(request.answered_at) - as_utc(request.sent_at)).total_seconds() / 60, 1)
+            if request.answered_at
+            else None
+        )
+    arrival: dict[str, float | None] = {}
+    for deployment in deployments_of(session, crisis_id):
+        arrived = next(
+            (
+                line.at
+                for line in timeline
+                if line.action == "deployment.on_scene"
+                and line.detail.get("deployment") == deployment.id
+            ),
+            None,
+        )
+        arrival[deployment.unit_id] = (
+            round((arrived - start).total_seconds() / 60, 1) if arrived else None
+        )
+    return AfterAction(crisis, timeline, answer_minutes, answers, arrival)
