@@ -50,7 +50,6 @@ from atlasbot.services.assistance.records import (
     COSTS_OTHERWISE_AGREED,
     COSTS_REQUESTER_PAYS,
     DURATION_UNTIL_RELEASED,
-    DURATIONS,
     MAX_HEADCOUNT,
     MAX_TEAMS_PER_CAPABILITY,
     authority_recipients,
@@ -68,6 +67,7 @@ from atlasbot.services.assistance.records import (
     unit_recipients,
 )
 from atlasbot.services.assistance.requesting import RequestDraft, submit_request, validate_draft
+from atlasbot.texts.crisis import DURATIONS
 
 __all__ = [
     "COSTS_OTHERWISE_AGREED",

@@ -19,7 +19,6 @@ from atlasbot.services.assistance.records import (
     COSTS_OTHERWISE_AGREED,
     COSTS_REQUESTER_PAYS,
     DURATION_UNTIL_RELEASED,
-    DURATIONS,
     MAX_HEADCOUNT,
     crisis_object,
     get_answer,
@@ -40,6 +39,7 @@ from atlasbot.storage.models import (
     DeploymentState,
     utc_now,
 )
+from atlasbot.texts.crisis import DURATIONS
 
 
 @dataclass(frozen=True, slots=True)

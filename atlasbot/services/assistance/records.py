@@ -26,15 +26,7 @@ MAX_HEADCOUNT = 1000
 COSTS_REQUESTER_PAYS = "requesting_state_pays"
 COSTS_OTHERWISE_AGREED = "otherwise_agreed"
 COST_ARRANGEMENTS = (COSTS_REQUESTER_PAYS, COSTS_OTHERWISE_AGREED)
-# How long the assistance lasts (R8): until the requesting state releases the units, or a
-# fixed time agreed between the states.
 DURATION_UNTIL_RELEASED = "until_released"
-DURATIONS = {
-    DURATION_UNTIL_RELEASED: "until the requesting state releases the units",
-    "24h": "24 hours",
-    "72h": "72 hours",
-    "1w": "one week",
-}
 
 COVERING = (AnswerStatus.PENDING.value, AnswerStatus.COUNTERED.value, AnswerStatus.ACCEPTED.value)
 
