@@ -34,11 +34,12 @@ from telegram.ext import (
 from telegram.warnings import PTBUserWarning
 
 from atlasbot import rules
+from atlasbot.bot import notices
 from atlasbot.bot.context import AtlasContext
 from atlasbot.bot.replies import guarded, require_identity
 from atlasbot.bot.texts import general as texts
-from atlasbot.handlers.plans import present_plans
 from atlasbot.services.assistance import RequestDraft, submit_request
+from atlasbot.services.assistance.outcome import PlanTarget
 from atlasbot.services.errors import Conflict, NotAuthorised
 from atlasbot.storage.models import CapabilityRow, Crisis
 
@@ -546,7 +547,9 @@ async def submit(update: Update, context: AtlasContext) -> int:
     await _edit_choice(update, f"Request recorded as crisis #{crisis.id}. Planning…")
     _end(context)
     if update.effective_chat is not None:
-        await present_plans(context, update.effective_chat.id, identity, crisis.id)
+        await notices.present_plans(
+            context, PlanTarget(update.effective_chat.id, identity.member_id, crisis.id)
+        )
     return ConversationHandler.END
 
 

@@ -344,3 +344,74 @@ def deployment_status(deployment: DeploymentView, tz: ZoneInfo) -> str:
 def list_lines(items: Iterable[str]) -> str:
     """Items as a bulleted list."""
     return "\n".join(f"• {item}" for item in items)
+
+
+def counter_proposal(
+    country: str, request_id: int, crisis_id: int | None, proposal: Mapping[str, Any]
+) -> str:
+    """The counter-proposal the requester is asked to accept or reject (R5)."""
+    return "\n".join(
+        [
+            _(
+                "↔ {country} COUNTER-PROPOSES on request #{request} (crisis #{crisis}):",
+                country=country,
+                request=request_id,
+                crisis=crisis_id,
+            ),
+            *agreement_lines(proposal),
+            "",
+            _("Accept or reject it (nothing is accepted automatically)."),
+        ]
+    )
+
+
+class TimelineEntry(Protocol):
+    """One line of the after-action timeline."""
+
+    @property
+    def at(self) -> datetime: ...
+    @property
+    def actor(self) -> str: ...
+    @property
+    def action(self) -> str: ...
+    @property
+    def detail(self) -> dict[str, Any]: ...
+
+
+def after_action(
+    crisis: CrisisView,
+    answers: Mapping[str, str],
+    answer_minutes: Mapping[str, float | None],
+    arrival_minutes: Mapping[str, float | None],
+    timeline: Sequence[TimelineEntry],
+) -> str:
+    """The after-action summary: answers, arrivals and the audit timeline (UTC)."""
+    lines = [_("AFTER-ACTION SUMMARY — {title}", title=crisis_title(crisis)), ""]
+    lines.append(_("Answers by state (minutes from request to answer):"))
+    for country, status in answers.items():
+        minutes = answer_minutes.get(country)
+        after = _(" after {minutes} min", minutes=minutes) if minutes is not None else ""
+        lines.append(f"• {country}: {shown(ANSWERS, status)}{after}")
+    lines.append(_("\nArrival by unit (minutes from the request):"))
+    for unit_id, arrived in arrival_minutes.items():
+        where = (
+            _("on scene after {minutes} min", minutes=arrived)
+            if arrived is not None
+            else _("not on scene")
+        )
+        lines.append(f"• {unit_id}: {where}")
+    lines.append(_("\nTimeline (UTC):"))
+    for line in timeline:
+        detail = ", ".join(
+            f"{k}={v}" for k, v in line.detail.items() if v not in (None, "", [], {})
+        )
+        lines.append(
+            _(
+                "{at} {action} by {actor}",
+                at=f"{line.at:%Y-%m-%d %H:%M:%S}",
+                action=line.action,
+                actor=line.actor,
+            )
+            + (f" ({detail})" if detail else "")
+        )
+    return "\n".join(lines)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -13,13 +14,19 @@ from atlasbot.domain import (
     AssistanceForm,
     UnitStatus,
 )
+from atlasbot.escalation import Timings
+from atlasbot.i18n import _
 from atlasbot.services import registry
+from atlasbot.services.assistance import raising
+from atlasbot.services.assistance.outcome import Outcome, PressInput
 from atlasbot.services.assistance.records import (
     COST_ARRANGEMENTS,
     COSTS_OTHERWISE_AGREED,
     COSTS_REQUESTER_PAYS,
     DURATION_UNTIL_RELEASED,
     MAX_HEADCOUNT,
+    authority_recipients,
+    board_viewers,
     crisis_object,
     get_answer,
     get_crisis,
@@ -30,6 +37,7 @@ from atlasbot.services.assistance.records import (
 )
 from atlasbot.services.enrolment import Identity
 from atlasbot.services.errors import Conflict, InvalidInput
+from atlasbot.services.outbox import Button, Keyboard, Message, issue_keyboard
 from atlasbot.storage import audit
 from atlasbot.storage.models import (
     AnswerStatus,
@@ -37,8 +45,10 @@ from atlasbot.storage.models import (
     CountryRow,
     Deployment,
     DeploymentState,
+    UnitRow,
     utc_now,
 )
+from atlasbot.texts import crisis as crisis_texts
 from atlasbot.texts.crisis import DURATIONS
 
 
@@ -317,3 +327,187 @@ def record_no_response(
         at=moment,
     )
     return request
+
+
+# --- use cases: the answer's confirmation buttons and the requester's answer -----------
+
+
+def _tell_requester(session: Session, crisis_id: int, text: str) -> tuple[Message, ...]:
+    crisis = get_crisis(session, crisis_id)
+    return tuple(Message(chat, text) for _member, chat in board_viewers(session, crisis))
+
+
+def _tell_country(session: Session, country: str, text: str) -> tuple[Message, ...]:
+    return tuple(Message(chat, text) for _member, chat in authority_recipients(session, country))
+
+
+def _deployment_ids(deployments: Sequence[Deployment]) -> list[int]:
+    return [d.id for d in deployments if d.id is not None]
+
+
+def confirm_accept(session: Session, press: PressInput, *, timings: Timings) -> Outcome:
+    """The requested state's authority confirms its acceptance: its units are ordered and the
+    requester sees what was agreed (it may be less than asked: fewer forms, no arms)."""
+    pressed = press.redeem(session)
+    agreement = Agreement.from_payload(dict(pressed.payload["agreement"]))
+    request, deployments = accept(
+        session, pressed.identity, int(pressed.payload["request"]), agreement, now=press.now
+    )
+    orders = raising.raise_mobilisation_orders(
+        session, _deployment_ids(deployments), timings=timings, now=press.now
+    )
+    text = "\n".join(
+        [
+            _(
+                "✅ {country} ACCEPTED request #{request} (crisis #{crisis}):",
+                country=request.country,
+                request=request.id,
+                crisis=request.crisis_id,
+            ),
+            *crisis_texts.agreement_lines(request.agreement),
+        ]
+    )
+    return Outcome(
+        reply=_("Accepted request #{request}. Your units are being ordered.", request=request.id),
+        messages=_tell_requester(session, request.crisis_id, text),
+        alerts=tuple(orders),
+        board=request.crisis_id,
+    )
+
+
+def confirm_counter(session: Session, press: PressInput, *, timings: Timings) -> Outcome:
+    """The requested state's authority confirms its counter-proposal; the requester is alerted
+    (the alert commits with the proposal, so a crash after the commit cannot lose it)."""
+    pressed = press.redeem(session)
+    proposal = Agreement.from_payload(dict(pressed.payload["agreement"]))
+    request = counter_propose(
+        session, pressed.identity, int(pressed.payload["request"]), proposal, now=press.now
+    )
+    alert = raising.raise_counter_proposal(session, request, timings=timings, now=press.now)
+    return Outcome(
+        reply=_(
+            "Counter-proposal on request #{request} sent. It binds only if the requester accepts.",
+            request=request.id,
+        ),
+        alerts=(alert,),
+        board=request.crisis_id,
+    )
+
+
+def confirm_decline(session: Session, press: PressInput) -> Outcome:
+    """The requested state's authority confirms its refusal; the requester is told and offered
+    the next best plan."""
+    pressed = press.redeem(session)
+    request = decline(
+        session,
+        pressed.identity,
+        int(pressed.payload["request"]),
+        str(pressed.payload["reason"]),
+        now=press.now,
+    )
+    text = _(
+        "✖ {country} DECLINED request #{request} (crisis #{crisis}): {reason}",
+        country=request.country,
+        request=request.id,
+        crisis=request.crisis_id,
+        reason=request.decline_reason,
+    )
+    return Outcome(
+        reply=_("Declined request #{request}.", request=request.id),
+        messages=_tell_requester(session, request.crisis_id, text),
+        board=request.crisis_id,
+        offer_next_plan=True,
+    )
+
+
+def answer_counter(session: Session, press: PressInput, *, timings: Timings) -> Outcome:
+    """The requester accepts or rejects a counter-proposal; the requested state is told."""
+    pressed = press.redeem(session)
+    accept_it = pressed.action == "counter.accept"
+    request, deployments = answer_counter_proposal(
+        session,
+        pressed.identity,
+        int(pressed.payload["request"]),
+        accept_it=accept_it,
+        now=press.now,
+    )
+    orders = raising.raise_mobilisation_orders(
+        session, _deployment_ids(deployments), timings=timings, now=press.now
+    )
+    accepted = request.status == AnswerStatus.ACCEPTED.value
+    values = {"country": request.country, "request": request.id, "crisis": request.crisis_id}
+    reply = (
+        _("Counter-proposal of {country} on request #{request}: accepted.", **values)
+        if accepted
+        else _("Counter-proposal of {country} on request #{request}: rejected.", **values)
+    )
+    told = (
+        _(
+            "The requester ACCEPTED your counter-proposal on request #{id} (crisis #{crisis}).",
+            id=request.id,
+            crisis=request.crisis_id,
+        )
+        if accepted
+        else _(
+            "The requester REJECTED your counter-proposal on request #{id} (crisis #{crisis}).",
+            id=request.id,
+            crisis=request.crisis_id,
+        )
+    )
+    return Outcome(
+        reply=reply,
+        messages=_tell_country(session, request.country, told),
+        alerts=tuple(orders),
+        board=request.crisis_id,
+        offer_next_plan=not accepted,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerStart:
+    """What the answer wizard starts from: the request and what its state may agree to."""
+
+    request_id: int
+    crisis_id: int
+    asked_forms: tuple[str, ...]
+    forms: tuple[str, ...]  # preselected: the asked forms the state may give
+    armed_allowed: bool
+    units: tuple[str, ...]
+
+
+def start_answer(session: Session, press: PressInput) -> AnswerStart:
+    """A requested state's authority opens its answer to a pending request."""
+    pressed = press.redeem(session)
+    request = get_answer(session, int(pressed.payload["request"]))
+    require_requested_authority(pressed.identity, request)
+    require_pending(request)
+    assert request.id is not None
+    country = session.get(CountryRow, request.country)
+    armed = country is None or country.armed_action_abroad
+    return AnswerStart(
+        request_id=request.id,
+        crisis_id=request.crisis_id,
+        asked_forms=tuple(request.forms),
+        forms=tuple(rules.forms_a_state_may_give(request.forms, armed)),
+        armed_allowed=bool(country and country.armed_action_abroad),
+        units=tuple(u for u in request.units if session.get(UnitRow, u) is not None),
+    )
+
+
+def confirmation_keyboard(
+    session: Session,
+    member_id: int,
+    request_id: int,
+    *,
+    decision: str,
+    values: dict[str, Any],
+    now: datetime,
+) -> Keyboard:
+    """The single-use button that records an answer (accept, counter or decline)."""
+    labels = {
+        "answer.confirm_accept": _("✅ Confirm"),
+        "answer.confirm_counter": _("✅ Confirm"),
+        "answer.confirm_decline": _("✖ Confirm decline"),
+    }
+    button = Button(labels[decision], decision, {"request": request_id, **values}, single_use=True)
+    return issue_keyboard(session, member_id, [[button]], now=now)

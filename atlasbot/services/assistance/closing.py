@@ -9,16 +9,21 @@ from typing import Any
 from sqlmodel import Session
 
 from atlasbot.clock import as_utc
+from atlasbot.i18n import _
 from atlasbot.services.assistance.mobilising import release_unit
+from atlasbot.services.assistance.outcome import Outcome, PressInput
 from atlasbot.services.assistance.records import (
+    authority_recipients,
     crisis_object,
     deployments_of,
     get_crisis,
     requests_of,
     require_open,
     require_requester,
+    unit_recipients,
 )
 from atlasbot.services.enrolment import Identity
+from atlasbot.services.outbox import Button, Message, issue_keyboard
 from atlasbot.storage import audit
 from atlasbot.storage.models import (
     AnswerStatus,
@@ -27,6 +32,7 @@ from atlasbot.storage.models import (
     DeploymentState,
     utc_now,
 )
+from atlasbot.texts import crisis as crisis_texts
 
 
 def close_crisis(
@@ -120,3 +126,88 @@ def after_action(session: Session, crisis_id: int) -> AfterAction:
             round((arrived - start).total_seconds() / 60, 1) if arrived else None
         )
     return AfterAction(crisis, timeline, answer_minutes, answers, arrival)
+
+
+# --- use cases: closing from the chat ----------------------------------------------------
+
+
+def ask_to_close(session: Session, press: PressInput) -> Outcome:
+    """Confirm before closing: it cannot be undone."""
+    pressed = press.redeem(session)
+    crisis = get_crisis(session, int(pressed.payload["crisis"]))
+    require_requester(pressed.identity, crisis)
+    require_open(crisis)
+    button = Button(
+        _("🏁 Confirm: close the crisis"),
+        "crisis.close_confirm",
+        {"crisis": crisis.id},
+        single_use=True,
+    )
+    return Outcome(
+        reply=_(
+            "Close crisis #{crisis}? Open requests are withdrawn and every assisting unit is "
+            "released. This cannot be undone.",
+            crisis=crisis.id,
+        ),
+        keyboard=issue_keyboard(session, pressed.identity.member_id, [[button]], now=press.now),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Closed:
+    """A closed crisis: the outcome for everyone, and the after-action summary for the closer."""
+
+    outcome: Outcome
+    crisis_id: int
+    summary: str
+
+
+def _closing_messages(session: Session, crisis_id: int) -> tuple[Message, ...]:
+    requests = requests_of(session, crisis_id)
+    messages: list[Message] = []
+    withdrawn = sorted({r.country for r in requests if r.status == AnswerStatus.WITHDRAWN.value})
+    helped = sorted({r.country for r in requests if r.status == AnswerStatus.ACCEPTED.value})
+    for country in withdrawn:
+        text = _(
+            "Crisis #{crisis} was closed by the requesting state; its request to you is "
+            "withdrawn and needs no answer.",
+            crisis=crisis_id,
+        )
+        messages += [Message(chat, text) for _m, chat in authority_recipients(session, country)]
+    for country in helped:
+        text = _(
+            "Crisis #{crisis} was closed by the requesting state; your units are released. "
+            "Thank you.",
+            crisis=crisis_id,
+        )
+        messages += [Message(chat, text) for _m, chat in authority_recipients(session, country)]
+    unit_chats = sorted(
+        {
+            chat
+            for d in deployments_of(session, crisis_id)
+            for _m, chat in unit_recipients(session, d.unit_id)
+        }
+    )
+    released = _("Crisis #{crisis} closed: your unit is released.", crisis=crisis_id)
+    return (*messages, *(Message(chat, released) for chat in unit_chats))
+
+
+def close(session: Session, press: PressInput) -> Closed:
+    """The requester closes the crisis; the states and units involved are told."""
+    pressed = press.redeem(session)
+    crisis = close_crisis(session, pressed.identity, int(pressed.payload["crisis"]), now=press.now)
+    assert crisis.id is not None
+    report = after_action(session, crisis.id)
+    summary = crisis_texts.after_action(
+        report.crisis,
+        report.answers,
+        report.answer_minutes,
+        report.arrival_minutes,
+        report.timeline,
+    )
+    outcome = Outcome(
+        reply=_("Crisis #{crisis} closed.", crisis=crisis.id),
+        messages=_closing_messages(session, crisis.id),
+        board=crisis.id,
+    )
+    return Closed(outcome, crisis.id, summary)

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
 from atlasbot.domain import (
     UnitStatus,
 )
+from atlasbot.i18n import N_, _
 from atlasbot.services import registry
+from atlasbot.services.assistance import raising
+from atlasbot.services.assistance.outcome import Outcome, PressInput
 from atlasbot.services.assistance.records import (
     PROGRESS,
     crisis_object,
@@ -19,14 +23,17 @@ from atlasbot.services.assistance.records import (
 )
 from atlasbot.services.enrolment import Identity
 from atlasbot.services.errors import Conflict, InvalidInput, NotAuthorised
+from atlasbot.services.outbox import Button, issue_keyboard
 from atlasbot.storage import audit
 from atlasbot.storage.models import (
     Deployment,
     DeploymentState,
+    Role,
     UnitRow,
     UnitStatusChange,
     utc_now,
 )
+from atlasbot.texts import crisis as crisis_texts
 
 
 def travel_minutes(session: Session, deployment: Deployment) -> int:
@@ -152,4 +159,96 @@ def set_readiness(
         actor=identity.actor,
         reason="set by the commander",
         now=now,
+    )
+
+
+# --- use cases: progress reports and readiness ------------------------------------------
+
+STATUS_LABELS = {
+    UnitStatus.AVAILABLE: N_("🟢 available"),
+    UnitStatus.STANDBY: N_("🟡 standby"),
+    UnitStatus.DEPLOYED: N_("🔵 deployed"),
+    UnitStatus.UNAVAILABLE: N_("⚫ unavailable"),
+}
+
+
+def departed_menu(session: Session, press: PressInput) -> Outcome:
+    """Departing asks for the ETA: the planned travel time, or later."""
+    pressed = press.redeem(session)
+    deployment = get_deployment(session, int(pressed.payload["deployment"]))
+    require_progress_reporter(session, pressed.identity, deployment)
+    planned = travel_minutes(session, deployment)
+    payload = {"deployment": deployment.id, "state": DeploymentState.DEPARTED.value}
+    rows = [
+        [
+            Button(_("ETA in {minutes} min", minutes=m), "progress.report", {**payload, "eta": m})
+            for m in (planned, planned + 30, planned + 60)
+        ]
+    ]
+    return Outcome(
+        reply=_("{unit} departing: when will you be on scene?", unit=deployment.unit_id),
+        keyboard=issue_keyboard(session, pressed.identity.member_id, rows, now=press.now),
+    )
+
+
+def report(session: Session, press: PressInput, tz: ZoneInfo) -> Outcome:
+    """A unit reports its progress; the reply is its state with the next steps' buttons."""
+    pressed = press.redeem(session)
+    eta = pressed.payload.get("eta")
+    deployment = report_progress(
+        session,
+        pressed.identity,
+        int(pressed.payload["deployment"]),
+        DeploymentState(str(pressed.payload["state"])),
+        eta_minutes=int(eta) if eta is not None else None,
+        now=press.now,
+    )
+    assert deployment.id is not None
+    rows = raising.progress_buttons(deployment.id, deployment.state)
+    return Outcome(
+        reply=crisis_texts.deployment_status(deployment, tz),
+        keyboard=issue_keyboard(session, pressed.identity.member_id, rows, now=press.now),
+        board=deployment.crisis_id,
+    )
+
+
+def readiness_menus(session: Session, identity: Identity, now: datetime) -> list[Outcome]:
+    """/status: for each unit the member commands, its readiness and the others to set."""
+    units = identity.units(Role.COMMANDER)
+    if not units:
+        raise NotAuthorised(_("Only a unit's commander sets its readiness."))
+    menus = []
+    for unit_id in units:
+        row = session.get(UnitRow, unit_id)
+        current = row.status if row else "unknown"
+        rows = [
+            [Button(_(label), "unit.status", {"unit": unit_id, "status": status.value})]
+            for status, label in STATUS_LABELS.items()
+            if status.value != current
+        ]
+        menus.append(
+            Outcome(
+                reply=_(
+                    "{unit} is {status}. Set its readiness (the planner uses it at once):",
+                    unit=unit_id,
+                    status=current,
+                ),
+                keyboard=issue_keyboard(session, identity.member_id, rows, now=now),
+            )
+        )
+    return menus
+
+
+def set_status(session: Session, press: PressInput) -> Outcome:
+    """A commander's press on a readiness button."""
+    pressed = press.redeem(session)
+    unit_id, status = str(pressed.payload["unit"]), UnitStatus(str(pressed.payload["status"]))
+    previous = set_readiness(session, pressed.identity, unit_id, status, now=press.now)
+    return Outcome(
+        reply=_(
+            "{unit}: {previous} → {status}. Recorded.",
+            unit=unit_id,
+            previous=previous.value if previous else None,
+            status=status.value,
+        )
     )

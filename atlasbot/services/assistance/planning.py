@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -18,8 +19,15 @@ from atlasbot.domain import (
     UnitStatus,
     make_request,
 )
+from atlasbot.escalation import Timings
+from atlasbot.i18n import _
+from atlasbot.planner.matching import Plan, PlanningResult
 from atlasbot.services import registry
+from atlasbot.services.assistance import raising
+from atlasbot.services.assistance.outcome import Outcome, PlanTarget, PressInput
 from atlasbot.services.assistance.records import (
+    authority_recipients,
+    board_viewers,
     covered,
     crisis_object,
     get_crisis,
@@ -30,6 +38,7 @@ from atlasbot.services.assistance.records import (
 )
 from atlasbot.services.enrolment import Identity
 from atlasbot.services.errors import Conflict, InvalidInput, NotFound
+from atlasbot.services.outbox import Button, Message, issue_keyboard
 from atlasbot.storage import audit
 from atlasbot.storage.models import (
     AnswerStatus,
@@ -41,6 +50,8 @@ from atlasbot.storage.models import (
     UnitRow,
     utc_now,
 )
+from atlasbot.texts import crisis as crisis_texts
+from atlasbot.texts import plans as plan_texts
 
 
 def _engaged_units(session: Session, *, except_crisis: int | None = None) -> dict[str, int]:
@@ -238,3 +249,183 @@ def send_requests(
     crisis.version += 1
     session.add(crisis)
     return created
+
+
+# --- use cases: plans shown, chosen, sent; units removed ------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PlanningView:
+    """What planning a crisis needs to read first: the input, the title, capability names."""
+
+    input: PlanningInput
+    title: str
+    names: dict[str, str]
+
+
+def planning_view(session: Session, crisis_id: int) -> PlanningView:
+    """Read what the planner and the plans' message need for one crisis."""
+    crisis = get_crisis(session, crisis_id)
+    return PlanningView(
+        planning_input(session, crisis),
+        crisis_texts.crisis_title(crisis),
+        raising.capability_names(session),
+    )
+
+
+def _plan_payload(crisis_id: int, plan: Plan) -> dict[str, Any]:
+    return {
+        "crisis": crisis_id,
+        "rank": plan.rank,
+        "units": [
+            {"id": u.id, "country": u.country, "eta": u.eta_minutes, "provides": dict(u.provides)}
+            for u in plan.units
+        ],
+    }
+
+
+def plans_message(
+    session: Session, target: PlanTarget, view: PlanningView, result: PlanningResult, now: datetime
+) -> Message:
+    """The plans for the requester, with a button per plan (tokens issued to them)."""
+    planning = result.requests[0]
+    pin, crisis_id = view.input, target.crisis_id
+    text = plan_texts.plans_text(
+        view.title,
+        result,
+        pin.network,
+        pin.request.needs,
+        pin.already_covered,
+        pin.removed_units,
+        view.names,
+    )
+    rows = [
+        [
+            Button(
+                _(
+                    "📨 Send plan {rank} ({states})",
+                    rank=plan.rank,
+                    states=", ".join(sorted({u.country for u in plan.units})),
+                ),
+                "plan.choose",
+                _plan_payload(crisis_id, plan),
+            )
+        ]
+        for plan in planning.plans
+    ]
+    rows.append([Button(_("❓ Why not others?"), "plan.exclusions", {"crisis": crisis_id})])
+    if planning.candidates:
+        rows.append([Button(_("➖ Remove a unit…"), "plan.remove_menu", {"crisis": crisis_id})])
+    rows.append([Button(_("🏁 Close crisis…"), "crisis.close", {"crisis": crisis_id})])
+    keyboard = issue_keyboard(session, target.member_id, rows, now=now)
+    return Message(target.chat_id, text, keyboard)
+
+
+def plan_again(session: Session, press: PressInput, *, check: bool = True) -> PlanTarget:
+    """Plan again for what the crisis still needs (from the board, or back from sending):
+    the way back to plans whose message was lost."""
+    pressed = press.redeem(session)
+    crisis = get_crisis(session, int(pressed.payload["crisis"]))
+    if check:
+        require_requester(pressed.identity, crisis)
+        require_open(crisis)
+    assert crisis.id is not None
+    return PlanTarget(press.chat_id, pressed.identity.member_id, crisis.id)
+
+
+def ask_to_send(session: Session, press: PressInput) -> Outcome:
+    """Confirm before sending: sending to other states cannot be taken back."""
+    pressed = press.redeem(session)
+    crisis = get_crisis(session, int(pressed.payload["crisis"]))
+    require_requester(pressed.identity, crisis)
+    by_state: dict[str, list[str]] = {}
+    for unit in pressed.payload["units"]:
+        by_state.setdefault(unit["country"], []).append(unit["id"])
+    assert crisis.id is not None
+    rows = [
+        [Button(_("✅ Confirm and send"), "plan.send", pressed.payload, single_use=True)],
+        [Button(_("↩ Back to the plans"), "plan.back", {"crisis": crisis.id})],
+    ]
+    return Outcome(
+        reply=plan_texts.send_question(pressed.payload["rank"], crisis.id, by_state),
+        keyboard=issue_keyboard(session, pressed.identity.member_id, rows, now=press.now),
+    )
+
+
+def send_plan(session: Session, press: PressInput, *, timings: Timings) -> Outcome:
+    """Send the chosen plan to the requested states' authorities, as alerts (R2)."""
+    pressed = press.redeem(session)
+    crisis_id = int(pressed.payload["crisis"])
+    chosen = [
+        ChosenUnit(u["id"], u["country"], int(u["eta"]), dict(u["provides"]))
+        for u in pressed.payload["units"]
+    ]
+    created = send_requests(session, pressed.identity, crisis_id, chosen, now=press.now)
+    request_ids = [r.id for r in created if r.id is not None]
+    alerts = raising.raise_assistance_requests(
+        session, request_ids, timings=timings, now=press.now
+    )
+    unreachable = sorted(
+        r.country for r in created if not authority_recipients(session, r.country)
+    )
+    return Outcome(
+        reply=plan_texts.requests_sent(crisis_id, len(request_ids), unreachable),
+        alerts=tuple(alerts),
+        board=crisis_id,
+    )
+
+
+def exclusions_input(session: Session, press: PressInput) -> PlanningInput:
+    """The planning input of a crisis, for its requester asking why others were left out."""
+    pressed = press.redeem(session)
+    crisis = get_crisis(session, int(pressed.payload["crisis"]))
+    require_requester(pressed.identity, crisis)
+    return planning_input(session, crisis)
+
+
+def removal_menu(session: Session, press: PressInput) -> Outcome:
+    """The units the requester may leave out of the next plans (those that could help)."""
+    pressed = press.redeem(session)
+    crisis = get_crisis(session, int(pressed.payload["crisis"]))
+    require_requester(pressed.identity, crisis)
+    pin = planning_input(session, crisis)
+    wanted = set(pin.request.needs)
+    units = [
+        u
+        for u in pin.network.units
+        if wanted & set(u.capabilities) and u.country != crisis.requesting_country
+    ]
+    rows = [
+        [
+            Button(
+                _("➖ {unit} ({country})", unit=u.id, country=u.country),
+                "plan.remove",
+                {"crisis": crisis.id, "unit": u.id},
+            )
+        ]
+        for u in units[:40]
+    ]
+    return Outcome(
+        reply=_("Which unit should the next plans leave out?"),
+        keyboard=issue_keyboard(session, pressed.identity.member_id, rows, now=press.now),
+    )
+
+
+def remove_unit(session: Session, press: PressInput) -> Outcome:
+    """The requester leaves one unit out; the plans are made again."""
+    pressed = press.redeem(session)
+    crisis_id, unit_id = int(pressed.payload["crisis"]), str(pressed.payload["unit"])
+    remove_unit_from_planning(session, pressed.identity, crisis_id, unit_id)
+    return Outcome(
+        reply=_("{unit} left out. Planning again…", unit=unit_id),
+        plans=(PlanTarget(press.chat_id, pressed.identity.member_id, crisis_id),),
+    )
+
+
+def next_plan_targets(session: Session, crisis_id: int) -> list[PlanTarget]:
+    """After a refusal (or no response): the requester's authorities, to be offered the next
+    best plan for what is still missing (none when nothing is missing or it is closed)."""
+    crisis = get_crisis(session, crisis_id)
+    if not still_missing(session, crisis) or crisis.status == CrisisStatus.CLOSED.value:
+        return []
+    return [PlanTarget(chat, member, crisis_id) for member, chat in board_viewers(session, crisis)]
