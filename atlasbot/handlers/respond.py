@@ -12,13 +12,12 @@ import secrets
 from functools import partial
 from typing import Any
 
-from sqlmodel import Session
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from atlasbot import rules
 from atlasbot.bot import notices
 from atlasbot.bot.context import AtlasContext
-from atlasbot.bot.replies import guarded, keyboard, redeem, require_identity
+from atlasbot.bot.replies import guarded, markup, require_identity
 from atlasbot.bot.texts import general as texts
 from atlasbot.domain import AssistanceForm
 from atlasbot.services import assistance
@@ -29,8 +28,6 @@ from atlasbot.services.assistance import (
     answering,
 )
 from atlasbot.services.errors import Conflict
-from atlasbot.services.outbox import Button
-from atlasbot.storage.models import CountryRow, UnitRow
 
 HEADCOUNT_CHOICES = (2, 4, 6, 8, 12, 16, 24, 32)
 DECLINE_REASONS = {
@@ -69,28 +66,18 @@ async def _ack(update: Update) -> None:
         await update.callback_query.answer()
 
 
-def _start_draft(
-    session: Session, update: Update, context: AtlasContext, mode: str
-) -> dict[str, Any]:
-    press = redeem(session, update, context)
-    request = assistance.get_answer(session, int(press.payload["request"]))
-    assistance.require_requested_authority(press.identity, request)
-    assistance.require_pending(request)
-    country = session.get(CountryRow, request.country)
-    units = [session.get(UnitRow, unit_id) for unit_id in request.units]
+async def _start_draft(update: Update, context: AtlasContext, mode: str) -> dict[str, Any]:
+    press = notices.press_input(update, context)
+    start = await context.services.run(partial(answering.start_answer, press=press))
     return {
         # Stamped on the wizard's buttons: a button of an earlier wizard cannot act on this one.
         "round": secrets.token_hex(3),
         "mode": mode,
-        "request": request.id,
-        "crisis": request.crisis_id,
-        "asked_forms": list(request.forms),
-        "forms": [
-            f
-            for f in request.forms
-            if country is None or country.armed_action_abroad or f != AssistanceForm.ACTION.value
-        ],
-        "armed_allowed": bool(country and country.armed_action_abroad),
+        "request": start.request_id,
+        "crisis": start.crisis_id,
+        "asked_forms": list(start.asked_forms),
+        "forms": list(start.forms),
+        "armed_allowed": start.armed_allowed,
         "arms": False,
         "headcount": None,
         "duration": assistance.DURATION_UNTIL_RELEASED,
@@ -99,13 +86,13 @@ def _start_draft(
         "contact": "",
         "note": "",
         "awaiting": None,
-        "units": [u.id for u in units if u is not None],
+        "units": list(start.units),
     }
 
 
 @guarded
 async def begin_accept(update: Update, context: AtlasContext) -> None:
-    draft = await context.services.run(lambda s: _start_draft(s, update, context, "accept"))
+    draft = await _start_draft(update, context, "accept")
     assert context.user_data is not None
     context.user_data[ANSWER_KEY] = draft
     await _ack(update)
@@ -114,7 +101,7 @@ async def begin_accept(update: Update, context: AtlasContext) -> None:
 
 @guarded
 async def begin_counter(update: Update, context: AtlasContext) -> None:
-    draft = await context.services.run(lambda s: _start_draft(s, update, context, "counter"))
+    draft = await _start_draft(update, context, "counter")
     assert context.user_data is not None
     draft["awaiting"] = "note"
     context.user_data[ANSWER_KEY] = draft
@@ -299,28 +286,21 @@ async def _ask_confirm(update: Update, context: AtlasContext, draft: dict[str, A
         "",
         "Confirm? This is recorded and sent to the requesting state.",
     ]
-    action = "answer.confirm_accept" if draft["mode"] == "accept" else "answer.confirm_counter"
-
-    def compose(session: Session) -> InlineKeyboardMarkup | None:
-        return keyboard(
-            session,
-            identity.member_id,
-            [
-                [
-                    Button(
-                        "✅ Confirm",
-                        action,
-                        {"request": draft["request"], "agreement": agreement.as_payload()},
-                        single_use=True,
-                    )
-                ]
-            ],
+    decision = "answer.confirm_accept" if draft["mode"] == "accept" else "answer.confirm_counter"
+    keyboard = await context.services.run(
+        partial(
+            answering.confirmation_keyboard,
+            member_id=identity.member_id,
+            request_id=draft["request"],
+            decision=decision,
+            values={"agreement": agreement.as_payload()},
+            now=context.services.clock.now(),
         )
-
-    markup = await context.services.run(compose)
-    assert markup is not None
+    )
+    buttons = markup(keyboard)
+    assert buttons is not None
     rows = [
-        *markup.inline_keyboard,
+        *buttons.inline_keyboard,
         (InlineKeyboardButton("✖ Discard", callback_data=f"ans:{draft['round']}:cancel:x"),),
     ]
     await _say(update, "\n".join(lines), InlineKeyboardMarkup(rows))
@@ -419,7 +399,7 @@ def _close_answer(context: AtlasContext) -> None:
 
 @guarded
 async def begin_decline(update: Update, context: AtlasContext) -> None:
-    draft = await context.services.run(lambda s: _start_draft(s, update, context, "decline"))
+    draft = await _start_draft(update, context, "decline")
     assert context.user_data is not None
     context.user_data[ANSWER_KEY] = draft
     rows = [[(label, f"dec:{draft['round']}:{key}")] for key, label in DECLINE_REASONS.items()]
@@ -453,27 +433,21 @@ async def decline_reason(update: Update, context: AtlasContext) -> None:
 async def _confirm_decline(update: Update, context: AtlasContext, draft: dict[str, Any]) -> None:
     identity = await require_identity(update, context)
 
-    def compose(session: Session) -> InlineKeyboardMarkup | None:
-        return keyboard(
-            session,
-            identity.member_id,
-            [
-                [
-                    Button(
-                        "✖ Confirm decline",
-                        "answer.confirm_decline",
-                        {"request": draft["request"], "reason": draft["reason"]},
-                        single_use=True,
-                    )
-                ]
-            ],
+    keyboard = await context.services.run(
+        partial(
+            answering.confirmation_keyboard,
+            member_id=identity.member_id,
+            request_id=draft["request"],
+            decision="answer.confirm_decline",
+            values={"reason": draft["reason"]},
+            now=context.services.clock.now(),
         )
-
-    markup = await context.services.run(compose)
+    )
+    buttons = markup(keyboard)
     await _say(
         update,
         f"Decline request #{draft['request']} — reason: {draft['reason']}. Confirm?",
-        markup,
+        buttons,
     )
 
 
