@@ -133,3 +133,10 @@ def submit_request(
         at=moment,
     )
     return crisis
+
+
+def submit(session: Session, identity: Identity, draft: RequestDraft, *, now: datetime) -> int:
+    """The requester's Submit: the request is recorded as a crisis; returns its number."""
+    crisis = submit_request(session, identity, draft, now=now)
+    assert crisis.id is not None
+    return crisis.id
