@@ -31,3 +31,8 @@ class ManualClock:
     def advance(self, delta: timedelta) -> datetime:
         self._now += delta
         return self._now
+
+
+def as_utc(moment: datetime) -> datetime:
+    """``moment`` made timezone-aware: a naive time read back from the database is UTC."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment

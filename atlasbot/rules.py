@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
 
-from atlasbot.domain import Country, CrisisRequest, CrisisType, Unit
+from atlasbot.domain import AssistanceForm, Country, CrisisRequest, CrisisType, Unit
 
 NETWORK_PRACTICE = "network practice (not in the Decision)"
 
@@ -157,3 +157,13 @@ def crisis_in_scope(crisis: CrisisType | str) -> bool:
 def request_is_complete(nature_of_assistance: str, operational_necessity: str) -> bool:
     """R3 (Art. 3(1)): a request states both the nature of assistance and its necessity."""
     return bool(nature_of_assistance.strip()) and bool(operational_necessity.strip())
+
+
+def refuses_action_abroad(armed_action_abroad: bool, forms: Iterable[str]) -> bool:
+    """OP-ARMED (with R6, Art. 3(2)): the forms include action abroad, which the state refuses."""
+    return not armed_action_abroad and AssistanceForm.ACTION.value in set(forms)
+
+
+def forms_a_state_may_give(forms: Iterable[str], armed_action_abroad: bool) -> list[str]:
+    """OP-ARMED: of ``forms``, those a state may agree to (no action abroad if it refuses it)."""
+    return [form for form in forms if not refuses_action_abroad(armed_action_abroad, [form])]

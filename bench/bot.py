@@ -22,7 +22,7 @@ Latency
 
 Alert fan-out
   30 authority members of AT; a BE crisis whose plan asks AT; the real
-  ``notify.raise_assistance_requests`` then ``timers.start_alerts`` (compose + 90 button
+  ``raising.raise_assistance_requests`` then ``timers.start_alerts`` (compose + 90 button
   tokens in one unit of work, then
   ``send_all`` through the broadcast token bucket), with the sandbox emulating Telegram's
   flood limit of 30 messages/s. Measured from the call to the last recipient's message at
@@ -60,7 +60,6 @@ from sqlmodel import Session  # noqa: E402
 from atlasbot.bot import timers  # noqa: E402
 from atlasbot.bot.context import AtlasContext  # noqa: E402
 from atlasbot.config import load_settings  # noqa: E402
-from atlasbot.handlers import notify  # noqa: E402
 from atlasbot.network import load_network  # noqa: E402
 from atlasbot.runtime import (  # noqa: E402
     DEMO_NETWORK,
@@ -70,6 +69,7 @@ from atlasbot.runtime import (  # noqa: E402
 )
 from atlasbot.sandbox import SandboxClient  # noqa: E402
 from atlasbot.services import assistance  # noqa: E402
+from atlasbot.services.assistance import raising  # noqa: E402
 from atlasbot.services.enrolment import identify  # noqa: E402
 
 COMMAND_MIX = (("/whoami", 40), ("/help", 30), ("/crises", 30))
@@ -269,7 +269,7 @@ async def fanout_run(
     now = services.clock.now()
     timings = services.settings.escalation_timings()
     alert_ids = await services.run(
-        lambda session: notify.raise_assistance_requests(
+        lambda session: raising.raise_assistance_requests(
             session, [request_id], timings=timings, now=now
         )
     )

@@ -17,7 +17,7 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 
 from atlasbot.bot.context import AtlasContext
 from atlasbot.bot.texts import general as texts
-from atlasbot.services import tokens
+from atlasbot.services import outbox, tokens
 from atlasbot.services.enrolment import Identity, identify
 from atlasbot.services.errors import DomainError, NotEnrolled
 from atlasbot.services.outbox import Button, Keyboard
@@ -96,6 +96,16 @@ async def send_all(context: AtlasContext, messages: Sequence[Outgoing]) -> list[
         return None
 
     return list(await asyncio.gather(*(send_one(m) for m in messages)))
+
+
+async def send_messages(
+    context: AtlasContext, messages: Sequence[outbox.Message]
+) -> list[Message | None]:
+    """Send what a use case decided (``send_all`` for ``outbox.Message``s)."""
+    return await send_all(
+        context,
+        [Outgoing(m.chat_id, m.text, markup(m.keyboard), m.purpose) for m in messages],
+    )
 
 
 async def _audit_undelivered(context: AtlasContext, outgoing: Outgoing, reason: str) -> None:

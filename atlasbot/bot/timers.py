@@ -390,18 +390,16 @@ async def _after_step(context: AtlasContext, work: StepWork) -> None:
 
 
 async def _tell_no_response(context: AtlasContext, work: StepWork) -> None:
-    from atlasbot.handlers import notify, respond
+    from atlasbot.bot import notices  # notices imports this module (start_alerts)
 
     alert = work.alert
     request_id = work.no_response_request
     assert request_id is not None and alert.crisis_id is not None
-    await notify.tell_requester(
+    await notices.tell_no_response(
         context,
         alert.crisis_id,
         alert_texts.no_response(request_id, alert.country or "?", alert.crisis_id),
     )
-    await notify.refresh_board(context, alert.crisis_id)
-    await respond.offer_next_plan(context, alert.crisis_id)
 
 
 async def start_alerts(context: AtlasContext, alert_ids: Sequence[int]) -> int:

@@ -12,9 +12,9 @@ from __future__ import annotations
 import re
 import warnings
 from dataclasses import asdict
+from functools import partial
 from typing import Any
 
-from sqlmodel import Session, select
 from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -34,13 +34,13 @@ from telegram.ext import (
 from telegram.warnings import PTBUserWarning
 
 from atlasbot import rules
+from atlasbot.bot import notices
 from atlasbot.bot.context import AtlasContext
 from atlasbot.bot.replies import guarded, require_identity
 from atlasbot.bot.texts import general as texts
-from atlasbot.handlers.plans import present_plans
-from atlasbot.services.assistance import RequestDraft, submit_request
+from atlasbot.services.assistance import RequestDraft, raising, requesting
+from atlasbot.services.assistance.outcome import PlanTarget
 from atlasbot.services.errors import Conflict, NotAuthorised
-from atlasbot.storage.models import CapabilityRow, Crisis
 
 (
     TYPE,
@@ -304,10 +304,7 @@ async def confirm_where(update: Update, context: AtlasContext) -> int:
 
 
 async def _catalogue(context: AtlasContext) -> dict[str, str]:
-    def read(session: Session) -> dict[str, str]:
-        return {row.code: row.name for row in session.exec(select(CapabilityRow)).all()}
-
-    catalogue = await context.services.run(read)
+    catalogue = await context.services.read(raising.capability_names)
     assert context.user_data is not None
     context.user_data["catalogue"] = catalogue
     return catalogue
@@ -531,22 +528,21 @@ async def submit(update: Update, context: AtlasContext) -> int:
     context.user_data[SUBMITTED] = True
     del context.user_data["draft"]
     now = context.services.clock.now()
-
-    def record(session: Session) -> Crisis:
-        return submit_request(session, identity, draft, now=now)
-
     try:
-        crisis = await context.services.run(record)
+        crisis_id = await context.services.run(
+            partial(requesting.submit, identity=identity, draft=draft, now=now)
+        )
     except BaseException:
         # Not recorded: the member can fix the draft and submit again.
         context.user_data["draft"] = draft
         context.user_data.pop(SUBMITTED, None)
         raise
-    assert crisis.id is not None
-    await _edit_choice(update, f"Request recorded as crisis #{crisis.id}. Planning…")
+    await _edit_choice(update, f"Request recorded as crisis #{crisis_id}. Planning…")
     _end(context)
     if update.effective_chat is not None:
-        await present_plans(context, update.effective_chat.id, identity, crisis.id)
+        await notices.present_plans(
+            context, PlanTarget(update.effective_chat.id, identity.member_id, crisis_id)
+        )
     return ConversationHandler.END
 
 

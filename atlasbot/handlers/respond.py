@@ -9,25 +9,25 @@ and the service checks the member's authority and the request's state again at t
 from __future__ import annotations
 
 import secrets
+from functools import partial
 from typing import Any
 
-from sqlmodel import Session
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from atlasbot import rules
-from atlasbot.bot import timers
+from atlasbot.bot import notices
 from atlasbot.bot.context import AtlasContext
-from atlasbot.bot.replies import edit_pressed, guarded, keyboard, redeem, require_identity
+from atlasbot.bot.replies import guarded, markup, require_identity
 from atlasbot.bot.texts import general as texts
 from atlasbot.domain import AssistanceForm
-from atlasbot.escalation import AlertKind
-from atlasbot.handlers import notify
-from atlasbot.handlers.plans import present_plans
-from atlasbot.services import alerting, assistance
-from atlasbot.services.assistance import COSTS_OTHERWISE_AGREED, COSTS_REQUESTER_PAYS, Agreement
+from atlasbot.services import assistance
+from atlasbot.services.assistance import (
+    COSTS_OTHERWISE_AGREED,
+    COSTS_REQUESTER_PAYS,
+    Agreement,
+    answering,
+)
 from atlasbot.services.errors import Conflict
-from atlasbot.services.outbox import Button
-from atlasbot.storage.models import AnswerStatus, CountryRow, UnitRow
 
 HEADCOUNT_CHOICES = (2, 4, 6, 8, 12, 16, 24, 32)
 DECLINE_REASONS = {
@@ -66,28 +66,18 @@ async def _ack(update: Update) -> None:
         await update.callback_query.answer()
 
 
-def _start_draft(
-    session: Session, update: Update, context: AtlasContext, mode: str
-) -> dict[str, Any]:
-    press = redeem(session, update, context)
-    request = assistance.get_answer(session, int(press.payload["request"]))
-    assistance.require_requested_authority(press.identity, request)
-    assistance.require_pending(request)
-    country = session.get(CountryRow, request.country)
-    units = [session.get(UnitRow, unit_id) for unit_id in request.units]
+async def _start_draft(update: Update, context: AtlasContext, mode: str) -> dict[str, Any]:
+    press = notices.press_input(update, context)
+    start = await context.services.run(partial(answering.start_answer, press=press))
     return {
         # Stamped on the wizard's buttons: a button of an earlier wizard cannot act on this one.
         "round": secrets.token_hex(3),
         "mode": mode,
-        "request": request.id,
-        "crisis": request.crisis_id,
-        "asked_forms": list(request.forms),
-        "forms": [
-            f
-            for f in request.forms
-            if country is None or country.armed_action_abroad or f != AssistanceForm.ACTION.value
-        ],
-        "armed_allowed": bool(country and country.armed_action_abroad),
+        "request": start.request_id,
+        "crisis": start.crisis_id,
+        "asked_forms": list(start.asked_forms),
+        "forms": list(start.forms),
+        "armed_allowed": start.armed_allowed,
         "arms": False,
         "headcount": None,
         "duration": assistance.DURATION_UNTIL_RELEASED,
@@ -96,13 +86,13 @@ def _start_draft(
         "contact": "",
         "note": "",
         "awaiting": None,
-        "units": [u.id for u in units if u is not None],
+        "units": list(start.units),
     }
 
 
 @guarded
 async def begin_accept(update: Update, context: AtlasContext) -> None:
-    draft = await context.services.run(lambda s: _start_draft(s, update, context, "accept"))
+    draft = await _start_draft(update, context, "accept")
     assert context.user_data is not None
     context.user_data[ANSWER_KEY] = draft
     await _ack(update)
@@ -111,7 +101,7 @@ async def begin_accept(update: Update, context: AtlasContext) -> None:
 
 @guarded
 async def begin_counter(update: Update, context: AtlasContext) -> None:
-    draft = await context.services.run(lambda s: _start_draft(s, update, context, "counter"))
+    draft = await _start_draft(update, context, "counter")
     assert context.user_data is not None
     draft["awaiting"] = "note"
     context.user_data[ANSWER_KEY] = draft
@@ -296,28 +286,21 @@ async def _ask_confirm(update: Update, context: AtlasContext, draft: dict[str, A
         "",
         "Confirm? This is recorded and sent to the requesting state.",
     ]
-    action = "answer.confirm_accept" if draft["mode"] == "accept" else "answer.confirm_counter"
-
-    def compose(session: Session) -> InlineKeyboardMarkup | None:
-        return keyboard(
-            session,
-            identity.member_id,
-            [
-                [
-                    Button(
-                        "✅ Confirm",
-                        action,
-                        {"request": draft["request"], "agreement": agreement.as_payload()},
-                        single_use=True,
-                    )
-                ]
-            ],
+    decision = "answer.confirm_accept" if draft["mode"] == "accept" else "answer.confirm_counter"
+    keyboard = await context.services.run(
+        partial(
+            answering.confirmation_keyboard,
+            member_id=identity.member_id,
+            request_id=draft["request"],
+            decision=decision,
+            values={"agreement": agreement.as_payload()},
+            now=context.services.clock.now(),
         )
-
-    markup = await context.services.run(compose)
-    assert markup is not None
+    )
+    buttons = markup(keyboard)
+    assert buttons is not None
     rows = [
-        *markup.inline_keyboard,
+        *buttons.inline_keyboard,
         (InlineKeyboardButton("✖ Discard", callback_data=f"ans:{draft['round']}:cancel:x"),),
     ]
     await _say(update, "\n".join(lines), InlineKeyboardMarkup(rows))
@@ -387,104 +370,36 @@ async def typed(update: Update, context: AtlasContext) -> bool:
 
 @guarded
 async def confirm_accept(update: Update, context: AtlasContext) -> None:
-    now = context.services.clock.now()
+    """The acceptance confirmed: units ordered, requester told."""
+    press = notices.press_input(update, context)
     timings = context.services.settings.escalation_timings()
-
-    def act(session: Session) -> tuple[int, int, str, list[int], dict[str, Any]]:
-        press = redeem(session, update, context)
-        agreement = Agreement.from_payload(dict(press.payload["agreement"]))
-        request, deployments = assistance.accept(
-            session, press.identity, int(press.payload["request"]), agreement, now=now
-        )
-        assert request.id is not None
-        orders = notify.raise_mobilisation_orders(
-            session, [d.id for d in deployments if d.id is not None], timings=timings, now=now
-        )
-        return request.crisis_id, request.id, request.country, orders, dict(request.agreement)
-
-    crisis_id, request_id, country, orders, terms = await context.services.run(act)
-    if context.user_data is not None:
-        context.user_data.pop(ANSWER_KEY, None)
-    await timers.start_alerts(context, orders)
-    await edit_pressed(update, f"Accepted request #{request_id}. Your units are being ordered.")
-    # The requester sees what was agreed (it may be less than asked: fewer forms, no arms).
-    await notify.tell_requester(
-        context,
-        crisis_id,
-        "\n".join(
-            [
-                f"✅ {country} ACCEPTED request #{request_id} (crisis #{crisis_id}):",
-                *texts.agreement_lines(terms),
-            ]
-        ),
+    outcome = await context.services.run(
+        partial(answering.confirm_accept, press=press, timings=timings)
     )
-    await notify.refresh_board(context, crisis_id)
+    _close_answer(context)
+    await notices.show(update, context, outcome, edit=True)
 
 
 @guarded
 async def confirm_counter(update: Update, context: AtlasContext) -> None:
-    now = context.services.clock.now()
+    """The counter-proposal confirmed: the requester is alerted."""
+    press = notices.press_input(update, context)
     timings = context.services.settings.escalation_timings()
+    outcome = await context.services.run(
+        partial(answering.confirm_counter, press=press, timings=timings)
+    )
+    _close_answer(context)
+    await notices.show(update, context, outcome, edit=True)
 
-    def act(session: Session) -> tuple[int, int, list[int]]:
-        press = redeem(session, update, context)
-        proposal = Agreement.from_payload(dict(press.payload["agreement"]))
-        request = assistance.counter_propose(
-            session, press.identity, int(press.payload["request"]), proposal, now=now
-        )
-        assert request.id is not None
-        crisis = assistance.get_crisis(session, request.crisis_id)
-        # The counter-proposal is an alert to the requester: it waits for their answer. It
-        # commits with the proposal, so a crash after the commit cannot leave it unsent.
-        payload = {"request": request.id}
-        alert = alerting.raise_alert(
-            session,
-            kind=AlertKind.COUNTER,
-            subject=f"request:{request.id}",
-            text=_counter_text(request.country, request.id, crisis.id, proposal.as_payload()),
-            buttons=timers.button_specs(
-                [
-                    [
-                        Button("✅ Accept proposal", "counter.accept", payload, single_use=True),
-                        Button("✖ Reject", "counter.reject", payload, single_use=True),
-                    ]
-                ]
-            ),
-            timings=timings,
-            now=now,
-            crisis_id=crisis.id,
-            country=crisis.requesting_country,
-        )
-        assert alert.id is not None
-        return request.crisis_id, request.id, [alert.id]
 
-    crisis_id, request_id, alert_ids = await context.services.run(act)
+def _close_answer(context: AtlasContext) -> None:
     if context.user_data is not None:
         context.user_data.pop(ANSWER_KEY, None)
-    await timers.start_alerts(context, alert_ids)
-    await edit_pressed(
-        update,
-        f"Counter-proposal on request #{request_id} sent. It binds only if the requester accepts.",
-    )
-    await notify.refresh_board(context, crisis_id)
-
-
-def _counter_text(
-    country: str, request_id: int, crisis_id: int | None, proposal: dict[str, Any]
-) -> str:
-    return "\n".join(
-        [
-            f"↔ {country} COUNTER-PROPOSES on request #{request_id} (crisis #{crisis_id}):",
-            *texts.agreement_lines(proposal),
-            "",
-            "Accept or reject it (nothing is accepted automatically).",
-        ]
-    )
 
 
 @guarded
 async def begin_decline(update: Update, context: AtlasContext) -> None:
-    draft = await context.services.run(lambda s: _start_draft(s, update, context, "decline"))
+    draft = await _start_draft(update, context, "decline")
     assert context.user_data is not None
     context.user_data[ANSWER_KEY] = draft
     rows = [[(label, f"dec:{draft['round']}:{key}")] for key, label in DECLINE_REASONS.items()]
@@ -518,108 +433,39 @@ async def decline_reason(update: Update, context: AtlasContext) -> None:
 async def _confirm_decline(update: Update, context: AtlasContext, draft: dict[str, Any]) -> None:
     identity = await require_identity(update, context)
 
-    def compose(session: Session) -> InlineKeyboardMarkup | None:
-        return keyboard(
-            session,
-            identity.member_id,
-            [
-                [
-                    Button(
-                        "✖ Confirm decline",
-                        "answer.confirm_decline",
-                        {"request": draft["request"], "reason": draft["reason"]},
-                        single_use=True,
-                    )
-                ]
-            ],
+    keyboard = await context.services.run(
+        partial(
+            answering.confirmation_keyboard,
+            member_id=identity.member_id,
+            request_id=draft["request"],
+            decision="answer.confirm_decline",
+            values={"reason": draft["reason"]},
+            now=context.services.clock.now(),
         )
-
-    markup = await context.services.run(compose)
+    )
+    buttons = markup(keyboard)
     await _say(
         update,
         f"Decline request #{draft['request']} — reason: {draft['reason']}. Confirm?",
-        markup,
+        buttons,
     )
 
 
 @guarded
 async def confirm_decline(update: Update, context: AtlasContext) -> None:
-    now = context.services.clock.now()
-
-    def act(session: Session) -> tuple[int, int, str, str]:
-        press = redeem(session, update, context)
-        request = assistance.decline(
-            session,
-            press.identity,
-            int(press.payload["request"]),
-            str(press.payload["reason"]),
-            now=now,
-        )
-        assert request.id is not None
-        return request.crisis_id, request.id, request.country, request.decline_reason
-
-    crisis_id, request_id, country, reason = await context.services.run(act)
-    if context.user_data is not None:
-        context.user_data.pop(ANSWER_KEY, None)
-    await edit_pressed(update, f"Declined request #{request_id}.")
-    await notify.tell_requester(
-        context,
-        crisis_id,
-        f"✖ {country} DECLINED request #{request_id} (crisis #{crisis_id}): {reason}",
-    )
-    await notify.refresh_board(context, crisis_id)
-    await offer_next_plan(context, crisis_id)
-
-
-async def offer_next_plan(context: AtlasContext, crisis_id: int) -> None:
-    """After a refusal, offer the requester the next best plan for what is still missing."""
-
-    def read(session: Session) -> list[tuple[Any, int]]:
-        crisis = assistance.get_crisis(session, crisis_id)
-        if not assistance.still_missing(session, crisis) or crisis.status == "closed":
-            return []
-        from atlasbot.services.enrolment import identify
-
-        viewers = assistance.board_viewers(session, crisis)
-        return [(identify(session, telegram_id), telegram_id) for _, telegram_id in viewers]
-
-    for identity, chat_id in await context.services.run(read):
-        if identity is not None:
-            await present_plans(context, chat_id, identity, crisis_id)
+    """The refusal confirmed: requester told and offered the next best plan."""
+    press = notices.press_input(update, context)
+    outcome = await context.services.run(partial(answering.confirm_decline, press=press))
+    _close_answer(context)
+    await notices.show(update, context, outcome, edit=True)
 
 
 @guarded
 async def answer_counter(update: Update, context: AtlasContext) -> None:
-    now = context.services.clock.now()
-
+    """The requester accepts or rejects a counter-proposal."""
+    press = notices.press_input(update, context)
     timings = context.services.settings.escalation_timings()
-
-    def act(session: Session) -> tuple[int, int, str, str, list[int]]:
-        press = redeem(session, update, context)
-        accept_it = press.action == "counter.accept"
-        request, deployments = assistance.answer_counter_proposal(
-            session, press.identity, int(press.payload["request"]), accept_it=accept_it, now=now
-        )
-        assert request.id is not None
-        orders = notify.raise_mobilisation_orders(
-            session, [d.id for d in deployments if d.id is not None], timings=timings, now=now
-        )
-        return request.crisis_id, request.id, request.country, request.status, orders
-
-    crisis_id, request_id, country, status, orders = await context.services.run(act)
-    accepted = status == AnswerStatus.ACCEPTED.value
-    await timers.start_alerts(context, orders)
-    await edit_pressed(
-        update,
-        f"Counter-proposal of {country} on request #{request_id}: "
-        f"{'accepted' if accepted else 'rejected'}.",
+    outcome = await context.services.run(
+        partial(answering.answer_counter, press=press, timings=timings)
     )
-    await notify.tell_country(
-        context,
-        country,
-        f"The requester {'ACCEPTED' if accepted else 'REJECTED'} your counter-proposal on "
-        f"request #{request_id} (crisis #{crisis_id}).",
-    )
-    await notify.refresh_board(context, crisis_id)
-    if not accepted:
-        await offer_next_plan(context, crisis_id)
+    await notices.show(update, context, outcome, edit=True)

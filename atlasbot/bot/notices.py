@@ -1,0 +1,134 @@
+"""Sending what the crisis path's use cases decided: replies, messages to others, the live
+board edited in place, and plans (the planner runs off the event loop between the read and
+the message). Handlers and timers both come here, so no timer imports a handler.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from telegram import Update
+from telegram.error import BadRequest, TelegramError
+
+from atlasbot.bot import timers
+from atlasbot.bot.context import AtlasContext
+from atlasbot.bot.replies import answer_user, edit_pressed, markup, send_messages
+from atlasbot.planner.matching import plan_single
+from atlasbot.services.assistance import board, planning
+from atlasbot.services.assistance.outcome import Outcome, PlanTarget, PressInput
+from atlasbot.services.outbox import Message
+
+ALTERNATIVES = 2
+
+
+def press_input(update: Update, context: AtlasContext) -> PressInput:
+    """The plain values of a button press, for a use case."""
+    query = update.callback_query
+    assert query is not None and query.from_user is not None
+    chat = update.effective_chat
+    return PressInput(
+        data=query.data or "",
+        telegram_user_id=query.from_user.id,
+        chat_id=chat.id if chat is not None else query.from_user.id,
+        now=context.services.clock.now(),
+    )
+
+
+async def show(update: Update, context: AtlasContext, outcome: Outcome, *, edit: bool) -> None:
+    """Start the outcome's alerts, show its reply (replacing the pressed message when
+    ``edit``), then send the rest: messages, the board, plans."""
+    await timers.start_alerts(context, outcome.alerts)
+    if outcome.reply:
+        reply = edit_pressed if edit else answer_user
+        await reply(update, outcome.reply, markup(outcome.keyboard))
+    await follow_up(context, outcome)
+
+
+async def follow_up(context: AtlasContext, outcome: Outcome) -> None:
+    """What comes after the reply: messages to others, the board, the plans asked for."""
+    await send_messages(context, outcome.messages)
+    if outcome.board is not None:
+        await refresh_board(context, outcome.board)
+    for target in outcome.plans:
+        await present_plans(context, target)
+    if outcome.offer_next_plan and outcome.board is not None:
+        await offer_next_plan(context, outcome.board)
+
+
+async def refresh_board(context: AtlasContext, crisis_id: int) -> None:
+    """Edit the live board in place for every viewer (or post it where it is not yet)."""
+    # Every decision on a crisis refreshes its board: alerts it answered stop here too.
+    await timers.settle_crisis(context, crisis_id)
+    services = context.services
+    now, tz = services.clock.now(), services.settings.tz
+    views = await services.run(lambda s: board.board_views(s, crisis_id, tz, now))
+    for view in views:
+        if view.shown_as is not None and await _edit_board(context, view.message, view.shown_as):
+            continue
+        sent = (await send_messages(context, [view.message]))[0]
+        if sent is not None:
+            await services.run(
+                functools.partial(
+                    board.remember_board_message,
+                    crisis_id=crisis_id,
+                    chat_id=view.message.chat_id,
+                    message_id=sent.message_id,
+                )
+            )
+
+
+async def _edit_board(context: AtlasContext, message: Message, message_id: int) -> bool:
+    """True when the board shown as ``message_id`` now says ``message`` (False: post it)."""
+    try:
+        await context.bot.edit_message_text(
+            message.text,
+            chat_id=message.chat_id,
+            message_id=message_id,
+            reply_markup=markup(message.keyboard),
+        )
+    except BadRequest as err:
+        return "not modified" in str(err).lower()
+    except TelegramError:
+        return False
+    return True
+
+
+async def present_plans(context: AtlasContext, target: PlanTarget) -> None:
+    """Plan what a crisis still needs and show the plans to the requester, with buttons."""
+    services = context.services
+    view = await services.run(lambda s: planning.planning_view(s, target.crisis_id))
+    pin = view.input
+    result = await services.plan(
+        lambda: plan_single(
+            pin.network,
+            pin.request,
+            alternatives=ALTERNATIVES,
+            model=services.settings.travel_model(),
+            time_limit_s=services.settings.plan_time_limit_s,
+        )
+    )
+    now = services.clock.now()
+    message = await services.run(lambda s: planning.plans_message(s, target, view, result, now))
+    await send_messages(context, [message])
+
+
+async def offer_next_plan(context: AtlasContext, crisis_id: int) -> None:
+    """After a refusal or no response, offer the requester the next best plan."""
+    targets = await context.services.run(lambda s: planning.next_plan_targets(s, crisis_id))
+    for target in targets:
+        await present_plans(context, target)
+
+
+async def tell_no_response(context: AtlasContext, crisis_id: int, text: str) -> None:
+    """A requested state did not answer in time: tell the requester, refresh the board and
+    offer the next best plan."""
+    await follow_up(
+        context,
+        Outcome(
+            messages=await context.services.run(
+                lambda s: board.requester_messages(s, crisis_id, text)
+            ),
+            board=crisis_id,
+            offer_next_plan=True,
+        ),
+    )

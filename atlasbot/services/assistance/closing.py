@@ -1,0 +1,213 @@
+"""Closing a crisis and its after-action summary."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session
+
+from atlasbot.clock import as_utc
+from atlasbot.i18n import _
+from atlasbot.services.assistance.mobilising import release_unit
+from atlasbot.services.assistance.outcome import Outcome, PressInput
+from atlasbot.services.assistance.records import (
+    authority_recipients,
+    crisis_object,
+    deployments_of,
+    get_crisis,
+    requests_of,
+    require_open,
+    require_requester,
+    unit_recipients,
+)
+from atlasbot.services.enrolment import Identity
+from atlasbot.services.outbox import Button, Message, issue_keyboard
+from atlasbot.storage import audit
+from atlasbot.storage.models import (
+    AnswerStatus,
+    Crisis,
+    CrisisStatus,
+    DeploymentState,
+    utc_now,
+)
+from atlasbot.texts import crisis as crisis_texts
+
+
+def close_crisis(
+    session: Session, identity: Identity, crisis_id: int, *, now: datetime | None = None
+) -> Crisis:
+    """The requester closes the crisis: open requests are withdrawn, every unit released."""
+    moment = now or utc_now()
+    crisis = get_crisis(session, crisis_id, lock=True)
+    require_requester(identity, crisis)
+    require_open(crisis)
+    assert crisis.id is not None
+    for request in requests_of(session, crisis.id):
+        if AnswerStatus(request.status).is_open:
+            request.status = AnswerStatus.WITHDRAWN.value
+            request.version += 1
+            session.add(request)
+    for deployment in deployments_of(session, crisis.id):
+        if deployment.state != DeploymentState.RELEASED.value:
+            deployment.state = DeploymentState.RELEASED.value
+            deployment.updated_at = moment
+            deployment.version += 1
+            session.add(deployment)
+            release_unit(session, deployment.unit_id, identity.actor, crisis.id, moment)
+    crisis.status = CrisisStatus.CLOSED.value
+    crisis.closed_at = moment
+    crisis.version += 1
+    session.add(crisis)
+    audit.append(
+        session,
+        actor=identity.actor,
+        action="crisis.closed",
+        obj=crisis_object(crisis.id),
+        at=moment,
+    )
+    return crisis
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineLine:
+    at: datetime
+    actor: str
+    action: str
+    detail: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class AfterAction:
+    """The after-action summary: the timeline and the answer and arrival times."""
+
+    crisis: Crisis
+    timeline: tuple[TimelineLine, ...]
+    answer_minutes: dict[str, float | None]  # per requested state
+    answers: dict[str, str]
+    arrival_minutes: dict[str, float | None]  # per unit, from the request to on scene
+
+
+def after_action(session: Session, crisis_id: int) -> AfterAction:
+    """Build the after-action summary from the audit log, the one source of what happened."""
+    crisis = get_crisis(session, crisis_id)
+    entries = [
+        e
+        for e in audit.entries_about(session, crisis_object(crisis_id))
+        if e.object == crisis_object(crisis_id)
+    ]
+    timeline = tuple(
+        TimelineLine(as_utc(e.at), e.actor, e.action, dict(e.payload)) for e in entries
+    )
+    start = as_utc(crisis.created_at)
+    answer_minutes: dict[str, float | None] = {}
+    answers: dict[str, str] = {}
+    for request in requests_of(session, crisis_id):
+        key = f"{request.country} (request #{request.id})"
+        answers[key] = request.status
+        answer_minutes[key] = (
+            round((as_utc(request.answered_at) - as_utc(request.sent_at)).total_seconds() / 60, 1)
+            if request.answered_at
+            else None
+        )
+    arrival: dict[str, float | None] = {}
+    for deployment in deployments_of(session, crisis_id):
+        arrived = next(
+            (
+                line.at
+                for line in timeline
+                if line.action == "deployment.on_scene"
+                and line.detail.get("deployment") == deployment.id
+            ),
+            None,
+        )
+        arrival[deployment.unit_id] = (
+            round((arrived - start).total_seconds() / 60, 1) if arrived else None
+        )
+    return AfterAction(crisis, timeline, answer_minutes, answers, arrival)
+
+
+# --- use cases: closing from the chat ----------------------------------------------------
+
+
+def ask_to_close(session: Session, press: PressInput) -> Outcome:
+    """Confirm before closing: it cannot be undone."""
+    pressed = press.redeem(session)
+    crisis = get_crisis(session, int(pressed.payload["crisis"]))
+    require_requester(pressed.identity, crisis)
+    require_open(crisis)
+    button = Button(
+        _("🏁 Confirm: close the crisis"),
+        "crisis.close_confirm",
+        {"crisis": crisis.id},
+        single_use=True,
+    )
+    return Outcome(
+        reply=_(
+            "Close crisis #{crisis}? Open requests are withdrawn and every assisting unit is "
+            "released. This cannot be undone.",
+            crisis=crisis.id,
+        ),
+        keyboard=issue_keyboard(session, pressed.identity.member_id, [[button]], now=press.now),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Closed:
+    """A closed crisis: the outcome for everyone, and the after-action summary for the closer."""
+
+    outcome: Outcome
+    crisis_id: int
+    summary: str
+
+
+def _closing_messages(session: Session, crisis_id: int) -> tuple[Message, ...]:
+    requests = requests_of(session, crisis_id)
+    messages: list[Message] = []
+    withdrawn = sorted({r.country for r in requests if r.status == AnswerStatus.WITHDRAWN.value})
+    helped = sorted({r.country for r in requests if r.status == AnswerStatus.ACCEPTED.value})
+    for country in withdrawn:
+        text = _(
+            "Crisis #{crisis} was closed by the requesting state; its request to you is "
+            "withdrawn and needs no answer.",
+            crisis=crisis_id,
+        )
+        messages += [Message(chat, text) for _m, chat in authority_recipients(session, country)]
+    for country in helped:
+        text = _(
+            "Crisis #{crisis} was closed by the requesting state; your units are released. "
+            "Thank you.",
+            crisis=crisis_id,
+        )
+        messages += [Message(chat, text) for _m, chat in authority_recipients(session, country)]
+    unit_chats = sorted(
+        {
+            chat
+            for d in deployments_of(session, crisis_id)
+            for _m, chat in unit_recipients(session, d.unit_id)
+        }
+    )
+    released = _("Crisis #{crisis} closed: your unit is released.", crisis=crisis_id)
+    return (*messages, *(Message(chat, released) for chat in unit_chats))
+
+
+def close(session: Session, press: PressInput) -> Closed:
+    """The requester closes the crisis; the states and units involved are told."""
+    pressed = press.redeem(session)
+    crisis = close_crisis(session, pressed.identity, int(pressed.payload["crisis"]), now=press.now)
+    assert crisis.id is not None
+    report = after_action(session, crisis.id)
+    summary = crisis_texts.after_action(
+        report.crisis,
+        report.answers,
+        report.answer_minutes,
+        report.arrival_minutes,
+        report.timeline,
+    )
+    outcome = Outcome(
+        reply=_("Crisis #{crisis} closed.", crisis=crisis.id),
+        messages=_closing_messages(session, crisis.id),
+        board=crisis.id,
+    )
+    return Closed(outcome, crisis.id, summary)

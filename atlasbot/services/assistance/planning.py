@@ -1,0 +1,431 @@
+"""Planning (R2, R12, OP-*): the network as it is now, the units left out, the plan sent."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from atlasbot import rules
+from atlasbot.domain import (
+    CrisisRequest,
+    CrisisType,
+    Location,
+    Network,
+    UnitStatus,
+    make_request,
+)
+from atlasbot.escalation import Timings
+from atlasbot.i18n import _
+from atlasbot.planner.matching import Plan, PlanningResult
+from atlasbot.services import registry
+from atlasbot.services.assistance import raising
+from atlasbot.services.assistance.outcome import Outcome, PlanTarget, PressInput
+from atlasbot.services.assistance.records import (
+    authority_recipients,
+    board_viewers,
+    covered,
+    crisis_object,
+    get_crisis,
+    requests_of,
+    require_open,
+    require_requester,
+    still_missing,
+)
+from atlasbot.services.enrolment import Identity
+from atlasbot.services.errors import Conflict, InvalidInput, NotFound
+from atlasbot.services.outbox import Button, Message, issue_keyboard
+from atlasbot.storage import audit
+from atlasbot.storage.models import (
+    AnswerStatus,
+    AssistanceRequest,
+    Crisis,
+    CrisisStatus,
+    Deployment,
+    DeploymentState,
+    UnitRow,
+    utc_now,
+)
+from atlasbot.texts import crisis as crisis_texts
+from atlasbot.texts import plans as plan_texts
+
+
+def _engaged_units(session: Session, *, except_crisis: int | None = None) -> dict[str, int]:
+    """Units asked for or deployed in an open crisis (unit id -> crisis id)."""
+    engaged: dict[str, int] = {}
+    open_requests = session.exec(
+        select(AssistanceRequest)
+        .join(Crisis, col(Crisis.id) == col(AssistanceRequest.crisis_id))
+        .where(
+            Crisis.status == CrisisStatus.OPEN.value,
+            col(AssistanceRequest.status).in_(
+                [AnswerStatus.PENDING.value, AnswerStatus.COUNTERED.value]
+            ),
+        )
+    ).all()
+    for request in open_requests:
+        if request.crisis_id != except_crisis:
+            engaged.update(dict.fromkeys(request.units, request.crisis_id))
+    active = session.exec(
+        select(Deployment).where(Deployment.state != DeploymentState.RELEASED.value)
+    ).all()
+    for deployment in active:
+        if deployment.crisis_id != except_crisis:
+            engaged[deployment.unit_id] = deployment.crisis_id
+    return engaged
+
+
+@dataclass(frozen=True, slots=True)
+class PlanningInput:
+    """What the planner needs for one crisis, and what it must be told apart from that."""
+
+    network: Network
+    request: CrisisRequest
+    already_covered: dict[str, int]  # teams provided by states that accepted or may still
+    removed_units: tuple[str, ...]  # removed by the requester
+    involved_units: tuple[str, ...]  # already asked in this crisis
+    # Asked (not yet deployed) in another open crisis: planned here as if deployed.
+    asked_elsewhere: tuple[str, ...] = ()
+
+
+def planning_input(session: Session, crisis: Crisis) -> PlanningInput:
+    """The network as it is now and the still-missing needs of a crisis, ready to plan."""
+    assert crisis.id is not None
+    network = registry.load_network(session)
+    engaged = _engaged_units(session, except_crisis=crisis.id)
+    asked_elsewhere = sorted(
+        unit.id
+        for unit in network.units
+        if unit.id in engaged and unit.status is not UnitStatus.DEPLOYED
+    )
+    # Units busy in another crisis are deployed as far as this one is concerned.
+    network = network.with_statuses(dict.fromkeys(engaged, UnitStatus.DEPLOYED))
+    requests = requests_of(session, crisis.id)
+    involved = {unit_id for request in requests for unit_id in request.units}
+    already = covered(requests)
+    remaining = still_missing(session, crisis)
+    dropped = involved | set(crisis.excluded_units)
+    network = Network(
+        network.capabilities,
+        network.countries,
+        tuple(u for u in network.units if u.id not in dropped),
+    )
+    request = make_request(
+        id=f"crisis-{crisis.id}",
+        requesting_country=crisis.requesting_country,
+        crisis=CrisisType(crisis.crisis_type),
+        location=Location(crisis.lat, crisis.lon, crisis.place),
+        needs=remaining or dict(crisis.needs),
+        assistance=crisis.assistance,
+        include_partners=crisis.include_partners,
+        priority=crisis.priority,
+    )
+    return PlanningInput(
+        network=network,
+        request=request,
+        already_covered=already,
+        removed_units=tuple(sorted(crisis.excluded_units)),
+        involved_units=tuple(sorted(involved)),
+        asked_elsewhere=tuple(asked_elsewhere),
+    )
+
+
+def remove_unit_from_planning(
+    session: Session, identity: Identity, crisis_id: int, unit_id: str
+) -> Crisis:
+    """The requester leaves one unit out of the next plans (for reasons of their own)."""
+    crisis = get_crisis(session, crisis_id, lock=True)
+    require_requester(identity, crisis)
+    require_open(crisis)
+    if session.get(UnitRow, unit_id) is None:
+        raise NotFound(f"There is no unit {unit_id!r}.")
+    if unit_id not in crisis.excluded_units:
+        crisis.excluded_units = [*crisis.excluded_units, unit_id]
+        crisis.version += 1
+        session.add(crisis)
+        assert crisis.id is not None
+        audit.append(
+            session,
+            actor=identity.actor,
+            action="plan.unit_removed",
+            obj=crisis_object(crisis.id),
+            payload={"unit": unit_id},
+        )
+    return crisis
+
+
+@dataclass(frozen=True, slots=True)
+class ChosenUnit:
+    """A unit of the plan the requester chose, as the planner proposed it."""
+
+    unit_id: str
+    country: str
+    eta_minutes: int
+    provides: dict[str, int]
+
+
+def send_requests(
+    session: Session,
+    identity: Identity,
+    crisis_id: int,
+    plan_units: Sequence[ChosenUnit],
+    *,
+    now: datetime | None = None,
+) -> list[AssistanceRequest]:
+    """Address the chosen plan to the requested states' authorities, one request per state (R2).
+
+    Units are re-checked against the current registry: a unit that became unavailable or
+    was taken by another crisis since the plan was made stops the whole step.
+    """
+    moment = now or utc_now()
+    crisis = get_crisis(session, crisis_id, lock=True)
+    require_requester(identity, crisis)
+    require_open(crisis)
+    if not plan_units:
+        raise InvalidInput("The plan has no unit to ask for.")
+    assert crisis.id is not None
+    current = planning_input(session, crisis)
+    by_id = {unit.id: unit for unit in current.network.units}
+    for chosen in plan_units:
+        unit = by_id.get(chosen.unit_id)
+        if unit is None:
+            raise Conflict(f"{chosen.unit_id} is already part of this crisis or was removed.")
+        home = current.network.country(unit.country)
+        reasons = rules.exclusion_reasons(unit, home, current.request)
+        if reasons and reasons != [rules.Reason.NO_CAPABILITY]:
+            raise Conflict(
+                f"{unit.id} can no longer be asked ({', '.join(r.value for r in reasons)}); "
+                "plan again."
+            )
+    by_country: dict[str, list[ChosenUnit]] = defaultdict(list)
+    for chosen in plan_units:
+        by_country[by_id[chosen.unit_id].country].append(chosen)
+    for code, chosen_units in by_country.items():
+        # OP-RESERVE again: units taken since the plan was made may have used the allowance.
+        allowance = rules.country_allowance(current.network.country(code), current.network.units)
+        if len(chosen_units) > allowance:
+            raise Conflict(
+                f"{current.network.country(code).name} can give only {allowance} more unit(s) "
+                "while keeping its home reserve; plan again."
+            )
+    created = []
+    for country, units in sorted(by_country.items()):
+        provides: dict[str, int] = defaultdict(int)
+        for chosen in units:
+            for code, count in chosen.provides.items():
+                provides[code] += count
+        request = AssistanceRequest(
+            crisis_id=crisis.id,
+            country=country,
+            units=[u.unit_id for u in units],
+            provides=dict(sorted(provides.items())),
+            forms=list(crisis.assistance),
+            status=AnswerStatus.PENDING.value,
+            sent_at=moment,
+            agreement={"planned_eta": {u.unit_id: u.eta_minutes for u in units}},
+        )
+        session.add(request)
+        session.flush()
+        created.append(request)
+        audit.append(
+            session,
+            actor=identity.actor,
+            action="assistance.requested",
+            obj=crisis_object(crisis.id),
+            payload={
+                "request": request.id,
+                "country": country,
+                "units": request.units,
+                "provides": request.provides,
+                "forms": request.forms,
+            },
+            at=moment,
+        )
+    crisis.status = CrisisStatus.OPEN.value
+    crisis.version += 1
+    session.add(crisis)
+    return created
+
+
+# --- use cases: plans shown, chosen, sent; units removed ------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PlanningView:
+    """What planning a crisis needs to read first: the input, the title, capability names."""
+
+    input: PlanningInput
+    title: str
+    names: dict[str, str]
+
+
+def planning_view(session: Session, crisis_id: int) -> PlanningView:
+    """Read what the planner and the plans' message need for one crisis."""
+    crisis = get_crisis(session, crisis_id)
+    return PlanningView(
+        planning_input(session, crisis),
+        crisis_texts.crisis_title(crisis),
+        raising.capability_names(session),
+    )
+
+
+def _plan_payload(crisis_id: int, plan: Plan) -> dict[str, Any]:
+    return {
+        "crisis": crisis_id,
+        "rank": plan.rank,
+        "units": [
+            {"id": u.id, "country": u.country, "eta": u.eta_minutes, "provides": dict(u.provides)}
+            for u in plan.units
+        ],
+    }
+
+
+def plans_message(
+    session: Session, target: PlanTarget, view: PlanningView, result: PlanningResult, now: datetime
+) -> Message:
+    """The plans for the requester, with a button per plan (tokens issued to them)."""
+    planning = result.requests[0]
+    pin, crisis_id = view.input, target.crisis_id
+    text = plan_texts.plans_text(
+        view.title,
+        result,
+        pin.network,
+        pin.request.needs,
+        pin.already_covered,
+        pin.removed_units,
+        view.names,
+    )
+    rows = [
+        [
+            Button(
+                _(
+                    "📨 Send plan {rank} ({states})",
+                    rank=plan.rank,
+                    states=", ".join(sorted({u.country for u in plan.units})),
+                ),
+                "plan.choose",
+                _plan_payload(crisis_id, plan),
+            )
+        ]
+        for plan in planning.plans
+    ]
+    rows.append([Button(_("❓ Why not others?"), "plan.exclusions", {"crisis": crisis_id})])
+    if planning.candidates:
+        rows.append([Button(_("➖ Remove a unit…"), "plan.remove_menu", {"crisis": crisis_id})])
+    rows.append([Button(_("🏁 Close crisis…"), "crisis.close", {"crisis": crisis_id})])
+    keyboard = issue_keyboard(session, target.member_id, rows, now=now)
+    return Message(target.chat_id, text, keyboard)
+
+
+def plan_again(session: Session, press: PressInput, *, check: bool = True) -> PlanTarget:
+    """Plan again for what the crisis still needs (from the board, or back from sending):
+    the way back to plans whose message was lost."""
+    pressed = press.redeem(session)
+    crisis = get_crisis(session, int(pressed.payload["crisis"]))
+    if check:
+        require_requester(pressed.identity, crisis)
+        require_open(crisis)
+    assert crisis.id is not None
+    return PlanTarget(press.chat_id, pressed.identity.member_id, crisis.id)
+
+
+def ask_to_send(session: Session, press: PressInput) -> Outcome:
+    """Confirm before sending: sending to other states cannot be taken back."""
+    pressed = press.redeem(session)
+    crisis = get_crisis(session, int(pressed.payload["crisis"]))
+    require_requester(pressed.identity, crisis)
+    by_state: dict[str, list[str]] = {}
+    for unit in pressed.payload["units"]:
+        by_state.setdefault(unit["country"], []).append(unit["id"])
+    assert crisis.id is not None
+    rows = [
+        [Button(_("✅ Confirm and send"), "plan.send", pressed.payload, single_use=True)],
+        [Button(_("↩ Back to the plans"), "plan.back", {"crisis": crisis.id})],
+    ]
+    return Outcome(
+        reply=plan_texts.send_question(pressed.payload["rank"], crisis.id, by_state),
+        keyboard=issue_keyboard(session, pressed.identity.member_id, rows, now=press.now),
+    )
+
+
+def send_plan(session: Session, press: PressInput, *, timings: Timings) -> Outcome:
+    """Send the chosen plan to the requested states' authorities, as alerts (R2)."""
+    pressed = press.redeem(session)
+    crisis_id = int(pressed.payload["crisis"])
+    chosen = [
+        ChosenUnit(u["id"], u["country"], int(u["eta"]), dict(u["provides"]))
+        for u in pressed.payload["units"]
+    ]
+    created = send_requests(session, pressed.identity, crisis_id, chosen, now=press.now)
+    request_ids = [r.id for r in created if r.id is not None]
+    alerts = raising.raise_assistance_requests(
+        session, request_ids, timings=timings, now=press.now
+    )
+    unreachable = sorted(
+        r.country for r in created if not authority_recipients(session, r.country)
+    )
+    return Outcome(
+        reply=plan_texts.requests_sent(crisis_id, len(request_ids), unreachable),
+        alerts=tuple(alerts),
+        board=crisis_id,
+    )
+
+
+def exclusions_input(session: Session, press: PressInput) -> PlanningInput:
+    """The planning input of a crisis, for its requester asking why others were left out."""
+    pressed = press.redeem(session)
+    crisis = get_crisis(session, int(pressed.payload["crisis"]))
+    require_requester(pressed.identity, crisis)
+    return planning_input(session, crisis)
+
+
+def removal_menu(session: Session, press: PressInput) -> Outcome:
+    """The units the requester may leave out of the next plans (those that could help)."""
+    pressed = press.redeem(session)
+    crisis = get_crisis(session, int(pressed.payload["crisis"]))
+    require_requester(pressed.identity, crisis)
+    pin = planning_input(session, crisis)
+    wanted = set(pin.request.needs)
+    units = [
+        u
+        for u in pin.network.units
+        if wanted & set(u.capabilities) and u.country != crisis.requesting_country
+    ]
+    rows = [
+        [
+            Button(
+                _("➖ {unit} ({country})", unit=u.id, country=u.country),
+                "plan.remove",
+                {"crisis": crisis.id, "unit": u.id},
+            )
+        ]
+        for u in units[:40]
+    ]
+    return Outcome(
+        reply=_("Which unit should the next plans leave out?"),
+        keyboard=issue_keyboard(session, pressed.identity.member_id, rows, now=press.now),
+    )
+
+
+def remove_unit(session: Session, press: PressInput) -> Outcome:
+    """The requester leaves one unit out; the plans are made again."""
+    pressed = press.redeem(session)
+    crisis_id, unit_id = int(pressed.payload["crisis"]), str(pressed.payload["unit"])
+    remove_unit_from_planning(session, pressed.identity, crisis_id, unit_id)
+    return Outcome(
+        reply=_("{unit} left out. Planning again…", unit=unit_id),
+        plans=(PlanTarget(press.chat_id, pressed.identity.member_id, crisis_id),),
+    )
+
+
+def next_plan_targets(session: Session, crisis_id: int) -> list[PlanTarget]:
+    """After a refusal (or no response): the requester's authorities, to be offered the next
+    best plan for what is still missing (none when nothing is missing or it is closed)."""
+    crisis = get_crisis(session, crisis_id)
+    if not still_missing(session, crisis) or crisis.status == CrisisStatus.CLOSED.value:
+        return []
+    return [PlanTarget(chat, member, crisis_id) for member, chat in board_viewers(session, crisis)]

@@ -1,0 +1,163 @@
+"""The alerts a crisis decision raises: requests to authorities (R2), mobilisation orders, and
+counter-proposals to the requester. Each is raised in the decision's transaction, so a
+decision never commits without its alerts (a restart finds their first steps due)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, select
+
+from atlasbot.escalation import AlertKind, Timings
+from atlasbot.i18n import _
+from atlasbot.services import alerting
+from atlasbot.services.assistance.records import get_answer, get_crisis, get_deployment
+from atlasbot.services.outbox import Button
+from atlasbot.storage.models import (
+    AssistanceRequest,
+    CapabilityRow,
+    CountryRow,
+    DeploymentState,
+)
+from atlasbot.texts import crisis as texts
+
+
+def capability_names(session: Session) -> dict[str, str]:
+    """The catalogue's capability names by code."""
+    return {row.code: row.name for row in session.exec(select(CapabilityRow)).all()}
+
+
+def button_specs(rows: Sequence[Sequence[Button]]) -> list[list[dict[str, Any]]]:
+    """Buttons as an alert row stores them (their tokens are issued per recipient)."""
+    return [
+        [
+            {
+                "label": b.label,
+                "action": b.action,
+                "payload": b.payload,
+                "single_use": b.single_use,
+            }
+            for b in row
+        ]
+        for row in rows
+    ]
+
+
+def answer_buttons(request_id: int) -> list[list[Button]]:
+    """What a requested state's authority can answer (R5)."""
+    payload = {"request": request_id}
+    return [
+        [Button(_("✅ Accept…"), "answer.accept", payload)],
+        [Button(_("↔ Counter-propose…"), "answer.counter", payload)],
+        [Button(_("✖ Decline…"), "answer.decline", payload)],
+    ]
+
+
+def progress_buttons(deployment_id: int, state: str) -> list[list[Button]]:
+    """The next steps a unit can report, from where it is."""
+    payload = {"deployment": deployment_id}
+    order = [s.value for s in DeploymentState]
+    position = order.index(state)
+    labels = {
+        DeploymentState.MOBILISING.value: _("🟡 Mobilising"),
+        DeploymentState.DEPARTED.value: _("🚁 Departed…"),
+        DeploymentState.ON_SCENE.value: _("📍 On scene"),
+        DeploymentState.RELEASED.value: _("🏁 Released"),
+    }
+    action = {DeploymentState.DEPARTED.value: "progress.departed"}
+    return [
+        [Button(label, action.get(step, "progress.report"), {**payload, "state": step})]
+        for step, label in labels.items()
+        if order.index(step) > position
+    ]
+
+
+def _bound_by_decision(session: Session, country: str) -> bool:
+    row = session.get(CountryRow, country)
+    return row is None or row.bound_by_decision
+
+
+def raise_assistance_requests(
+    session: Session, request_ids: list[int], *, timings: Timings, now: datetime
+) -> list[int]:
+    """Record each new request to its state's competent authority members (R2) as an alert
+    (reminder, then "no response" at the deadline), in the caller's transaction."""
+    names = capability_names(session)
+    alert_ids = []
+    for request_id in request_ids:
+        request = get_answer(session, request_id)
+        crisis = get_crisis(session, request.crisis_id)
+        alert = alerting.raise_alert(
+            session,
+            kind=AlertKind.REQUEST,
+            subject=f"request:{request_id}",
+            text=texts.request_to_authority(
+                crisis, request, names, partner=not _bound_by_decision(session, request.country)
+            ),
+            buttons=button_specs(answer_buttons(request_id)),
+            timings=timings,
+            now=now,
+            crisis_id=crisis.id,
+            country=request.country,
+        )
+        assert alert.id is not None
+        alert_ids.append(alert.id)
+    return alert_ids
+
+
+def raise_mobilisation_orders(
+    session: Session, deployment_ids: list[int], *, timings: Timings, now: datetime
+) -> list[int]:
+    """Order each unit as an alert (its duty member first, then the whole unit, then its
+    state's competent authority, until someone acknowledges or reports progress)."""
+    alert_ids = []
+    for deployment_id in deployment_ids:
+        deployment = get_deployment(session, deployment_id)
+        crisis = get_crisis(session, deployment.crisis_id)
+        request = get_answer(session, deployment.assistance_request_id)
+        alert = alerting.raise_alert(
+            session,
+            kind=AlertKind.ORDER,
+            subject=f"deployment:{deployment_id}",
+            text=texts.mobilisation_order(crisis, deployment, request.agreement),
+            buttons=button_specs(progress_buttons(deployment_id, deployment.state)),
+            timings=timings,
+            now=now,
+            crisis_id=crisis.id,
+            unit_id=deployment.unit_id,
+        )
+        assert alert.id is not None
+        alert_ids.append(alert.id)
+    return alert_ids
+
+
+def raise_counter_proposal(
+    session: Session, request: AssistanceRequest, *, timings: Timings, now: datetime
+) -> int:
+    """The counter-proposal as an alert to the requester: it waits for their answer."""
+    assert request.id is not None
+    crisis = get_crisis(session, request.crisis_id)
+    payload = {"request": request.id}
+    buttons = [
+        [
+            Button(_("✅ Accept proposal"), "counter.accept", payload, single_use=True),
+            Button(_("✖ Reject"), "counter.reject", payload, single_use=True),
+        ]
+    ]
+    alert = alerting.raise_alert(
+        session,
+        kind=AlertKind.COUNTER,
+        subject=f"request:{request.id}",
+        text=texts.counter_proposal(
+            request.country, request.id, crisis.id, dict(request.agreement.get("proposal", {}))
+        ),
+        buttons=button_specs(buttons),
+        timings=timings,
+        now=now,
+        crisis_id=crisis.id,
+        country=crisis.requesting_country,
+    )
+    assert alert.id is not None
+    return alert.id

@@ -1,0 +1,417 @@
+"""The words of the crisis path: the request, plans, answers, orders, the board, closing.
+
+Pure: these functions take plain values or read-only views (``CrisisView`` and friends, which
+the storage rows satisfy), never a session, so a use case composes its messages with them in
+its own transaction. Every text goes through ``atlasbot.i18n``; tables are marked with ``N_``
+and translated when shown. Plain text: no parse mode, nothing to escape.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+from atlasbot import rules
+from atlasbot.i18n import N_, _
+
+CRISIS_TYPES: Mapping[str, str] = {
+    "hostage_taking": N_("Hostage-taking"),
+    "hijacking": N_("Hijacking"),
+    "terrorist_attack": N_("Terrorist attack"),
+    "siege": N_("Siege / barricaded suspect"),
+    "other_serious_threat": N_("Other serious criminal threat"),
+}
+OUT_OF_SCOPE_TYPES: Mapping[str, str] = {
+    "natural_disaster": N_("Natural disaster"),
+    "accident": N_("Serious accident"),
+    "mass_gathering": N_("Mass gathering"),
+}
+OUT_OF_SCOPE = N_(
+    "Natural disasters, serious accidents and mass gatherings are not crisis situations under "
+    "the Decision ({cite}); other instruments cover them, such as the EU Civil Protection "
+    "Mechanism. This request was not recorded."
+)
+FORMS: Mapping[str, str] = {
+    "equipment": N_("Equipment"),
+    "expertise": N_("Expertise"),
+    "action": N_("Action on our territory"),
+}
+STATES: Mapping[str, str] = {
+    "ordered": N_("ordered"),
+    "mobilising": N_("mobilising"),
+    "departed": N_("en route"),
+    "on_scene": N_("ON SCENE"),
+    "released": N_("released"),
+}
+ANSWERS: Mapping[str, str] = {
+    "pending": N_("awaiting answer"),
+    "accepted": N_("ACCEPTED"),
+    "declined": N_("declined"),
+    "countered": N_("counter-proposal awaiting you"),
+    "counter_rejected": N_("counter-proposal rejected"),
+    "no_response": N_("no response"),
+    "withdrawn": N_("withdrawn"),
+}
+COSTS: Mapping[str, str] = {
+    "requesting_state_pays": N_("the requesting state bears the costs (default, {cite})"),
+    "otherwise_agreed": N_("otherwise agreed: {note}"),
+}
+# How long the assistance lasts (R8): until the requesting state releases the units, or a
+# fixed time agreed between the states. The keys are what the agreement records.
+DURATIONS: Mapping[str, str] = {
+    "until_released": N_("until the requesting state releases the units"),
+    "24h": N_("24 hours"),
+    "72h": N_("72 hours"),
+    "1w": N_("one week"),
+}
+
+
+class CrisisView(Protocol):
+    """What the texts read of a crisis (a ``Crisis`` row is one)."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def requesting_country(self) -> str: ...
+    @property
+    def crisis_type(self) -> str: ...
+    @property
+    def lat(self) -> float: ...
+    @property
+    def lon(self) -> float: ...
+    @property
+    def place(self) -> str: ...
+    @property
+    def nature(self) -> str: ...
+    @property
+    def necessity(self) -> str: ...
+    @property
+    def commander_on_scene(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+
+
+class RequestView(Protocol):
+    """What the texts read of a request to another state (an ``AssistanceRequest`` row)."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def country(self) -> str: ...
+    @property
+    def units(self) -> list[str]: ...
+    @property
+    def provides(self) -> dict[str, int]: ...
+    @property
+    def forms(self) -> list[str]: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def decline_reason(self) -> str: ...
+    @property
+    def agreement(self) -> dict[str, Any]: ...
+
+
+class DeploymentView(Protocol):
+    """What the texts read of a deployment (a ``Deployment`` row)."""
+
+    @property
+    def assistance_request_id(self) -> int: ...
+    @property
+    def unit_id(self) -> str: ...
+    @property
+    def state(self) -> str: ...
+    @property
+    def eta_at(self) -> datetime | None: ...
+
+
+def shown(table: Mapping[str, str], code: str) -> str:
+    """The translated label of ``code`` in a table of texts (the code itself when unknown)."""
+    return _(table[code]) if code in table else code
+
+
+def capability_line(needs: Mapping[str, int], names: Mapping[str, str] | None = None) -> str:
+    """Capabilities with their team counts, e.g. "Negotiation ×2, K9 ×1"."""
+    if not needs:
+        return _("none")
+    return ", ".join(
+        _("{name} ×{count}", name=(names or {}).get(code, code), count=count)
+        for code, count in needs.items()
+    )
+
+
+def forms_line(forms: Iterable[str]) -> str:
+    """Forms of assistance, translated, comma-separated."""
+    return ", ".join(shown(FORMS, str(form)) for form in forms)
+
+
+def crisis_title(crisis: CrisisView) -> str:
+    """One line naming a crisis: number, state, type and place."""
+    where = crisis.place or f"{crisis.lat:.2f}, {crisis.lon:.2f}"
+    return _(
+        "Crisis #{id} ({country}): {kind} at {where}",
+        id=crisis.id,
+        country=crisis.requesting_country,
+        kind=shown(CRISIS_TYPES, crisis.crisis_type),
+        where=where,
+    )
+
+
+def local_time(moment: datetime | None, tz: ZoneInfo) -> str:
+    """A time of day in the bot's zone, or a dash."""
+    if moment is None:
+        return "—"
+    return moment.astimezone(tz).strftime("%H:%M %Z")
+
+
+def request_to_authority(
+    crisis: CrisisView, request: RequestView, names: Mapping[str, str], *, partner: bool = False
+) -> str:
+    """The request a requested state's competent authority receives (R2, R7, R12)."""
+    # A partner state is not bound by the Decision: it is asked on another legal basis (R12).
+    basis = (
+        _("partner state, not bound by Decision 2008/617/JHA: {cite}", cite=rules.cite("R12"))
+        if partner
+        else _("Art. 3, 2008/617/JHA")
+    )
+    return _(
+        "REQUEST FOR ASSISTANCE to {country} ({basis})\n"
+        "{title}\n"
+        "Asked of your state: units {units}\n"
+        "Capabilities: {capabilities}\n"
+        "Forms: {forms}\n"
+        "Nature of assistance: {nature}\n"
+        "Operational necessity: {necessity}\n"
+        "Commander on scene (requesting state): {commander}\n"
+        "Your units would act in a supporting role under the requesting state's command "
+        "({cite}).\n\nAnswer with the buttons below.",
+        country=request.country,
+        basis=basis,
+        title=crisis_title(crisis),
+        units=", ".join(request.units),
+        capabilities=capability_line(request.provides, names),
+        forms=forms_line(request.forms),
+        nature=crisis.nature,
+        necessity=crisis.necessity,
+        commander=crisis.commander_on_scene or _("to be named"),
+        cite=rules.cite("R7"),
+    )
+
+
+def agreement_lines(agreement: Mapping[str, Any]) -> list[str]:
+    """The terms of an agreement or proposal, one per line (R6, R8, R9)."""
+    costs_key = str(agreement.get("costs", "requesting_state_pays"))
+    costs = (
+        _(COSTS[costs_key], cite=rules.cite("R9"), note=agreement.get("cost_note", ""))
+        if costs_key in COSTS
+        else costs_key
+    )
+    duration = str(agreement.get("duration"))
+    lines = [
+        _("Forms: {forms}", forms=forms_line(agreement.get("forms") or [])),
+        _("Arms carried: {arms}", arms=_("yes") if agreement.get("arms") else _("no")),
+        _("Headcount: {count}", count=agreement.get("headcount")),
+        _(
+            "Duration: {duration}",
+            duration=_(DURATIONS.get(duration, DURATIONS["until_released"])),
+        ),
+        _("Costs: {costs}", costs=costs),
+    ]
+    if agreement.get("contact"):
+        lines.append(_("Contact: {contact}", contact=agreement.get("contact")))
+    if agreement.get("note"):
+        lines.append(_("Note: {note}", note=agreement.get("note")))
+    return lines
+
+
+def agreement_summary(agreement: Mapping[str, Any]) -> str:
+    """The agreed terms on one line, for the board."""
+    costs = (
+        _("costs otherwise agreed")
+        if agreement.get("costs") == "otherwise_agreed"
+        else _("requesting state pays")
+    )
+    return _(
+        "{forms} • arms {arms} • {count} officers • {costs}",
+        forms=forms_line(agreement.get("forms") or []),
+        arms=_("yes") if agreement.get("arms") else _("no"),
+        count=agreement.get("headcount"),
+        costs=costs,
+    )
+
+
+def liability_note() -> str:
+    """Where officers' liability abroad comes from (R10)."""
+    return _(
+        "Liability of officers abroad follows the Prüm Decision ({cite}).", cite=rules.cite("R10")
+    )
+
+
+def _board_request_lines(
+    request: RequestView, deployments: Sequence[DeploymentView], tz: ZoneInfo, now: datetime
+) -> list[str]:
+    lines = [
+        _("\n{country}: {answer}", country=request.country, answer=shown(ANSWERS, request.status))
+    ]
+    if request.status == "declined" and request.decline_reason:
+        lines.append(_("  reason: {reason}", reason=request.decline_reason))
+    if request.status == "accepted" and request.agreement.get("forms"):
+        lines.append(_("  agreed: {terms}", terms=agreement_summary(request.agreement)))
+    for deployment in deployments:
+        eta = ""
+        if deployment.state == "departed" and deployment.eta_at:
+            minutes = max(0, round((deployment.eta_at - now).total_seconds() / 60))
+            eta = _(
+                ", ETA {time} (in {minutes} min)",
+                time=local_time(deployment.eta_at, tz),
+                minutes=minutes,
+            )
+        lines.append(
+            _(
+                "  • {unit}: {state}{eta}",
+                unit=deployment.unit_id,
+                state=shown(STATES, deployment.state),
+                eta=eta,
+            )
+        )
+    if not deployments:
+        lines.append(_("  units asked: {units}", units=", ".join(request.units)))
+    return lines
+
+
+def board(
+    crisis: CrisisView,
+    requests: Sequence[RequestView],
+    deployments: Sequence[DeploymentView],
+    missing: Mapping[str, int],
+    tz: ZoneInfo,
+    now: datetime,
+) -> str:
+    """The live board: one message, edited in place, with every state's answer and unit."""
+    lines = [
+        _("LIVE BOARD — {title}", title=crisis_title(crisis)),
+        _("Status: {status}", status=crisis.status.upper()),
+    ]
+    by_request: dict[int, list[DeploymentView]] = {}
+    for deployment in deployments:
+        by_request.setdefault(deployment.assistance_request_id, []).append(deployment)
+    for request in requests:
+        assert request.id is not None
+        lines += _board_request_lines(request, by_request.get(request.id, []), tz, now)
+    if missing and crisis.status != "closed":
+        lines.append(_("\nStill missing: {missing}", missing=capability_line(missing)))
+    lines.append(_("\nUpdated {time}", time=local_time(now, tz)))
+    return "\n".join(lines)
+
+
+def mobilisation_order(
+    crisis: CrisisView, deployment: DeploymentView, agreement: Mapping[str, Any]
+) -> str:
+    """The order a unit receives once its state accepted (R7)."""
+    return "\n".join(
+        [
+            _("MOBILISATION ORDER for {unit}", unit=deployment.unit_id),
+            crisis_title(crisis),
+            _("Location: {lat:.4f}, {lon:.4f}", lat=crisis.lat, lon=crisis.lon),
+            _(
+                "Commander on scene (requesting state): {commander}",
+                commander=crisis.commander_on_scene or _("to be named"),
+            ),
+            _(
+                "You act in a supporting role under the requesting state's command ({cite}).",
+                cite=rules.cite("R7"),
+            ),
+            *agreement_lines(agreement),
+            "",
+            _("Report your progress with the buttons. Operational detail: secure channels only."),
+        ]
+    )
+
+
+def deployment_status(deployment: DeploymentView, tz: ZoneInfo) -> str:
+    """A unit's state (and ETA) on one line."""
+    eta = _(", ETA {time}", time=local_time(deployment.eta_at, tz)) if deployment.eta_at else ""
+    return _(
+        "{unit}: {state}{eta}",
+        unit=deployment.unit_id,
+        state=shown(STATES, deployment.state),
+        eta=eta,
+    )
+
+
+def list_lines(items: Iterable[str]) -> str:
+    """Items as a bulleted list."""
+    return "\n".join(f"• {item}" for item in items)
+
+
+def counter_proposal(
+    country: str, request_id: int, crisis_id: int | None, proposal: Mapping[str, Any]
+) -> str:
+    """The counter-proposal the requester is asked to accept or reject (R5)."""
+    return "\n".join(
+        [
+            _(
+                "↔ {country} COUNTER-PROPOSES on request #{request} (crisis #{crisis}):",
+                country=country,
+                request=request_id,
+                crisis=crisis_id,
+            ),
+            *agreement_lines(proposal),
+            "",
+            _("Accept or reject it (nothing is accepted automatically)."),
+        ]
+    )
+
+
+class TimelineEntry(Protocol):
+    """One line of the after-action timeline."""
+
+    @property
+    def at(self) -> datetime: ...
+    @property
+    def actor(self) -> str: ...
+    @property
+    def action(self) -> str: ...
+    @property
+    def detail(self) -> dict[str, Any]: ...
+
+
+def after_action(
+    crisis: CrisisView,
+    answers: Mapping[str, str],
+    answer_minutes: Mapping[str, float | None],
+    arrival_minutes: Mapping[str, float | None],
+    timeline: Sequence[TimelineEntry],
+) -> str:
+    """The after-action summary: answers, arrivals and the audit timeline (UTC)."""
+    lines = [_("AFTER-ACTION SUMMARY — {title}", title=crisis_title(crisis)), ""]
+    lines.append(_("Answers by state (minutes from request to answer):"))
+    for country, status in answers.items():
+        minutes = answer_minutes.get(country)
+        after = _(" after {minutes} min", minutes=minutes) if minutes is not None else ""
+        lines.append(f"• {country}: {shown(ANSWERS, status)}{after}")
+    lines.append(_("\nArrival by unit (minutes from the request):"))
+    for unit_id, arrived in arrival_minutes.items():
+        where = (
+            _("on scene after {minutes} min", minutes=arrived)
+            if arrived is not None
+            else _("not on scene")
+        )
+        lines.append(f"• {unit_id}: {where}")
+    lines.append(_("\nTimeline (UTC):"))
+    for line in timeline:
+        detail = ", ".join(
+            f"{k}={v}" for k, v in line.detail.items() if v not in (None, "", [], {})
+        )
+        lines.append(
+            _(
+                "{at} {action} by {actor}",
+                at=f"{line.at:%Y-%m-%d %H:%M:%S}",
+                action=line.action,
+                actor=line.actor,
+            )
+            + (f" ({detail})" if detail else "")
+        )
+    return "\n".join(lines)
