@@ -22,7 +22,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
@@ -41,6 +41,10 @@ _SEAL_CONTEXT = b"atlasbot audit seal v1\n"
 _ANCHOR_CONTEXT = b"atlasbot audit anchor v1\n"
 
 
+class _Secret(Protocol):
+    def get_secret_value(self) -> str: ...
+
+
 class SealKey:
     """The secret behind the seals and anchors; never shown by ``repr`` or ``str``."""
 
@@ -51,6 +55,11 @@ class SealKey:
         if not raw:
             raise ValueError("the audit key is empty")
         self._secret = raw
+
+    @classmethod
+    def from_setting(cls, secret: _Secret | None) -> SealKey | None:
+        """The key from a secret setting (``ATLASBOT_AUDIT_KEY``), or None when it is unset."""
+        return cls(secret.get_secret_value()) if secret is not None else None
 
     def __repr__(self) -> str:
         return "SealKey(***)"
