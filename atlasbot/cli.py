@@ -18,6 +18,7 @@ from typing import Annotated, Any, NoReturn
 import typer
 
 from atlasbot.config import Settings, SettingsError, load_settings
+from atlasbot.redaction import Redactor, install
 
 log = logging.getLogger("atlasbot")
 
@@ -490,12 +491,12 @@ def _check_writable(option: str, path: Path) -> None:
 @app.command("run")
 def run_command() -> None:
     """Serve real Telegram by long polling (needs ATLASBOT_TOKEN)."""
-    from atlasbot.runtime import run_polling
+    from atlasbot.runtime import StartupError, run_polling
 
-    settings = _settings()
-    if settings.token is None:
-        fail("ATLASBOT_TOKEN is not set: get a token from @BotFather and export it")
-    run_polling(settings)
+    try:
+        run_polling(_settings())
+    except StartupError as err:
+        fail(str(err))
 
 
 @app.command("sandbox")
@@ -534,30 +535,50 @@ def demo_command() -> None:
         raise typer.Exit(code)
 
 
-def _run_cli(command: Callable[[], Any]) -> int:
+def _database_problem(err: Exception) -> str:
+    """One line for a database that cannot be reached or used (its password hidden)."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        shown = make_url(load_settings().database_url).render_as_string(hide_password=True)
+    except Exception:  # the settings were fine a moment ago; do not fail while failing
+        shown = "ATLASBOT_DATABASE_URL"
+    cause = getattr(err, "orig", None) or err
+    reason = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
+    return f"cannot use the database at {shown}: {reason}"
+
+
+def _run_cli(command: Callable[[], Any], redact: Callable[[str], str] = str) -> int:
+    def say(message: str) -> None:
+        typer.echo(redact(f"error: {message}"), err=True)
+
     try:
         command()
     except CliError as err:
-        typer.echo(f"error: {err}", err=True)
+        say(str(err))
         return EXIT_INVALID
     except SettingsError as err:
-        typer.echo(f"error: {err}", err=True)
+        say(str(err))
         return EXIT_INVALID
     except typer.Exit as done:
         return int(done.exit_code)
     except SystemExit as done:
         return int(done.code or 0) if isinstance(done.code, int | None) else 1
     except Exception as err:
+        from sqlalchemy.exc import InterfaceError, OperationalError
+
         from atlasbot.services.errors import DomainError
 
         if isinstance(err, DomainError):
-            typer.echo(f"error: {err}", err=True)
+            say(str(err))
             return EXIT_INVALID
-        log.debug("unexpected failure", exc_info=True)
-        typer.echo(
-            f"error: unexpected failure ({type(err).__name__}: {err}); "
-            "set ATLASBOT_LOG_LEVEL=DEBUG for details",
-            err=True,
+        log.debug("failure", exc_info=True)
+        if isinstance(err, OperationalError | InterfaceError):
+            say(_database_problem(err))
+            return EXIT_INVALID
+        say(
+            f"unexpected failure ({type(err).__name__}: {err}); "
+            "set ATLASBOT_LOG_LEVEL=DEBUG for details"
         )
         return 1
     return 0
@@ -568,26 +589,32 @@ def _run_cli(command: Callable[[], Any]) -> int:
 _SERVICE_COMMANDS = frozenset({"run", "sandbox", "demo"})
 
 
-def _configure_logging(command: str = "") -> None:
+def _configure_logging(command: str = "") -> Redactor:
+    """Log to standard error, every line passed through the secrets' redactor."""
     try:
-        level = load_settings().log_level
+        settings: Settings | None = load_settings()
     except SettingsError:
-        level = "INFO"
+        settings = None
+    level = settings.log_level if settings is not None else "INFO"
     layout = (
         "%(asctime)s %(levelname)s %(name)s: %(message)s"
         if command in _SERVICE_COMMANDS
         else "%(levelname)s: %(message)s"
     )
     logging.basicConfig(level=level, format=layout, stream=sys.stderr)
-    # httpx logs every request URL, and the URL holds the bot token.
+    secrets = (settings.token, settings.audit_key) if settings is not None else ()
+    redactor = Redactor(secret.get_secret_value() for secret in secrets if secret is not None)
+    install(redactor)
+    # httpx logs every request URL, and the URL holds the bot token (redacted, but noisy).
     logging.getLogger("httpx").setLevel(logging.WARNING)
     if level != "DEBUG":
         for chatty in ("alembic", "apscheduler", "telegram.ext"):
             logging.getLogger(chatty).setLevel(logging.WARNING)
+    return redactor
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``atlasbot`` command and ``python -m atlasbot``."""
     args = sys.argv[1:] if argv is None else argv
-    _configure_logging(next((arg for arg in args if not arg.startswith("-")), ""))
-    return _run_cli(lambda: app(args=args, prog_name="atlasbot", standalone_mode=True))
+    redactor = _configure_logging(next((arg for arg in args if not arg.startswith("-")), ""))
+    return _run_cli(lambda: app(args=args, prog_name="atlasbot", standalone_mode=True), redactor)
