@@ -73,13 +73,17 @@ def _engine(settings: Settings, *, upgrade: bool = True) -> Any:
     return engine
 
 
-def _load_network_file(path: Path) -> Any:
+def _load_network_file(path: Path, settings: Settings, *, list_problems: bool = False) -> Any:
+    """The network file's Network; a bad file fails with one line (the first problem and how
+    many more), or with ``list_problems`` a bounded list, one problem a line (``check``)."""
     from atlasbot.network import NetworkFileError, load_network
+    from atlasbot.safe_files import listed, one_line
 
     try:
-        return load_network(path)
+        return load_network(path, max_bytes=settings.max_file_bytes)
     except NetworkFileError as err:
-        fail(str(err))
+        problems = [str(problem) for problem in err.problems]
+        fail(listed(problems) if list_problems else one_line(problems))
 
 
 # --- database ---------------------------------------------------------------------------
@@ -105,6 +109,53 @@ def db_current() -> None:
     typer.echo(f"current: {db.current_revision(engine) or 'empty'}; newest: {db.head_revision()}")
 
 
+# --- backups ----------------------------------------------------------------------------
+
+
+@app.command("backup")
+def backup_command(
+    file: Annotated[Path, typer.Argument(help="Where to write the backup.")],
+    force: Annotated[bool, typer.Option(help="Overwrite FILE if it exists.")] = False,
+) -> None:
+    """Back up the database (SQLite: online backup; PostgreSQL: pg_dump, custom format)."""
+    from atlasbot.storage.backup import BackupError, backup, describe
+
+    url = _settings().database_url
+    try:
+        backup(url, file, force=force)
+    except BackupError as err:
+        fail(str(err))
+    typer.echo(f"backed up {describe(url)} to {file}")
+
+
+@app.command("restore")
+def restore_command(
+    file: Annotated[Path, typer.Argument(help="A backup written by `atlasbot backup`.")],
+    force: Annotated[
+        bool, typer.Option(help="Replace a database that already has tables.")
+    ] = False,
+) -> None:
+    """Replace the database with a backup (every atlasbot process stopped), then verify the
+    restored audit chain (exit 1 when it is broken)."""
+    from atlasbot.storage.backup import BackupError, describe, restore
+
+    url = _settings().database_url
+    try:
+        report = restore(url, file, force=force)
+    except BackupError as err:
+        fail(str(err))
+    typer.echo(f"restored {file} into {describe(url)} (revision {report.revision or 'none'})")
+    if report.revision != report.newest_revision:
+        typer.echo(
+            f"this version's newest revision is {report.newest_revision}: "
+            "run `atlasbot db upgrade`"
+        )
+    if not report.audit.ok:
+        typer.echo(f"audit log BROKEN in the restored copy: {report.audit.problem}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"audit log intact: {report.audit.entries_checked} entries, chain verified")
+
+
 # --- network registry -------------------------------------------------------------------
 
 
@@ -112,8 +163,8 @@ def db_current() -> None:
 def network_check(
     file: Annotated[Path, typer.Argument(help="A network YAML file (docs/formats.md §1).")],
 ) -> None:
-    """Validate a network file; list every problem with its field path."""
-    network = _load_network_file(file)
+    """Validate a network file; list its problems (at most 20) with their field paths."""
+    network = _load_network_file(file, _settings(), list_problems=True)
     typer.echo(
         f"{file}: valid: {len(network.countries)} countries, {len(network.units)} units, "
         f"{len(network.capabilities)} capabilities"
@@ -128,8 +179,8 @@ def network_import(
     from atlasbot.services.registry import import_network
     from atlasbot.storage.db import session_scope
 
-    network = _load_network_file(file)
     settings = _settings()
+    network = _load_network_file(file, settings)
     with session_scope(_engine(settings)) as session:
         summary = import_network(session, network, actor=_cli_actor(), source=str(file))
     for line in summary.lines():
@@ -352,7 +403,7 @@ def invite(
 def _network_from(network_file: Path | None, settings: Settings) -> Any:
     """The network file given, else the imported registry with current unit statuses."""
     if network_file is not None:
-        return _load_network_file(network_file)
+        return _load_network_file(network_file, settings)
     from atlasbot.services.registry import load_network
     from atlasbot.storage.db import session_scope
 
@@ -387,13 +438,14 @@ def plan_command(
     from atlasbot.planner.matching import plan
     from atlasbot.planner.report import format_table, result_to_json
     from atlasbot.planner.request_file import RequestFileError, load_requests
+    from atlasbot.safe_files import one_line
 
     settings = _settings()
     network = _network_from(network_file, settings)
     try:
-        requests = load_requests(request, network)
+        requests = load_requests(request, network, max_bytes=settings.max_file_bytes)
     except RequestFileError as err:
-        fail(str(err))
+        fail(one_line(err.problems))
     result = plan(
         network,
         requests,
@@ -432,6 +484,7 @@ def schedule_command(
     ] = 30.0,
 ) -> None:
     """Plan the year's joint trainings, exercises and meetings."""
+    from atlasbot.safe_files import one_line
     from atlasbot.training.calendar import schedule
     from atlasbot.training.chart import chart_format, gantt_png
     from atlasbot.training.events_file import EventsFileError, load_events
@@ -450,9 +503,14 @@ def schedule_command(
     settings = _settings()
     network = _network_from(network_file, settings)
     try:
-        events_plan = load_events(events, network)
+        events_plan = load_events(
+            events,
+            network,
+            max_bytes=settings.max_file_bytes,
+            max_horizon_days=settings.training_max_horizon_days,
+        )
     except EventsFileError as err:
-        fail(str(err))
+        fail(one_line(err.problems))
     result = schedule(network, events_plan, time_limit_s=time_limit)
     writing = ics
     try:
@@ -568,8 +626,10 @@ def _run_cli(command: Callable[[], Any], redact: Callable[[str], str] = str) -> 
         from sqlalchemy.exc import InterfaceError, OperationalError
 
         from atlasbot.services.errors import DomainError
+        from atlasbot.storage.leadership import AlreadyRunning
 
-        if isinstance(err, DomainError):
+        # AlreadyRunning: a second process on one SQLite file, refused in one line.
+        if isinstance(err, DomainError | AlreadyRunning):
             say(str(err))
             return EXIT_INVALID
         log.debug("failure", exc_info=True)
@@ -602,7 +662,7 @@ def _configure_logging(command: str = "") -> Redactor:
         else "%(levelname)s: %(message)s"
     )
     logging.basicConfig(level=level, format=layout, stream=sys.stderr)
-    secrets = (settings.token, settings.audit_key) if settings is not None else ()
+    secrets = (settings.token, settings.audit_key, settings.webhook_secret) if settings else ()
     redactor = Redactor(secret.get_secret_value() for secret in secrets if secret is not None)
     install(redactor)
     # httpx logs every request URL, and the URL holds the bot token (redacted, but noisy).

@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from atlasbot.escalation import Timings
 from atlasbot.planner.travel import TravelModel
+from atlasbot.safe_files import DEFAULT_MAX_FILE_BYTES
+from atlasbot.training.events_file import DEFAULT_MAX_HORIZON_DAYS
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
 AUDIT_KEY_MIN_LENGTH = 32
+
+LogFormat = Literal["text", "json"]
+# Telegram accepts 1-256 of these characters as a webhook's secret token.
+_WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 class SettingsError(Exception):
@@ -46,6 +53,8 @@ class Settings(BaseSettings):
     eta_aircraft_kmh: float = Field(default=650, gt=0)
 
     plan_time_limit_s: float = Field(default=20.0, gt=0)
+    # Files people give the bot (network, request, events files, uploads): the largest read.
+    max_file_bytes: int = Field(default=DEFAULT_MAX_FILE_BYTES, ge=1024, le=256 * 1024 * 1024)
     # How often changed wizard drafts are written to the database: a kill -9 loses at most
     # this much of a draft (a clean stop writes everything).
     chat_state_flush_s: float = Field(default=1.0, gt=0)
@@ -56,6 +65,8 @@ class Settings(BaseSettings):
     training_reminder_days: tuple[int, ...] = (14, 2)
     training_reminder_hour: int = Field(default=9, ge=0, le=23)
     training_plan_time_limit_s: float = Field(default=20.0, gt=0)
+    # The longest horizon an events file may have; the calendar works every day of it out.
+    training_max_horizon_days: int = Field(default=DEFAULT_MAX_HORIZON_DAYS, ge=7, le=3660)
 
     # On-call alerting (issue 5): escalation timings in seconds, so a demo can run a chain.
     escalation_duty_to_unit_s: float = Field(default=300, ge=0)
@@ -69,6 +80,23 @@ class Settings(BaseSettings):
     alert_send_attempts: int = Field(default=5, ge=1, le=20)
     alert_retry_base_s: float = Field(default=0.5, gt=0)
     alert_send_timeout_s: float = Field(default=10.0, gt=0)
+
+    # Operations (issue 13). Log lines as text, or one JSON object per line for collectors.
+    log_format: LogFormat = "text"
+    # /healthz, /readyz and /metrics; loopback by default (a container sets 0.0.0.0);
+    # no port: no health server.
+    health_host: str = "127.0.0.1"
+    health_port: int | None = Field(default=8080, ge=0, le=65535)
+    # Webhook mode when a URL is set (https, as Telegram requires), else long polling. The
+    # webhook listener is a port of its own, so /metrics need not face the internet.
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_host: str = "0.0.0.0"  # noqa: S104 - a webhook must be reachable by the proxy
+    webhook_port: int = Field(default=8443, ge=0, le=65535)
+    # Active/standby on PostgreSQL: how often a standby tries to lead and the leader checks
+    # its lock; a leader that cannot confirm it within the lease stops acting.
+    leadership_renew_s: float = Field(default=1.0, gt=0)
+    leadership_lease_s: float = Field(default=6.0, gt=0)
 
     @field_validator("timezone")
     @classmethod
@@ -102,6 +130,32 @@ class Settings(BaseSettings):
                 "(e.g. python -c 'import secrets; print(secrets.token_hex(32))')"
             )
         return value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _https_webhook(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith("https://"):
+            raise ValueError("Telegram only posts to https:// webhook URLs")
+        return value or None
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _telegram_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not _WEBHOOK_SECRET.fullmatch(value.get_secret_value()):
+            raise ValueError("1 to 256 characters, only A-Z, a-z, 0-9, _ and -")
+        return value
+
+    @model_validator(mode="after")
+    def _operations_fit_together(self) -> Settings:
+        if self.webhook_url is not None and self.webhook_secret is None:
+            raise ValueError(
+                "ATLASBOT_WEBHOOK_URL needs ATLASBOT_WEBHOOK_SECRET (every request is checked)"
+            )
+        if self.leadership_lease_s < 2 * self.leadership_renew_s:
+            raise ValueError(
+                "ATLASBOT_LEADERSHIP_LEASE_S must be at least twice ATLASBOT_LEADERSHIP_RENEW_S"
+            )
+        return self
 
     @property
     def tz(self) -> ZoneInfo:
@@ -143,6 +197,9 @@ def load_settings(**overrides: object) -> Settings:
     except ValidationError as err:
         lines = []
         for problem in err.errors():
+            if not problem["loc"]:  # a check across settings names them in its message
+                lines.append(problem["msg"].removeprefix("Value error, "))
+                continue
             name = "ATLASBOT_" + "_".join(str(part) for part in problem["loc"]).upper()
             lines.append(f"{name}: {problem['msg']}")
         raise SettingsError("invalid settings: " + "; ".join(lines)) from None

@@ -4,6 +4,14 @@ Plain YAML quietly keeps the last of two equal keys and turns 2027-02-30 into a 
 inside the parser; both would reach a user as nonsense. This reader refuses a repeated key
 with its line, can keep dates as text (so a bad date becomes a located problem later), and
 turns every syntax error into one line naming where it is. Pure: no I/O.
+
+It also refuses, before anything is built from the text, a document nested more than
+``MAX_DEPTH`` levels deep or holding more than ``MAX_VALUES`` values once its aliases are
+expanded. Aliases (``*name``) share one object, so a 647-byte "billion laughs" file loads
+into a few kilobytes, but anything that walks it (a validator, an error message quoting a
+value) walks a billion values: the bound is counted on the parser's events, alias by alias,
+so such a file is refused at the line where it crosses the bound, in microseconds. Merge
+keys and small anchors keep working. Files are read by ``atlasbot.safe_files``.
 """
 
 from __future__ import annotations
@@ -18,6 +26,14 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml import SafeLoader as _SafeLoader  # type: ignore[assignment]
 
 _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+
+# Nothing atlasbot reads nests deeper than 6 levels (units[3].escalation.duty_to_unit_s).
+MAX_DEPTH = 32
+# Values (scalars and collections) after alias expansion; the demo network has about 2,000,
+# the demo year about 600.
+MAX_VALUES = 100_000
+# Python refuses to read integers of more than 4,300 digits; no field needs more than 20.
+MAX_NUMBER_CHARACTERS = 1000
 
 
 class YamlTextError(ValueError):
@@ -47,6 +63,22 @@ class StrictLoader(_SafeLoader):
             seen.add(key)
         return super().construct_mapping(node, deep=deep)
 
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
+        """An integer, refusing a literal too long to be a number anyone means."""
+        if len(node.value) > MAX_NUMBER_CHARACTERS:
+            raise yaml.constructor.ConstructorError(
+                None,
+                None,
+                f"a number of {len(node.value):,} characters is too long "
+                f"(at most {MAX_NUMBER_CHARACTERS})",
+                node.start_mark,
+            )
+        number: int = super().construct_yaml_int(node)
+        return number
+
+
+StrictLoader.add_constructor("tag:yaml.org,2002:int", StrictLoader.construct_yaml_int)
+
 
 class StrictDatesAsTextLoader(StrictLoader):
     """The strict loader, keeping dates as text for the caller's own validation."""
@@ -58,10 +90,21 @@ StrictDatesAsTextLoader.yaml_implicit_resolvers = {
 }
 
 
-def load_yaml(text: str, *, dates_as_text: bool = False) -> object:
-    """Parse YAML text strictly; YamlTextError says what is wrong and at which line."""
+def load_yaml(
+    text: str,
+    *,
+    dates_as_text: bool = False,
+    max_depth: int = MAX_DEPTH,
+    max_values: int = MAX_VALUES,
+) -> object:
+    """Parse YAML text strictly; YamlTextError says what is wrong and at which line.
+
+    A document nested deeper than ``max_depth`` or holding more than ``max_values`` values
+    once its aliases are expanded is refused before any value is built.
+    """
     loader = StrictDatesAsTextLoader if dates_as_text else StrictLoader
     try:
+        _check_size(text, loader, max_depth, max_values)
         return yaml.load(text, Loader=loader)  # noqa: S506 - both are SafeLoader subclasses
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
@@ -72,3 +115,64 @@ def load_yaml(text: str, *, dates_as_text: bool = False) -> object:
         raise YamlTextError(f"YAML syntax error: {error}") from None
     except RecursionError:
         raise YamlTextError("the YAML is nested too deeply") from None
+
+
+def _check_size(text: str, loader_class: type[StrictLoader], depth: int, values: int) -> None:
+    """Walk the parser's events (no values built) and refuse a document too deep or too big.
+
+    Each open collection counts its values, an alias counts as many as its anchor holds, and
+    the running total is the size of the document with every alias expanded.
+    """
+    loader = loader_class(text)
+    try:
+        anchored: dict[str, int] = {}
+        open_anchors: list[str | None] = []
+        open_sizes: list[int] = []
+        total = 0
+        aliases = False
+        while loader.check_event():
+            event = loader.get_event()
+            if isinstance(event, yaml.CollectionEndEvent):
+                anchor, size = open_anchors.pop(), open_sizes.pop()
+                if anchor is not None:
+                    anchored[anchor] = size
+                if open_sizes:
+                    open_sizes[-1] += size
+                continue
+            if isinstance(event, yaml.AliasEvent):
+                aliases = True
+                size = anchored.get(event.anchor or "", 1)
+            elif isinstance(event, yaml.ScalarEvent | yaml.CollectionStartEvent):
+                size = 1
+            else:
+                continue
+            total += size
+            if total > values:
+                raise _too_big(event.start_mark, values, aliases=aliases)
+            if isinstance(event, yaml.CollectionStartEvent):
+                open_anchors.append(event.anchor)
+                open_sizes.append(1)
+                if len(open_sizes) > depth:
+                    where = _at(event.start_mark)
+                    raise YamlTextError(f"the YAML is nested more than {depth} levels deep{where}")
+                continue
+            if isinstance(event, yaml.ScalarEvent) and event.anchor is not None:
+                anchored[event.anchor] = 1
+            if open_sizes:
+                open_sizes[-1] += size
+    finally:
+        loader.dispose()
+
+
+def _too_big(mark: Any, values: int, *, aliases: bool) -> YamlTextError:
+    if aliases:
+        return YamlTextError(
+            f"the YAML holds more than {values:,} values once its aliases (*name) are "
+            f"expanded{_at(mark)}; write the values out instead of repeating aliases"
+        )
+    return YamlTextError(f"the YAML holds more than {values:,} values{_at(mark)}")
+
+
+def _at(mark: Any) -> str:
+    """`` (at line 12)`` for a parser mark (PyYAML's or libyaml's), else nothing."""
+    return f" (at line {mark.line + 1})" if mark is not None else ""

@@ -20,6 +20,13 @@ from atlasbot.domain import (
     Network,
     make_request,
 )
+from atlasbot.safe_files import (
+    DEFAULT_MAX_FILE_BYTES,
+    FileRefused,
+    excerpt,
+    read_text_file,
+    text_problem,
+)
 from atlasbot.yamltext import YamlTextError, load_yaml
 
 _REQUIRED = ("id", "requesting_country", "crisis", "location", "needs", "assistance")
@@ -29,6 +36,9 @@ _LOCATION_KEYS = ("lat", "lon", "place")
 log = logging.getLogger(__name__)
 # No crisis needs more teams of one capability; larger numbers only break the solver's model.
 MAX_TEAMS_NEEDED = 100
+# Lengths a request may be stored with (atlasbot/models.py: ids 64, places 200).
+MAX_ID_LENGTH = 64
+MAX_PLACE_LENGTH = 200
 
 
 class RequestFileError(Exception):
@@ -39,15 +49,18 @@ class RequestFileError(Exception):
         super().__init__("\n".join(self.problems))
 
 
-def load_requests(path: str | Path, network: Network) -> list[CrisisRequest]:
-    """Read and validate a request file against the network."""
+def load_requests(
+    path: str | Path, network: Network, *, max_bytes: int = DEFAULT_MAX_FILE_BYTES
+) -> list[CrisisRequest]:
+    """Read and validate a request file against the network.
+
+    Only a regular UTF-8 file of at most ``max_bytes`` is read (``atlasbot.safe_files``).
+    """
     source = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as error:
-        raise RequestFileError([f"{source}: cannot read the file: {error.strerror}"]) from None
-    except UnicodeDecodeError:
-        raise RequestFileError([f"{source}: the file is not UTF-8 text"]) from None
+        text = read_text_file(path, max_bytes=max_bytes)
+    except FileRefused as refused:
+        raise RequestFileError([str(refused)]) from None
     return parse_requests(_parse_yaml(text, source), source, network)
 
 
@@ -78,7 +91,7 @@ def parse_requests(data: object, source: str, network: Network) -> list[CrisisRe
         if request.id in first_seen:
             where = first_seen[request.id] or "the first request"
             problems.append(
-                f"{source}: {_join(prefix, 'id')}: duplicate id {request.id!r}, "
+                f"{source}: {_join(prefix, 'id')}: duplicate id {excerpt(request.id)}, "
                 f"already used by {where}"
             )
             continue
@@ -107,7 +120,7 @@ class _RequestChecker:
     def ignore_unknown(self, path: str, key: object, known: Sequence[str]) -> None:
         """INTERFACES.md lets the format gain fields: a field this version does not know is
         ignored, with a warning naming it (and the known field it may be a misspelling of)."""
-        message = f"unknown field {key!r}"
+        message = f"unknown field {excerpt(key)}"
         close = difflib.get_close_matches(str(key), known, n=1, cutoff=0.75)
         message += f"; did you mean {close[0]!r}?" if close else f" (known: {', '.join(known)})"
         where = _join(self.prefix, path)
@@ -123,6 +136,8 @@ class _RequestChecker:
         for key in _REQUIRED:
             if key not in entry:
                 self.problem(key, "missing")
+            elif entry[key] is None:
+                self.problem(key, "empty: give it a value")
         request_id = self._id(entry.get("id"))
         country = self._country(entry.get("requesting_country"))
         crisis = self._crisis(entry.get("crisis"))
@@ -133,8 +148,16 @@ class _RequestChecker:
         priority = self._priority(entry.get("priority", 1))
         if self.problems:
             return None
-        assert request_id is not None and country is not None and crisis is not None
-        assert location is not None and needs is not None and assistance is not None
+        if (
+            request_id is None
+            or country is None
+            or crisis is None
+            or location is None
+            or needs is None
+            or assistance is None
+        ):  # not reached: each of them is None only with a problem recorded
+            self.problem("", "incomplete request")
+            return None
         return make_request(
             id=request_id,
             requesting_country=country,
@@ -152,7 +175,12 @@ class _RequestChecker:
         if not isinstance(value, str | int) or isinstance(value, bool) or not str(value).strip():
             self.problem("id", "must be a non-empty text")
             return None
-        return str(value).strip()
+        text = str(value).strip()
+        problem = text_problem(text, MAX_ID_LENGTH)
+        if problem is not None:
+            self.problem("id", problem)
+            return None
+        return text
 
     def _country(self, value: object) -> str | None:
         if value is None:
@@ -161,7 +189,8 @@ class _RequestChecker:
         if not isinstance(value, str) or value not in codes:
             self.problem(
                 "requesting_country",
-                f"{value!r} is not a country of the network (known: {', '.join(sorted(codes))})",
+                f"{excerpt(value)} is not a country of the network "
+                f"(known: {', '.join(sorted(codes))})",
             )
             return None
         return value
@@ -173,7 +202,8 @@ class _RequestChecker:
         if not isinstance(value, str) or value not in allowed:
             self.problem(
                 "crisis",
-                f"{value!r} is not a crisis situation in scope (one of: {', '.join(allowed)}); "
+                f"{excerpt(value)} is not a crisis situation in scope "
+                f"(one of: {', '.join(allowed)}); "
                 "natural disasters, accidents and mass gatherings are out of scope",
             )
             return None
@@ -194,6 +224,9 @@ class _RequestChecker:
         if not isinstance(place, str):
             self.problem("location.place", "must be a text")
             place = ""
+        elif (problem := text_problem(place, MAX_PLACE_LENGTH)) is not None:
+            self.problem("location.place", problem)
+            place = ""
         if lat is None or lon is None:
             return None
         return Location(lat, lon, place)
@@ -208,7 +241,7 @@ class _RequestChecker:
             self.problem(path, f"must be a number, not {_kind(value)}")
             return None
         if not -limit <= value <= limit:
-            self.problem(path, f"{value} is out of range (-{limit} to {limit})")
+            self.problem(path, f"{excerpt(value)} is out of range (-{limit} to {limit})")
             return None
         return float(value)
 
@@ -223,11 +256,13 @@ class _RequestChecker:
         for code, count in value.items():
             path = f"needs.{code}"
             if code not in known:
-                self.problem(path, f"unknown capability code {code!r}")
+                self.problem(path, f"unknown capability code {excerpt(code)}")
             elif isinstance(count, bool) or not isinstance(count, int) or count < 1:
-                self.problem(path, f"must be a whole number of teams >= 1, not {count!r}")
+                self.problem(path, f"must be a whole number of teams >= 1, not {excerpt(count)}")
             elif count > MAX_TEAMS_NEEDED:
-                self.problem(path, f"must be at most {MAX_TEAMS_NEEDED} teams, not {count:,}")
+                self.problem(
+                    path, f"must be at most {MAX_TEAMS_NEEDED} teams, not {excerpt(count)}"
+                )
             else:
                 needs[str(code)] = count
         return needs if len(needs) == len(value) else None
@@ -244,7 +279,7 @@ class _RequestChecker:
             if not isinstance(form, str) or form not in allowed:
                 self.problem(
                     f"assistance[{index}]",
-                    f"{form!r} is not a form of assistance (one of: {', '.join(allowed)})",
+                    f"{excerpt(form)} is not a form of assistance (one of: {', '.join(allowed)})",
                 )
             else:
                 forms.append(AssistanceForm(form))
@@ -252,13 +287,13 @@ class _RequestChecker:
 
     def _include_partners(self, value: object) -> bool:
         if not isinstance(value, bool):
-            self.problem("include_partners", f"must be true or false, not {value!r}")
+            self.problem("include_partners", f"must be true or false, not {excerpt(value)}")
             return False
         return value
 
     def _priority(self, value: object) -> int:
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 3:
-            self.problem("priority", f"must be a whole number from 1 to 3, not {value!r}")
+            self.problem("priority", f"must be a whole number from 1 to 3, not {excerpt(value)}")
             return 1
         return value
 
@@ -278,7 +313,7 @@ def _kind(value: object) -> str:
         return "a list"
     if value is None:
         return "empty"
-    return repr(value)
+    return excerpt(value)
 
 
 def _parse_yaml(text: str, source: str) -> object:

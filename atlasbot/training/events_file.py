@@ -16,15 +16,22 @@ import datetime as dt
 import difflib
 import logging
 from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from atlasbot.domain import Network
-from atlasbot.yamltext import YamlTextError, load_yaml
+from atlasbot.safe_files import (
+    DEFAULT_MAX_FILE_BYTES,
+    FileRefused,
+    excerpt,
+    read_yaml_file,
+    text_problem,
+)
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +39,18 @@ DEFAULT_MIN_GAP_DAYS = 14
 DEFAULT_MAX_HOSTED_PER_COUNTRY = 3
 # Every day of an event is Monday to Friday and the days are consecutive, so nothing longer fits.
 LONGEST_POSSIBLE_EVENT_DAYS = 5
+# Bounds no real plan comes near; larger numbers only overflow the solver's 64-bit integers.
+MAX_MIN_GAP_DAYS = 365
+MAX_HOSTED_PER_COUNTRY = 1000
+# The days a plan may name: a date beyond these is a typing slip (9999-12-31 for "forever"),
+# and the calendar would walk every day up to it.
+EARLIEST_DAY = dt.date(2000, 1, 1)
+LATEST_DAY = dt.date(2099, 12, 31)
+# How long a horizon may be (the setting ATLASBOT_TRAINING_MAX_HORIZON_DAYS): three years.
+DEFAULT_MAX_HORIZON_DAYS = 3 * 366
+# Lengths an event may be stored with (atlasbot/models_training.py).
+MAX_ID_LENGTH = 64
+MAX_TEXT_LENGTH = 200
 
 
 class EventKind(StrEnum):
@@ -127,10 +146,33 @@ def _date_or_text(value: object) -> object:
     """Pydantic would read a bare number as seconds since 1970; only dates are dates here."""
     if isinstance(value, dt.date | str):
         return value
-    raise ValueError(f"{value!r} is not a date (YYYY-MM-DD)")
+    raise ValueError(f"{excerpt(value)} is not a date (YYYY-MM-DD)")
 
 
-_Day = Annotated[dt.date, BeforeValidator(_date_or_text)]
+def _day_in_range(day: dt.date) -> dt.date:
+    if not EARLIEST_DAY <= day <= LATEST_DAY:
+        raise ValueError(f"{day} is too far off: dates run from {EARLIEST_DAY} to {LATEST_DAY}")
+    return day
+
+
+_Day = Annotated[dt.date, BeforeValidator(_date_or_text), AfterValidator(_day_in_range)]
+
+
+def _storable(max_length: int, *, line_breaks: bool = False) -> AfterValidator:
+    """The database's limits (length, no NUL or control characters), checked here."""
+
+    def check(text: str) -> str:
+        problem = text_problem(text, max_length, line_breaks=line_breaks)
+        if problem is not None:
+            raise ValueError(problem)
+        return text
+
+    return AfterValidator(check)
+
+
+_Id = Annotated[str, _storable(MAX_ID_LENGTH)]
+# A title or reason may run over lines (the table and the chart keep it on its row).
+_Text = Annotated[str, _storable(MAX_TEXT_LENGTH, line_breaks=True)]
 
 
 def _number_not_boolean(value: object) -> object:
@@ -149,27 +191,29 @@ class _DateRangeModel(_Strict):
 
 
 class _RulesModel(_Strict):
-    min_gap_days: _Count = Field(default=DEFAULT_MIN_GAP_DAYS, ge=0)
-    max_hosted_per_country: _Count = Field(default=DEFAULT_MAX_HOSTED_PER_COUNTRY, ge=1)
+    min_gap_days: _Count = Field(default=DEFAULT_MIN_GAP_DAYS, ge=0, le=MAX_MIN_GAP_DAYS)
+    max_hosted_per_country: _Count = Field(
+        default=DEFAULT_MAX_HOSTED_PER_COUNTRY, ge=1, le=MAX_HOSTED_PER_COUNTRY
+    )
 
 
 class _EventModel(_Strict):
-    id: str = Field(min_length=1)
+    id: _Id = Field(min_length=1)
     kind: EventKind
-    title: str = Field(min_length=1)
+    title: _Text = Field(min_length=1)
     duration_days: _Count = Field(ge=1)
-    participants: list[str] = Field(min_length=2)
-    capability: str | None = None
+    participants: list[_Id] = Field(min_length=2)
+    capability: _Id | None = None
     window: _DateRangeModel | None = None
-    host: str | None = None
+    host: _Id | None = None
     virtual: bool = False
 
 
 class _BlackoutModel(_Strict):
-    unit: str
+    unit: _Id
     start: _Day
     end: _Day
-    reason: str = ""
+    reason: _Text = ""
 
 
 class _EventsFileModel(_Strict):
@@ -193,23 +237,31 @@ _KNOWN_KEYS: dict[tuple[str, ...], tuple[str, ...]] = {
 }
 
 
-def load_events(path: str | Path, network: Network) -> EventsPlan:
-    """Read and validate an events file; raise EventsFileError naming every problem."""
-    source = str(path)
+def load_events(
+    path: str | Path,
+    network: Network,
+    *,
+    max_bytes: int = DEFAULT_MAX_FILE_BYTES,
+    max_horizon_days: int = DEFAULT_MAX_HORIZON_DAYS,
+) -> EventsPlan:
+    """Read and validate an events file; raise EventsFileError naming every problem.
+
+    Only a regular UTF-8 file of at most ``max_bytes`` is read (``atlasbot.safe_files``).
+    """
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as error:
-        raise EventsFileError([f"{source}: cannot read the file ({error.strerror})"]) from None
-    except UnicodeDecodeError:
-        raise EventsFileError([f"{source}: the file is not UTF-8 text"]) from None
-    try:
-        data = load_yaml(text, dates_as_text=True)
-    except YamlTextError as error:
-        raise EventsFileError([f"{source}: {error}"]) from None
-    return parse_events(data, source, network)
+        data = read_yaml_file(path, max_bytes=max_bytes, dates_as_text=True)
+    except FileRefused as refused:
+        raise EventsFileError([str(refused)]) from None
+    return parse_events(data, str(path), network, max_horizon_days=max_horizon_days)
 
 
-def parse_events(data: Any, source: str, network: Network) -> EventsPlan:
+def parse_events(
+    data: Any,
+    source: str,
+    network: Network,
+    *,
+    max_horizon_days: int = DEFAULT_MAX_HORIZON_DAYS,
+) -> EventsPlan:
     """Validate already-parsed YAML (a mapping) against the network; return the plan."""
     if not isinstance(data, Mapping):
         raise EventsFileError(
@@ -229,7 +281,9 @@ def parse_events(data: Any, source: str, network: Network) -> EventsPlan:
         if problems:
             raise EventsFileError(problems) from None
         model = _EventsFileModel.model_validate(_without(data, unknown))
-    problems = [f"{source}: {problem}" for problem in _cross_check(model, network)]
+    problems = [
+        f"{source}: {problem}" for problem in _cross_check(model, network, max_horizon_days)
+    ]
     if problems:
         raise EventsFileError(problems)
     return _to_plan(model)
@@ -237,7 +291,7 @@ def parse_events(data: Any, source: str, network: Network) -> EventsPlan:
 
 def _unknown_key_message(loc: Sequence[int | str]) -> str:
     key = loc[-1]
-    message = f"unknown key {key!r}, ignored"
+    message = f"unknown key {excerpt(key)}, ignored"
     known = _KNOWN_KEYS.get(tuple(part for part in loc[:-1] if isinstance(part, str)), ())
     close = difflib.get_close_matches(str(key), known, n=1, cutoff=0.75)
     return f"{message}; did you mean {close[0]!r}?" if close else message
@@ -267,16 +321,17 @@ def _describe(error: Mapping[str, Any]) -> str:
         return "missing (required)"
     if kind == "enum":
         return (
-            f"unknown value {error.get('input')!r}; expected one of: training, exercise, meeting"
+            f"unknown value {excerpt(error.get('input'))}; "
+            "expected one of: training, exercise, meeting"
         )
     if kind == "value_error":
         return str(error["msg"]).removeprefix("Value error, ")
     if kind.startswith("date"):
-        return f"{error.get('input')!r} is not a valid date (YYYY-MM-DD)"
-    return f"{error['msg']} (got {error.get('input')!r})"
+        return f"{excerpt(error.get('input'))} is not a valid date (YYYY-MM-DD)"
+    return f"{error['msg']} (got {excerpt(error.get('input'))})"
 
 
-def _cross_check(model: _EventsFileModel, network: Network) -> list[str]:
+def _cross_check(model: _EventsFileModel, network: Network, max_horizon_days: int) -> list[str]:
     """Everything pydantic cannot know: references into the network and date logic."""
     unit_ids = {unit.id for unit in network.units}
     capabilities = network.capability_codes()
@@ -284,45 +339,60 @@ def _cross_check(model: _EventsFileModel, network: Network) -> list[str]:
     problems: list[str] = []
     if horizon.start > horizon.end:
         problems.append(f"horizon: start {horizon.start} is after end {horizon.end}")
+    elif (horizon.end - horizon.start).days + 1 > max_horizon_days:
+        problems.append(
+            f"horizon: {(horizon.end - horizon.start).days + 1:,} days long, at most "
+            f"{max_horizon_days:,} (the setting ATLASBOT_TRAINING_MAX_HORIZON_DAYS)"
+        )
     seen_ids: dict[str, int] = {}
     for index, event in enumerate(model.events):
         where = f"events[{index}]"
         if event.id in seen_ids:
             problems.append(
-                f"{where}.id: duplicate event id {event.id!r} "
+                f"{where}.id: duplicate event id {excerpt(event.id)} "
                 f"(already used by events[{seen_ids[event.id]}])"
             )
         else:
             seen_ids[event.id] = index
-        seen_units: set[str] = set()
-        for position, unit_id in enumerate(event.participants):
-            if unit_id not in unit_ids:
-                problems.append(f"{where}.participants[{position}]: unknown unit {unit_id!r}")
-            if unit_id in seen_units:
-                problems.append(f"{where}.participants[{position}]: {unit_id!r} is listed twice")
-            seen_units.add(unit_id)
-        if event.capability is not None and event.capability not in capabilities:
-            problems.append(f"{where}.capability: unknown capability {event.capability!r}")
-        if event.host is not None:
-            if event.virtual:
-                problems.append(f"{where}.host: a virtual event has no host")
-            elif event.host not in unit_ids:
-                problems.append(f"{where}.host: unknown unit {event.host!r}")
-            elif event.host not in event.participants:
-                problems.append(f"{where}.host: {event.host!r} is not one of the participants")
-        if event.duration_days > LONGEST_POSSIBLE_EVENT_DAYS:
-            problems.append(
-                f"{where}.duration_days: {event.duration_days} consecutive days cannot all be "
-                f"Monday to Friday (at most {LONGEST_POSSIBLE_EVENT_DAYS})"
-            )
-        if event.window is not None:
-            problems.extend(_window_problems(where, event))
+        problems.extend(_event_problems(where, event, unit_ids, capabilities))
     for index, blackout in enumerate(model.blackouts):
         where = f"blackouts[{index}]"
         if blackout.unit not in unit_ids:
-            problems.append(f"{where}.unit: unknown unit {blackout.unit!r}")
+            problems.append(f"{where}.unit: unknown unit {excerpt(blackout.unit)}")
         if blackout.start > blackout.end:
             problems.append(f"{where}: start {blackout.start} is after end {blackout.end}")
+    return problems
+
+
+def _event_problems(
+    where: str, event: _EventModel, unit_ids: AbstractSet[str], capabilities: AbstractSet[str]
+) -> list[str]:
+    """One event's references into the network, its host and its length."""
+    problems: list[str] = []
+    seen_units: set[str] = set()
+    for position, unit_id in enumerate(event.participants):
+        here = f"{where}.participants[{position}]"
+        if unit_id not in unit_ids:
+            problems.append(f"{here}: unknown unit {excerpt(unit_id)}")
+        if unit_id in seen_units:
+            problems.append(f"{here}: {excerpt(unit_id)} is listed twice")
+        seen_units.add(unit_id)
+    if event.capability is not None and event.capability not in capabilities:
+        problems.append(f"{where}.capability: unknown capability {excerpt(event.capability)}")
+    if event.host is not None:
+        if event.virtual:
+            problems.append(f"{where}.host: a virtual event has no host")
+        elif event.host not in unit_ids:
+            problems.append(f"{where}.host: unknown unit {excerpt(event.host)}")
+        elif event.host not in event.participants:
+            problems.append(f"{where}.host: {excerpt(event.host)} is not one of the participants")
+    if event.duration_days > LONGEST_POSSIBLE_EVENT_DAYS:
+        problems.append(
+            f"{where}.duration_days: {excerpt(event.duration_days)} consecutive days cannot all "
+            f"be Monday to Friday (at most {LONGEST_POSSIBLE_EVENT_DAYS})"
+        )
+    if event.window is not None:
+        problems.extend(_window_problems(where, event))
     return problems
 
 

@@ -37,6 +37,9 @@ from atlasbot.storage.models.columns import (
     utc_column,
     utc_now,
 )
+from atlasbot.storage.models.leadership import (
+    Leadership,
+)
 from atlasbot.storage.models.registry import (
     AuditEntry,
     AuditHead,
@@ -86,6 +89,7 @@ __all__ = [
     "DutyShift",
     "EscalationStep",
     "Invite",
+    "Leadership",
     "MeetingPoll",
     "MeetingVote",
     "Member",

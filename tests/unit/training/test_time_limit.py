@@ -1,7 +1,7 @@
 """A time limit that binds: never below first fit, counted from the start, honest reasons.
 
-Some tests look inside the model (``_build_model``, ``_set_hint``): whether the first-fit hint
-is complete and feasible is a property of the model, not of any schedule it returns.
+Some tests look inside the model (``model.build_model``, ``model.set_hint``): whether the
+first-fit hint is complete and feasible is a property of the model, not of any schedule it returns.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from training_factories import event, make_plan
 
 from atlasbot.domain import Network
 from atlasbot.network import load_network
-from atlasbot.training import calendar
 from atlasbot.training.calendar import (
     Placement,
     ScheduleStatus,
@@ -23,6 +22,9 @@ from atlasbot.training.calendar import (
     first_fit,
     schedule,
 )
+from atlasbot.training.calendar import baseline as calendar_baseline
+from atlasbot.training.calendar import model as calendar_model
+from atlasbot.training.calendar import options as calendar_options
 from atlasbot.training.events_file import EventsPlan, load_events
 
 DATA = Path(__file__).resolve().parents[3] / "data"
@@ -49,9 +51,9 @@ def test_a_tiny_limit_returns_at_least_the_first_fit_schedule(demo: tuple[Networ
 
 def test_first_fit_is_a_complete_hint_the_model_accepts(demo: tuple[Network, EventsPlan]):
     network, plan = demo
-    options = calendar._all_options(network, plan, {}, {})
-    hint = calendar._greedy(network, plan, options)
-    cal, stages = calendar._build_model(cp_model.CpModel(), network, plan, options, {}, {})
+    options = calendar_options.all_options(network, plan, {}, {})
+    hint = calendar_baseline.greedy(network, plan, options)
+    cal, stages = calendar_model.build_model(cp_model.CpModel(), network, plan, options, {}, {})
     _assert_complete_and_feasible(cal, stages, hint)
 
 
@@ -64,23 +66,23 @@ def test_the_re_planning_hint_keeps_pins_and_publications_and_is_feasible(
     pinned = {e.id: Placement(e.start, e.host) for e in published.events if e.start < cut}
     still_open = {e.id: Placement(e.start, e.host) for e in published.events if e.id not in pinned}
     earliest = {e.id: cut for e in plan.events if e.id not in pinned}
-    options = calendar._all_options(network, plan, earliest, pinned)
-    hint = calendar._greedy(network, plan, options, pinned=pinned, published=still_open)
+    options = calendar_options.all_options(network, plan, earliest, pinned)
+    hint = calendar_baseline.greedy(network, plan, options, pinned=pinned, published=still_open)
     # Nothing changed, so the hint is the published calendar itself: nothing moves.
     start = plan.horizon.start
     assert hint == {e.id: ((e.start - start).days, e.host) for e in published.events}
-    cal, stages = calendar._build_model(
+    cal, stages = calendar_model.build_model(
         cp_model.CpModel(), network, plan, options, pinned, still_open
     )
     _assert_complete_and_feasible(cal, stages, hint)
 
 
 def _assert_complete_and_feasible(
-    cal: calendar._CalendarModel,
+    cal: calendar_model.CalendarModel,
     stages: list[cp_model.LinearExprT],
     hint: dict[str, tuple[int, str | None]],
 ) -> None:
-    calendar._set_hint(cal, hint)
+    calendar_model.set_hint(cal, hint)
     proto = cal.model.proto
     assert len(proto.solution_hint.vars) == len(proto.variables)
     cal.model.minimize(stages[0])
@@ -95,13 +97,13 @@ def test_the_limit_counts_from_the_start_including_building_the_model(
     demo: tuple[Network, EventsPlan], monkeypatch: pytest.MonkeyPatch
 ):
     network, plan = demo
-    slow = calendar._event_options
+    slow = calendar_options.event_options
 
-    def slow_options(*args: object, **kwargs: object) -> calendar._Options:
+    def slow_options(*args: object, **kwargs: object) -> calendar_options.EventOptions:
         time.sleep(0.02)  # 45 events: about 0.9 s of building before any solving
         return slow(*args, **kwargs)
 
-    monkeypatch.setattr(calendar, "_event_options", slow_options)
+    monkeypatch.setattr(calendar_options, "event_options", slow_options)
     started = time.perf_counter()
     result = schedule(network, plan, time_limit_s=1.5)
     wall = time.perf_counter() - started
@@ -150,8 +152,8 @@ def test_an_event_that_still_fits_is_added_after_the_solver_stops(network: Netwo
         [event(f"e{i}", ["de-1", "nl-1"]) for i in range(3)] + [event("f", ["fr-1", "be-1"])],
         min_gap_days=3,
     )
-    options = calendar._all_options(network, plan, {}, {})
+    options = calendar_options.all_options(network, plan, {}, {})
     stopped_early = {"e1": (30, "de-1"), "f": (1, "be-1")}
-    repaired = calendar._greedy(network, plan, options, base=stopped_early)
+    repaired = calendar_baseline.greedy(network, plan, options, base=stopped_early)
     assert repaired.items() >= stopped_early.items()
     assert set(repaired) == {"e0", "e1", "e2", "f"}

@@ -1,0 +1,331 @@
+"""The network file's structure and field checks (INTERFACES.md §1), as pydantic models.
+
+Each field check raises ValueError with the plain message a person will read.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import fields
+from types import MappingProxyType
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
+
+from atlasbot.domain import (
+    TransportMode,
+    UnitStatus,
+)
+from atlasbot.escalation import Timings
+from atlasbot.safe_files import excerpt, text_problem
+
+FORMAT_VERSION = 1
+
+# ---------------------------------------------------------------------------------------------
+# Field checks. Each raises ValueError with the plain message a person will read.
+
+SNAKE_CASE = re.compile(r"[a-z][a-z0-9]*(_[a-z0-9]+)*")
+COUNTRY_CODE = re.compile(r"[A-Z]{2}")
+_UNIT_ID = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
+_LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")
+_STATUSES = tuple(status.value for status in UnitStatus)
+_TRANSPORT_MODES = tuple(mode.value for mode in TransportMode)
+
+
+def _check_snake_case(code: str) -> str:
+    if not SNAKE_CASE.fullmatch(code):
+        raise ValueError(
+            "must be a snake_case code: lower-case letters, digits and underscores, "
+            f"starting with a letter (got {excerpt(code)})"
+        )
+    return _fits_column(code, MAX_CODE_LENGTH)
+
+
+def _check_country_code(code: str) -> str:
+    if not COUNTRY_CODE.fullmatch(code):
+        raise ValueError(
+            "must be an ISO 3166-1 alpha-2 code: two upper-case letters like 'DE' "
+            f"(got {excerpt(code)})"
+        )
+    return code
+
+
+def _check_unit_id(unit_id: str) -> str:
+    if not _UNIT_ID.fullmatch(unit_id):
+        raise ValueError(
+            "must be a lowercase slug: letters a-z and digits in parts joined by single "
+            f"hyphens, like 'de-1' (got {excerpt(unit_id)})"
+        )
+    return _fits_column(unit_id, MAX_CODE_LENGTH)
+
+
+def _check_language(code: str) -> str:
+    if not _LANGUAGE_CODE.fullmatch(code):
+        raise ValueError(f"must be a language code like 'en' or 'de' (got {excerpt(code)})")
+    return code
+
+
+def _check_not_blank(text: str) -> str:
+    if not text.strip():
+        raise ValueError("must not be empty")
+    return _fits_column(text, MAX_NAME_LENGTH)
+
+
+def _fits_column(text: str, max_length: int) -> str:
+    """The database's own limits, checked here so SQLite and PostgreSQL accept the same file.
+
+    PostgreSQL enforces a column's length and refuses NUL; SQLite does neither.
+    """
+    problem = text_problem(text, max_length)
+    if problem is not None:
+        raise ValueError(problem)
+    return text
+
+
+def _check_place(text: str) -> str:
+    return _fits_column(text, MAX_NAME_LENGTH)
+
+
+def _check_time_zone(name: str) -> str:
+    # Imported here: zoneinfo is only needed when a file is actually checked.
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+    if len(name) > MAX_CODE_LENGTH or text_problem(name, MAX_CODE_LENGTH):
+        raise ValueError(
+            f"must be an IANA time zone name like 'Europe/Brussels' (got {excerpt(name)})"
+        )
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        message = f"must be an IANA time zone name like 'Europe/Brussels' (got {excerpt(name)})"
+        close = difflib.get_close_matches(name, sorted(available_timezones()), n=1)
+        if close:
+            message += f"; did you mean {close[0]!r}?"
+        raise ValueError(message) from None
+    return name
+
+
+def _between(low: float, high: float) -> Callable[[float], float]:
+    def check(value: float) -> float:
+        # Written so that NaN fails too.
+        if not low <= value <= high:
+            raise ValueError(f"must be between {low:g} and {high:g} (got {number_text(value)})")
+        return value
+
+    return check
+
+
+def _refuse_huge_int(limit: float, message: str) -> Callable[[object], object]:
+    """Pydantic makes a float of an int with float(), which overflows past 1e308 digits: an
+    int beyond the field's range is refused before that, with the range's own message."""
+
+    def check(value: object) -> object:
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > limit:
+            raise ValueError(f"{message} (got {excerpt(value)})")
+        return value
+
+    return check
+
+
+# The database's column lengths (atlasbot/models.py): codes and ids 64, names and places 200.
+MAX_CODE_LENGTH = 64
+MAX_NAME_LENGTH = 200
+
+# Upper bounds no real unit comes near: they keep absurd numbers (2**63 teams) out of the
+# planner's integer model, which would otherwise fail on them instead of saying what is wrong.
+MAX_TEAMS = 100
+MAX_MOBILISATION_MINUTES = 7 * 24 * 60
+MAX_HOME_RESERVE = 1000
+# An alert that waits a week for its next step is no alert; larger times overflow the timers.
+MAX_ESCALATION_SECONDS = 7 * 24 * 3600
+
+
+def _check_not_negative(value: int) -> int:
+    if value < 0:
+        raise ValueError(f"must not be negative (got {excerpt(value)})")
+    return value
+
+
+def _at_most(limit: int, unit: str) -> Callable[[int], int]:
+    def check(value: int) -> int:
+        if value > limit:
+            raise ValueError(f"must be at most {limit:,} {unit} (got {excerpt(value)})")
+        return value
+
+    return check
+
+
+_SECONDS_LIMIT = f"must be at most {MAX_ESCALATION_SECONDS:,} seconds (a week)"
+
+
+def _check_seconds(value: float) -> float:
+    # Written so that NaN fails too.
+    if not value >= 0:
+        raise ValueError(f"must be 0 or more seconds (got {number_text(value)})")
+    if math.isinf(value):
+        raise ValueError("must be a finite number of seconds")
+    if value > MAX_ESCALATION_SECONDS:
+        raise ValueError(_SECONDS_LIMIT + f" (got {number_text(value)})")
+    return value
+
+
+def _check_team_count(value: int) -> int:
+    if value < 1:
+        raise ValueError(f"must be at least 1 team (got {excerpt(value)})")
+    if value > MAX_TEAMS:
+        raise ValueError(f"must be at most {MAX_TEAMS} teams (got {excerpt(value)})")
+    return value
+
+
+def _one_of(choices: tuple[str, ...]) -> Callable[[str], str]:
+    def check(value: str) -> str:
+        if value not in choices:
+            raise ValueError(f"must be one of {', '.join(choices)} (got {excerpt(value)})")
+        return value
+
+    return check
+
+
+def _check_transport_list(modes: list[str]) -> list[str]:
+    if not modes:
+        raise ValueError(f"must list at least one transport mode ({', '.join(_TRANSPORT_MODES)})")
+    seen: set[str] = set()
+    for mode in modes:
+        if mode in seen:
+            raise ValueError(f"lists {mode!r} more than once")
+        seen.add(mode)
+    return modes
+
+
+def _check_capability_counts(counts: dict[str, int]) -> dict[str, int]:
+    if not counts:
+        raise ValueError("must list at least one capability, like {hostage_rescue: 1}")
+    return counts
+
+
+CapabilityCode = Annotated[str, AfterValidator(_check_snake_case)]
+CountryCode = Annotated[str, AfterValidator(_check_country_code)]
+UnitId = Annotated[str, AfterValidator(_check_unit_id)]
+LanguageCode = Annotated[str, AfterValidator(_check_language)]
+Text = Annotated[str, AfterValidator(_check_not_blank)]
+TimeZoneName = Annotated[str, AfterValidator(_check_time_zone)]
+Latitude = Annotated[
+    float,
+    BeforeValidator(_refuse_huge_int(90, "must be between -90 and 90")),
+    AfterValidator(_between(-90, 90)),
+]
+Longitude = Annotated[
+    float,
+    BeforeValidator(_refuse_huge_int(180, "must be between -180 and 180")),
+    AfterValidator(_between(-180, 180)),
+]
+Place = Annotated[str, AfterValidator(_check_place)]
+NonNegativeInt = Annotated[int, AfterValidator(_check_not_negative)]
+TeamCount = Annotated[int, AfterValidator(_check_team_count)]
+Seconds = Annotated[
+    float,
+    BeforeValidator(_refuse_huge_int(MAX_ESCALATION_SECONDS, _SECONDS_LIMIT)),
+    AfterValidator(_check_seconds),
+]
+StatusName = Annotated[str, AfterValidator(_one_of(_STATUSES))]
+TransportName = Annotated[str, AfterValidator(_one_of(_TRANSPORT_MODES))]
+
+# ---------------------------------------------------------------------------------------------
+# The file's structure. Strict: no "1" for 1, no "yes" for true; extra="forbid": a misspelt
+# key is an error rather than a silently applied default.
+
+
+class _FileModel(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+
+class CapabilityEntry(_FileModel):
+    code: CapabilityCode
+    name: Text
+
+
+class EscalationEntry(_FileModel):
+    """A state's or a unit's own escalation timings; the names are ``Timings`` fields."""
+
+    duty_to_unit_s: Seconds | None = None
+    unit_to_authority_s: Seconds | None = None
+    expire_after_s: Seconds | None = None
+    request_reminder_s: Seconds | None = None
+    request_deadline_s: Seconds | None = None
+    counter_reminder_s: Seconds | None = None
+    counter_expire_s: Seconds | None = None
+
+    def overrides(self) -> Mapping[str, float]:
+        """The timings the section sets, in ``Timings`` field order, read-only."""
+        return frozen_timings(self.model_dump(exclude_none=True))
+
+
+class CountryEntry(_FileModel):
+    code: CountryCode
+    name: Text
+    bound_by_decision: bool
+    timezone: TimeZoneName
+    languages: list[LanguageCode] = []
+    armed_action_abroad: bool = True
+    home_reserve: Annotated[
+        NonNegativeInt, AfterValidator(_at_most(MAX_HOME_RESERVE, "units"))
+    ] = 0
+    escalation: EscalationEntry = EscalationEntry()
+
+
+class BaseEntry(_FileModel):
+    lat: Latitude
+    lon: Longitude
+    place: Place = ""
+
+
+class UnitEntry(_FileModel):
+    id: UnitId
+    name: Text
+    country: CountryCode
+    base: BaseEntry
+    status: StatusName
+    mobilisation_minutes: Annotated[
+        NonNegativeInt, AfterValidator(_at_most(MAX_MOBILISATION_MINUTES, "minutes (a week)"))
+    ]
+    transport: Annotated[list[TransportName], AfterValidator(_check_transport_list)]
+    capabilities: Annotated[
+        dict[CapabilityCode, TeamCount], AfterValidator(_check_capability_counts)
+    ]
+    languages: list[LanguageCode] = []
+    escalation: EscalationEntry = EscalationEntry()
+
+
+class NetworkFile(_FileModel):
+    # The version is checked by hand: pydantic would take true or 1.0 for the literal 1.
+    version: object = None
+    capabilities: list[CapabilityEntry]
+    countries: list[CountryEntry]
+    units: list[UnitEntry]
+
+
+# Public API
+
+
+TIMING_NAMES: tuple[str, ...] = tuple(f.name for f in fields(Timings))
+# Only these shape a unit's own chain; request and counter-proposal timings belong to a state.
+UNIT_TIMING_NAMES = ("duty_to_unit_s", "unit_to_authority_s", "expire_after_s")
+
+
+def frozen_timings(timings: Mapping[str, float]) -> Mapping[str, float]:
+    """A read-only copy of an escalation section, as floats in ``Timings`` field order."""
+    order = {name: index for index, name in enumerate(TIMING_NAMES)}
+    return MappingProxyType(
+        {
+            name: float(timings[name])
+            for name in sorted(timings, key=lambda name: (order.get(name, len(order)), name))
+        }
+    )
+
+
+def number_text(value: float) -> str:
+    """91.5 -> "91.5", 91.0 -> "91", without float noise."""
+    return format(value, ".10g")
