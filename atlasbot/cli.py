@@ -18,6 +18,7 @@ from typing import Annotated, Any, NoReturn
 import typer
 
 from atlasbot.config import Settings, SettingsError, load_settings
+from atlasbot.redaction import Redactor, install
 
 log = logging.getLogger("atlasbot")
 
@@ -59,10 +60,14 @@ def _cli_actor() -> str:
 
 
 def _engine(settings: Settings, *, upgrade: bool = True) -> Any:
-    """The engine, with the schema brought up to date first (it is idempotent and fast)."""
-    from atlasbot.storage import db
+    """The engine, with the schema brought up to date first (it is idempotent and fast).
+
+    Audit entries appended through it are sealed when ATLASBOT_AUDIT_KEY is set.
+    """
+    from atlasbot.storage import audit, db
 
     engine = db.make_engine(settings.database_url)
+    audit.seal_with(engine, audit.SealKey.from_setting(settings.audit_key))
     if upgrade and db.current_revision(engine) != db.head_revision():
         db.upgrade(settings.database_url)
     return engine
@@ -229,20 +234,107 @@ def network_show() -> None:
 # --- audit ------------------------------------------------------------------------------
 
 
+NO_KEY_NOTE = (
+    "seals not checked: ATLASBOT_AUDIT_KEY is not set, so an entry forged with a correct "
+    "hash, or a re-hashed chain, would pass"
+)
+
+
+def _read_anchor(path: Path) -> Any:
+    from atlasbot.storage import audit
+
+    try:
+        content = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        fail(f"--anchor {path}: cannot read it ({getattr(err, 'strerror', None) or err})")
+    try:
+        return audit.parse_anchor(content)
+    except audit.AnchorError as err:
+        fail(f"--anchor {path}: {err}")
+
+
+def _seal_lines(report: Any) -> list[str]:
+    if not report.key_given:
+        return [NO_KEY_NOTE]
+    lines = [f"seals verified with ATLASBOT_AUDIT_KEY: {report.sealed} entries"]
+    if report.unsealed_before_key is not None:
+        first, last = report.unsealed_before_key
+        span = f"entry #{first} is" if first == last else f"entries #{first} to #{last} are"
+        lines.append(f"{span} unsealed: written before ATLASBOT_AUDIT_KEY was set")
+    return lines
+
+
 @audit_app.command("verify")
-def audit_verify() -> None:
-    """Walk the hash chain; name the first entry altered, removed or inserted (exit 1)."""
+def audit_verify(
+    anchor: Annotated[
+        Path | None,
+        typer.Option(
+            "--anchor", help="An anchor file (atlasbot audit anchor): the log must still hold it."
+        ),
+    ] = None,
+) -> None:
+    """Walk the hash chain and the seals; name the entry of every problem found (exit 1)."""
     from atlasbot.storage import audit
     from atlasbot.storage.db import session_scope
 
-    with session_scope(_engine(_settings())) as session:
-        report = audit.verify(session)
-    if report.ok:
-        typer.echo(f"audit log intact: {report.entries_checked} entries, chain verified")
-        return
-    typer.echo(f"audit log BROKEN: {report.problem}", err=True)
-    typer.echo(f"entries intact before it: {report.entries_checked}", err=True)
-    raise typer.Exit(1)
+    settings = _settings()
+    key = audit.SealKey.from_setting(settings.audit_key)
+    pinned = _read_anchor(anchor) if anchor is not None else None
+    with session_scope(_engine(settings), read_only=True) as session:
+        report = audit.verify(session, key=key, anchor=pinned)
+    if not report.ok:
+        typer.echo(
+            f"audit log BROKEN: {len(report.problems) + report.more_problems} "
+            f"problem(s) in {report.entries_checked} entries",
+            err=True,
+        )
+        for line in report.problem_lines():
+            typer.echo(f"  {line}", err=True)
+        for line in _seal_lines(report):
+            typer.echo(line, err=True)
+        raise typer.Exit(1)
+    typer.echo(f"audit log intact: {report.entries_checked} entries, chain verified")
+    for line in _seal_lines(report):
+        typer.echo(line)
+    if pinned is not None:
+        signature = "signature checked" if key is not None else "signature NOT checked (no key)"
+        typer.echo(f"anchor of {pinned.time} holds: entry #{pinned.seq} unchanged ({signature})")
+
+
+@audit_app.command("anchor")
+def audit_anchor(
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Also write the anchor to this file.")
+    ] = None,
+) -> None:
+    """Print the signed head of the log (an anchor), to keep outside the database."""
+    from atlasbot.storage import audit
+    from atlasbot.storage.db import session_scope
+
+    settings = _settings()
+    key = audit.SealKey.from_setting(settings.audit_key)
+    if key is None:
+        fail(
+            "ATLASBOT_AUDIT_KEY is not set: an anchor is signed with it "
+            "(a random secret of 32 characters or more, kept outside the database)"
+        )
+    if output is not None:
+        _check_writable("--output", output)
+    with session_scope(_engine(settings), read_only=True) as session:
+        report = audit.verify(session, key=key)
+        if not report.ok:
+            typer.echo(
+                "audit log BROKEN: not anchoring it; `atlasbot audit verify` says why", err=True
+            )
+            raise typer.Exit(1)
+        line = audit.anchor_text(session, key)
+    typer.echo(line)
+    if output is not None:
+        try:
+            output.write_text(line + "\n", encoding="utf-8")
+        except OSError as err:
+            fail(f"cannot write {output}: {err.strerror or err}")
+        typer.echo(f"wrote {output}", err=True)
 
 
 @audit_app.command("show")
@@ -457,12 +549,12 @@ def _check_writable(option: str, path: Path) -> None:
 @app.command("run")
 def run_command() -> None:
     """Serve real Telegram by long polling (needs ATLASBOT_TOKEN)."""
-    from atlasbot.runtime import run_polling
+    from atlasbot.runtime import StartupError, run_polling
 
-    settings = _settings()
-    if settings.token is None:
-        fail("ATLASBOT_TOKEN is not set: get a token from @BotFather and export it")
-    run_polling(settings)
+    try:
+        run_polling(_settings())
+    except StartupError as err:
+        fail(str(err))
 
 
 @app.command("sandbox")
@@ -501,32 +593,52 @@ def demo_command() -> None:
         raise typer.Exit(code)
 
 
-def _run_cli(command: Callable[[], Any]) -> int:
+def _database_problem(err: Exception) -> str:
+    """One line for a database that cannot be reached or used (its password hidden)."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        shown = make_url(load_settings().database_url).render_as_string(hide_password=True)
+    except Exception:  # the settings were fine a moment ago; do not fail while failing
+        shown = "ATLASBOT_DATABASE_URL"
+    cause = getattr(err, "orig", None) or err
+    reason = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
+    return f"cannot use the database at {shown}: {reason}"
+
+
+def _run_cli(command: Callable[[], Any], redact: Callable[[str], str] = str) -> int:
+    def say(message: str) -> None:
+        typer.echo(redact(f"error: {message}"), err=True)
+
     try:
         command()
     except CliError as err:
-        typer.echo(f"error: {err}", err=True)
+        say(str(err))
         return EXIT_INVALID
     except SettingsError as err:
-        typer.echo(f"error: {err}", err=True)
+        say(str(err))
         return EXIT_INVALID
     except typer.Exit as done:
         return int(done.exit_code)
     except SystemExit as done:
         return int(done.code or 0) if isinstance(done.code, int | None) else 1
     except Exception as err:
+        from sqlalchemy.exc import InterfaceError, OperationalError
+
         from atlasbot.services.errors import DomainError
         from atlasbot.storage.leadership import AlreadyRunning
 
         # AlreadyRunning: a second process on one SQLite file, refused in one line.
         if isinstance(err, DomainError | AlreadyRunning):
-            typer.echo(f"error: {err}", err=True)
+            say(str(err))
             return EXIT_INVALID
-        log.debug("unexpected failure", exc_info=True)
-        typer.echo(
-            f"error: unexpected failure ({type(err).__name__}: {err}); "
-            "set ATLASBOT_LOG_LEVEL=DEBUG for details",
-            err=True,
+        log.debug("failure", exc_info=True)
+        if isinstance(err, OperationalError | InterfaceError):
+            say(_database_problem(err))
+            return EXIT_INVALID
+        say(
+            f"unexpected failure ({type(err).__name__}: {err}); "
+            "set ATLASBOT_LOG_LEVEL=DEBUG for details"
         )
         return 1
     return 0
@@ -537,26 +649,32 @@ def _run_cli(command: Callable[[], Any]) -> int:
 _SERVICE_COMMANDS = frozenset({"run", "sandbox", "demo"})
 
 
-def _configure_logging(command: str = "") -> None:
+def _configure_logging(command: str = "") -> Redactor:
+    """Log to standard error, every line passed through the secrets' redactor."""
     try:
-        level = load_settings().log_level
+        settings: Settings | None = load_settings()
     except SettingsError:
-        level = "INFO"
+        settings = None
+    level = settings.log_level if settings is not None else "INFO"
     layout = (
         "%(asctime)s %(levelname)s %(name)s: %(message)s"
         if command in _SERVICE_COMMANDS
         else "%(levelname)s: %(message)s"
     )
     logging.basicConfig(level=level, format=layout, stream=sys.stderr)
-    # httpx logs every request URL, and the URL holds the bot token.
+    secrets = (settings.token, settings.audit_key, settings.webhook_secret) if settings else ()
+    redactor = Redactor(secret.get_secret_value() for secret in secrets if secret is not None)
+    install(redactor)
+    # httpx logs every request URL, and the URL holds the bot token (redacted, but noisy).
     logging.getLogger("httpx").setLevel(logging.WARNING)
     if level != "DEBUG":
         for chatty in ("alembic", "apscheduler", "telegram.ext"):
             logging.getLogger(chatty).setLevel(logging.WARNING)
+    return redactor
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``atlasbot`` command and ``python -m atlasbot``."""
     args = sys.argv[1:] if argv is None else argv
-    _configure_logging(next((arg for arg in args if not arg.startswith("-")), ""))
-    return _run_cli(lambda: app(args=args, prog_name="atlasbot", standalone_mode=True))
+    redactor = _configure_logging(next((arg for arg in args if not arg.startswith("-")), ""))
+    return _run_cli(lambda: app(args=args, prog_name="atlasbot", standalone_mode=True), redactor)

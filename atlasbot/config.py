@@ -16,6 +16,8 @@ from atlasbot.safe_files import DEFAULT_MAX_FILE_BYTES
 from atlasbot.training.events_file import DEFAULT_MAX_HORIZON_DAYS
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
+AUDIT_KEY_MIN_LENGTH = 32
+
 LogFormat = Literal["text", "json"]
 # Telegram accepts 1-256 of these characters as a webhook's secret token.
 _WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
@@ -33,6 +35,10 @@ class Settings(BaseSettings):
     )
 
     token: SecretStr | None = Field(default=None, description="Telegram bot token")
+    # Where the Bot API is: Telegram's, a self-hosted telegram-bot-api server, or the sandbox.
+    bot_api_url: str = "https://api.telegram.org/bot"
+    # The key sealing each audit entry (HMAC-SHA256), kept outside the database like the token.
+    audit_key: SecretStr | None = Field(default=None, description="audit seal key")
     database_url: str = "sqlite:///atlasbot.storage.db"
     timezone: str = "Europe/Brussels"
     log_level: LogLevel = "INFO"
@@ -106,6 +112,23 @@ class Settings(BaseSettings):
     def _supported_database(cls, value: str) -> str:
         if not value.startswith(("sqlite://", "postgresql")):
             raise ValueError("must start with sqlite:// or postgresql+psycopg://")
+        return value
+
+    @field_validator("bot_api_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("https://", "http://")):
+            raise ValueError("must be an http(s) URL such as https://api.telegram.org/bot")
+        return value
+
+    @field_validator("audit_key")
+    @classmethod
+    def _long_enough_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < AUDIT_KEY_MIN_LENGTH:
+            raise ValueError(
+                f"must be at least {AUDIT_KEY_MIN_LENGTH} characters of a random secret "
+                "(e.g. python -c 'import secrets; print(secrets.token_hex(32))')"
+            )
         return value
 
     @field_validator("webhook_url")

@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
+from sqlalchemy.engine import Engine
 from telegram import Update
 
 from atlasbot.bootstrap import build_application, idle_probe
@@ -27,7 +29,7 @@ from atlasbot.network import load_network
 from atlasbot.sandbox import ControlError, SandboxServer
 from atlasbot.services import enrolment, registry
 from atlasbot.services.errors import InvalidInput
-from atlasbot.storage import db
+from atlasbot.storage import audit, db
 from atlasbot.storage.db import session_scope
 from atlasbot.storage.models import Role
 
@@ -38,12 +40,74 @@ DEMO_NETWORK = REPO_ROOT / "data" / "network.yaml"
 SANDBOX_TOKEN = "7000000001:sandbox-token"  # noqa: S105 - the local fake's token, not a secret
 
 
-def run_polling(settings: Settings) -> None:
-    """Serve real Telegram until interrupted (``atlasbot run``)."""
-    db.upgrade(settings.database_url)
+class StartupError(Exception):
+    """The bot cannot start; the message is one line an operator can act on."""
+
+
+def make_engine(settings: Settings) -> Engine:
+    """The engine, sealing the audit entries appended through it when a key is set."""
     engine = db.make_engine(settings.database_url)
+    audit.seal_with(engine, audit.SealKey.from_setting(settings.audit_key))
+    return engine
+
+
+def _file_url(bot_api_url: str) -> str | None:
+    # https://api.telegram.org/bot -> https://api.telegram.org/file/bot (PTB's own layout)
+    root, slash, tail = bot_api_url.rstrip("/").rpartition("/")
+    return f"{root}/file/{tail}" if slash and tail == "bot" else None
+
+
+async def check_bot_api(token: str, bot_api_url: str) -> None:
+    """Ask the Bot API who we are (getMe); a refused token or no connection is a StartupError."""
+    from telegram import Bot
+    from telegram.error import InvalidToken, NetworkError, TelegramError
+    from telegram.request import HTTPXRequest
+
+    where = urlsplit(bot_api_url).netloc or bot_api_url
+    requests = (HTTPXRequest(connect_timeout=10, read_timeout=10), HTTPXRequest())
+    bot = Bot(token, base_url=bot_api_url, request=requests[0], get_updates_request=requests[1])
+    try:
+        await bot.get_me()
+    except InvalidToken:
+        log.debug("getMe refused the token", exc_info=True)
+        raise StartupError(
+            f"the Bot API at {where} refused ATLASBOT_TOKEN (getMe: unauthorized): "
+            "check the token with @BotFather"
+        ) from None
+    except NetworkError as err:  # TimedOut included
+        log.debug("getMe failed", exc_info=True)
+        raise StartupError(
+            f"cannot reach the Bot API at {where}: {err.message}; check the network "
+            "(or ATLASBOT_BOT_API_URL)"
+        ) from None
+    except TelegramError as err:
+        log.debug("getMe failed", exc_info=True)
+        raise StartupError(f"the Bot API at {where} answered getMe with: {err.message}") from None
+    finally:
+        for request in requests:
+            await request.shutdown()
+
+
+def run_polling(settings: Settings) -> None:
+    """Serve real Telegram until interrupted (``atlasbot run``).
+
+    Start-up checks the database (migrating it) and the token before anything else, so an
+    unreachable database, a refused token or no network is one line, not a traceback.
+    """
+    if settings.token is None:
+        raise StartupError("ATLASBOT_TOKEN is not set: get a token from @BotFather and export it")
+    db.upgrade(settings.database_url)
+    engine = make_engine(settings)
+    asyncio.run(check_bot_api(settings.token.get_secret_value(), settings.bot_api_url))
+    if settings.audit_key is None:
+        log.warning(
+            "ATLASBOT_AUDIT_KEY is not set: new audit entries are not sealed, and "
+            "`atlasbot audit verify` cannot tell a forged entry with a correct hash"
+        )
     services = BotServices(settings=settings, engine=engine)
-    application, _ = build_application(services)
+    application, _ = build_application(
+        services, base_url=settings.bot_api_url, base_file_url=_file_url(settings.bot_api_url)
+    )
     chained = application.post_init
 
     async def post_init(app: AtlasApplication) -> None:
@@ -52,8 +116,17 @@ def run_polling(settings: Settings) -> None:
         await rearm_timers(app)
 
     application.post_init = post_init
-    log.info("atlasbot is polling Telegram")
-    application.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+    log.info("atlasbot is polling the Bot API at %s", urlsplit(settings.bot_api_url).netloc)
+    from telegram.error import InvalidToken, NetworkError
+
+    try:
+        application.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+    except InvalidToken:  # the token was revoked between the check and the start
+        log.debug("the Bot API refused the token at start", exc_info=True)
+        raise StartupError("the Bot API refused ATLASBOT_TOKEN at start") from None
+    except NetworkError as err:
+        log.debug("the Bot API could not be reached at start", exc_info=True)
+        raise StartupError(f"cannot reach the Bot API at start: {err.message}") from None
 
 
 async def rearm_timers(application: AtlasApplication) -> None:
@@ -121,12 +194,15 @@ def _invite_hook(services: BotServices) -> Any:
     return invite
 
 
-def prepare_database(url: str, network_file: Path | None) -> None:
+def prepare_database(
+    url: str, network_file: Path | None, key: audit.SealKey | None = None
+) -> None:
     """Migrate, then import the network file (idempotent) when one is given."""
     db.upgrade(url)
     if network_file is None:
         return
     engine = db.make_engine(url)
+    audit.seal_with(engine, key)
     try:
         with session_scope(engine) as session:
             registry.import_network(
@@ -173,8 +249,13 @@ async def sandbox_runtime(
     clock: Clock | None = None,
 ) -> AsyncIterator[SandboxRuntime]:
     """Start the sandbox and the bot polling it; stop both (bot first) on the way out."""
-    await asyncio.to_thread(prepare_database, settings.database_url, network_file)
-    engine = db.make_engine(settings.database_url)
+    await asyncio.to_thread(
+        prepare_database,
+        settings.database_url,
+        network_file,
+        audit.SealKey.from_setting(settings.audit_key),
+    )
+    engine = make_engine(settings)
     services = BotServices(settings=settings, engine=engine, clock=clock or SystemClock())
     server = SandboxServer(token=SANDBOX_TOKEN)
     server.add_control_hook("invite", _invite_hook(services))

@@ -25,7 +25,7 @@ from atlasbot.storage.leadership import PostgresElector, SqliteLock
 from atlasbot.storage.models import UnitRow
 
 from ..conftest import postgres_base_url
-from .test_storage import drop_audit_triggers
+from .test_audit_log import drop_audit_triggers
 
 NewDatabase = Callable[[], str]
 

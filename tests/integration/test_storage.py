@@ -1,4 +1,5 @@
-"""Storage on both backends: migrations, the audit chain, invites and the network import."""
+"""Storage on both backends: migrations, invites and the network import (the audit log:
+test_audit_log.py)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import text
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError
 from sqlmodel import SQLModel, select
 
-import atlasbot.storage.models
 from atlasbot.domain import Network, UnitStatus
 from atlasbot.services import enrolment, registry
 from atlasbot.services.errors import Conflict, InvalidInput
@@ -22,34 +20,6 @@ from atlasbot.storage.db import session_scope
 from atlasbot.storage.models import Invite, Role, UnitRow, UnitStatusChange
 
 T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
-
-
-def drop_audit_triggers(engine: Engine) -> None:
-    """What someone tampering by hand must do first: the database refuses edits otherwise."""
-    with engine.begin() as connection:
-        if connection.dialect.name == "sqlite":
-            connection.execute(text("DROP TRIGGER audit_entry_no_update"))
-            connection.execute(text("DROP TRIGGER audit_entry_no_delete"))
-        else:
-            connection.execute(text("DROP TRIGGER audit_entry_no_update ON audit_entry"))
-
-
-def write_entries(engine: Engine, count: int) -> None:
-    with session_scope(engine) as session:
-        for n in range(1, count + 1):
-            audit.append(
-                session,
-                actor="test",
-                action="thing.done",
-                obj=f"thing:{n}",
-                payload={"n": n, "note": "café"},
-                at=T0 + timedelta(minutes=n),
-            )
-
-
-def verify(engine: Engine) -> audit.VerifyReport:
-    with session_scope(engine) as session:
-        return audit.verify(session)
 
 
 # --- migrations -------------------------------------------------------------------------
@@ -75,129 +45,6 @@ def test_migrations_downgrade_to_empty_and_upgrade_again(empty_db_url: str) -> N
     db.upgrade(empty_db_url)
     assert db.current_revision(engine) == db.head_revision()
     engine.dispose()
-
-
-# --- the audit log ----------------------------------------------------------------------
-
-
-def test_an_untouched_audit_chain_verifies(engine: Engine) -> None:
-    write_entries(engine, 5)
-    report = verify(engine)
-    assert report.ok
-    assert report.entries_checked == 5
-
-
-def test_an_empty_audit_log_verifies(engine: Engine) -> None:
-    assert verify(engine).ok
-
-
-def test_the_database_refuses_to_edit_or_delete_audit_entries(engine: Engine) -> None:
-    write_entries(engine, 2)
-    with pytest.raises(DBAPIError, match="append-only"), engine.begin() as connection:
-        connection.execute(text("UPDATE audit_entry SET actor = 'mallory' WHERE seq = 1"))
-    with pytest.raises(DBAPIError, match="append-only"), engine.begin() as connection:
-        connection.execute(text("DELETE FROM audit_entry WHERE seq = 1"))
-    assert verify(engine).ok
-
-
-def test_audit_verify_names_the_altered_entry(engine: Engine) -> None:
-    write_entries(engine, 5)
-    drop_audit_triggers(engine)
-    with engine.begin() as connection:
-        connection.execute(text("UPDATE audit_entry SET actor = 'mallory' WHERE seq = 3"))
-    report = verify(engine)
-    assert not report.ok
-    assert report.first_bad_seq == 3
-    assert report.problem is not None and "altered" in report.problem
-
-
-def test_audit_verify_names_the_removed_entry(engine: Engine) -> None:
-    write_entries(engine, 5)
-    drop_audit_triggers(engine)
-    with engine.begin() as connection:
-        connection.execute(text("DELETE FROM audit_entry WHERE seq = 2"))
-    report = verify(engine)
-    assert not report.ok
-    assert report.first_bad_seq == 2
-    assert report.problem is not None and "#2 was removed" in report.problem
-
-
-def test_audit_verify_notices_entries_removed_from_the_end(engine: Engine) -> None:
-    write_entries(engine, 4)
-    drop_audit_triggers(engine)
-    with engine.begin() as connection:
-        connection.execute(text("DELETE FROM audit_entry WHERE seq = 4"))
-    report = verify(engine)
-    assert not report.ok
-    assert report.first_bad_seq == 4
-
-
-def test_audit_verify_names_an_entry_inserted_in_place_of_another(engine: Engine) -> None:
-    write_entries(engine, 5)
-    drop_audit_triggers(engine)
-    with session_scope(engine) as session:
-        original = session.exec(
-            select(atlasbot.storage.models.AuditEntry).where(
-                atlasbot.storage.models.AuditEntry.seq == 3
-            )
-        ).one()
-        prev_hash = original.prev_hash
-    # A forger who knows the scheme writes a self-consistent entry #3 ...
-    forged_at = T0 + timedelta(minutes=3)
-    forged_hash = audit.entry_hash(
-        seq=3,
-        at=forged_at,
-        actor="mallory",
-        action="thing.done",
-        obj="thing:3",
-        payload={"n": 3},
-        prev_hash=prev_hash,
-    )
-    with engine.begin() as connection:
-        connection.execute(text("DELETE FROM audit_entry WHERE seq = 3"))
-    with session_scope(engine) as session:
-        session.add(
-            atlasbot.storage.models.AuditEntry(
-                seq=3,
-                at=forged_at,
-                actor="mallory",
-                action="thing.done",
-                object="thing:3",
-                payload={"n": 3},
-                prev_hash=prev_hash,
-                hash=forged_hash,
-            )
-        )
-    # ... but entry #4 still points at the real #3.
-    report = verify(engine)
-    assert not report.ok
-    assert report.first_bad_seq == 4
-    assert report.problem is not None and "inserted" in report.problem
-
-
-def test_audit_verify_notices_an_entry_appended_behind_the_logs_back(engine: Engine) -> None:
-    write_entries(engine, 2)
-    with session_scope(engine) as session:
-        last = audit.recent(session, 1)[0]
-        at = T0 + timedelta(hours=1)
-        forged = audit.entry_hash(
-            seq=3, at=at, actor="mallory", action="x", obj="y", payload={}, prev_hash=last.hash
-        )
-        session.add(
-            atlasbot.storage.models.AuditEntry(
-                seq=3,
-                at=at,
-                actor="mallory",
-                action="x",
-                object="y",
-                payload={},
-                prev_hash=last.hash,
-                hash=forged,
-            )
-        )
-    report = verify(engine)
-    assert not report.ok
-    assert report.first_bad_seq == 3
 
 
 # --- invites ----------------------------------------------------------------------------

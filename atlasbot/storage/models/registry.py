@@ -161,6 +161,9 @@ class AuditEntry(SQLModel, table=True):
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     prev_hash: str = Field(max_length=64)
     hash: str = Field(max_length=64, unique=True)
+    # HMAC-SHA256 of ``hash`` under ATLASBOT_AUDIT_KEY (kept outside the database); None for
+    # entries written while no key was set.
+    seal: str | None = Field(default=None, max_length=64)
 
 
 class AuditHead(SQLModel, table=True):

@@ -1,8 +1,7 @@
 """leadership: the fencing epoch of active/standby processes on one database (issue 13)
 
 Revision ID: 0009
-Revises: 0007 (0008, the audit log's, was not visible on this branch: the merge chains this
-one after it)
+Revises: 0008 (the audit log's seal and append guard; chained after it at the merge)
 Create Date: 2026-12-01 10:00:00
 """
 
@@ -14,7 +13,7 @@ from alembic import op
 
 
 revision: str = '0009'
-down_revision: str | None = '0007'
+down_revision: str | None = '0008'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
