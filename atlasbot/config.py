@@ -39,7 +39,7 @@ class Settings(BaseSettings):
     bot_api_url: str = "https://api.telegram.org/bot"
     # The key sealing each audit entry (HMAC-SHA256), kept outside the database like the token.
     audit_key: SecretStr | None = Field(default=None, description="audit seal key")
-    database_url: str = "sqlite:///atlasbot.storage.db"
+    database_url: str = "sqlite:///atlasbot.db"
     timezone: str = "Europe/Brussels"
     log_level: LogLevel = "INFO"
 

@@ -277,7 +277,7 @@ async def sandbox_runtime(
 def temporary_sqlite_url() -> tuple[str, tempfile.TemporaryDirectory[str]]:
     """A fresh SQLite file in a temporary folder (the folder goes when the handle is closed)."""
     folder = tempfile.TemporaryDirectory(prefix="atlasbot-")
-    return f"sqlite:///{Path(folder.name) / 'atlasbot.storage.db'}", folder
+    return f"sqlite:///{Path(folder.name) / 'atlasbot.db'}", folder
 
 
 async def serve_sandbox(settings: Settings, port: int) -> None:
