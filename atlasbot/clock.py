@@ -31,3 +31,9 @@ class ManualClock:
     def advance(self, delta: timedelta) -> datetime:
         self._now += delta
         return self._now
+
+
+def as_utc(moment: datetime) -> datetime:
+    """A stored time as timezone-aware UTC: SQLite gives back naive datetimes, which the
+    database layer writes in UTC."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
