@@ -21,6 +21,7 @@ from atlasbot.services import tokens
 from atlasbot.services.enrolment import Identity, identify
 from atlasbot.services.errors import DomainError, NotEnrolled
 from atlasbot.services.outbox import Button, Keyboard
+from atlasbot.services.outbox import Message as OutboxMessage
 from atlasbot.storage import audit
 
 log = logging.getLogger(__name__)
@@ -96,6 +97,15 @@ async def send_all(context: AtlasContext, messages: Sequence[Outgoing]) -> list[
         return None
 
     return list(await asyncio.gather(*(send_one(m) for m in messages)))
+
+
+async def send_messages(
+    context: AtlasContext, messages: Sequence[OutboxMessage]
+) -> list[Message | None]:
+    """Send what a use case decided (its tokens already issued), as ``send_all`` does."""
+    return await send_all(
+        context, [Outgoing(m.chat_id, m.text, markup(m.keyboard), m.purpose) for m in messages]
+    )
 
 
 async def _audit_undelivered(context: AtlasContext, outgoing: Outgoing, reason: str) -> None:

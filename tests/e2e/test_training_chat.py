@@ -19,7 +19,7 @@ from atlasbot.clock import ManualClock
 from atlasbot.runtime import SANDBOX_TOKEN, SandboxRuntime, rearm_timers
 from atlasbot.sandbox import SandboxClient
 from atlasbot.sandbox.people import Person, button_texts
-from atlasbot.services import training as training_service
+from atlasbot.services.trainings import reminders as reminder_service
 from tests.training_events import EVENTS
 
 from .conftest import PersonFactory
@@ -251,7 +251,7 @@ async def test_reminders_are_rearmed_from_the_database_after_a_restart_and_sent_
     assert queue is not None
     armed = [j.name for j in queue.jobs() if (j.name or "").startswith("training-reminder")]
     assert len(armed) == 6  # three events, 14 and 2 days before each
-    pending = await runtime.services.run(training_service.pending_reminders)
+    pending = await runtime.services.run(reminder_service.pending_reminders)
     first = pending[0]
     await de.news()
     # The bot was down when the first reminder fell due; it starts an hour later.
@@ -264,5 +264,5 @@ async def test_reminders_are_rearmed_from_the_database_after_a_restart_and_sent_
     assert len(reminders) == 1
     assert reminders[0]["text"].startswith("⏰ In 14 days: Commanders by video")
     assert button_texts(reminders[0]) == ["✅ Attend", "✖ Can't attend", "❔ Tentative"]
-    left = await runtime.services.run(training_service.pending_reminders)
+    left = await runtime.services.run(reminder_service.pending_reminders)
     assert [t.reminder_id for t in left] == [t.reminder_id for t in pending[1:]]
