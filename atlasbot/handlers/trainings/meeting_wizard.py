@@ -66,31 +66,27 @@ async def ask_virtual(turn: Turn[MeetingDraft]) -> None:
     await turn.say(texts.meeting_virtual(), turn.keyboard(rows))
 
 
+def meeting_request(draft: MeetingDraft, value: str) -> meetings.MeetingRequest | None:
+    """The meeting the draft describes, once virtual or hosted is pressed (None: not valid)."""
+    month = choices.month_range(draft.month)
+    if value not in (choices.YES, choices.NO) or month is None:
+        return None
+    return meetings.MeetingRequest(
+        draft.title, tuple(draft.participants), month, virtual=value == choices.YES
+    )
+
+
 async def on_virtual(turn: Turn[MeetingDraft], value: str) -> str:
     """4/4 answered: find the best dates off the event loop, and open the poll."""
-    month = choices.month_range(turn.draft.month)
-    if value not in (choices.YES, choices.NO) or month is None:
+    request, context = meeting_request(turn.draft, value), turn.context
+    if request is None:
         await answer_press(turn.update, texts.unknown_choice())
         return STAY
-    virtual, draft, context = value == choices.YES, turn.draft, turn.context
-    await turn.replace_pressed(texts.virtual_chosen(virtual))
+    await turn.replace_pressed(texts.virtual_chosen(request.virtual))
     identity = await require_identity(turn.update, context)
-    start = await run(context, lambda w: meetings.start_poll(w, identity, month))
-    options = await context.services.plan(
-        lambda: meetings.find_dates(start, draft.participants, virtual=virtual)
-    )
-    outcome = await run(
-        context,
-        lambda w: meetings.open_poll(
-            w,
-            identity,
-            title=draft.title,
-            participants=draft.participants,
-            start=start,
-            virtual=virtual,
-            options=options,
-        ),
-    )
+    start = await run(context, lambda w: meetings.start_poll(w, identity, request))
+    options = await context.services.plan(lambda: meetings.find_dates(start))
+    outcome = await run(context, lambda w: meetings.open_poll(w, identity, start, options))
     await show(turn.update, context, outcome)
     return END
 

@@ -55,27 +55,39 @@ def meeting_inputs(
 
 
 @dataclass(frozen=True, slots=True)
-class PollStart:
-    """What finding a meeting's dates needs: the network, the busy days, the window."""
+class MeetingRequest:
+    """A meeting as the wizard describes it: title, units, the month, virtual or hosted."""
 
+    title: str
+    participants: tuple[str, ...]
+    month: DateRange
+    virtual: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PollStart:
+    """What finding a meeting's dates needs: the request, the network, the busy days, and
+    the window (the month from tomorrow on)."""
+
+    request: MeetingRequest
     network: Network
     busy: dict[str, list[DateRange]]
     window: DateRange
 
 
-def start_poll(work: Work, identity: Identity, month: DateRange) -> PollStart:
-    """The meeting wizard is done: read what the date search needs (from tomorrow on)."""
+def start_poll(work: Work, identity: Identity, request: MeetingRequest) -> PollStart:
+    """The meeting wizard is done: read what the date search needs."""
     network, busy = meeting_inputs(work.session, identity)
+    month = request.month
     window = DateRange(max(month.start, work.today + dt.timedelta(days=1)), month.end)
-    return PollStart(network, busy, window)
+    return PollStart(request, network, busy, window)
 
 
-def find_dates(
-    start: PollStart, participants: Sequence[str], *, virtual: bool
-) -> list[MeetingOption]:
+def find_dates(start: PollStart) -> list[MeetingOption]:
     """CPU-bound, no database: the best dates (run it off the event loop)."""
+    request = start.request
     return best_meeting_dates(
-        start.network, participants, start.window, virtual=virtual, busy=start.busy
+        start.network, request.participants, start.window, virtual=request.virtual, busy=start.busy
     )
 
 
@@ -194,23 +206,17 @@ def _vote_requests(work: Work, poll: MeetingPoll, lifetime: dt.timedelta) -> lis
 
 
 def open_poll(
-    work: Work,
-    identity: Identity,
-    *,
-    title: str,
-    participants: Sequence[str],
-    start: PollStart,
-    virtual: bool,
-    options: Sequence[MeetingOption],
+    work: Work, identity: Identity, start: PollStart, options: Sequence[MeetingOption]
 ) -> Outcome:
     """Open the vote: the commanders get the dates, the coordinator the poll's summary."""
+    request = start.request
     poll = create_poll(
         work.session,
         identity,
-        title=title,
-        participants=participants,
+        title=request.title,
+        participants=request.participants,
         window=start.window,
-        virtual=virtual,
+        virtual=request.virtual,
         options=options,
         now=work.now,
     )
@@ -219,8 +225,8 @@ def open_poll(
     messages = _vote_requests(work, poll, lifetime)
     summary = texts.poll_summary(poll.id, poll.title, poll.options, {}, poll.participants)
     keyboard = _poll_keyboard(work, identity.member_id, poll)
-    outcome = reply(texts.poll_opened(summary, len(messages)), keyboard)
-    return Outcome(replies=outcome.replies, messages=tuple(messages))
+    text = texts.poll_opened(summary, len(messages))
+    return Outcome(replies=(Reply(text, keyboard),), messages=tuple(messages))
 
 
 # --- votes ------------------------------------------------------------------------------------
