@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from atlasbot.i18n import _, ngettext
+from atlasbot.i18n import _
 
 
 def wizard_gone() -> str:
@@ -99,7 +99,7 @@ def event_days() -> str:
 
 
 def days_chosen(days: int) -> str:
-    return ngettext("Duration: {count} day(s)", "Duration: {count} day(s)", days)
+    return _("Duration: {days} day(s)", days=days)
 
 
 def event_month() -> str:
@@ -127,7 +127,7 @@ def in_person() -> str:
 
 
 def virtual_chosen(is_virtual: bool) -> str:
-    return _("Virtual: {answer}", answer="yes" if is_virtual else "no")
+    return _("Virtual: yes") if is_virtual else _("Virtual: no")
 
 
 # --- the meeting wizard ------------------------------------------------------------------------
