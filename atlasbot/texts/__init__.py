@@ -1,2 +1,2 @@
-"""Every word the bot says, as pure functions of plain values (no Telegram, no database),
-so use cases and timers compose the same messages."""
+"""Every word a member reads, composed from plain values and translated through
+``atlasbot.i18n``; pure, so use cases and timers compose the same messages."""
