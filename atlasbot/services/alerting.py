@@ -18,12 +18,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from atlasbot.clock import as_utc
 from atlasbot.escalation import Action, AlertKind, Target, Timings, step_table
 from atlasbot.services import assistance, duty
 from atlasbot.services.enrolment import Identity, members_with
@@ -47,10 +48,6 @@ from atlasbot.storage.models import (
 )
 
 _log = logging.getLogger(__name__)
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
 def _obj(alert_id: int | None) -> str:
@@ -195,7 +192,7 @@ def pending_steps(session: Session, alert_ids: Sequence[int] | None = None) -> l
         query = query.where(col(EscalationStep.alert_id).in_(list(alert_ids)))
     rows = session.exec(query.order_by(col(EscalationStep.due_at))).all()
     return [
-        ArmedStep(s.id, s.alert_id, s.number, s.version, _aware(s.due_at))
+        ArmedStep(s.id, s.alert_id, s.number, s.version, as_utc(s.due_at))
         for s in rows
         if s.id is not None
     ]
@@ -539,7 +536,7 @@ def _remind(
             col(EscalationStep.action).in_([Action.NO_RESPONSE.value, Action.EXPIRE.value]),
         )
     ).first()
-    work.deadline = _aware(deadline) if deadline else None
+    work.deadline = as_utc(deadline) if deadline else None
     holders = _holders(session, alert, now)
     _write_copies(session, alert, step, holders, work, now)
     alert.step_reached = step.number
@@ -677,7 +674,7 @@ def hurry_if_unreached(session: Session, alert_id: int, *, now: datetime) -> Arm
         )
         .order_by(col(EscalationStep.number))
     ).first()
-    if step is None or step.action != Action.NOTIFY.value or _aware(step.due_at) <= now:
+    if step is None or step.action != Action.NOTIFY.value or as_utc(step.due_at) <= now:
         return None
     step.due_at = now
     step.version += 1
@@ -736,7 +733,7 @@ def acknowledge(
             False,
             alert.state,
             member_name(session, alert.acknowledged_by_member_id),
-            _aware(alert.acknowledged_at) if alert.acknowledged_at else None,
+            as_utc(alert.acknowledged_at) if alert.acknowledged_at else None,
             alert.is_drill,
             alert.drill_id,
         )
@@ -758,7 +755,7 @@ def acknowledge(
         raise Conflict("The alert changed at this very moment; press Acknowledge again.")
     session.refresh(alert)
     _cancel_steps(session, alert, only_stopping=True)
-    seconds = (now - _aware(alert.created_at)).total_seconds()
+    seconds = (now - as_utc(alert.created_at)).total_seconds()
     audit.append(
         session,
         actor=identity.actor,
@@ -835,7 +832,7 @@ def copies_to_close(session: Session, alert_ids: Sequence[int] | None = None) ->
                 alert.state,
                 alert.outcome,
                 names[who],
-                _aware(alert.acknowledged_at) if alert.acknowledged_at else None,
+                as_utc(alert.acknowledged_at) if alert.acknowledged_at else None,
                 skip_edit=is_order
                 and alert.resolved_at is not None
                 and alert.outcome.startswith("reported")

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from atlasbot.clock import as_utc
 from atlasbot.escalation import AlertKind, Timings
 from atlasbot.services.alerting import member_name, raise_alert
 from atlasbot.services.enrolment import Identity
@@ -31,10 +32,6 @@ from atlasbot.storage.models import (
 
 MAX_DRILL_UNITS = 40
 DRILL_MARK = "🧪 DRILL — NOT A REAL REQUEST"
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
 def drill_text(unit_id: str, drill_id: int, started_by: str) -> str:
@@ -144,7 +141,7 @@ def report(session: Session, drill_id: int) -> DrillReport:
         reached = sorted({d.member_id for d in deliveries})
         acked_by = alert.acknowledged_by_member_id
         seconds = (
-            round((_aware(alert.acknowledged_at) - _aware(alert.created_at)).total_seconds(), 1)
+            round((as_utc(alert.acknowledged_at) - as_utc(alert.created_at)).total_seconds(), 1)
             if alert.acknowledged_at and alert.state == AlertState.ACKNOWLEDGED.value
             else None
         )
@@ -162,7 +159,7 @@ def report(session: Session, drill_id: int) -> DrillReport:
         )
     finished = all(not AlertState(a.state).is_active for a in alerts)
     return DrillReport(
-        drill_id, _aware(drill.started_at), drill.started_by_member_id, tuple(results), finished
+        drill_id, as_utc(drill.started_at), drill.started_by_member_id, tuple(results), finished
     )
 
 

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from atlasbot.clock import as_utc
 from atlasbot.services.enrolment import Identity
 from atlasbot.services.errors import InvalidInput, NotAuthorised, NotFound
 from atlasbot.storage import audit
@@ -33,10 +34,6 @@ from atlasbot.storage.models import (
 MAX_SHIFT = timedelta(days=7)
 MAX_IMPORT_ROWS = 500
 _LOCAL_TIME = re.compile(r"^(\d{4}-\d{2}-\d{2})[ T](\d{1,2}:\d{2})$")
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,8 +288,8 @@ def on_duty(session: Session, unit_id: str, now: datetime) -> list[OnDuty]:
                 member.telegram_user_id,
                 member.display_name,
                 shift.id,
-                _aware(shift.start_at),
-                _aware(shift.end_at),
+                as_utc(shift.start_at),
+                as_utc(shift.end_at),
             ),
         )
     return list(seen.values())
@@ -325,8 +322,8 @@ def rota_ics(session: Session, unit_id: str, *, since: datetime, stamp: datetime
         entry = Event()
         entry.add("uid", f"duty-{shift.id}@atlasbot")
         entry.add("dtstamp", stamp)
-        entry.add("dtstart", _aware(shift.start_at))
-        entry.add("dtend", _aware(shift.end_at))
+        entry.add("dtstart", as_utc(shift.start_at))
+        entry.add("dtend", as_utc(shift.end_at))
         entry.add("summary", f"Duty {unit_id}: {name or f'member #{shift.member_id}'}")
         calendar.add_component(entry)
     return bytes(calendar.to_ical())
@@ -344,7 +341,7 @@ def pending_reminders(session: Session) -> list[tuple[int, int, datetime]]:
             col(DutyShift.reminder_at).is_not(None),
         )
     ).all()
-    return [(s.id, s.version, _aware(s.reminder_at)) for s in rows if s.id and s.reminder_at]
+    return [(s.id, s.version, as_utc(s.reminder_at)) for s in rows if s.id and s.reminder_at]
 
 
 @dataclass(frozen=True, slots=True)
@@ -364,7 +361,7 @@ def claim_reminder(
     shift = session.get(DutyShift, shift_id)
     if shift is None or shift.version != version or shift.cancelled:
         return None
-    started = _aware(shift.start_at) <= now
+    started = as_utc(shift.start_at) <= now
     claimed = session.execute(
         update(DutyShift)
         .where(
@@ -396,6 +393,6 @@ def claim_reminder(
         shift_id,
         shift.unit_id,
         member.telegram_user_id,
-        _aware(shift.start_at),
-        _aware(shift.end_at),
+        as_utc(shift.start_at),
+        as_utc(shift.end_at),
     )

@@ -6,11 +6,12 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from atlasbot.clock import as_utc
 from atlasbot.services.errors import InvalidInput, NotAuthorised, NotEnrolled
 from atlasbot.storage import audit
 from atlasbot.storage.models import CountryRow, Invite, Member, MemberRole, Role, UnitRow, utc_now
@@ -209,10 +210,6 @@ class EnrolmentOutcome:
     newly_granted: Grant | None = None
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
-
-
 def redeem_invite(
     session: Session,
     *,
@@ -238,7 +235,7 @@ def redeem_invite(
         refusal = "That code is not valid. Check it, or ask for a new one."
     elif invite.used_at is not None:
         refusal = "That code has already been used. Each code enrols one person once."
-    elif _aware(invite.expires_at) <= moment:
+    elif as_utc(invite.expires_at) <= moment:
         refusal = "That code has expired. Ask for a new one."
     if refusal is not None or invite is None:
         audit.append(

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import update
 from sqlmodel import Session, col
 
+from atlasbot.clock import as_utc
 from atlasbot.services.enrolment import Identity, require_member
 from atlasbot.services.errors import Conflict, NotAuthorised
 from atlasbot.storage.models import CallbackToken, utc_now
@@ -61,10 +62,6 @@ def issue(
     return CALLBACK_PREFIX + token
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
-
-
 def redeem(
     session: Session, *, callback_data: str, telegram_user_id: int, now: datetime | None = None
 ) -> Press:
@@ -79,7 +76,7 @@ def redeem(
     identity = require_member(session, telegram_user_id)
     if row.member_id != identity.member_id:
         raise NotAuthorised("This button was not meant for you.")
-    if _aware(row.expires_at) <= moment:
+    if as_utc(row.expires_at) <= moment:
         raise Conflict("This button has expired.")
     if row.single_use:
         # The guarded UPDATE makes a double press harmless: only the first one spends it.
