@@ -8,14 +8,19 @@ from telegram import Update
 from telegram.error import TelegramError
 
 from atlasbot.bot.context import AtlasContext
+from atlasbot.i18n import _
 from atlasbot.services.errors import DomainError
 
 log = logging.getLogger(__name__)
 
-SORRY = (
-    "Something went wrong on our side and nothing was changed. Please try again; if it "
-    "persists, tell your coordinator (reference: {ref})."
-)
+
+def sorry(ref: str) -> str:
+    """The one line a member reads when something unexpected failed."""
+    return _(
+        "Something went wrong on our side and nothing was changed. Please try again; if it "
+        "persists, tell your coordinator (reference: {ref}).",
+        ref=ref,
+    )
 
 
 async def on_error(update: object, context: AtlasContext) -> None:
@@ -25,7 +30,7 @@ async def on_error(update: object, context: AtlasContext) -> None:
         message = str(error)
     else:
         log.error("unhandled error %s while handling %r", ref, update, exc_info=error)
-        message = SORRY.format(ref=ref)
+        message = sorry(ref)
     if not isinstance(update, Update):
         return
     try:

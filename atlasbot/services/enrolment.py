@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -12,9 +13,11 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from atlasbot.clock import as_utc
+from atlasbot.i18n import N_, _
 from atlasbot.services.errors import InvalidInput, NotAuthorised, NotEnrolled
 from atlasbot.storage import audit
 from atlasbot.storage.models import CountryRow, Invite, Member, MemberRole, Role, UnitRow, utc_now
+from atlasbot.texts import people as texts
 
 # Crockford-style alphabet: no 0/O or 1/I/L to misread when a code is read aloud or retyped.
 _CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -26,8 +29,8 @@ _CODE_SHAPE = re.compile(r"^[A-Z0-9]{12}$")
 def new_code() -> str:
     """A fresh code like 'K7PQ-M2XD-9TRA' (about 59 bits of randomness)."""
     groups = (
-        "".join(secrets.choice(_CODE_ALPHABET) for _ in range(_CODE_GROUP_LENGTH))
-        for _ in range(_CODE_GROUPS)
+        "".join(secrets.choice(_CODE_ALPHABET) for _letter in range(_CODE_GROUP_LENGTH))
+        for _group in range(_CODE_GROUPS)
     )
     return "-".join(groups)
 
@@ -50,13 +53,8 @@ class Grant:
     unit_id: str | None = None
 
     def describe(self) -> str:
-        if self.role is Role.AUTHORITY:
-            return f"competent authority of {self.country}"
-        if self.role is Role.COMMANDER:
-            return f"commander of unit {self.unit_id}"
-        if self.role is Role.DUTY:
-            return f"duty officer of unit {self.unit_id}"
-        return self.role.value
+        """The role with its scope, as the member reads it."""
+        return texts.grant_described(self.role.value, self.country, self.unit_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,16 +99,26 @@ def _validate_scope(
 ) -> None:
     if role.scope == "country":
         if not country or unit_id:
-            raise InvalidInput(f"the {role.value} role needs --country (and no --unit)")
+            raise InvalidInput(
+                _("the {role} role needs --country (and no --unit)", role=role.value)
+            )
         if session.get(CountryRow, country) is None:
-            raise InvalidInput(f"unknown country {country!r}: import the network first")
+            raise InvalidInput(
+                _("unknown country {country}: import the network first", country=repr(country))
+            )
     elif role.scope == "unit":
         if not unit_id or country:
-            raise InvalidInput(f"the {role.value} role needs --unit (and no --country)")
+            raise InvalidInput(
+                _("the {role} role needs --unit (and no --country)", role=role.value)
+            )
         if session.get(UnitRow, unit_id) is None:
-            raise InvalidInput(f"unknown unit {unit_id!r}: import the network first")
+            raise InvalidInput(
+                _("unknown unit {unit}: import the network first", unit=repr(unit_id))
+            )
     elif country or unit_id:
-        raise InvalidInput(f"the {role.value} role takes neither --country nor --unit")
+        raise InvalidInput(
+            _("the {role} role takes neither --country nor --unit", role=role.value)
+        )
 
 
 def create_invite(
@@ -126,7 +134,7 @@ def create_invite(
     """A new one-time code for a role and scope; the code itself is returned once, never stored."""
     _validate_scope(session, role, country, unit_id)
     if ttl <= timedelta(0):
-        raise InvalidInput("an invite must be valid for a positive time")
+        raise InvalidInput(_("an invite must be valid for a positive time"))
     moment = now or utc_now()
     code = new_code()
     invite = Invite(
@@ -187,8 +195,11 @@ def invite_by_member(
             allowed = allowed or identity.commands_unit(unit_id)
     if not allowed:
         raise NotAuthorised(
-            f"You cannot invite {role.described} for that scope: an admin, or the member who "
-            "answers for it (the state's competent authority, the unit's commander), can."
+            _(
+                "You cannot invite {role} for that scope: an admin, or the member who answers "
+                "for it (the state's competent authority, the unit's commander), can.",
+                role=texts.role_described(role.value),
+            )
         )
     return create_invite(
         session,
@@ -208,6 +219,15 @@ class EnrolmentOutcome:
     identity: Identity | None
     refusal: str | None = None
     newly_granted: Grant | None = None
+
+
+# Why a code is refused (translated when shown; the audit log keeps the source text).
+REFUSALS = {
+    "not_valid": N_("That code is not valid. Check it, or ask for a new one."),
+    "used": N_("That code has already been used. Each code enrols one person once."),
+    "expired": N_("That code has expired. Ask for a new one."),
+    "taken_meanwhile": N_("That code has already been used."),
+}
 
 
 def redeem_invite(
@@ -232,21 +252,21 @@ def redeem_invite(
     )
     refusal = None
     if invite is None:
-        refusal = "That code is not valid. Check it, or ask for a new one."
+        refusal = REFUSALS["not_valid"]
     elif invite.used_at is not None:
-        refusal = "That code has already been used. Each code enrols one person once."
+        refusal = REFUSALS["used"]
     elif as_utc(invite.expires_at) <= moment:
-        refusal = "That code has expired. Ask for a new one."
+        refusal = REFUSALS["expired"]
     if refusal is not None or invite is None:
         audit.append(
             session,
             actor=f"telegram:{telegram_user_id}",
             action="enrolment.refused",
             obj=f"invite:{invite.id}" if invite else "invite:unknown",
-            payload={"reason": refusal},
+            payload={"reason": refusal},  # in the source language, whoever reads the log
             at=moment,
         )
-        return EnrolmentOutcome(identity=None, refusal=refusal)
+        return EnrolmentOutcome(identity=None, refusal=_(refusal) if refusal else None)
 
     member = session.exec(
         select(Member).where(Member.telegram_user_id == telegram_user_id)
@@ -269,7 +289,7 @@ def redeem_invite(
     )
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
         session.rollback()
-        return EnrolmentOutcome(identity=None, refusal="That code has already been used.")
+        return EnrolmentOutcome(identity=None, refusal=_(REFUSALS["taken_meanwhile"]))
     grant = Grant(Role(invite.role), invite.country, invite.unit_id)
     exists = session.exec(
         select(MemberRole).where(
@@ -332,9 +352,7 @@ def require_member(session: Session, telegram_user_id: int) -> Identity:
     """The member behind a Telegram user, or NotEnrolled."""
     identity = identify(session, telegram_user_id)
     if identity is None:
-        raise NotEnrolled(
-            "You are not enrolled. Ask your coordinator for an invite code, then send /start CODE."
-        )
+        raise NotEnrolled(texts.not_enrolled())
     return identity
 
 
@@ -353,3 +371,73 @@ def members_with(
         query = query.where(MemberRole.unit_id == unit_id)
     rows = session.exec(query.order_by(col(Member.id))).all()
     return sorted({(int(member_id), int(user_id)) for member_id, user_id in rows if member_id})
+
+
+# --- use cases: /start, /help, /whoami, /invite ----------------------------------------
+
+
+def greeting(session: Session, telegram_user_id: int) -> str:
+    """/help (and /start without a code): what this member can do, or how to enrol."""
+    identity = identify(session, telegram_user_id)
+    if identity is None:
+        return texts.welcome_unenrolled()
+    return texts.role_help({grant.role.value for grant in identity.grants})
+
+
+def whoami(session: Session, telegram_user_id: int) -> str:
+    """/whoami: the member and their roles."""
+    identity = require_member(session, telegram_user_id)
+    grants = [grant.describe() for grant in identity.grants]
+    return texts.whoami(identity.display_name, identity.member_id, grants)
+
+
+def enrol(
+    session: Session,
+    *,
+    code: str,
+    telegram_user_id: int,
+    display_name: str,
+    language_code: str,
+    now: datetime,
+) -> str:
+    """/start CODE: enrol with a one-time code; what the newcomer reads either way."""
+    outcome = redeem_invite(
+        session,
+        code=code[:64],
+        telegram_user_id=telegram_user_id,
+        display_name=display_name,
+        language_code=language_code,
+        now=now,
+    )
+    if outcome.identity is None or outcome.newly_granted is None:
+        return texts.refused(outcome.refusal or "")
+    return texts.enrolled(outcome.identity.display_name, outcome.newly_granted.describe())
+
+
+def invite(
+    session: Session,
+    telegram_user_id: int,
+    args: Sequence[str],
+    *,
+    ttl: timedelta,
+    bot_username: str,
+    now: datetime,
+) -> str:
+    """/invite ROLE [SCOPE]: a one-time code for someone the member answers for (or how to
+    ask for one)."""
+    identity = require_member(session, telegram_user_id)
+    roles = {role.value for role in Role}
+    if not args or args[0].lower() not in roles:
+        return texts.invite_usage()
+    role = Role(args[0].lower())
+    scope = args[1] if len(args) > 1 else None
+    if role.scope != "none" and scope is None:
+        return texts.invite_needs_scope(role.value, role.scope)
+    country = scope.upper() if scope and role.scope == "country" else None
+    unit_id = scope.lower() if scope and role.scope == "unit" else None
+    code, _invite = invite_by_member(
+        session, identity, role=role, country=country, unit_id=unit_id, ttl=ttl, now=now
+    )
+    return texts.invite_created(
+        role.value, country or unit_id, ttl.days, code, bot_username=bot_username
+    )

@@ -17,6 +17,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col
 
 from atlasbot.clock import as_utc
+from atlasbot.i18n import _
 from atlasbot.services.enrolment import Identity, require_member
 from atlasbot.services.errors import Conflict, NotAuthorised
 from atlasbot.storage.models import CallbackToken, utc_now
@@ -68,16 +69,16 @@ def redeem(
     """Check a press and, for a single-use token, spend it (in the caller's transaction)."""
     moment = now or utc_now()
     if not callback_data.startswith(CALLBACK_PREFIX):
-        raise Conflict("This button is not valid any more.")
+        raise Conflict(not_valid_any_more())
     token = callback_data.removeprefix(CALLBACK_PREFIX)
     row = session.get(CallbackToken, token)
     if row is None:
-        raise Conflict("This button is not valid any more.")
+        raise Conflict(not_valid_any_more())
     identity = require_member(session, telegram_user_id)
     if row.member_id != identity.member_id:
-        raise NotAuthorised("This button was not meant for you.")
+        raise NotAuthorised(_("This button was not meant for you."))
     if as_utc(row.expires_at) <= moment:
-        raise Conflict("This button has expired.")
+        raise Conflict(_("This button has expired."))
     if row.single_use:
         # The guarded UPDATE makes a double press harmless: only the first one spends it.
         spent = session.execute(
@@ -86,5 +87,17 @@ def redeem(
             .values(used_at=moment)
         )
         if spent.rowcount != 1:  # type: ignore[attr-defined]
-            raise Conflict("This button was already used.")
+            raise Conflict(_("This button was already used."))
     return Press(identity=identity, action=row.action, payload=dict(row.payload), token=token)
+
+
+def not_valid_any_more() -> str:
+    """What a press of an unknown or forged button is told."""
+    return _("This button is not valid any more.")
+
+
+def action_of(session: Session, callback_data: str) -> str | None:
+    """Which action a button's token names (None: no such token), to route the press; the
+    action itself then redeems the token."""
+    row = session.get(CallbackToken, callback_data.removeprefix(CALLBACK_PREFIX))
+    return row.action if row else None
