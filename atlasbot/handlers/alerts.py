@@ -61,18 +61,17 @@ async def _show_report(update: Update, context: AtlasContext, number: int) -> No
 @guarded
 async def drill_command(update: Update, context: AtlasContext) -> None:
     """/drill UNIT [UNIT ...] starts a drill; /drill report N shows a drill's report."""
-    message, user = update.effective_message, update.effective_user
+    message, user, args = update.effective_message, update.effective_user, list(context.args or [])
     if message is None or user is None or update.effective_chat is None:
         return
-    args, services = list(context.args or []), context.services
     if not args:
         await require_identity(update, context)  # members only, like every command
         await message.reply_text(texts.drill_usage())
     elif args[0].lower() == "report":
         await _show_report(update, context, _drill_number(args))
     else:
-        timings, now = services.settings.escalation_timings(), services.clock.now()
-        started = await services.run(
+        timings, now = context.services.settings.escalation_timings(), context.services.clock.now()
+        started = await context.services.run(
             lambda s: drills.start(s, user.id, args, timings=timings, now=now)
         )
         await message.reply_text(started.reply)

@@ -24,6 +24,7 @@ def sorry(ref: str) -> str:
 
 
 async def on_error(update: object, context: AtlasContext) -> None:
+    """Log an unexpected failure first, then tell the member one useful line."""
     error = context.error
     ref = f"E{id(error) % 100000:05d}"
     if isinstance(error, DomainError):
@@ -31,8 +32,11 @@ async def on_error(update: object, context: AtlasContext) -> None:
     else:
         log.error("unhandled error %s while handling %r", ref, update, exc_info=error)
         message = sorry(ref)
-    if not isinstance(update, Update):
-        return
+    if isinstance(update, Update):
+        await _tell(update, message, ref)
+
+
+async def _tell(update: Update, message: str, ref: str) -> None:
     try:
         if update.callback_query is not None:
             await update.callback_query.answer(message[:200], show_alert=True)

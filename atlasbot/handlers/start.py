@@ -20,15 +20,9 @@ async def start(update: Update, context: AtlasContext) -> None:
         await help_command(update, context)
         return
     code, now = " ".join(context.args), context.services.clock.now()
+    newcomer = enrolment.Newcomer(user.id, user.full_name, user.language_code or "en")
     reply = await context.services.run(
-        lambda s: enrolment.enrol(
-            s,
-            code=code,
-            telegram_user_id=user.id,
-            display_name=user.full_name,
-            language_code=user.language_code or "en",
-            now=now,
-        )
+        lambda s: enrolment.enrol(s, code=code, newcomer=newcomer, now=now)
     )
     await message.reply_text(reply)
 

@@ -230,6 +230,79 @@ REFUSALS = {
 }
 
 
+def _member_for(
+    session: Session, telegram_user_id: int, display_name: str, language_code: str, now: datetime
+) -> Member:
+    """The member behind a Telegram user, created on their first code."""
+    member = session.exec(
+        select(Member).where(Member.telegram_user_id == telegram_user_id)
+    ).first()
+    if member is None:
+        member = Member(
+            telegram_user_id=telegram_user_id,
+            display_name=display_name[:200],
+            language_code=language_code[:16] or "en",
+            enrolled_at=now,
+        )
+        session.add(member)
+        session.flush()
+    return member
+
+
+def _grant_once(
+    session: Session, member_id: int, grant: Grant, invite_id: int, now: datetime
+) -> None:
+    """Give the member a role in a scope, unless they hold it already."""
+    exists = session.exec(
+        select(MemberRole).where(
+            MemberRole.member_id == member_id,
+            MemberRole.role == grant.role.value,
+            MemberRole.country == grant.country,
+            MemberRole.unit_id == grant.unit_id,
+        )
+    ).first()
+    if exists is None:
+        session.add(
+            MemberRole(
+                member_id=member_id,
+                role=grant.role.value,
+                country=grant.country,
+                unit_id=grant.unit_id,
+                granted_at=now,
+                invite_id=invite_id,
+            )
+        )
+
+
+def _refusal_of(invite: Invite | None, now: datetime) -> str | None:
+    """Why a presented code is refused (in the source language), or None."""
+    if invite is None:
+        return REFUSALS["not_valid"]
+    if invite.used_at is not None:
+        return REFUSALS["used"]
+    if as_utc(invite.expires_at) <= now:
+        return REFUSALS["expired"]
+    return None
+
+
+def _audit_refusal(
+    session: Session,
+    telegram_user_id: int,
+    invite: Invite | None,
+    reason: str | None,
+    now: datetime,
+) -> None:
+    """Refusals are audited too: repeated wrong codes are worth noticing."""
+    audit.append(
+        session,
+        actor=f"telegram:{telegram_user_id}",
+        action="enrolment.refused",
+        obj=f"invite:{invite.id}" if invite else "invite:unknown",
+        payload={"reason": reason},  # in the source language, whoever reads the log
+        at=now,
+    )
+
+
 def redeem_invite(
     session: Session,
     *,
@@ -250,36 +323,12 @@ def redeem_invite(
         if _CODE_SHAPE.match(normalised)
         else None
     )
-    refusal = None
-    if invite is None:
-        refusal = REFUSALS["not_valid"]
-    elif invite.used_at is not None:
-        refusal = REFUSALS["used"]
-    elif as_utc(invite.expires_at) <= moment:
-        refusal = REFUSALS["expired"]
+    refusal = _refusal_of(invite, moment)
     if refusal is not None or invite is None:
-        audit.append(
-            session,
-            actor=f"telegram:{telegram_user_id}",
-            action="enrolment.refused",
-            obj=f"invite:{invite.id}" if invite else "invite:unknown",
-            payload={"reason": refusal},  # in the source language, whoever reads the log
-            at=moment,
-        )
+        _audit_refusal(session, telegram_user_id, invite, refusal, moment)
         return EnrolmentOutcome(identity=None, refusal=_(refusal) if refusal else None)
 
-    member = session.exec(
-        select(Member).where(Member.telegram_user_id == telegram_user_id)
-    ).first()
-    if member is None:
-        member = Member(
-            telegram_user_id=telegram_user_id,
-            display_name=display_name[:200],
-            language_code=language_code[:16] or "en",
-            enrolled_at=moment,
-        )
-        session.add(member)
-        session.flush()
+    member = _member_for(session, telegram_user_id, display_name, language_code, moment)
     assert member.id is not None and invite.id is not None
     # Claim the code with a guarded UPDATE: of two simultaneous presentations only one wins.
     claimed = session.execute(
@@ -291,25 +340,7 @@ def redeem_invite(
         session.rollback()
         return EnrolmentOutcome(identity=None, refusal=_(REFUSALS["taken_meanwhile"]))
     grant = Grant(Role(invite.role), invite.country, invite.unit_id)
-    exists = session.exec(
-        select(MemberRole).where(
-            MemberRole.member_id == member.id,
-            MemberRole.role == grant.role.value,
-            MemberRole.country == grant.country,
-            MemberRole.unit_id == grant.unit_id,
-        )
-    ).first()
-    if exists is None:
-        session.add(
-            MemberRole(
-                member_id=member.id,
-                role=grant.role.value,
-                country=grant.country,
-                unit_id=grant.unit_id,
-                granted_at=moment,
-                invite_id=invite.id,
-            )
-        )
+    _grant_once(session, member.id, grant, invite.id, moment)
     member.active = True
     session.add(member)
     session.flush()
@@ -391,22 +422,23 @@ def whoami(session: Session, telegram_user_id: int) -> str:
     return texts.whoami(identity.display_name, identity.member_id, grants)
 
 
-def enrol(
-    session: Session,
-    *,
-    code: str,
-    telegram_user_id: int,
-    display_name: str,
-    language_code: str,
-    now: datetime,
-) -> str:
+@dataclass(frozen=True, slots=True)
+class Newcomer:
+    """Who presents a code: their Telegram id, name and language."""
+
+    telegram_user_id: int
+    display_name: str
+    language_code: str
+
+
+def enrol(session: Session, *, code: str, newcomer: Newcomer, now: datetime) -> str:
     """/start CODE: enrol with a one-time code; what the newcomer reads either way."""
     outcome = redeem_invite(
         session,
         code=code[:64],
-        telegram_user_id=telegram_user_id,
-        display_name=display_name,
-        language_code=language_code,
+        telegram_user_id=newcomer.telegram_user_id,
+        display_name=newcomer.display_name,
+        language_code=newcomer.language_code,
         now=now,
     )
     if outcome.identity is None or outcome.newly_granted is None:

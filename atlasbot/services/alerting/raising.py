@@ -174,18 +174,7 @@ def raise_alert(
     session.add(alert)
     session.flush()
     assert alert.id is not None
-    for scheduled in step_table(kind, timings, now):
-        session.add(
-            EscalationStep(
-                alert_id=alert.id,
-                number=scheduled.number,
-                action=scheduled.spec.action.value,
-                target=scheduled.spec.target.value,
-                stops_on_ack=scheduled.spec.stops_on_ack,
-                due_at=scheduled.due_at,
-            )
-        )
-    session.flush()
+    _snapshot_chain(session, alert.id, kind, timings, now)
     audit.append(
         session,
         actor=actor,
@@ -201,6 +190,25 @@ def raise_alert(
         at=now,
     )
     return alert
+
+
+def _snapshot_chain(
+    session: Session, alert_id: int, kind: AlertKind, timings: Timings, now: datetime
+) -> None:
+    """The alert's chain as step rows, each with its due time (the chain never changes
+    under a running alert, whatever the settings become)."""
+    for scheduled in step_table(kind, timings, now):
+        session.add(
+            EscalationStep(
+                alert_id=alert_id,
+                number=scheduled.number,
+                action=scheduled.spec.action.value,
+                target=scheduled.spec.target.value,
+                stops_on_ack=scheduled.spec.stops_on_ack,
+                due_at=scheduled.due_at,
+            )
+        )
+    session.flush()
 
 
 def get_alert(session: Session, alert_id: int, *, lock: bool = False) -> Alert:
