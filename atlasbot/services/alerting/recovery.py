@@ -208,12 +208,17 @@ class Recovery:
 def recover(session: Session, *, now: datetime) -> Recovery:
     """At start: abandon or resend the copies a crash left in flight, and every due time."""
     in_flight = in_flight_at_start(session, now=now)
-    members = dict(
-        session.exec(
-            select(AlertDelivery.id, AlertDelivery.member_id).where(
-                col(AlertDelivery.id).in_([copy.delivery_id for copy in in_flight])
-            )
-        ).all()
+    wanted = [copy.delivery_id for copy in in_flight]
+    members = (
+        dict(
+            session.exec(
+                select(AlertDelivery.id, AlertDelivery.member_id).where(
+                    col(AlertDelivery.id).in_(wanted)
+                )
+            ).all()
+        )
+        if wanted
+        else {}
     )
     return Recovery(
         tuple(copy.resend(int(members[copy.delivery_id])) for copy in in_flight),
