@@ -8,7 +8,6 @@ conversation claimed goes last to the answer wizard.
 
 from __future__ import annotations
 
-from sqlmodel import Session
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
@@ -26,8 +25,8 @@ from atlasbot.handlers import (
     status,
     trainings,
 )
+from atlasbot.services import tokens
 from atlasbot.services.tokens import CALLBACK_PREFIX
-from atlasbot.storage.models import CallbackToken
 
 # What each kind of token button does: a table, not an if-chain.
 ACTIONS: dict[str, Handler] = {
@@ -75,16 +74,11 @@ async def on_token_button(update: Update, context: AtlasContext) -> None:
     """Route a token button to its action; the action itself verifies and spends the token."""
     query = update.callback_query
     assert query is not None
-    token = (query.data or "").removeprefix(CALLBACK_PREFIX)
-
-    def action_of(session: Session) -> str | None:
-        row = session.get(CallbackToken, token)
-        return row.action if row else None
-
-    action = await context.services.run(action_of)
+    data = query.data or ""
+    action = await context.services.read(lambda s: tokens.action_of(s, data))
     handler = ACTIONS.get(action or "")
     if handler is None:
-        await query.answer("This button is not valid any more.", show_alert=True)
+        await query.answer(tokens.not_valid_any_more(), show_alert=True)
         return
     await handler(update, context)
 
@@ -93,7 +87,7 @@ async def on_unknown_button(update: Update, context: AtlasContext) -> None:
     """A press whose data no handler knows (an old message, or forged data): say so."""
     query = update.callback_query
     if query is not None:
-        await query.answer("This button is not valid any more.", show_alert=True)
+        await query.answer(tokens.not_valid_any_more(), show_alert=True)
 
 
 async def on_free_text(update: Update, context: AtlasContext) -> None:
