@@ -103,6 +103,7 @@ def build_instance(
     """Eligibility and ETAs for every (request, unit) pair, each distance computed once."""
     if step < 1:
         raise ValueError("the planning step is at least 1 minute")
+    order = Order(order)
     step = 1 if order is Order.V1 else step  # version 1 compared exact ETAs
     engaged = engaged or {}
     units = tuple(sorted(network.units, key=lambda u: u.id))

@@ -56,8 +56,11 @@ class StagedSolve:
     tuning: Tuning
     optimal: bool = True
 
-    def run(self, hint: Solution) -> Solution:
-        """The best solution in the §5 order and the tie-breaks (the hint when out of time)."""
+    def run(self, hint: Solution, *, break_ties: bool = True) -> Solution:
+        """The best solution in the §5 order and the tie-breaks (the hint when out of time).
+
+        Without `break_ties`, any solution optimal in the §5 order (enough for comparing).
+        """
         m = self.model
         best = hint
         criteria = m.criteria()
@@ -75,6 +78,8 @@ class StagedSolve:
                     return canonical_asked(m.instance, best)
             if not isinstance(objective, int):
                 m.model.add(objective <= value)
+        if not break_ties:
+            return best
         return canonical_asked(m.instance, self._break_remaining_ties(best))
 
     def _minimise(self, objective: Any, hint: Solution) -> tuple[Solution, int, bool] | None:
