@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     eta_aircraft_kmh: float = Field(default=650, gt=0)
 
     plan_time_limit_s: float = Field(default=20.0, gt=0)
+    # On-scene times are compared rounded up to this step (INTERFACES §5): the ETA model is
+    # rough, and a few minutes must not pull in another state. 1 compares exact minutes.
+    plan_step_min: int = Field(default=10, ge=1)
     # How often changed wizard drafts are written to the database: a kill -9 loses at most
     # this much of a draft (a clean stop writes everything).
     chat_state_flush_s: float = Field(default=1.0, gt=0)

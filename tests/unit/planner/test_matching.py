@@ -12,14 +12,12 @@ from unittest.mock import patch
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from planner_factories import BRUSSELS, country, network, request, unit
+from planner_factories import country, network, request, unit
 
 from atlasbot.domain import CrisisRequest, Location, Network, TransportMode, UnitStatus
 from atlasbot.planner import solve
 from atlasbot.planner.matching import (
     Coverage,
-    Engagement,
-    Order,
     PlanningResult,
     plan,
     plan_joint,
