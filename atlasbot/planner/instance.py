@@ -44,6 +44,7 @@ class RequestData:
     options: tuple[Option, ...]  # sorted by unit index (id order)
     candidates: tuple[Candidate, ...]
     excluded: tuple[Exclusion, ...]
+    position: int = 0  # in the planning call: the tie-break ranks requests by it
 
     @property
     def total_need(self) -> int:
@@ -251,25 +252,52 @@ def shortfall_floor(instance: Instance) -> int:
     return sum(d.priority * d.standalone_shortfall() for d in instance.requests)
 
 
-def without_late_options(instance: Instance, hint: Solution) -> Instance:
-    """Drop the options no optimal solution can use, given a hint that covers every request.
+@dataclass(frozen=True, slots=True)
+class Floor:
+    """Lower bounds of one request's shortfall and latest on-scene time (steps) in any plan
+    of the call whose shortfall is smallest; the latest bound holds once every request is at
+    its shortfall bound."""
 
-    With every request coverable in full and the hint doing so, an optimal solution covers
-    them all and its weighted latest on-scene time is at most the hint's (criterion 2). Each
-    request's latest time is at least the steps by which its own candidates could cover it
-    (cover_steps), so request r's latest time, hence the ETA of any unit it asks, is at most
-    (hint's value - the others' lower bounds) / priority_r. Units beyond cannot be chosen.
+    shortfall: int
+    latest_steps: int
+
+
+def default_floors(instance: Instance) -> list[Floor]:
+    """Each request with all its candidates to itself: the shortfall left, and the steps by
+    which it could be covered when it can be."""
+    return [
+        Floor(d.standalone_shortfall(), d.cover_steps() if not d.standalone_shortfall() else 0)
+        for d in instance.requests
+    ]
+
+
+def without_late_options(
+    instance: Instance, hint: Solution, floors: Sequence[Floor] | None = None
+) -> Instance:
+    """Drop the options no optimal solution can use, given a hint that reaches the floors.
+
+    When the hint's weighted shortfall equals the floors' (no solution does better), every
+    optimal solution has each request at its shortfall floor, and its weighted latest
+    on-scene time is at most the hint's (criterion 2). Each request's latest time is at
+    least its floor, so request r's latest time, hence the ETA of any unit it asks, is at
+    most (hint's value - the others' floors) / priority_r. Units beyond cannot be chosen.
     """
-    if objective_key(instance, hint)[0] != 0 or shortfall_floor(instance) != 0:
+    floors = default_floors(instance) if floors is None else floors
+    weights = [d.priority for d in instance.requests]
+    least = sum(w * f.shortfall for w, f in zip(weights, floors, strict=True))
+    if objective_key(instance, hint)[0] != least:
         return instance
     figures = [request_figures(instance, r, asked) for r, asked in enumerate(hint)]
-    bound = sum(
-        d.priority * f.latest_steps for d, f in zip(instance.requests, figures, strict=True)
-    )
-    lower = [d.priority * d.cover_steps() for d in instance.requests]
+    bound = sum(w * f.latest_steps for w, f in zip(weights, figures, strict=True))
+    lower = [w * f.latest_steps for w, f in zip(weights, floors, strict=True)]
     trimmed = []
     for data, own in zip(instance.requests, lower, strict=True):
         latest = (bound - (sum(lower) - own)) // data.priority
         kept = tuple(o for o in data.options if o.steps <= latest)
         trimmed.append(replace(data, options=kept))
     return replace(instance, requests=tuple(trimmed))
+
+
+def sub_instance(instance: Instance, positions: Sequence[int]) -> Instance:
+    """The instance restricted to some requests (they keep their positions for the ranks)."""
+    return replace(instance, requests=tuple(instance.requests[r] for r in positions))

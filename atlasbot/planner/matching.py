@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from types import MappingProxyType
 
 from atlasbot.domain import CrisisRequest, Network, frozen_counts
 from atlasbot.planner.instance import (
     DEFAULT_STEP_MIN,
+    Floor,
     Instance,
     Order,
     RequestData,
@@ -27,6 +29,8 @@ from atlasbot.planner.instance import (
     greedy_alternative,
     greedy_solution,
     objective_key,
+    request_figures,
+    sub_instance,
     without_late_options,
 )
 from atlasbot.planner.model import PlanningModel
@@ -153,12 +157,165 @@ def plan_joint(
         network, requests, model, step=step_minutes, order=order, engaged=engaged
     )
     deadline = started + time_limit_s
-    hint = greedy_solution(instance)
-    searched = without_late_options(instance, hint)
-    solve = StagedSolve(PlanningModel(searched), deadline, Tuning.for_instance(searched))
-    solution = solve.run(hint)
+    solution, optimal = _solve_by_groups(instance, deadline)
     plans = [[asked] if asked else [] for asked in solution]
-    return _result(network, instance, plans, solve.optimal, started, joint=True)
+    return _result(network, instance, plans, optimal, started, joint=True)
+
+
+def _solve_by_groups(instance: Instance, deadline: float) -> tuple[Solution, bool]:
+    """Joint planning as groups of requests that compete for units, grown lazily.
+
+    Plan each group alone (at first each request alone). Planning groups apart drops only
+    the constraints between groups, so it is a relaxation: every criterion, the tie-break
+    ranks included, is a sum over requests, hence no joint plan beats the groups' optima put
+    together. When those optima clash nowhere (no unit twice, no state over its allowance)
+    they are the joint optimum; otherwise the clashing groups are merged and planned again.
+    Requests far apart rarely clash, so the models stay small. Out of time, the greedy
+    solution (which keeps every hard constraint) is returned, marked not proven.
+    """
+    groups: list[tuple[int, ...]] = [(r,) for r in range(len(instance.requests))]
+    solved: dict[tuple[int, ...], tuple[Solution, bool]] = {}
+    alone: dict[int, Solution] = {}
+    while True:
+        for group in groups:
+            if group not in solved:
+                solved[group] = _solve_group(instance, group, deadline, alone)
+                if len(group) == 1:
+                    alone[group[0]] = solved[group][0]
+        clashes = _clashing_groups(instance, groups, solved)
+        if not clashes:
+            break
+        if time.perf_counter() >= deadline:
+            return greedy_solution(instance), False
+        groups = clashes
+    solution: list[Mapping[int, tuple[int, ...]]] = [{} for _ in instance.requests]
+    for group in groups:
+        for r, asked in zip(group, solved[group][0], strict=True):
+            solution[r] = asked
+    return tuple(solution), all(solved[g][1] for g in groups)
+
+
+def _solve_group(
+    instance: Instance,
+    group: tuple[int, ...],
+    deadline: float,
+    alone: Mapping[int, Solution] | None = None,
+) -> tuple[Solution, bool]:
+    """The optimal plans of a group of requests as if no other request existed.
+
+    `alone`: each request's optimum planned alone, once known. They bound the group better
+    than the greedy does: each request's alone optimum is a floor of its figures, and the
+    alone optima repaired one after the other give a good feasible hint.
+    """
+    part = sub_instance(instance, group)
+    if alone is None or len(group) == 1:
+        hint = greedy_solution(part)
+        searched = without_late_options(part, hint)
+    else:
+        own = [sub_instance(instance, (r,)) for r in group]
+        floors = [_floor(o, alone[r]) for o, r in zip(own, group, strict=True)]
+        hint = _repaired(part, [alone[r][0] for r in group], deadline)
+        searched = without_late_options(part, hint, floors)
+        # The group's optimal latest times, found first on their own, bound the units far
+        # more tightly than the repaired hint: plan the rest on what they leave.
+        hint = _least_latest(searched, hint, deadline)
+        searched = without_late_options(searched, hint, floors)
+    solve = StagedSolve(PlanningModel(searched), deadline, Tuning.for_instance(searched))
+    return solve.run(hint), solve.optimal
+
+
+def _least_latest(instance: Instance, hint: Solution, deadline: float) -> Solution:
+    """A solution with the least weighted shortfall and then latest on-scene time."""
+    model = PlanningModel(instance)
+    solve = StagedSolve(model, deadline, Tuning.for_instance(instance))
+    found = solve.run(hint, break_ties=False, first_criteria=2)
+    return found if solve.optimal else hint
+
+
+def _floor(instance: Instance, alone: Solution) -> Floor:
+    figures = request_figures(instance, 0, alone[0])
+    return Floor(figures.shortfall, figures.latest_steps)
+
+
+def _repaired(
+    part: Instance, alone: Sequence[Mapping[int, tuple[int, ...]]], deadline: float
+) -> Solution:
+    """A feasible solution of the group: each request's alone optimum, highest priority
+    first; one that clashes with those before it is planned again without their units."""
+    order = sorted(range(len(part.requests)), key=lambda i: -part.requests[i].priority)
+    taken: dict[str, int] = {}
+    used: set[int] = set()
+    solution: list[Mapping[int, tuple[int, ...]]] = [{} for _ in part.requests]
+    for i in order:
+        asked = alone[i]
+        if used & set(asked) or any(
+            taken.get(c, 0) + n > part.allowance.get(c, 0) for c, n in _countries(part, asked)
+        ):
+            asked = _replanned(part, i, used, taken, deadline)
+        solution[i] = asked
+        used |= set(asked)
+        for country, n in _countries(part, asked):
+            taken[country] = taken.get(country, 0) + n
+    return tuple(solution)
+
+
+def _replanned(
+    part: Instance, i: int, used: set[int], taken: Mapping[str, int], deadline: float
+) -> Mapping[int, tuple[int, ...]]:
+    """Request i planned alone with the units and allowances others took out of reach."""
+    data = part.requests[i]
+    free = replace(data, options=tuple(o for o in data.options if o.unit not in used))
+    allowance = {c: n - taken.get(c, 0) for c, n in part.allowance.items()}
+    single = replace(part, requests=(free,), allowance=MappingProxyType(allowance))
+    hint = greedy_solution(single)
+    single = without_late_options(single, hint)
+    solve = StagedSolve(PlanningModel(single), deadline, Tuning.for_instance(single))
+    return solve.run(hint, break_ties=False)[0]
+
+
+def _countries(part: Instance, asked: Mapping[int, tuple[int, ...]]) -> list[tuple[str, int]]:
+    counts: dict[str, int] = {}
+    for unit in asked:
+        country = part.units[unit].country
+        counts[country] = counts.get(country, 0) + 1
+    return list(counts.items())
+
+
+def _clashing_groups(
+    instance: Instance,
+    groups: Sequence[tuple[int, ...]],
+    solved: Mapping[tuple[int, ...], tuple[Solution, bool]],
+) -> list[tuple[int, ...]] | None:
+    """The groups with clashing groups merged, or None when nothing clashes."""
+    parent = list(range(len(groups)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            i = parent[i]
+        return i
+
+    users: dict[int, list[int]] = {}
+    by_country: dict[str, list[int]] = {}
+    for g, group in enumerate(groups):
+        for asked in solved[group][0]:
+            for unit in asked:
+                users.setdefault(unit, []).append(g)
+                by_country.setdefault(instance.units[unit].country, []).append(g)
+    clash = [g for g in users.values() if len(g) > 1]
+    clash += [
+        g
+        for country, g in by_country.items()
+        if len(set(g)) > 1 and len(g) > instance.allowance.get(country, 0)
+    ]
+    if not clash:
+        return None
+    for members in clash:
+        for other in members[1:]:
+            parent[root(other)] = root(members[0])
+    merged: dict[int, list[int]] = {}
+    for g, group in enumerate(groups):
+        merged.setdefault(root(g), []).extend(group)
+    return [tuple(sorted(m)) for m in merged.values()]
 
 
 def load_solver() -> None:

@@ -221,7 +221,7 @@ class PlanningModel:
     def rank(self, key: Key) -> int:
         """Tie-break rank of a (request, unit): requests in order, then units by id; from 1."""
         r, unit = key
-        return r * len(self.instance.units) + unit + 1
+        return self.instance.requests[r].position * len(self.instance.units) + unit + 1
 
     def hint(self, solution: Solution) -> None:
         """Start the search from a known solution (all of its variables)."""

@@ -27,7 +27,8 @@ from atlasbot.planner.model import PlanningModel
 if TYPE_CHECKING:
     from ortools.sat.python import cp_model
 
-SMALL_MODEL_PAIRS = 400
+SMALL_MODEL_PAIRS = 150
+MERGE_LIMIT = 1 << 31
 _LEX_BLOCK = 40
 
 
@@ -37,14 +38,16 @@ class Tuning:
 
     num_workers: int
     merge_limit: int
+    presolve: bool
 
     @staticmethod
     def for_instance(instance: Instance) -> Tuning:
         pairs = sum(len(d.options) for d in instance.requests)
         if pairs <= SMALL_MODEL_PAIRS:
             # One worker: on small models parallel search costs more than it saves.
-            return Tuning(num_workers=1, merge_limit=1 << 50)
-        return Tuning(num_workers=2, merge_limit=1)
+            # Presolve and symmetry detection cost more than they save here (measured).
+            return Tuning(num_workers=1, merge_limit=1 << 50, presolve=False)
+        return Tuning(num_workers=2, merge_limit=MERGE_LIMIT, presolve=True)
 
 
 @dataclass
@@ -56,14 +59,17 @@ class StagedSolve:
     tuning: Tuning
     optimal: bool = True
 
-    def run(self, hint: Solution, *, break_ties: bool = True) -> Solution:
+    def run(
+        self, hint: Solution, *, break_ties: bool = True, first_criteria: int | None = None
+    ) -> Solution:
         """The best solution in the §5 order and the tie-breaks (the hint when out of time).
 
-        Without `break_ties`, any solution optimal in the §5 order (enough for comparing).
+        Without `break_ties`, any solution optimal in the §5 order (enough for comparing);
+        with `first_criteria`, optimal in that many first criteria only.
         """
         m = self.model
         best = hint
-        criteria = m.criteria()
+        criteria = m.criteria()[:first_criteria]
         for objective, stages in merge_stages(criteria, self.tuning.merge_limit):
             if stages == [0] and objective_key(m.instance, best)[0] == shortfall_floor(m.instance):
                 # The hint already reaches the shortfall's lower bound: nothing to solve.
@@ -78,7 +84,7 @@ class StagedSolve:
                     return canonical_asked(m.instance, best)
             if not isinstance(objective, int):
                 m.model.add(objective <= value)
-        if not break_ties:
+        if not break_ties or first_criteria is not None:
             return best
         return canonical_asked(m.instance, self._break_remaining_ties(best))
 
@@ -115,7 +121,8 @@ class StagedSolve:
             sum(probe.get_bool_var_from_proto_index(m.x[k].index) for k in chosen)
             <= len(chosen) - 1
         )
-        status = self._solver().solve(probe)
+        # Presolve pays here: every criterion is fixed, and it often proves the answer alone.
+        status = self._solver(presolve=True).solve(probe)
         if status == cp_model.INFEASIBLE:
             return best
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -155,15 +162,14 @@ class StagedSolve:
                 break
         return best
 
-    def _solver(self) -> cp_model.CpSolver:
+    def _solver(self, *, presolve: bool = False) -> cp_model.CpSolver:
         from ortools.sat.python import cp_model
 
         solver = cp_model.CpSolver()
         solver.parameters.max_time_in_seconds = max(0.001, self.deadline - time.perf_counter())
         solver.parameters.num_workers = self.tuning.num_workers
         solver.parameters.linearization_level = 2
-        # Presolve and symmetry detection cost more than they save on these models (measured).
-        solver.parameters.cp_model_presolve = False
+        solver.parameters.cp_model_presolve = presolve or self.tuning.presolve
         solver.parameters.symmetry_level = 0
         return solver
 
