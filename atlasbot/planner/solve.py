@@ -45,7 +45,6 @@ class Tuning:
         pairs = sum(len(d.options) for d in instance.requests)
         if pairs <= SMALL_MODEL_PAIRS:
             # One worker: on small models parallel search costs more than it saves.
-            # Presolve and symmetry detection cost more than they save here (measured).
             return Tuning(num_workers=1, merge_limit=1 << 50, presolve=False)
         return Tuning(num_workers=2, merge_limit=MERGE_LIMIT, presolve=True)
 
@@ -121,8 +120,7 @@ class StagedSolve:
             sum(probe.get_bool_var_from_proto_index(m.x[k].index) for k in chosen)
             <= len(chosen) - 1
         )
-        # Presolve pays here: every criterion is fixed, and it often proves the answer alone.
-        status = self._solver(presolve=True).solve(probe)
+        status = self._solver().solve(probe)
         if status == cp_model.INFEASIBLE:
             return best
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -162,14 +160,15 @@ class StagedSolve:
                 break
         return best
 
-    def _solver(self, *, presolve: bool = False) -> cp_model.CpSolver:
+    def _solver(self) -> cp_model.CpSolver:
         from ortools.sat.python import cp_model
 
         solver = cp_model.CpSolver()
         solver.parameters.max_time_in_seconds = max(0.001, self.deadline - time.perf_counter())
         solver.parameters.num_workers = self.tuning.num_workers
         solver.parameters.linearization_level = 2
-        solver.parameters.cp_model_presolve = presolve or self.tuning.presolve
+        # Presolve costs more than it saves on small models, and pays on big ones (measured).
+        solver.parameters.cp_model_presolve = self.tuning.presolve
         solver.parameters.symmetry_level = 0
         return solver
 
