@@ -101,7 +101,10 @@ def explain_not_chosen(
     result: PlanningResult,
     network: Network,
 ) -> str:
-    """Why an eligible unit is not in this request's first plan."""
+    """Why an eligible unit is not in this request's first plan, without planning again.
+
+    Kept for the chat until it shows why_not_others_lines, which gives the real reason.
+    """
     prefix = f"{candidate.id} not in plan 1"
     limit = result.country_limits.get(candidate.country)
     if limit is not None and limit.allowance == 0:
@@ -127,7 +130,9 @@ def explain_not_chosen(
     )
     if alternative is not None:
         return f"{prefix}: it is in the alternative plan {alternative}"
-    return f"{prefix}: a faster or smaller package covers the same needs"
+    # The real reason needs planning again with the unit forced in (reasons.why_not_others);
+    # without it, only what the §5 order guarantees can be said.
+    return f"{prefix}: plan 1 ranks before any plan with it (on-scene times, states, units)"
 
 
 def explain_reserve(limit: CountryLimit, network: Network) -> str:

@@ -84,7 +84,7 @@ def test_a_candidate_not_chosen_is_explained() -> None:
     planning = result.requests[0]
     (at_1,) = [c for c in planning.candidates if c.id == "at-1"]
     assert explain_not_chosen(at_1, planning, result, _network()) == (
-        "at-1 not in plan 1: a faster or smaller package covers the same needs"
+        "at-1 not in plan 1: plan 1 ranks before any plan with it (on-scene times, states, units)"
     )
 
 

@@ -180,3 +180,17 @@ def test_a_unit_planned_for_another_request_names_it_and_its_priority() -> None:
         3,
     )
     assert planning.plans == ()
+
+
+def test_every_rule_of_the_model_says_whether_it_is_hard_or_soft() -> None:
+    from atlasbot.planner.model import PlanningModel
+
+    rules = [
+        getattr(PlanningModel, name)
+        for name in vars(PlanningModel)
+        if name.startswith("_") and not name.startswith("__") and name not in ("_levels",)
+        if name not in ("_declare_unit",)
+    ]
+    assert len(rules) == 7
+    for rule in rules:
+        assert (rule.__doc__ or "").startswith(("Hard", "Soft")), rule.__name__
