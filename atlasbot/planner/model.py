@@ -22,6 +22,9 @@ if TYPE_CHECKING:
     from ortools.sat.python import cp_model
 
 Key = tuple[int, int]  # (request position, unit index)
+# Up to this many (request, unit) pairs the exact tie-break is one more weighted criterion;
+# beyond, its weights grow too large and it is found by probing (solve.py).
+LEX_IN_OBJECTIVE = 24
 
 
 class PlanningModel:
@@ -180,8 +183,14 @@ class PlanningModel:
     # ----------------------------------------------------------------------------------------
     # The criteria, each with an upper bound of its value (for merging them into one sum).
 
+    @property
+    def ranks_in_objective(self) -> bool:
+        """Whether the criteria end with the exact earliest-ids order (small models only)."""
+        return len(self.x) <= LEX_IN_OBJECTIVE
+
     def criteria(self) -> list[tuple[Any, int]]:
-        """The §5 criteria of the instance's order, then the sum of tie-break ranks."""
+        """The §5 criteria of the instance's order, then the tie-break: the sum of ranks and,
+        on small models, the earliest ids first as one binary-weighted sum."""
         requests = self.instance.requests
         most = [min(d.total_need, len(d.options)) for d in requests]
         furthest = [max((o.steps for o in d.options), default=0) for d in requests]
@@ -209,14 +218,28 @@ class PlanningModel:
                 for r, (d, k) in enumerate(zip(requests, most, strict=True))
             ),
         )
+        ties = [ranks, self._earliest_ids_first()] if self.ranks_in_objective else [ranks]
         if self.instance.order is Order.V1:
-            return [shortfall, latest, units, total_eta, ranks]
+            return [shortfall, latest, units, total_eta, *ties]
         on_scene = (
             sum(self.on_scene_terms),
             sum(d.priority * f * len(d.codes) for d, f in zip(requests, furthest, strict=True)),
         )
         states = (sum(self.state_terms), sum(most))
-        return [shortfall, latest, on_scene, states, units, total_eta, ranks]
+        return [shortfall, latest, on_scene, states, units, total_eta, *ties]
+
+    def _earliest_ids_first(self) -> tuple[Any, int]:
+        """Soft (tie-break): of plans equal in everything else, the one with the earliest ids.
+
+        Minimising sum over options, in rank order i = 1..n, of 2^(n-i) * (1 - x_i) is the
+        lexicographic maximum of (x_1, .., x_n): each option outweighs all later ones
+        together. Distinct choices get distinct values, so the optimum is unique.
+        """
+        keys = sorted(self.x, key=self.rank)
+        n = len(keys)
+        weights = [1 << (n - 1 - i) for i in range(n)]
+        expression = sum(w * (1 - self.x[k]) for w, k in zip(weights, keys, strict=True))
+        return expression, (1 << n) - 1
 
     def rank(self, key: Key) -> int:
         """Tie-break rank of a (request, unit): requests in order, then units by id; from 1."""

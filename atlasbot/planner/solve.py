@@ -85,6 +85,8 @@ class StagedSolve:
                 m.model.add(objective <= value)
         if not break_ties or first_criteria is not None:
             return best
+        if m.ranks_in_objective:
+            return canonical_asked(m.instance, best)
         return canonical_asked(m.instance, self._break_remaining_ties(best))
 
     def _minimise(self, objective: Any, hint: Solution) -> tuple[Solution, int, bool] | None:

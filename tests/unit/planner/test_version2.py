@@ -191,6 +191,6 @@ def test_every_rule_of_the_model_says_whether_it_is_hard_or_soft() -> None:
         if name.startswith("_") and not name.startswith("__") and name not in ("_levels",)
         if name not in ("_declare_unit",)
     ]
-    assert len(rules) == 7
+    assert len(rules) == 8
     for rule in rules:
         assert (rule.__doc__ or "").startswith(("Hard", "Soft")), rule.__name__
