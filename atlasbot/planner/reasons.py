@@ -109,7 +109,11 @@ def irreplaceable_units(
     model: TravelModel = TravelModel(),  # noqa: B008 - frozen value
     budget_s: float = DEFAULT_BUDGET_S,
 ) -> tuple[Irreplaceable, ...]:
-    """The units in every plan of the request that no other unit can replace."""
+    """The units in every plan of the request that no other unit can replace.
+
+    Meant for a request planned with alternatives: with one plan, it names the units of
+    that plan that nothing else replaces as early.
+    """
     planning = result.for_request(request_id)
     if not planning.plans:
         return ()

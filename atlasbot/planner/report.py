@@ -122,9 +122,11 @@ def _request_lines(
         lines.append("  No unit can be proposed.")
     for plan in planning.plans:
         lines.extend(_plan_lines(plan, planning, network))
-    if planning.plans:
+    if len(planning.plans) > 1:
+        # "In every plan" says something only where there are alternatives to compare.
         found = irreplaceable_units(network, result, planning.id, model=model, budget_s=budget_s)
         lines.extend(f"  {irreplaceable_sentence(f, network)}" for f in found)
+    if planning.plans:
         others = why_not_others(network, result, planning.id, model=model, budget_s=budget_s)
         lines.append("")
         lines.extend(
