@@ -452,11 +452,12 @@ def plan_command(
         alternatives,
         model=settings.travel_model(),
         time_limit_s=time_limit or settings.plan_time_limit_s,
+        step_minutes=settings.plan_step_min,
     )
     if as_json:
         typer.echo(json.dumps(result_to_json(result), indent=2, ensure_ascii=False))
     else:
-        typer.echo(format_table(result, network))
+        typer.echo(format_table(result, network, settings.travel_model()))
 
 
 @app.command("schedule")

@@ -43,7 +43,7 @@ class Settings(BaseSettings):
     timezone: str = "Europe/Brussels"
     log_level: LogLevel = "INFO"
 
-    # The ETA model (INTERFACES §3).
+    # The ETA model (docs/formats.md §3).
     eta_road_detour_factor: float = Field(default=1.3, gt=0)
     eta_road_kmh: float = Field(default=80, gt=0)
     eta_helicopter_kmh: float = Field(default=220, gt=0)
@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     plan_time_limit_s: float = Field(default=20.0, gt=0)
     # Files people give the bot (network, request, events files, uploads): the largest read.
     max_file_bytes: int = Field(default=DEFAULT_MAX_FILE_BYTES, ge=1024, le=256 * 1024 * 1024)
+    # On-scene times are compared rounded up to this step (docs/formats.md §5): the ETA model is
+    # rough, and a few minutes must not pull in another state. 1 compares exact minutes.
+    plan_step_min: int = Field(default=10, ge=1)
     # How often changed wizard drafts are written to the database: a kill -9 loses at most
     # this much of a draft (a clean stop writes everything).
     chat_state_flush_s: float = Field(default=1.0, gt=0)

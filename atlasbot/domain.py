@@ -28,7 +28,7 @@ class UnitStatus(StrEnum):
 
 
 class TransportMode(StrEnum):
-    """How a unit can travel to a crisis (INTERFACES §3)."""
+    """How a unit can travel to a crisis (docs/formats.md §3)."""
 
     ROAD = "road"
     HELICOPTER = "helicopter"
@@ -169,7 +169,7 @@ def _replace_status(unit: Unit, status: UnitStatus) -> Unit:
 
 @dataclass(frozen=True, slots=True)
 class CrisisRequest:
-    """What a requesting state asks for (INTERFACES §2)."""
+    """What a requesting state asks for (docs/formats.md §2)."""
 
     id: str
     requesting_country: str

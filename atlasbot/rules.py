@@ -69,7 +69,7 @@ def cite(rule_id: str) -> str:
 
 
 class Reason(StrEnum):
-    """Why a unit is left out of planning for a request (INTERFACES §4), in the §4 order."""
+    """Why a unit is left out of planning for a request (docs/formats.md §4), in the §4 order."""
 
     OWN_STATE = "own_state"
     STATUS = "status"

@@ -1,4 +1,4 @@
-"""Read, check and write the network file (INTERFACES.md §1).
+"""Read, check and write the network file (docs/formats.md §1).
 
 Pydantic checks the structure; every one of its errors is translated into a ``Problem`` that
 names the file, the field path in ``units[3].base.lat`` style and what is wrong in plain words.

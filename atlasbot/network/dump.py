@@ -1,4 +1,4 @@
-"""Writing a network as a network file (INTERFACES.md §1): loading it gives it back."""
+"""Writing a network as a network file (docs/formats.md §1): loading it gives it back."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from atlasbot.network.schema import FORMAT_VERSION
 
 
 def dump_network(network: Network) -> str:
-    """The network as YAML text in the INTERFACES.md §1 format; loading it gives it back."""
+    """The network as YAML text in the docs/formats.md §1 format; loading it gives it back."""
     lines = [
-        "# atlasbot network file (INTERFACES.md §1)",
+        "# atlasbot network file (docs/formats.md §1)",
         f"version: {FORMAT_VERSION}",
         "capabilities:",
     ]

@@ -70,7 +70,7 @@ EXPECTED_TOP_LEVEL = "expected a mapping with version, capabilities, countries a
 def ignorable_unknown_fields(error: ValidationError) -> list[Loc]:
     """Fields this version does not know, outside the escalation sections.
 
-    INTERFACES.md lets later versions add fields, so a file written for one must still load
+    docs/formats.md lets later versions add fields, so a file written for one must still load
     here: an unknown field is ignored with a warning that names it (and the field it may be a
     misspelling of). The escalation sections are atlasbot's own and set alert timings: a
     misspelt timing there stays an error rather than silently falling back to the default.

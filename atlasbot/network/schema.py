@@ -1,4 +1,4 @@
-"""The network file's structure and field checks (INTERFACES.md §1), as pydantic models.
+"""The network file's structure and field checks (docs/formats.md §1), as pydantic models.
 
 Each field check raises ValueError with the plain message a person will read.
 """

@@ -1,1 +1,1 @@
-"""Crisis planning: which units to propose for a request (pure core, INTERFACES §2–§6)."""
+"""Crisis planning: which units to propose for a request (pure core, docs/formats.md §2–§6)."""

@@ -1,20 +1,30 @@
-"""The planning result as JSON (INTERFACES §6) and as a readable table."""
+"""The planning result as JSON (docs/formats.md §6) and as a readable table."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from atlasbot.domain import Network
 from atlasbot.planner.explain import (
+    capability_name,
     country_name,
     describe_teams,
     explain_exclusion,
-    explain_not_chosen,
-    explain_plan,
     explain_reserve,
+    irreplaceable_sentence,
+    on_scene_lines,
     partner_mark,
+    plan_headline,
+    why_not_others_lines,
 )
-from atlasbot.planner.matching import Plan, PlanningResult, RequestPlanning
+from atlasbot.planner.reasons import irreplaceable_units, why_not_others
+from atlasbot.planner.results import Plan, PlanningResult, RequestPlanning
+from atlasbot.planner.travel import TravelModel
+
+# The table's reasons plan again once per unit explained; a joint file with many requests
+# shares this budget, and a reason not found in time says so.
+REASONS_BUDGET_S = 10.0
 
 
 def result_to_json(result: PlanningResult) -> dict[str, Any]:
@@ -30,6 +40,7 @@ def _request_json(planning: RequestPlanning) -> dict[str, Any]:
     return {
         "id": planning.id,
         "coverage": planning.coverage.value,
+        "step_minutes": planning.step_minutes,
         "plans": [_plan_json(plan) for plan in planning.plans],
         "candidates": [
             {"id": c.id, "country": c.country, "eta_minutes": c.eta_minutes, "mode": c.mode.value}
@@ -51,24 +62,34 @@ def _plan_json(plan: Plan) -> dict[str, Any]:
                 "eta_minutes": u.eta_minutes,
                 "mode": u.mode.value,
                 "provides": dict(u.provides),
+                "asked": dict(u.asked),
             }
             for u in plan.units
         ],
         "shortfall": dict(plan.shortfall),
+        "on_scene_minutes": dict(plan.on_scene_minutes),
         "latest_eta_minutes": plan.latest_eta_minutes,
+        "state_count": plan.state_count,
         "unit_count": plan.unit_count,
         "total_eta_minutes": plan.total_eta_minutes,
     }
 
 
-def format_table(result: PlanningResult, network: Network) -> str:
-    """A readable report: per request its plans, candidates and exclusions, with reasons."""
+def format_table(
+    result: PlanningResult,
+    network: Network,
+    model: TravelModel = TravelModel(),  # noqa: B008 - frozen value
+) -> str:
+    """A readable report: per request its plans (who brings each capability, when), why the
+    nearest others are left out, and the exclusions with reasons."""
     lines: list[str] = []
     kind = "joint planning" if result.joint else "planning"
     proof = "proven optimal" if result.optimal else "best found within the time limit"
     lines.append(f"atlasbot {kind}: {proof}, {result.solve_ms:.1f} ms")
+    deadline = time.perf_counter() + REASONS_BUDGET_S
     for planning in result.requests:
-        lines.extend(_request_lines(planning, result, network))
+        budget = max(0.0, deadline - time.perf_counter()) / 2
+        lines.extend(_request_lines(planning, result, network, model, budget))
     limits = [
         explain_reserve(limit, network)
         for limit in result.country_limits.values()
@@ -82,7 +103,11 @@ def format_table(result: PlanningResult, network: Network) -> str:
 
 
 def _request_lines(
-    planning: RequestPlanning, result: PlanningResult, network: Network
+    planning: RequestPlanning,
+    result: PlanningResult,
+    network: Network,
+    model: TravelModel,
+    budget_s: float,
 ) -> list[str]:
     request = planning.request
     lines = [
@@ -90,52 +115,57 @@ def _request_lines(
         f"Request {request.id} from {country_name(network, request.requesting_country)}"
         f" ({request.crisis.value}, priority {request.priority}):"
         f" needs {describe_teams(network, request.needs)}",
-        f"Coverage: {planning.coverage.value}",
+        f"Coverage: {planning.coverage.value}; on-scene times compared in steps of "
+        f"{planning.step_minutes} min",
     ]
     if not planning.plans:
         lines.append("  No unit can be proposed.")
     for plan in planning.plans:
+        lines.extend(_plan_lines(plan, planning, network))
+    if len(planning.plans) > 1:
+        # "In every plan" says something only where there are alternatives to compare.
+        found = irreplaceable_units(network, result, planning.id, model=model, budget_s=budget_s)
+        lines.extend(f"  {irreplaceable_sentence(f, network)}" for f in found)
+    if planning.plans:
+        others = why_not_others(network, result, planning.id, model=model, budget_s=budget_s)
         lines.append("")
-        lines.append(f"  {explain_plan(plan, network)}")
-        lines.append(_row("unit", "country", "ETA", "mode", "provides"))
-        for unit in plan.units:
-            lines.append(
-                _row(
-                    unit.id,
-                    unit.country + ("*" if partner_mark(network, unit.country) else ""),
-                    f"{unit.eta_minutes} min",
-                    unit.mode.value,
-                    describe_teams(network, unit.provides),
-                )
-            )
-        if any(partner_mark(network, unit.country) for unit in plan.units):
-            lines.append(
-                "    * partner state, not bound by the Decision: helps on another basis (R12)"
-            )
-        missing = describe_teams(network, plan.shortfall) if plan.shortfall else "none"
-        lines.append(
-            f"    shortfall: {missing}; latest ETA {plan.latest_eta_minutes} min; "
-            f"{plan.unit_count} unit{'' if plan.unit_count == 1 else 's'}; "
-            f"sum of ETAs {plan.total_eta_minutes} min"
-        )
-    lines.append("")
-    lines.append(f"  Candidates ({len(planning.candidates)}):")
-    first = set(planning.plans[0].unit_ids) if planning.plans else set()
-    for candidate in planning.candidates:
-        note = "in plan 1" if candidate.id in first else ""
-        if not note:
-            note = explain_not_chosen(candidate, planning, result, network).split(": ", 1)[1]
-        lines.append(
-            _row(
-                candidate.id,
-                candidate.country,
-                f"{candidate.eta_minutes} min",
-                candidate.mode.value,
-                note,
-            )
+        lines.extend(
+            f"  {line}" for line in why_not_others_lines(planning, result, others, network)
         )
     lines.append(f"  Left out ({len(planning.excluded)}):")
     lines.extend(f"    {explain_exclusion(e, network)}" for e in planning.excluded)
+    return lines
+
+
+def _plan_lines(plan: Plan, planning: RequestPlanning, network: Network) -> list[str]:
+    lines = ["", f"  {plan_headline(plan, network)}"]
+    lines.extend(f"    {line}" for line in on_scene_lines(plan, planning.request, network))
+    lines.append(_row("unit", "country", "ETA", "mode", "asked (of its teams)"))
+    for unit in plan.units:
+        asked = ", ".join(
+            f"{capability_name(network, code)} {n} of {unit.provides.get(code, n)}"
+            for code, n in unit.asked.items()
+        )
+        lines.append(
+            _row(
+                unit.id,
+                unit.country + ("*" if partner_mark(network, unit.country) else ""),
+                f"{unit.eta_minutes} min",
+                unit.mode.value,
+                asked,
+            )
+        )
+    if any(partner_mark(network, unit.country) for unit in plan.units):
+        lines.append(
+            "    * partner state, not bound by the Decision: helps on another basis (R12)"
+        )
+    missing = describe_teams(network, plan.shortfall) if plan.shortfall else "none"
+    lines.append(
+        f"    shortfall: {missing}; latest ETA {plan.latest_eta_minutes} min; "
+        f"{plan.state_count} state{'' if plan.state_count == 1 else 's'}; "
+        f"{plan.unit_count} unit{'' if plan.unit_count == 1 else 's'}; "
+        f"sum of ETAs {plan.total_eta_minutes} min"
+    )
     return lines
 
 

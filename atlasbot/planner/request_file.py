@@ -1,4 +1,4 @@
-"""The request file (INTERFACES §2): one request (a mapping) or several (a list of mappings).
+"""The request file (docs/formats.md §2): one request (a mapping) or several (a list of mappings).
 
 Every problem is collected, not just the first, and each names the file, the field path
 (``[1].needs.cbrn``, ``location.lat``; list positions count from 0) and what is wrong.
@@ -118,7 +118,7 @@ class _RequestChecker:
         )
 
     def ignore_unknown(self, path: str, key: object, known: Sequence[str]) -> None:
-        """INTERFACES.md lets the format gain fields: a field this version does not know is
+        """docs/formats.md lets the format gain fields: a field this version does not know is
         ignored, with a warning naming it (and the known field it may be a misspelling of)."""
         message = f"unknown field {excerpt(key)}"
         close = difflib.get_close_matches(str(key), known, n=1, cutoff=0.75)

@@ -1,4 +1,4 @@
-"""Estimated time of arrival of a unit at a crisis (INTERFACES §3)."""
+"""Estimated time of arrival of a unit at a crisis (docs/formats.md §3)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """The sandbox HTTP server: a local Telegram Bot API plus a JSON control API, on 127.0.0.1.
 
 The bot talks to ``/bot<TOKEN>/<method>`` exactly as it would to api.telegram.org; tests,
-the demo and benchmarks play the users through ``/sandbox/...`` (INTERFACES §9). Faults
+the demo and benchmarks play the users through ``/sandbox/...`` (docs/sandbox.md). Faults
 (429, 5xx, delays, dropped connections) and a global flood limit can be switched on to
 rehearse how the bot copes with Telegram misbehaving.
 """

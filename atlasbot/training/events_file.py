@@ -1,10 +1,10 @@
-"""The events file (INTERFACES §7): load, validate against the network, return plain values.
+"""The events file (docs/formats.md §7): load, validate against the network, return plain values.
 
 Validation collects every problem it can find and raises one ``EventsFileError`` whose
 messages name the file, the field path (``events[3].window.start``) and what is wrong, so a
 coordinator fixes the whole file in one go instead of one error per run.
 
-INTERFACES.md lets the format gain fields ("add fields freely"), so a file written for a
+docs/formats.md lets the format gain fields ("add fields freely"), so a file written for a
 later version must still load here: a key this version does not know is ignored with a
 warning naming the file, its path and the known key it may be a misspelling of.
 """

@@ -10,7 +10,7 @@ from atlasbot.training.replan import format_days
 
 
 def result_to_json(result: ScheduleResult) -> dict[str, Any]:
-    """The schedule as INTERFACES §8's JSON object (dates as YYYY-MM-DD)."""
+    """The schedule as docs/formats.md §8's JSON object (dates as YYYY-MM-DD)."""
     return {
         "status": result.status.value,
         "solve_ms": float(result.solve_ms),

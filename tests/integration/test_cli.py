@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -128,3 +129,43 @@ def test_a_second_bot_on_the_same_sqlite_file_stops_with_one_line(
     status, _, err = run(capsys, "run")
     assert status == 2
     assert err == "error: another atlasbot process (pid 4242) already uses cli.db\n"
+
+
+def test_plan_json_names_the_teams_asked_and_when_each_capability_is_on_scene(
+    cli_db: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    request_file = tmp_path / "antwerp.yaml"
+    request_file.write_text(
+        "id: antwerp\nrequesting_country: BE\ncrisis: hostage_taking\n"
+        "location: {lat: 51.2194, lon: 4.4025}\n"
+        "needs: {hostage_rescue: 2, negotiation: 1, precision_marksmen: 1, eod: 1}\n"
+        "assistance: [action]\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("ATLASBOT_PLAN_STEP_MIN", "1")
+    args = ("plan", "--network", str(DEMO_NETWORK_FILE), "--request", str(request_file))
+    status, out, _ = run(capsys, *args, "--json")
+    assert status == 0
+    (entry,) = json.loads(out)["requests"]
+    assert entry["step_minutes"] == 1
+    first = entry["plans"][0]
+    assert first["on_scene_minutes"]["hostage_rescue"] == 87
+    assert first["on_scene_minutes"]["eod"] == 224
+    assert {u["id"]: u["asked"] for u in first["units"]}["de-1"] == {"eod": 1}
+    assert (first["state_count"], first["unit_count"]) == (2, 3)
+    status, out, _ = run(capsys, *args)
+    assert status == 0
+    assert "Hostage rescue ×2: nl-1 (NL), on scene in 1 h 27 min by helicopter" in out
+    assert "de-1 is in every plan: the only unit with explosive ordnance disposal" in out
+
+
+def test_a_planning_step_below_one_minute_is_refused(
+    cli_db: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("ATLASBOT_PLAN_STEP_MIN", "0")
+    status, _, err = run(capsys, "audit", "verify")
+    assert status == 2
+    assert "ATLASBOT_PLAN_STEP_MIN" in err

@@ -1,4 +1,4 @@
-"""The network file (INTERFACES.md §1): broken files are refused with located, plain problems."""
+"""The network file (docs/formats.md §1): broken files are refused with located, plain problems."""
 
 from __future__ import annotations
 
@@ -357,7 +357,7 @@ def test_a_misspelt_key_is_ignored_with_a_warning_that_names_the_right_one(
 def test_fields_added_by_a_later_version_are_ignored_anywhere(
     where: tuple[Any, ...], caplog: pytest.LogCaptureFixture
 ) -> None:
-    """INTERFACES.md lets the format gain fields: a file that has them still loads."""
+    """docs/formats.md lets the format gain fields: a file that has them still loads."""
     data = valid_data()
     node: Any = data
     for part in where:

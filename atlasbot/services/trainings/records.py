@@ -36,7 +36,7 @@ MAX_PROBLEMS_SHOWN = 25
 
 
 def parse_events_text(text: str, source: str, network: Network) -> EventsPlan:
-    """Read an events file's text (INTERFACES §7) against the network; InvalidInput lists
+    """Read an events file's text (docs/formats.md §7) against the network; InvalidInput lists
     every problem by its place in the file."""
     if len(text.encode("utf-8")) > MAX_EVENTS_FILE_BYTES:
         raise InvalidInput(texts.too_big(source, MAX_EVENTS_FILE_BYTES // 1000))
@@ -108,7 +108,7 @@ def stored_plan(row: TrainingPlan, network: Network) -> EventsPlan:
 
 
 def schedule_to_json(result: ScheduleResult) -> dict[str, Any]:
-    """INTERFACES §8's object plus each event's kind, title and capability."""
+    """docs/formats.md §8's object plus each event's kind, title and capability."""
     data = result_to_json(result)
     for item, placed in zip(data["events"], result.events, strict=True):
         item.update(kind=placed.kind.value, title=placed.title, capability=placed.capability)

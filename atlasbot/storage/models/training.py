@@ -57,9 +57,9 @@ class TrainingPlan(SQLModel, table=True):
     status: str = Field(default=PlanStatus.DRAFT.value, max_length=16, index=True)
     source_name: str = Field(default="", max_length=200)
     source_text: str = Field(default="", sa_column=Column(Text, nullable=False))
-    # The validated events file (INTERFACES §7) as a mapping; dates as YYYY-MM-DD text.
+    # The validated events file (docs/formats.md §7) as a mapping; dates as YYYY-MM-DD text.
     events: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    # The last schedule solved for the draft (INTERFACES §8 plus each event's kind and title).
+    # The last schedule solved for the draft (docs/formats.md §8 plus each event's kind and title).
     schedule: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     # A re-plan waiting for the coordinator: schedule, revised events, changes, base version.
     proposal: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))

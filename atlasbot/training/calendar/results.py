@@ -1,4 +1,4 @@
-"""What a calendar solve returns (INTERFACES §8), and where an event is pinned."""
+"""What a calendar solve returns (docs/formats.md §8), and where an event is pinned."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 
 class ScheduleStatus(StrEnum):
-    """How good a schedule is (INTERFACES §8)."""
+    """How good a schedule is (docs/formats.md §8)."""
 
     OPTIMAL = "optimal"
     FEASIBLE = "feasible"

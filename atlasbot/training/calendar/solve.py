@@ -178,5 +178,5 @@ def solve_calendar(
 def schedule(
     network: Network, plan: EventsPlan, *, time_limit_s: float = DEFAULT_TIME_LIMIT_S
 ) -> ScheduleResult:
-    """Place as many events as possible, then minimise total travel (INTERFACES §7)."""
+    """Place as many events as possible, then minimise total travel (docs/formats.md §7)."""
     return solve_calendar(network, plan, time_limit_s=time_limit_s)

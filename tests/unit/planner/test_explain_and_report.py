@@ -84,7 +84,7 @@ def test_a_candidate_not_chosen_is_explained() -> None:
     planning = result.requests[0]
     (at_1,) = [c for c in planning.candidates if c.id == "at-1"]
     assert explain_not_chosen(at_1, planning, result, _network()) == (
-        "at-1 not in plan 1: a faster or smaller package covers the same needs"
+        "at-1 not in plan 1: plan 1 ranks before any plan with it (on-scene times, states, units)"
     )
 
 
@@ -122,20 +122,33 @@ def test_the_json_has_exactly_the_contract_keys() -> None:
     assert data["optimal"] is True
     assert isinstance(data["solve_ms"], float)
     (entry,) = data["requests"]
-    assert set(entry) == {"id", "coverage", "plans", "candidates", "excluded"}
+    assert set(entry) == {"id", "coverage", "step_minutes", "plans", "candidates", "excluded"}
+    assert entry["step_minutes"] == 10
     assert entry["coverage"] == "complete"
     first = entry["plans"][0]
     assert set(first) == {
         "rank",
         "units",
         "shortfall",
+        "on_scene_minutes",
         "latest_eta_minutes",
+        "state_count",
         "unit_count",
         "total_eta_minutes",
     }
     assert first["rank"] == 1
-    assert set(first["units"][0]) == {"id", "country", "eta_minutes", "mode", "provides"}
+    assert set(first["units"][0]) == {
+        "id",
+        "country",
+        "eta_minutes",
+        "mode",
+        "provides",
+        "asked",
+    }
     assert first["units"][0]["provides"] == {"hostage_rescue": 2}
+    assert first["units"][0]["asked"] == {"hostage_rescue": 2}
+    assert first["on_scene_minutes"] == {"hostage_rescue": first["units"][0]["eta_minutes"]}
+    assert first["state_count"] == first["unit_count"] == 1
     assert first["shortfall"] == {}
     assert set(entry["candidates"][0]) == {"id", "country", "eta_minutes", "mode"}
     assert {"id": "pl-1", "reasons": ["status"]} in entry["excluded"]
@@ -153,7 +166,9 @@ def test_the_table_shows_plans_candidates_and_exclusions() -> None:
     text = format_table(_result(), _network())
     assert "proven optimal" in text
     assert "Coverage: complete" in text
-    assert "Plan 1 covers everything: de-1" in text
+    assert "Plan 1 covers everything: 1 unit from 1 state" in text
+    assert "Hostage rescue ×2: de-1 (DE), on scene in " in text
+    assert "hostage rescue 2 of 2" in text
     assert "at-1" in text
     assert "fr-2 left out: France does not allow armed action abroad" in text
     assert "Germany keeps 1 unit at home" in text
@@ -170,7 +185,7 @@ def test_the_table_marks_partner_units_when_partners_are_included() -> None:
     assert "no-1         NO*" in text
     assert "* partner state, not bound by the Decision" in text
     assert "1 unit;" in text
-    assert "partner" not in format_table(_result(), _network()).split("Candidates")[0]
+    assert "partner" not in format_table(_result(), _network()).split("Could help")[0]
 
 
 def test_a_candidate_in_an_alternative_plan_says_so() -> None:

@@ -149,7 +149,7 @@ def test_a_file_that_is_not_a_mapping_is_refused(network: Network):
 def test_unknown_keys_are_ignored_with_a_warning_naming_file_path_and_likely_key(
     tmp_path: Path, network: Network, caplog: pytest.LogCaptureFixture
 ):
-    # INTERFACES: "add fields freely", so a file written for a later version still loads.
+    # docs/formats.md: "add fields freely", so a file written for a later version still loads.
     text = "version: 1\n" + GOOD.replace(
         "rules: {min_gap_days: 10}", "rules: {min_gap_days: 10, max_per_unit: 4}"
     ).replace("title: Commanders", "title: Commanders\n    notes: bring boots").replace(
