@@ -125,7 +125,7 @@ async def choose_type(turn: Request, code: str) -> str:
 
 async def ask_threat(turn: Request) -> None:
     """Question 2."""
-    buttons = [[(texts.yes_i_confirm(), "yes"), (texts.no(), "no")]]
+    buttons = [[(_(texts.YES_I_CONFIRM), "yes"), (_(texts.NO), "no")]]
     await turn.say(texts.ask_threat(), turn.keyboard(buttons))
 
 
@@ -134,7 +134,7 @@ async def confirm_threat(turn: Request, value: str) -> str:
     confirmed = value == "yes"
     await turn.replace_pressed(texts.threat_answered(confirmed))
     if not confirmed:
-        await turn.say(texts.no_threat())
+        await turn.say(_(texts.NO_THREAT))
         return END
     turn.draft.threat_confirmed = True
     return WHERE
@@ -146,11 +146,11 @@ async def confirm_threat(turn: Request, value: str) -> str:
 async def ask_location(turn: Request) -> None:
     """Question 3, with a button that shares the member's location."""
     share = ReplyKeyboardMarkup(
-        [[KeyboardButton(texts.share_location(), request_location=True)]],
+        [[KeyboardButton(_(texts.SHARE_LOCATION), request_location=True)]],
         resize_keyboard=True,
         one_time_keyboard=True,
     )
-    await turn.say(texts.ask_location(), share)
+    await turn.say(_(texts.ASK_LOCATION), share)
 
 
 async def shared_location(turn: Request, lat: float, lon: float) -> str:
@@ -168,7 +168,7 @@ async def typed_location(turn: Request, typed: str) -> str:
         return await _offer_places(turn, text[:80])
     lat, lon = float(match.group(1)), float(match.group(2))
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        await turn.say(texts.coordinates_out_of_range())
+        await turn.say(_(texts.COORDINATES_OUT_OF_RANGE))
         return STAY
     return await shared_location(turn, lat, lon)
 
@@ -185,20 +185,20 @@ async def _offer_places(turn: Request, name: str) -> str:
         [(texts.place_label(p.name, p.country, p.lat, p.lon), f"{draft.listing}:{i}")]
         for i, p in enumerate(places)
     ]
-    rows.append([(texts.none_of_these(), f"{draft.listing}:none")])
-    await turn.say(texts.which_place(), turn.keyboard(rows))
+    rows.append([(_(texts.NONE_OF_THESE), f"{draft.listing}:none")])
+    await turn.say(_(texts.WHICH_PLACE), turn.keyboard(rows))
     return STAY
 
 
 async def where_pressed(turn: Request, value: str) -> str:
     """A candidate place, or the answer to "keep it / choose another"."""
     if value == "keep" and turn.draft.lat is not None:
-        await turn.replace_pressed(texts.location_kept())
+        await turn.replace_pressed(_(texts.LOCATION_KEPT))
         return CAPABILITIES
     if value in {"keep", "again"}:
         turn.draft.lat = turn.draft.lon = None
         turn.draft.place = ""
-        await turn.replace_pressed(texts.location_dropped())
+        await turn.replace_pressed(_(texts.LOCATION_DROPPED))
         return WHERE
     return await _choose_place(turn, value)
 
@@ -207,10 +207,10 @@ async def _choose_place(turn: Request, value: str) -> str:
     draft = turn.draft
     listing, _sep, choice = value.partition(":")
     if listing != str(draft.listing):
-        await turn.alert(texts.place_list_replaced())
+        await turn.alert(_(texts.PLACE_LIST_REPLACED))
         return STAY
     if not choice.isdigit() or int(choice) >= len(draft.places):
-        await turn.replace_pressed(texts.no_place_chosen())
+        await turn.replace_pressed(_(texts.NO_PLACE_CHOSEN))
         return WHERE
     place = draft.places[int(choice)]
     draft.lat, draft.lon = float(place["lat"]), float(place["lon"])
@@ -232,7 +232,7 @@ async def _located(turn: Request) -> str:
     doubt = turn.context.services.gazetteer.territory_doubt(draft.country, draft.lat, draft.lon)
     if doubt is None:
         return CAPABILITIES
-    rows = [[(texts.choose_another_location(), "again")], [(texts.keep_location(), "keep")]]
+    rows = [[(_(texts.CHOOSE_ANOTHER_LOCATION), "again")], [(_(texts.KEEP_LOCATION), "keep")]]
     await turn.say(texts.outside_the_state(draft.country, doubt), turn.keyboard(rows))
     return STAY
 
@@ -246,14 +246,14 @@ def _capability_rows(draft: RequestForm) -> list[list[tuple[str, str]]]:
         for i, (code, name) in enumerate(draft.capability_order())
     ]
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
-    rows.append([(texts.done(), "done")])
+    rows.append([(_(texts.DONE), "done")])
     return rows
 
 
 async def ask_capabilities(turn: Request) -> None:
     """Question 4, with the network's catalogue as it is now."""
     turn.draft.catalogue = await turn.context.services.read(raising.capability_names)
-    await turn.say(texts.ask_capabilities(), turn.keyboard(_capability_rows(turn.draft)))
+    await turn.say(_(texts.ASK_CAPABILITIES), turn.keyboard(_capability_rows(turn.draft)))
 
 
 async def count_capability(turn: Request, value: str) -> str:
@@ -261,12 +261,12 @@ async def count_capability(turn: Request, value: str) -> str:
     draft, order = turn.draft, turn.draft.capability_order()
     if value == "done":
         if not draft.needs:
-            await turn.alert(texts.choose_a_capability())
+            await turn.alert(_(texts.CHOOSE_A_CAPABILITY))
             return STAY
         await turn.replace_pressed(texts.capabilities_chosen(draft.needs, draft.catalogue))
         return FORMS_STEP
     if not value.isdigit() or int(value) >= len(order):
-        await turn.alert(texts.unknown_capability())
+        await turn.alert(_(texts.UNKNOWN_CAPABILITY))
         return STAY
     code = order[int(value)][0]
     count = draft.needs.get(code, 0) + 1
@@ -283,13 +283,13 @@ def _form_rows(draft: RequestForm) -> list[list[tuple[str, str]]]:
         [(texts.toggle_label(_(label), code in draft.assistance), code)]
         for code, label in FORMS.items()
     ]
-    rows.append([(texts.done(), "done")])
+    rows.append([(_(texts.DONE), "done")])
     return rows
 
 
 async def ask_forms(turn: Request) -> None:
     """Question 5."""
-    await turn.say(texts.ask_forms(), turn.keyboard(_form_rows(turn.draft)))
+    await turn.say(_(texts.ASK_FORMS), turn.keyboard(_form_rows(turn.draft)))
 
 
 async def toggle_form(turn: Request, value: str) -> str:
@@ -297,12 +297,12 @@ async def toggle_form(turn: Request, value: str) -> str:
     draft = turn.draft
     if value == "done":
         if not draft.assistance:
-            await turn.alert(texts.choose_a_form())
+            await turn.alert(_(texts.CHOOSE_A_FORM))
             return STAY
         await turn.replace_pressed(texts.forms_chosen(draft.assistance))
         return NATURE
     if value not in FORMS:
-        await turn.alert(texts.unknown_form())
+        await turn.alert(_(texts.UNKNOWN_FORM))
         return STAY
     if value in draft.assistance:
         draft.assistance.remove(value)
@@ -359,7 +359,7 @@ async def commander(turn: Request, typed: str) -> str:
 
 async def ask_partners(turn: Request) -> None:
     """Question 9."""
-    buttons = [[(texts.include_partners(), "yes"), (texts.no(), "no")]]
+    buttons = [[(_(texts.INCLUDE_PARTNERS), "yes"), (_(texts.NO), "no")]]
     await turn.say(texts.ask_partners(), turn.keyboard(buttons))
 
 
@@ -373,13 +373,13 @@ async def choose_partners(turn: Request, value: str) -> str:
 async def ask_priority(turn: Request) -> None:
     """Question 10."""
     buttons = [[(_(label), value) for value, label in texts.PRIORITIES.items()]]
-    await turn.say(texts.ask_priority(), turn.keyboard(buttons))
+    await turn.say(_(texts.ASK_PRIORITY), turn.keyboard(buttons))
 
 
 async def choose_priority(turn: Request, value: str) -> str:
     """The priority; then the summary to confirm."""
     if value not in texts.PRIORITIES:
-        await turn.alert(texts.choose_a_priority())
+        await turn.alert(_(texts.CHOOSE_A_PRIORITY))
         return STAY
     turn.draft.priority = int(value)
     await turn.replace_pressed(texts.priority_chosen(value))
@@ -405,7 +405,7 @@ def summary(draft: RequestForm) -> str:
 
 async def ask_confirmation(turn: Request) -> None:
     """The summary with Submit and Cancel."""
-    buttons = [[(texts.submit_request(), "submit"), (texts.cancel(), "cancel")]]
+    buttons = [[(_(texts.SUBMIT_REQUEST), "submit"), (_(texts.CANCEL), "cancel")]]
     await turn.say(summary(turn.draft), turn.keyboard(buttons))
 
 
@@ -418,25 +418,27 @@ async def submit(turn: Request, value: str) -> str:
     # open draft and records nothing (one request, one crisis).
     close(turn.context)
     try:
-        identity = await require_identity(turn.update, turn.context)
-        crisis_id = await turn.context.services.run(
-            partial(
-                requesting.submit,
-                identity=identity,
-                draft=turn.draft,
-                now=turn.context.services.clock.now(),
-            )
-        )
+        target = await _record(turn)
     except BaseException:
         # Not recorded: the member can fix the draft and submit again.
         assert turn.context.user_data is not None
         turn.context.user_data[DRAFT_KEY] = turn.draft
         raise
-    await turn.replace_pressed(texts.request_recorded(crisis_id))
-    if turn.update.effective_chat is not None:
-        target = PlanTarget(turn.update.effective_chat.id, identity.member_id, crisis_id)
-        await notices.present_plans(turn.context, target)
+    await turn.replace_pressed(texts.request_recorded(target.crisis_id))
+    await notices.present_plans(turn.context, target)
     return END
+
+
+async def _record(turn: Request) -> PlanTarget:
+    """The use case: the draft recorded as a crisis, whose plans go to this chat."""
+    identity = await require_identity(turn.update, turn.context)
+    services = turn.context.services
+    crisis_id = await services.run(
+        partial(requesting.submit, identity=identity, draft=turn.draft, now=services.clock.now())
+    )
+    chat = turn.update.effective_chat
+    assert chat is not None  # a press of Submit comes from the member's chat
+    return PlanTarget(chat.id, identity.member_id, crisis_id)
 
 
 STEPS: dict[str, Step[RequestForm]] = {

@@ -133,7 +133,7 @@ async def typed_note(turn: Answer, typed: str) -> str:
     """The proposal, at least a few words."""
     text = typed.strip()
     if len(text) < 5:
-        await turn.say(texts.describe_the_proposal())
+        await turn.say(_(texts.DESCRIBE_THE_PROPOSAL))
         return STAY
     turn.draft.note = text[:500]
     return FORMS_STEP
@@ -145,7 +145,7 @@ def _form_rows(draft: AnswerDraft) -> list[list[tuple[str, str]]]:
         for code, label in FORMS.items()
         if draft.mode == COUNTER or code in draft.asked_forms
     ]
-    rows.append([(texts.next_step(), "done")])
+    rows.append([(_(texts.NEXT_STEP), "done")])
     return rows
 
 
@@ -161,10 +161,10 @@ async def toggle_form(turn: Answer, value: str) -> str:
     if value == "done":
         return await _forms_done(turn)
     if value not in FORMS:
-        await turn.alert(texts.unknown_answer_form())
+        await turn.alert(_(texts.UNKNOWN_ANSWER_FORM))
         return STAY
     if value == AssistanceForm.ACTION.value and not draft.armed_allowed:
-        await turn.alert(texts.no_action_abroad())
+        await turn.alert(_(texts.NO_ACTION_ABROAD))
         return STAY
     if value in draft.forms:
         draft.forms.remove(value)
@@ -176,7 +176,7 @@ async def toggle_form(turn: Answer, value: str) -> str:
 
 async def _forms_done(turn: Answer) -> str:
     if not turn.draft.forms:
-        await turn.alert(texts.choose_an_answer_form())
+        await turn.alert(_(texts.CHOOSE_AN_ANSWER_FORM))
         return STAY
     await turn.replace_pressed(texts.forms_chosen(turn.draft.forms))
     if AssistanceForm.ACTION.value in turn.draft.forms:
@@ -187,8 +187,8 @@ async def _forms_done(turn: Answer) -> str:
 
 async def ask_arms(turn: Answer) -> None:
     """Arms are a question only for an action abroad."""
-    buttons = [[(texts.yes_armed(), "yes"), (texts.no(), "no")]]
-    await turn.say(texts.ask_arms(), turn.keyboard(buttons))
+    buttons = [[(_(texts.YES_ARMED), "yes"), (_(texts.NO), "no")]]
+    await turn.say(_(texts.ASK_ARMS), turn.keyboard(buttons))
 
 
 async def choose_arms(turn: Answer, value: str) -> str:
@@ -204,7 +204,7 @@ async def choose_arms(turn: Answer, value: str) -> str:
 async def ask_headcount(turn: Answer) -> None:
     """A number tapped or typed."""
     choices = [(str(n), str(n)) for n in HEADCOUNT_CHOICES]
-    await turn.say(texts.ask_headcount(), turn.keyboard([choices[:4], choices[4:]]))
+    await turn.say(_(texts.ASK_HEADCOUNT), turn.keyboard([choices[:4], choices[4:]]))
 
 
 def _headcount(value: str) -> int | None:
@@ -218,7 +218,7 @@ async def tap_headcount(turn: Answer, value: str) -> str:
     """A headcount button."""
     count = _headcount(value)
     if count is None:
-        await turn.alert(texts.choose_a_number())
+        await turn.alert(_(texts.CHOOSE_A_NUMBER))
         return STAY
     turn.draft.headcount = count
     await turn.replace_pressed(texts.headcount_chosen(count))
@@ -238,13 +238,13 @@ async def type_headcount(turn: Answer, typed: str) -> str:
 async def ask_duration(turn: Answer) -> None:
     """How long (R8)."""
     rows = [[(texts.duration_label(code), code)] for code in DURATIONS]
-    await turn.say(texts.ask_duration(), turn.keyboard(rows))
+    await turn.say(_(texts.ASK_DURATION), turn.keyboard(rows))
 
 
 async def choose_duration(turn: Answer, value: str) -> str:
     """One of the durations."""
     if value not in DURATIONS:
-        await turn.alert(texts.choose_a_duration())
+        await turn.alert(_(texts.CHOOSE_A_DURATION))
         return STAY
     turn.draft.duration = value
     await turn.replace_pressed(texts.duration_chosen(value))
@@ -253,7 +253,7 @@ async def choose_duration(turn: Answer, value: str) -> str:
 
 async def ask_costs(turn: Answer) -> None:
     """Who pays (R9)."""
-    rows = [[(texts.requester_pays(), "default")], [(texts.otherwise_agreed(), "other")]]
+    rows = [[(_(texts.REQUESTER_PAYS), "default")], [(_(texts.OTHERWISE_AGREED), "other")]]
     await turn.say(texts.ask_costs(), turn.keyboard(rows))
 
 
@@ -267,14 +267,14 @@ async def choose_costs(turn: Answer, value: str) -> str:
 
 async def ask_cost_note(turn: Answer) -> None:
     """What was agreed instead (R9)."""
-    await turn.say(texts.ask_cost_note())
+    await turn.say(_(texts.ASK_COST_NOTE))
 
 
 async def typed_cost_note(turn: Answer, typed: str) -> str:
     """The cost arrangement, in a few words."""
     text = typed.strip()
     if len(text) < 3:
-        await turn.say(texts.say_the_cost_note())
+        await turn.say(_(texts.SAY_THE_COST_NOTE))
         return STAY
     turn.draft.cost_note = text[:300]
     return CONTACT
@@ -282,8 +282,8 @@ async def typed_cost_note(turn: Answer, typed: str) -> str:
 
 async def ask_contact(turn: Answer) -> None:
     """Who to call for the practical details (R8)."""
-    buttons = [[(texts.use_my_name(), "me")]]
-    await turn.say(texts.ask_contact(), turn.keyboard(buttons))
+    buttons = [[(_(texts.USE_MY_NAME), "me")]]
+    await turn.say(_(texts.ASK_CONTACT), turn.keyboard(buttons))
 
 
 async def contact_me(turn: Answer, value: str) -> str:
@@ -298,7 +298,7 @@ async def typed_contact(turn: Answer, typed: str) -> str:
     """A contact typed."""
     text = typed.strip()
     if len(text) < 2:
-        await turn.say(texts.type_a_contact())
+        await turn.say(_(texts.TYPE_A_CONTACT))
         return STAY
     turn.draft.contact = text[:200]
     return CONFIRM
@@ -334,7 +334,7 @@ async def ask_confirmation(turn: Answer) -> None:
     payload = draft.agreement().as_payload()
     decision = "answer.confirm_accept" if accepting else "answer.confirm_counter"
     rows = await _confirmation(turn, decision, {"agreement": payload})
-    rows.append([turn.button(texts.discard(), "discard")])
+    rows.append([turn.button(_(texts.DISCARD), "discard")])
     summary = texts.answer_summary(
         accepting=accepting,
         request_id=draft.request,
@@ -357,17 +357,17 @@ async def discard(turn: Answer, value: str) -> str:
 async def ask_reason(turn: Answer) -> None:
     """Why the request is declined (R5)."""
     rows = [[(_(label), key)] for key, label in texts.DECLINE_REASONS.items()]
-    rows.append([(texts.other_reason(), "other")])
+    rows.append([(_(texts.OTHER_REASON), "other")])
     await turn.say(texts.ask_decline_reason(turn.draft.request), turn.keyboard(rows))
 
 
 async def choose_reason(turn: Answer, key: str) -> str:
     """One of the usual reasons, or one typed next."""
     if key == "other":
-        await turn.replace_pressed(texts.type_the_reason())
+        await turn.replace_pressed(_(texts.TYPE_THE_REASON))
         return REASON_TYPED
     if key not in texts.DECLINE_REASONS:
-        await turn.replace_pressed(texts.unknown_reason())
+        await turn.replace_pressed(_(texts.UNKNOWN_REASON))
         return END
     turn.draft.reason = _(texts.DECLINE_REASONS[key])
     await turn.replace_pressed(texts.reason_chosen(turn.draft.reason))
@@ -378,7 +378,7 @@ async def typed_reason(turn: Answer, typed: str) -> str:
     """A reason typed, at least a word."""
     text = typed.strip()
     if len(text) < 3:
-        await turn.say(texts.give_a_reason())
+        await turn.say(_(texts.GIVE_A_REASON))
         return STAY
     turn.draft.reason = text[:300]
     return CONFIRM_DECLINE

@@ -106,25 +106,17 @@ def threat_answered(confirmed: bool) -> str:
     return _("Serious direct physical threat: not confirmed")
 
 
-def no_threat() -> str:
-    """Why nothing is recorded without the threat."""
-    return _(
-        "Without a serious, direct physical threat from a criminal offence this is not a "
-        "crisis situation under the Decision. Nothing was recorded."
-    )
+NO_THREAT = N_(
+    "Without a serious, direct physical threat from a criminal offence this is not a "
+    "crisis situation under the Decision. Nothing was recorded."
+)
+ASK_LOCATION = N_(
+    "3/10 Where? Share a location, type a place name (e.g. Antwerp) or coordinates "
+    "(e.g. 50.85, 4.35). An approximate location is enough."
+)
 
 
-def ask_location() -> str:
-    """Question 3: where."""
-    return _(
-        "3/10 Where? Share a location, type a place name (e.g. Antwerp) or coordinates "
-        "(e.g. 50.85, 4.35). An approximate location is enough."
-    )
-
-
-def share_location() -> str:
-    """The reply keyboard's button that shares the member's location."""
-    return _("📍 Share location")
+SHARE_LOCATION = N_("📍 Share location")
 
 
 def coordinates(lat: float, lon: float) -> str:
@@ -132,12 +124,10 @@ def coordinates(lat: float, lon: float) -> str:
     return _("Location: {lat:.4f}, {lon:.4f}", lat=lat, lon=lon)
 
 
-def coordinates_out_of_range() -> str:
-    """Typed coordinates that are not on Earth."""
-    return _(
-        "Those coordinates are out of range: latitude within ±90, longitude within ±180. Try "
-        "again, or share a location."
-    )
+COORDINATES_OUT_OF_RANGE = N_(
+    "Those coordinates are out of range: latitude within ±90, longitude within ±180. Try "
+    "again, or share a location."
+)
 
 
 def no_such_place(typed: str) -> str:
@@ -156,24 +146,12 @@ def place_label(name: str, country: str, lat: float, lon: float) -> str:
     )
 
 
-def none_of_these() -> str:
-    """The button for none of the candidate places."""
-    return _("None of these")
+NONE_OF_THESE = N_("None of these")
+WHICH_PLACE = N_("Which one? (coordinates shown for the map)")
 
 
-def which_place() -> str:
-    """The question above the candidate places."""
-    return _("Which one? (coordinates shown for the map)")
-
-
-def place_list_replaced() -> str:
-    """A button of an older list of places."""
-    return _("That list was replaced by a newer one: choose from the latest list.")
-
-
-def no_place_chosen() -> str:
-    """None of the candidates was chosen."""
-    return _("No place chosen.")
+PLACE_LIST_REPLACED = N_("That list was replaced by a newer one: choose from the latest list.")
+NO_PLACE_CHOSEN = N_("No place chosen.")
 
 
 def place_chosen(place: str, lat: float, lon: float) -> str:
@@ -191,32 +169,14 @@ def outside_the_state(country: str, doubt: str) -> str:
     )
 
 
-def choose_another_location() -> str:
-    """Button: drop the doubtful location."""
-    return _("Choose another location")
-
-
-def keep_location() -> str:
-    """Button: keep the doubtful location."""
-    return _("Keep it: it is right")
-
-
-def location_kept() -> str:
-    """The doubtful location kept."""
-    return _("Location kept although it looked outside the state.")
-
-
-def location_dropped() -> str:
-    """The doubtful location dropped."""
-    return _("Location dropped.")
-
-
-def ask_capabilities() -> str:
-    """Question 4: capabilities and team counts."""
-    return _(
-        "4/10 Which capabilities, how many teams? Tap a capability to count 1, 2, 3 teams "
-        "(a fourth tap clears it), then Done."
-    )
+CHOOSE_ANOTHER_LOCATION = N_("Choose another location")
+KEEP_LOCATION = N_("Keep it: it is right")
+LOCATION_KEPT = N_("Location kept although it looked outside the state.")
+LOCATION_DROPPED = N_("Location dropped.")
+ASK_CAPABILITIES = N_(
+    "4/10 Which capabilities, how many teams? Tap a capability to count 1, 2, 3 teams "
+    "(a fourth tap clears it), then Done."
+)
 
 
 def capability_count(name: str, count: int) -> str:
@@ -224,19 +184,9 @@ def capability_count(name: str, count: int) -> str:
     return _("{name}: {count}", name=name, count=count)
 
 
-def done() -> str:
-    """The button that ends a multiple choice."""
-    return _("✅ Done")
-
-
-def choose_a_capability() -> str:
-    """Done pressed with no capability chosen."""
-    return _("Choose at least one capability first.")
-
-
-def unknown_capability() -> str:
-    """A capability button that is not in the catalogue."""
-    return _("That capability is not in the catalogue.")
+DONE = N_("✅ Done")
+CHOOSE_A_CAPABILITY = N_("Choose at least one capability first.")
+UNKNOWN_CAPABILITY = N_("That capability is not in the catalogue.")
 
 
 def capabilities_chosen(needs: Mapping[str, int], names: Mapping[str, str]) -> str:
@@ -244,9 +194,7 @@ def capabilities_chosen(needs: Mapping[str, int], names: Mapping[str, str]) -> s
     return _("Capabilities: {line}", line=capability_line(needs, names))
 
 
-def ask_forms() -> str:
-    """Question 5: forms of assistance."""
-    return _("5/10 Which forms of assistance (Art. 3)? Tap to select, then Done.")
+ASK_FORMS = N_("5/10 Which forms of assistance (Art. 3)? Tap to select, then Done.")
 
 
 def toggle_label(label: str, chosen: bool) -> str:
@@ -254,14 +202,8 @@ def toggle_label(label: str, chosen: bool) -> str:
     return ("☑ " if chosen else "☐ ") + label
 
 
-def choose_a_form() -> str:
-    """Done pressed with no form chosen."""
-    return _("Choose at least one form of assistance.")
-
-
-def unknown_form() -> str:
-    """A form button that is not a form of assistance."""
-    return _("Unknown form of assistance.")
+CHOOSE_A_FORM = N_("Choose at least one form of assistance.")
+UNKNOWN_FORM = N_("Unknown form of assistance.")
 
 
 def forms_chosen(forms: Sequence[str]) -> str:
@@ -304,9 +246,7 @@ def ask_partners() -> str:
     )
 
 
-def include_partners() -> str:
-    """Button: include the partner states."""
-    return _("Yes, include partners")
+INCLUDE_PARTNERS = N_("Yes, include partners")
 
 
 def partners_line(included: bool) -> str:
@@ -316,14 +256,8 @@ def partners_line(included: bool) -> str:
     return _("Partner states: not included")
 
 
-def ask_priority() -> str:
-    """Question 10: priority."""
-    return _("10/10 Priority (used when several crises compete for the same units)?")
-
-
-def choose_a_priority() -> str:
-    """A priority button that is not 1, 2 or 3."""
-    return _("Choose 1, 2 or 3.")
+ASK_PRIORITY = N_("10/10 Priority (used when several crises compete for the same units)?")
+CHOOSE_A_PRIORITY = N_("Choose 1, 2 or 3.")
 
 
 def priority_chosen(priority: str) -> str:
@@ -366,14 +300,8 @@ def request_summary(
     )
 
 
-def submit_request() -> str:
-    """Button: submit the request."""
-    return _("✅ Submit request")
-
-
-def cancel() -> str:
-    """Button: cancel the draft."""
-    return _("✖ Cancel")
+SUBMIT_REQUEST = N_("✅ Submit request")
+CANCEL = N_("✖ Cancel")
 
 
 def request_recorded(crisis_id: int) -> str:
@@ -381,14 +309,8 @@ def request_recorded(crisis_id: int) -> str:
     return _("Request recorded as crisis #{id}. Planning…", id=crisis_id)
 
 
-def yes_i_confirm() -> str:
-    """Button: confirm the threat."""
-    return _("Yes, I confirm")
-
-
-def no() -> str:
-    """Button: no."""
-    return _("No")
+YES_I_CONFIRM = N_("Yes, I confirm")
+NO = N_("No")
 
 
 def not_an_authority(roles: str) -> str:
@@ -430,34 +352,12 @@ def ask_answer_forms(accepting: bool) -> str:
     return _("Forms of assistance proposed ({cite}):", cite=rules.cite("R6"))
 
 
-def next_step() -> str:
-    """Button: on to the next question."""
-    return _("Next ➡")
-
-
-def choose_an_answer_form() -> str:
-    """Next pressed with no form chosen."""
-    return _("Choose at least one form.")
-
-
-def unknown_answer_form() -> str:
-    """A form button that is not a form of assistance."""
-    return _("Unknown form.")
-
-
-def no_action_abroad() -> str:
-    """Action pressed by a state whose law forbids it (armed-action rule)."""
-    return _("Your state does not allow actions abroad.")
-
-
-def ask_arms() -> str:
-    """Whether officers carry arms abroad."""
-    return _("Will your officers carry arms on the requesting state's territory?")
-
-
-def yes_armed() -> str:
-    """Button: armed."""
-    return _("Yes, armed")
+NEXT_STEP = N_("Next ➡")
+CHOOSE_AN_ANSWER_FORM = N_("Choose at least one form.")
+UNKNOWN_ANSWER_FORM = N_("Unknown form.")
+NO_ACTION_ABROAD = N_("Your state does not allow actions abroad.")
+ASK_ARMS = N_("Will your officers carry arms on the requesting state's territory?")
+YES_ARMED = N_("Yes, armed")
 
 
 def arms_answered(arms: bool) -> str:
@@ -465,14 +365,8 @@ def arms_answered(arms: bool) -> str:
     return _("Arms carried: {arms}", arms=_("yes") if arms else _("no"))
 
 
-def ask_headcount() -> str:
-    """How many officers."""
-    return _("How many officers? Tap or type a number.")
-
-
-def choose_a_number() -> str:
-    """A headcount button out of range."""
-    return _("Choose a number.")
+ASK_HEADCOUNT = N_("How many officers? Tap or type a number.")
+CHOOSE_A_NUMBER = N_("Choose a number.")
 
 
 def headcount_chosen(count: int) -> str:
@@ -485,9 +379,7 @@ def type_a_headcount(limit: int) -> str:
     return _("Headcount: type a whole number from 1 to {limit}.", limit=limit)
 
 
-def ask_duration() -> str:
-    """How long the assistance lasts (R8)."""
-    return _("For how long (R8)?")
+ASK_DURATION = N_("For how long (R8)?")
 
 
 def duration_label(code: str) -> str:
@@ -496,9 +388,7 @@ def duration_label(code: str) -> str:
     return label[:1].upper() + label[1:]
 
 
-def choose_a_duration() -> str:
-    """A duration button that is not one of the durations."""
-    return _("Choose one of the durations.")
+CHOOSE_A_DURATION = N_("Choose one of the durations.")
 
 
 def duration_chosen(code: str) -> str:
@@ -515,14 +405,8 @@ def ask_costs() -> str:
     )
 
 
-def requester_pays() -> str:
-    """Button: the default cost arrangement."""
-    return _("Requesting state pays (default)")
-
-
-def otherwise_agreed() -> str:
-    """Button: another cost arrangement."""
-    return _("Otherwise agreed…")
+REQUESTER_PAYS = N_("Requesting state pays (default)")
+OTHERWISE_AGREED = N_("Otherwise agreed…")
 
 
 def costs_chosen(requester_pays: bool) -> str:
@@ -532,27 +416,13 @@ def costs_chosen(requester_pays: bool) -> str:
     return _("Costs: otherwise agreed")
 
 
-def ask_cost_note() -> str:
-    """What was agreed about the costs instead (R9)."""
-    return _("Type what was agreed about the costs (R9).")
-
-
-def say_the_cost_note() -> str:
-    """A cost note too short."""
-    return _("Please say what was agreed about the costs.")
-
-
-def ask_contact() -> str:
-    """Who to contact for the practical details (R8)."""
-    return _(
-        "Contact for the practical details (R8): type a name and secure channel reference, or "
-        "use yours."
-    )
-
-
-def use_my_name() -> str:
-    """Button: the member is the contact."""
-    return _("Use my name")
+ASK_COST_NOTE = N_("Type what was agreed about the costs (R9).")
+SAY_THE_COST_NOTE = N_("Please say what was agreed about the costs.")
+ASK_CONTACT = N_(
+    "Contact for the practical details (R8): type a name and secure channel reference, or "
+    "use yours."
+)
+USE_MY_NAME = N_("Use my name")
 
 
 def member_name(display_name: str, member_id: int) -> str:
@@ -565,14 +435,8 @@ def contact_chosen(contact: str) -> str:
     return _("Contact: {contact}", contact=contact)
 
 
-def type_a_contact() -> str:
-    """A contact too short."""
-    return _("Please type a contact (name and secure channel reference).")
-
-
-def describe_the_proposal() -> str:
-    """A counter-proposal too short."""
-    return _("Please describe what you propose instead (at least 5 characters).")
+TYPE_A_CONTACT = N_("Please type a contact (name and secure channel reference).")
+DESCRIBE_THE_PROPOSAL = N_("Please describe what you propose instead (at least 5 characters).")
 
 
 def answer_summary(
@@ -602,9 +466,7 @@ def answer_summary(
     return "\n".join(lines)
 
 
-def discard() -> str:
-    """Button: discard the answer."""
-    return _("✖ Discard")
+DISCARD = N_("✖ Discard")
 
 
 def ask_decline_reason(request_id: int) -> str:
@@ -612,24 +474,10 @@ def ask_decline_reason(request_id: int) -> str:
     return _("Decline request #{id}: why?", id=request_id)
 
 
-def other_reason() -> str:
-    """Button: a reason typed."""
-    return _("Other reason (type it)…")
-
-
-def type_the_reason() -> str:
-    """The reason for declining is typed."""
-    return _("Type the reason for declining.")
-
-
-def unknown_reason() -> str:
-    """A reason button that is not one of the reasons."""
-    return _("Unknown reason; press Decline on the request again.")
-
-
-def give_a_reason() -> str:
-    """A typed reason too short."""
-    return _("Please give a reason (at least 3 characters).")
+OTHER_REASON = N_("Other reason (type it)…")
+TYPE_THE_REASON = N_("Type the reason for declining.")
+UNKNOWN_REASON = N_("Unknown reason; press Decline on the request again.")
+GIVE_A_REASON = N_("Please give a reason (at least 3 characters).")
 
 
 def reason_chosen(reason: str) -> str:

@@ -28,6 +28,13 @@ from atlasbot.texts.crisis import (
     request_to_authority,
 )
 
+# The wizards' words moved to atlasbot/texts/wizards.py (message ids, translated when shown);
+# still importable from here.
+from atlasbot.texts.wizards import DRAFT_GONE
+from atlasbot.texts.wizards import REPLACED as WIZARD_REPLACED
+from atlasbot.texts.wizards import REQUEST_CANCELLED as CANCELLED
+from atlasbot.texts.wizards import REQUEST_TIMED_OUT as TIMED_OUT
+
 __all__ = [
     "ANSWERS",
     "CANCELLED",
@@ -74,17 +81,6 @@ WELCOME_UNENROLLED = (
 
 NOT_ENROLLED = (
     "You are not enrolled. Ask your coordinator for a one-time invite code, then send /start CODE."
-)
-
-CANCELLED = "Cancelled. Nothing was sent or recorded."
-TIMED_OUT = (
-    "Your draft request timed out after a long pause and was discarded. Send /request "
-    "to start again."
-)
-WIZARD_REPLACED = "That form was replaced by a newer one: use the buttons of the latest message."
-DRAFT_GONE = (
-    "Your draft request could not be restored after the bot was updated. Send /request to "
-    "start again, or /cancel."
 )
 
 
