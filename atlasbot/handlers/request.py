@@ -72,6 +72,21 @@ class RequestForm(Draft, RequestDraft):
         """(code, name) of the catalogue in the order its buttons show it."""
         return sorted(self.catalogue.items(), key=lambda item: item[1])
 
+    def count_team(self, code: str) -> None:
+        """One more team of ``code``; a tap past the most a button counts clears it."""
+        count = self.needs.get(code, 0) + 1
+        if count > MAX_TEAMS_ON_BUTTON:
+            self.needs.pop(code, None)
+        else:
+            self.needs[code] = count
+
+    def toggle_form(self, code: str) -> None:
+        """Tick or untick a form of assistance."""
+        if code in self.assistance:
+            self.assistance.remove(code)
+        else:
+            self.assistance.append(code)
+
 
 Request = Turn[RequestForm]
 
@@ -268,12 +283,7 @@ async def count_capability(turn: Request, value: str) -> str:
     if not value.isdigit() or int(value) >= len(order):
         await turn.alert(_(texts.UNKNOWN_CAPABILITY))
         return STAY
-    code = order[int(value)][0]
-    count = draft.needs.get(code, 0) + 1
-    if count > MAX_TEAMS_ON_BUTTON:
-        draft.needs.pop(code, None)
-    else:
-        draft.needs[code] = count
+    draft.count_team(order[int(value)][0])
     await turn.refresh_keyboard(turn.keyboard(_capability_rows(draft)))
     return STAY
 
@@ -304,10 +314,7 @@ async def toggle_form(turn: Request, value: str) -> str:
     if value not in FORMS:
         await turn.alert(_(texts.UNKNOWN_FORM))
         return STAY
-    if value in draft.assistance:
-        draft.assistance.remove(value)
-    else:
-        draft.assistance.append(value)
+    draft.toggle_form(value)
     await turn.refresh_keyboard(turn.keyboard(_form_rows(draft)))
     return STAY
 
