@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Coroutine
-from datetime import timedelta
 from typing import Any
 
 from telegram import BotCommand
@@ -56,7 +55,6 @@ def build_application(
 ) -> tuple[AtlasApplication, TrackingUpdateProcessor]:
     """The python-telegram-bot Application with every handler registered."""
     from atlasbot.handlers import register
-    from atlasbot.handlers.request import CONVERSATION_TIMEOUT_S
 
     secret = token or (
         services.settings.token.get_secret_value() if services.settings.token else None
@@ -73,14 +71,13 @@ def build_application(
         # keeps Telegram's per-group limit and retries a 429 after the time Telegram asks.
         .rate_limiter(AIORateLimiter(overall_max_rate=0, max_retries=3))
         .post_init(_post_init)
-        # Wizard drafts and conversation steps live in the database, so a restart loses
-        # neither; a /request draft older than its timeout is not resumed.
+        # Wizard drafts live in the database, so a restart loses none; a draft older than
+        # its wizard's timeout is dropped at the member's next input, not resumed.
         .persistence(
             DatabasePersistence(
                 services.engine,
                 update_interval=services.settings.chat_state_flush_s,
                 clock=services.clock,
-                forget_conversations_after=timedelta(seconds=CONVERSATION_TIMEOUT_S),
             )
         )
     )

@@ -1,11 +1,15 @@
-"""Chat state that survives a restart: the wizards' drafts (user_data) and the steps of the
-persistent conversations, kept as JSON rows of the ``chat_state`` table.
+"""Chat state that survives a restart: the wizards' drafts (user_data), kept as JSON rows of
+the ``chat_state`` table.
 
-bot_data is never stored (it holds the live services), nor chat_data or callback data (the
-bot uses neither). Values are JSON, never pickle: loading a row cannot run code, and a row
-written by another version is either read as plain data or dropped with a warning. PTB hands
-changed user_data and conversation states over every ``update_interval`` seconds and once more
-on shutdown, so a kill -9 loses at most that much of a draft.
+bot_data is never stored (it holds the live services), nor chat_data, callback data or
+conversations (no form of the bot is a ConversationHandler any more: every one is a wizard
+whose draft lives in user_data). Values are JSON, never pickle: loading a row cannot run code,
+and a row written by another version is either read as plain data or dropped with a warning.
+A dropped wizard draft, and the drafts of the previous version's forms (the /request
+conversation's ``draft`` and its step rows, the answer's ``answer`` dict), leave the wizard
+mechanism's "gone" mark, so the member's next press or input is told to start again. PTB
+hands changed user_data over every ``update_interval`` seconds and once more on shutdown, so
+a kill -9 loses at most that much of a draft.
 """
 
 from __future__ import annotations
@@ -16,16 +20,15 @@ import logging
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import fields, is_dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 from telegram.ext import BasePersistence, PersistenceInput
 
-from atlasbot.bot.wizard import Draft
+from atlasbot.bot.wizard import DRAFT_KEY, GONE_KEY, Draft
 from atlasbot.clock import Clock, SystemClock
-from atlasbot.services.assistance import RequestDraft
 from atlasbot.storage.db import session_scope
 from atlasbot.storage.models import ChatState
 
@@ -33,27 +36,25 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 USER = "user"
+# Rows the previous version's persistent conversations (/request) left: dropped at load.
 CONVERSATION = "conversation"
 TYPE_TAG = "__type__"
-# The dataclasses that may live in user_data, by the name their rows carry. A rename or a
-# removed field makes the stored drafts of that type undecodable: they are dropped on load.
-TAGGED_DATACLASSES: Mapping[str, type[Any]] = {"RequestDraft": RequestDraft}
-_TAG_OF = {cls: tag for tag, cls in TAGGED_DATACLASSES.items()}
+# user_data entries of the previous version's forms, dropped at load with the "gone" mark:
+# the /request draft (a RequestDraft) and the answer wizard's dict.
+RETIRED_DRAFTS = ("draft", "answer")
+# Their bookkeeping, dropped without a word.
+RETIRED_ENTRIES = ("places", "places_listing", "catalogue", "submitted")
 
 
 def _tag_of(value: object) -> str | None:
-    """The tag a stored dataclass carries: a listed one, or any wizard draft by its class name
-    (every wizard's draft subclasses ``Draft``, so a new wizard needs no entry here)."""
-    tag = _TAG_OF.get(type(value))
-    if tag is None and isinstance(value, Draft):
-        tag = type(value).__name__
-    return tag
+    """The tag a stored dataclass carries: a wizard draft by its class name (every wizard's
+    draft subclasses ``Draft``, so a new wizard needs no entry anywhere). A rename or a
+    removed field makes the stored drafts of that type undecodable: they are dropped on load."""
+    return type(value).__name__ if isinstance(value, Draft) else None
 
 
 def _class_of(tag: str) -> type[Any] | None:
     """The dataclass a stored tag names (the inverse of ``_tag_of``)."""
-    if tag in TAGGED_DATACLASSES:
-        return TAGGED_DATACLASSES[tag]
     pending: list[type[Draft]] = [Draft]
     while pending:
         cls = pending.pop()
@@ -66,7 +67,6 @@ def _class_of(tag: str) -> type[Any] | None:
 _JSON_SCALARS = (str, int, float, bool, type(None))
 
 ConversationKey = tuple[int | str, ...]
-ConversationDict = dict[ConversationKey, object]
 DataDict = dict[Any, Any]  # user_data, chat_data and bot_data are plain dicts (ContextTypes)
 
 
@@ -151,28 +151,29 @@ def encode_user_data(data: Mapping[Any, Any], *, owner: str) -> str | None:
 
 def decode_user_data(text: str, *, owner: str) -> dict[str, Any]:
     """One member's stored user_data; an entry this version cannot rebuild is dropped with a
-    warning. Raises UndecodableValue when the row as a whole is not user_data."""
+    warning (a wizard draft, or a retired form's draft, leaves the "gone" mark). Raises
+    UndecodableValue when the row as a whole is not user_data."""
     stored = _loads(text)
     if not isinstance(stored, dict):
         raise UndecodableValue("user_data is not a JSON object")
-    data = {}
+    data: dict[str, Any] = {}
     for key, value in stored.items():
+        if key in RETIRED_DRAFTS or key in RETIRED_ENTRIES:
+            log.warning("stored user_data[%r] of %s is dropped: an earlier version's", key, owner)
+            if key in RETIRED_DRAFTS:
+                data[GONE_KEY] = True
+            continue
         try:
             data[key] = decode_value(value)
         except UndecodableValue as err:
             log.warning("stored user_data[%r] of %s is dropped: %s", key, owner, err)
+            if key == DRAFT_KEY:
+                data[GONE_KEY] = True
     return data
 
 
-def encode_conversation_key(key: ConversationKey) -> str:
-    """A conversation key (chat id, user id, ...) as JSON text: tuples have no JSON form."""
-    if not all(type(part) in (int, str) for part in key):
-        raise UnencodableValue(f"conversation key {key!r} is not made of ints and strings")
-    return _dumps(list(key))
-
-
 def decode_conversation_key(text: str) -> ConversationKey:
-    """The tuple PTB looks conversations up by."""
+    """The (chat, user) tuple a conversation row of the previous version is stored under."""
     stored = _loads(text)
     if not isinstance(stored, list) or not all(type(part) in (int, str) for part in stored):
         raise UndecodableValue(f"conversation key {text!r} is not a list of ints and strings")
@@ -193,7 +194,6 @@ class DatabasePersistence(BasePersistence[DataDict, DataDict, DataDict]):
         *,
         update_interval: float = 1.0,
         clock: Clock | None = None,
-        forget_conversations_after: timedelta | None = None,
     ) -> None:
         super().__init__(
             store_data=PersistenceInput(
@@ -203,9 +203,6 @@ class DatabasePersistence(BasePersistence[DataDict, DataDict, DataDict]):
         )
         self._engine = engine
         self._clock = clock or SystemClock()
-        # A conversation whose last step is older than this is not resumed: without the
-        # restart its own timeout would have ended it.
-        self._forget_conversations_after = forget_conversations_after
         self._stored_user_data: dict[int, str] = {}  # the JSON each member's row holds
         self._every_user_row_known = False  # True once every stored row is in the dict above
 
@@ -244,6 +241,7 @@ class DatabasePersistence(BasePersistence[DataDict, DataDict, DataDict]):
                     _put(session, row, text, now)
                 loaded[user_id] = data
                 kept[user_id] = text
+            _retire_conversations(session, loaded)
             return loaded, kept
 
         loaded, kept = await self._in_transaction(load)
@@ -276,61 +274,16 @@ class DatabasePersistence(BasePersistence[DataDict, DataDict, DataDict]):
             return self._stored_user_data[user_id] == text
         return text is None and self._every_user_row_known
 
-    # --- conversations --------------------------------------------------------------------
+    # --- what the bot does not store ------------------------------------------------------
 
-    async def get_conversations(self, name: str) -> ConversationDict:
-        """The stored steps of conversation ``name``; stale or unreadable ones are dropped."""
-        now = self._clock.now()
-        forget_before = (
-            now - self._forget_conversations_after
-            if self._forget_conversations_after is not None
-            else None
-        )
-
-        def load(session: Session) -> ConversationDict:
-            rows = session.exec(
-                select(ChatState).where(ChatState.kind == CONVERSATION, ChatState.name == name)
-            ).all()
-            conversations: ConversationDict = {}
-            for row in rows:
-                if forget_before is not None and row.updated_at < forget_before:
-                    log.info("conversation %s %s is not resumed: it timed out", name, row.key)
-                    session.delete(row)
-                    continue
-                try:
-                    conversations[decode_conversation_key(row.key)] = decode_value(
-                        _loads(row.data)
-                    )
-                except UndecodableValue as err:
-                    log.warning("stored conversation %s %s is dropped: %s", name, row.key, err)
-                    session.delete(row)
-            return conversations
-
-        return await self._in_transaction(load)
+    async def get_conversations(self, name: str) -> dict[ConversationKey, object]:
+        """Conversations are not stored: no form of the bot is a ConversationHandler."""
+        return {}
 
     async def update_conversation(
         self, name: str, key: ConversationKey, new_state: object | None
     ) -> None:
-        """Store a conversation's step; None (the conversation ended) deletes it."""
-        try:
-            stored_key = encode_conversation_key(key)
-        except UnencodableValue as err:
-            log.warning("conversation %s is not stored: %s", name, err)
-            return
-        if new_state is None:
-            await self._delete(CONVERSATION, name, stored_key)
-            return
-        try:
-            text = _dumps(encode_value(new_state))
-        except UnencodableValue as err:
-            # An older step must not be resumed after a restart: forget it instead.
-            log.warning("conversation %s %s is not stored: %s", name, stored_key, err)
-            await self._delete(CONVERSATION, name, stored_key)
-            return
-        # Written even when the step is unchanged: updated_at is when it was last used.
-        await self._upsert(CONVERSATION, name, stored_key, text)
-
-    # --- what the bot does not store ------------------------------------------------------
+        """Conversations are not stored."""
 
     async def get_chat_data(self) -> dict[int, DataDict]:
         """chat_data is not stored."""
@@ -384,6 +337,19 @@ class DatabasePersistence(BasePersistence[DataDict, DataDict, DataDict]):
                 session.delete(row)
 
         await self._in_transaction(delete)
+
+
+def _retire_conversations(session: Session, loaded: dict[int, DataDict]) -> None:
+    """Drop the step rows of the previous version's /request conversation; its member is told
+    to start again at their next press or input (the "gone" mark)."""
+    for row in session.exec(select(ChatState).where(ChatState.kind == CONVERSATION)).all():
+        log.warning("%s conversation %s dropped: from an earlier version", row.name, row.key)
+        session.delete(row)
+        try:
+            user_id = int(decode_conversation_key(row.key)[-1])
+        except (ValueError, IndexError, UndecodableValue):
+            continue
+        loaded.setdefault(user_id, {})[GONE_KEY] = True
 
 
 def _put(session: Session, row: ChatState, text: str, now: datetime) -> None:

@@ -13,7 +13,14 @@ with a clear line instead). A member has at most one wizard open; starting anoth
 it. The draft lives in ``user_data`` under :data:`DRAFT_KEY` as a tagged dataclass, which the
 chat persistence stores as JSON (never pickle), so a restart resumes the same step; a draft
 idle for longer than its wizard's timeout is dropped with a message instead of resumed, and a
-draft that this version cannot read is dropped by the persistence with the message it gives.
+draft that this version cannot read is dropped by the persistence, which leaves the
+:data:`GONE_KEY` mark: the member's next press or input is answered with the "gone" line once.
+A wizard that names its ``timed_out`` line also says it when its time is up, without waiting
+for the member's next input (a job of the application's job queue, re-armed at each input).
+
+Texts given to the mechanism (``WizardTexts``, a step's ``expect``, a wizard's own lines) are
+message ids marked with ``N_``: they are translated with ``atlasbot.i18n._`` when shown, in the
+reader's language.
 
 Step functions live in the handlers (they translate); they call use cases for everything that
 decides. Values on buttons are validated again by the step that receives them.
@@ -28,17 +35,30 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Generic, TypeVar
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    Update,
+)
 from telegram.error import BadRequest
+from telegram.ext import JobQueue
 
 from atlasbot.bot.context import AtlasContext
+from atlasbot.i18n import _
 
 PREFIX = "w:"
 DRAFT_KEY = "wizard"
+# Set by the chat persistence when it dropped a stored draft it could not read.
+GONE_KEY = "wizard_gone"
 STAY = ""
 END = "__end__"
 # Telegram refuses callback data longer than 64 bytes.
 CALLBACK_DATA_LIMIT = 64
+TIMEOUT_JOB = "wizard-timeout:{user}"
+
+ReplyMarkup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
 
 
 @dataclass
@@ -76,10 +96,17 @@ class Turn(Generic[D]):
             [[self.button(label, value, step=step) for label, value in row] for row in rows]
         )
 
-    async def say(self, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+    async def say(self, text: str, markup: ReplyMarkup | None = None) -> None:
         """Send the next prompt to the member's chat."""
         if self.update.effective_chat is not None:
             await self.update.effective_chat.send_message(text, reply_markup=markup)
+
+    async def alert(self, text: str) -> None:
+        """Answer the press with an alert (the step stays; nothing else is shown)."""
+        query = self.update.callback_query
+        if query is not None:
+            with contextlib.suppress(BadRequest):  # too old to answer
+                await query.answer(text[:200], show_alert=True)
 
     async def replace_pressed(self, text: str) -> None:
         """Replace the pressed message with what was chosen (its buttons go)."""
@@ -132,6 +159,8 @@ class WizardTexts:
     step_passed: str  # a button of a step already answered
     timed_out: str  # the draft was idle longer than the timeout; "{wizard}" is not used
     closed: str  # no wizard is open any more (cancelled, finished, restarted)
+    # The stored draft could not be restored after an update (default: ``closed``).
+    gone: str = ""
 
 
 @dataclass(frozen=True)
@@ -142,8 +171,12 @@ class Wizard(Generic[D]):
     draft_type: type[D]
     first: str
     steps: Mapping[str, Step[D]]
-    # A draft idle longer than this is dropped instead of resumed.
-    timeout: timedelta = timedelta(minutes=30)
+    # A draft idle longer than this is dropped instead of resumed (None: never).
+    timeout: timedelta | None = timedelta(minutes=30)
+    # This wizard's own lines (message ids), instead of the router's: when its time is up
+    # (also said on time, by a job), and for a press of its button with no draft open.
+    timed_out: str = ""
+    closed: str = ""
 
     def button(
         self, draft: D, label: str, value: str, *, step: str | None = None
@@ -154,20 +187,28 @@ class Wizard(Generic[D]):
             raise ValueError(f"callback data over {CALLBACK_DATA_LIMIT} bytes: {data!r}")
         return InlineKeyboardButton(label, callback_data=data)
 
-    async def start(self, update: Update, context: AtlasContext, draft: D) -> None:
-        """Open ``draft`` as the member's one wizard, in a new round, and ask the first step."""
+    async def start(
+        self, update: Update, context: AtlasContext, draft: D, *, step: str | None = None
+    ) -> None:
+        """Open ``draft`` as the member's one wizard, in a new round, and ask its first step
+        (or ``step``, for a wizard entered at different points)."""
         assert context.user_data is not None
+        if (step or self.first) not in self.steps:
+            raise KeyError(f"wizard {self.name} has no step {step!r}")
         draft.wizard = self.name
         draft.round = secrets.token_hex(3)
-        draft.step = self.first
-        _touch(draft, context)
+        draft.step = step or self.first
+        context.user_data.pop(GONE_KEY, None)
         context.user_data[DRAFT_KEY] = draft
+        _touch(draft, update, context, self)
         await self._prompt(Turn(update, context, draft, self))
 
     async def advance(self, turn: Turn[D], next_step: str) -> None:
         """Move to ``next_step`` (asking it), stay, or close the wizard."""
         if next_step == END:
-            close(turn.context)
+            # Only this draft: a step that waited may find another wizard opened meanwhile.
+            if open_draft(turn.context) is turn.draft:
+                close(turn.context)
             return
         if next_step == STAY:
             return
@@ -183,6 +224,8 @@ class Wizard(Generic[D]):
 
     def is_stale(self, draft: Draft, now: datetime) -> bool:
         """True when the draft was idle longer than this wizard's timeout."""
+        if self.timeout is None:
+            return False
         try:
             touched = datetime.fromisoformat(draft.touched_at)
         except ValueError:
@@ -190,8 +233,44 @@ class Wizard(Generic[D]):
         return now - touched > self.timeout
 
 
-def _touch(draft: Draft, context: AtlasContext) -> None:
+def _touch(draft: Draft, update: Update, context: AtlasContext, wizard: Wizard[Any]) -> None:
+    """Mark the draft as used now, and re-arm its wizard's timeout job."""
     draft.touched_at = context.services.clock.now().astimezone(UTC).isoformat()
+    user, chat = update.effective_user, update.effective_chat
+    job_queue: JobQueue[Any] | None = context.job_queue
+    if wizard.timeout is None or not wizard.timed_out or job_queue is None or user is None:
+        return
+    name = TIMEOUT_JOB.format(user=user.id)
+    for job in job_queue.get_jobs_by_name(name):
+        job.schedule_removal()
+    job_queue.run_once(
+        _on_timeout,
+        wizard.timeout,
+        data=(wizard, draft.round, draft.touched_at),
+        name=name,
+        chat_id=chat.id if chat is not None else user.id,
+        user_id=user.id,
+    )
+
+
+async def _on_timeout(context: AtlasContext) -> None:
+    """The time is up for a draft nobody touched since the job was armed: close and say so."""
+    job = context.job
+    assert job is not None
+    data: tuple[Wizard[Any], str, str] = job.data  # type: ignore[assignment]
+    wizard, round_, touched_at = data
+    draft = open_draft(context)
+    if draft is None or (draft.wizard, draft.round, draft.touched_at) != (
+        wizard.name,
+        round_,
+        touched_at,
+    ):
+        return  # used since, finished, or replaced by another wizard
+    close(context)
+    if job.chat_id is not None:
+        await context.bot.send_message(
+            job.chat_id, _(wizard.timed_out), reply_markup=ReplyKeyboardRemove()
+        )
 
 
 def open_draft(context: AtlasContext) -> Draft | None:
@@ -206,6 +285,7 @@ def close(context: AtlasContext) -> Draft | None:
     """Close the member's open wizard (``/cancel``, or its end); returns the closed draft."""
     if context.user_data is None:
         return None
+    context.user_data.pop(GONE_KEY, None)
     draft = context.user_data.pop(DRAFT_KEY, None)
     return draft if isinstance(draft, Draft) else None
 
@@ -236,12 +316,28 @@ class WizardRouter:
         """Every draft type, for the chat persistence's codec."""
         return [wizard.draft_type for wizard in self._wizards.values()]
 
+    def wizard_of(self, draft: Draft | None) -> Wizard[Any] | None:
+        """The wizard a draft belongs to (None for no draft, or one of no wizard here)."""
+        return self._wizards.get(draft.wizard) if draft is not None else None
+
     def _current(self, context: AtlasContext) -> tuple[Wizard[Any], Draft] | None:
         draft = open_draft(context)
-        wizard = self._wizards.get(draft.wizard) if draft is not None else None
+        wizard = self.wizard_of(draft)
         if draft is None or wizard is None:
             return None
+        if draft.step not in wizard.steps:  # a step this version no longer has
+            close(context)
+            assert context.user_data is not None
+            context.user_data[GONE_KEY] = True
+            return None
         return wizard, draft
+
+    def _closed_line(self, context: AtlasContext, name: str) -> str:
+        """Why a press found no open wizard: its draft was lost in an update, or it ended."""
+        if context.user_data is not None and context.user_data.pop(GONE_KEY, None):
+            return self._texts.gone or self._texts.closed
+        wizard = self._wizards.get(name)
+        return (wizard.closed if wizard is not None else "") or self._texts.closed
 
     async def on_button(self, update: Update, context: AtlasContext) -> None:
         """A press on a wizard button: act if it belongs to the open round and step."""
@@ -250,7 +346,7 @@ class WizardRouter:
         parsed = parse_button(query.data or "")
         current = self._current(context)
         if parsed is None or current is None:
-            await _answer(update, self._texts.closed)
+            await _answer(update, self._closed_line(context, parsed[0] if parsed else ""))
             return
         name, round_, step, value = parsed
         wizard, draft = current
@@ -277,8 +373,13 @@ class WizardRouter:
         (the caller then treats the message as it would without a wizard)."""
         current = self._current(context)
         message = update.effective_message
-        if current is None or message is None:
+        if message is None:
             return False
+        if current is None:
+            if context.user_data is None or not context.user_data.pop(GONE_KEY, None):
+                return False
+            await _answer(update, self._texts.gone or self._texts.closed)
+            return True
         wizard, draft = current
         if await self._expired(update, context, wizard, draft):
             return True
@@ -294,7 +395,7 @@ class WizardRouter:
             next_step = await row.on_text(turn, message.text)
         else:
             if row.expect:
-                await turn.say(row.expect)
+                await turn.say(_(row.expect))
                 return True
             return False
         await wizard.advance(turn, next_step)
@@ -306,14 +407,16 @@ class WizardRouter:
         now = context.services.clock.now()
         if wizard.is_stale(draft, now):
             close(context)
-            await _answer(update, self._texts.timed_out)
+            await _answer(update, wizard.timed_out or self._texts.timed_out)
             return True
-        _touch(draft, context)
+        _touch(draft, update, context, wizard)
         return False
 
 
 async def _answer(update: Update, text: str) -> None:
-    """Say ``text`` for a press (as an alert) or a message (as a reply)."""
+    """Say ``text`` (a message id, translated here) for a press (as an alert) or a message
+    (as a reply)."""
+    text = _(text)
     if update.callback_query is not None:
         with contextlib.suppress(BadRequest):
             await update.callback_query.answer(text[:200], show_alert=True)

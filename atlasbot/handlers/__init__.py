@@ -1,9 +1,10 @@
 """Every handler of the bot, registered in one ordered place.
 
 Order matters inside a group: python-telegram-bot gives an update to the first handler that
-wants it. The /request conversation comes first so that, while a member is in it, their
-text and button presses go to the conversation; token buttons come next; free text that no
-conversation claimed goes last to the answer wizard.
+wants it. The wizards' router sees free input first, in a group of its own: while a member
+has a wizard open (/request, an answer), what they type or share goes to it, and input it
+does not take goes on to the handlers below. Token buttons come before the wizards' buttons;
+free text that nobody claimed gets a hint.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from atlasbot.bot.context import AtlasApplication, AtlasContext
-from atlasbot.bot.replies import Handler, guarded
+from atlasbot.bot.replies import Handler
 from atlasbot.handlers import (
     alerts,
     duty,
@@ -24,9 +25,15 @@ from atlasbot.handlers import (
     start,
     status,
     trainings,
+    wizards,
 )
+from atlasbot.i18n import _
 from atlasbot.services import tokens
 from atlasbot.services.tokens import CALLBACK_PREFIX
+from atlasbot.texts import wizards as texts
+
+# Before every other handler: free input for the member's open wizard.
+WIZARD_INPUT_GROUP = -1
 
 # What each kind of token button does: a table, not an if-chain.
 ACTIONS: dict[str, Handler] = {
@@ -78,7 +85,7 @@ async def on_token_button(update: Update, context: AtlasContext) -> None:
     action = await context.services.read(lambda s: tokens.action_of(s, data))
     handler = ACTIONS.get(action or "")
     if handler is None:
-        await query.answer(tokens.not_valid_any_more(), show_alert=True)
+        await query.answer(_(texts.BUTTON_GONE), show_alert=True)
         return
     await handler(update, context)
 
@@ -87,51 +94,51 @@ async def on_unknown_button(update: Update, context: AtlasContext) -> None:
     """A press whose data no handler knows (an old message, or forged data): say so."""
     query = update.callback_query
     if query is not None:
-        await query.answer(tokens.not_valid_any_more(), show_alert=True)
+        await query.answer(_(texts.BUTTON_GONE), show_alert=True)
 
 
 async def on_free_text(update: Update, context: AtlasContext) -> None:
-    if await respond.typed(update, context):
-        return
+    """Text no wizard took: a training wizard's, else a hint."""
     if await trainings.typed(update, context):
         return
     if update.effective_message is not None:
-        await update.effective_message.reply_text(
-            "I did not understand that. Send /help to see what you can do."
-        )
+        await update.effective_message.reply_text(_(texts.NOT_UNDERSTOOD))
 
 
 def register(application: AtlasApplication) -> None:
     """Register every handler, in order (see the module docstring for why the order)."""
-    # 1. The /request conversation: first, so it owns its member's messages while active.
-    application.add_handler(request.conversation())
+    # 1. Free input for the member's open wizard, before anything else sees it.
+    application.add_handler(
+        MessageHandler(filters.ALL & ~filters.COMMAND, wizards.on_input),
+        group=WIZARD_INPUT_GROUP,
+    )
     # 2. Commands.
+    application.add_handler(CommandHandler("request", request.begin))
     application.add_handler(CommandHandler("start", start.start))
     application.add_handler(CommandHandler("help", start.help_command))
     application.add_handler(CommandHandler("whoami", start.whoami))
     application.add_handler(CommandHandler("invite", start.invite))
     application.add_handler(CommandHandler("status", status.status_command))
     application.add_handler(CommandHandler("crises", status.crises_command))
-    application.add_handler(CommandHandler("cancel", respond_cancel))
+    application.add_handler(CommandHandler("cancel", wizards.cancel))
     application.add_handler(CommandHandler("duty", duty.duty_command))
     application.add_handler(CommandHandler("drill", alerts.drill_command))
     application.add_handler(CommandHandler("calendar", trainings.calendar_command))
     application.add_handler(CommandHandler("plan_trainings", trainings.plan_command))
     application.add_handler(CommandHandler("meeting", trainings.meeting_command))
     application.add_handler(CommandHandler("readiness", trainings.readiness_command))
-    # 3. Buttons: opaque tokens, then the answer wizard's steps, then anything else.
+    # 3. Buttons: opaque tokens, then the wizards' steps, then anything else.
     application.add_handler(CallbackQueryHandler(on_token_button, pattern=rf"^{CALLBACK_PREFIX}"))
-    application.add_handler(CallbackQueryHandler(respond.step, pattern=r"^ans:"))
-    application.add_handler(CallbackQueryHandler(respond.decline_reason, pattern=r"^dec:"))
-    # The training wizards' buttons, and those their previous version left in chats.
+    application.add_handler(CallbackQueryHandler(wizards.on_button, pattern=r"^w:"))
+    # The forms of the previous version: gone, start again.
     application.add_handler(
-        CallbackQueryHandler(guarded(trainings.ROUTER.on_button), pattern=r"^w:")
+        CallbackQueryHandler(wizards.on_legacy_button, pattern=r"^(rq|ans|dec):")
     )
     application.add_handler(
         CallbackQueryHandler(trainings.on_legacy_button, pattern=trainings.LEGACY_BUTTONS)
     )
     application.add_handler(CallbackQueryHandler(on_unknown_button))
-    # 4. Free text nobody above claimed: the answer wizard, else a hint.
+    # 4. Free input no wizard claimed.
     # A rota file captioned "/duty import": before any other document handler.
     application.add_handler(
         MessageHandler(filters.Document.ALL & filters.CaptionRegex(r"^/duty\b"), duty.import_rota)
@@ -143,21 +150,6 @@ def register(application: AtlasApplication) -> None:
     application.add_error_handler(errors.on_error)
 
 
-async def respond_cancel(update: Update, context: AtlasContext) -> None:
-    """/cancel outside the request conversation: drop an answer in progress."""
-    dropped = context.user_data is not None and context.user_data.pop(respond.ANSWER_KEY, None)
-    if trainings.cancel_wizards(context) and not dropped:
-        if update.effective_message is not None:
-            await update.effective_message.reply_text(trainings.cancelled())
-        return
-    if update.effective_message is not None:
-        await update.effective_message.reply_text(
-            "Answer discarded; the request is still open." if dropped else "Nothing to cancel."
-        )
-
-
 async def unknown_command(update: Update, context: AtlasContext) -> None:
     if update.effective_message is not None:
-        await update.effective_message.reply_text(
-            "Unknown command. Send /help to see what you can do."
-        )
+        await update.effective_message.reply_text(_(texts.UNKNOWN_COMMAND))

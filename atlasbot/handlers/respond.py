@@ -1,25 +1,26 @@
 """Answers of a requested state's authority: accept, decline or counter-propose (R5-R9),
 and the requester's answer to a counter-proposal.
 
-Accepting and counter-proposing gather the agreement step by step. The draft answer lives in
-the member's chat data; only the final confirmation, a single-use button, changes anything,
-and the service checks the member's authority and the request's state again at that moment.
+Accepting, counter-proposing and declining gather the answer step by step in the answer
+wizard (atlasbot/bot/wizard.py): an :class:`AnswerDraft` and the table :data:`STEPS`,
+entered at the forms (accept), the proposal (counter) or the reason (decline). Only the final
+confirmation, a single-use token button, changes anything, and the use case checks the
+member's authority and the request's state again at that moment.
 """
 
 from __future__ import annotations
 
-import secrets
+from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from atlasbot import rules
 from atlasbot.bot import notices
 from atlasbot.bot.context import AtlasContext
 from atlasbot.bot.replies import guarded, markup, require_identity
-from atlasbot.bot.texts import general as texts
+from atlasbot.bot.wizard import END, STAY, Draft, Step, Turn, Wizard, close, open_draft
 from atlasbot.domain import AssistanceForm
+from atlasbot.i18n import _
 from atlasbot.services import assistance
 from atlasbot.services.assistance import (
     COSTS_OTHERWISE_AGREED,
@@ -27,345 +28,400 @@ from atlasbot.services.assistance import (
     Agreement,
     answering,
 )
-from atlasbot.services.errors import Conflict
+from atlasbot.texts import wizards as texts
+from atlasbot.texts.crisis import DURATIONS, FORMS
 
 HEADCOUNT_CHOICES = (2, 4, 6, 8, 12, 16, 24, 32)
-DECLINE_REASONS = {
-    "capacity": "No capacity available now",
-    "home": "Units needed at home",
-    "policy": "National policy does not allow this assistance",
-}
-ANSWER_KEY = "answer"
+ACCEPT, COUNTER, DECLINE = "accept", "counter", "decline"
+
+NOTE = "note"
+FORMS_STEP = "forms"
+ARMS = "arms"
+HEADCOUNT = "head"
+DURATION = "duration"
+COSTS = "costs"
+COST_NOTE = "cost_note"
+CONTACT = "contact"
+CONFIRM = "confirm"
+REASON = "reason"
+REASON_TYPED = "reason_typed"
+CONFIRM_DECLINE = "confirm_decline"
 
 
-def _buttons(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
-    )
+@dataclass
+class AnswerDraft(Draft):
+    """An answer to one request, as its author has given it so far."""
 
+    mode: str = ACCEPT
+    request: int = 0
+    crisis: int = 0
+    asked_forms: list[str] = field(default_factory=list)
+    forms: list[str] = field(default_factory=list)
+    armed_allowed: bool = False
+    units: list[str] = field(default_factory=list)
+    arms: bool = False
+    headcount: int = 0
+    duration: str = assistance.DURATION_UNTIL_RELEASED
+    costs: str = COSTS_REQUESTER_PAYS
+    cost_note: str = ""
+    contact: str = ""
+    note: str = ""
+    reason: str = ""
 
-def _draft(context: AtlasContext) -> dict[str, Any]:
-    assert context.user_data is not None
-    draft = context.user_data.get(ANSWER_KEY)
-    if not isinstance(draft, dict):
-        raise Conflict(
-            "There is no answer in progress. Press Accept, Decline or Counter-propose on the "
-            "request again."
+    def agreement(self) -> Agreement:
+        """What the author agrees to (or proposes)."""
+        return Agreement(
+            forms=tuple(self.forms),
+            arms=self.arms,
+            headcount=self.headcount,
+            costs=self.costs,
+            cost_note=self.cost_note,
+            contact=self.contact,
+            note=self.note,
+            duration=self.duration,
         )
-    return draft
 
 
-async def _say(update: Update, text: str, markup: Any = None) -> None:
-    """Send the next step (a pressed button was already answered by the caller)."""
-    if update.effective_chat is not None:
-        await update.effective_chat.send_message(text, reply_markup=markup)
+Answer = Turn[AnswerDraft]
 
 
-async def _ack(update: Update) -> None:
-    if update.callback_query is not None:
-        await update.callback_query.answer()
-
-
-async def _start_draft(update: Update, context: AtlasContext, mode: str) -> dict[str, Any]:
+async def _open(update: Update, context: AtlasContext, mode: str, step: str) -> None:
+    """Redeem the pressed Accept/Counter/Decline token and open the wizard at ``step``."""
     press = notices.press_input(update, context)
     start = await context.services.run(partial(answering.start_answer, press=press))
-    return {
-        # Stamped on the wizard's buttons: a button of an earlier wizard cannot act on this one.
-        "round": secrets.token_hex(3),
-        "mode": mode,
-        "request": start.request_id,
-        "crisis": start.crisis_id,
-        "asked_forms": list(start.asked_forms),
-        "forms": list(start.forms),
-        "armed_allowed": start.armed_allowed,
-        "arms": False,
-        "headcount": None,
-        "duration": assistance.DURATION_UNTIL_RELEASED,
-        "costs": COSTS_REQUESTER_PAYS,
-        "cost_note": "",
-        "contact": "",
-        "note": "",
-        "awaiting": None,
-        "units": list(start.units),
-    }
+    draft = AnswerDraft(
+        mode=mode,
+        request=start.request_id,
+        crisis=start.crisis_id,
+        asked_forms=list(start.asked_forms),
+        forms=list(start.forms),
+        armed_allowed=start.armed_allowed,
+        units=list(start.units),
+    )
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+    await ANSWER_WIZARD.start(update, context, draft, step=step)
 
 
 @guarded
 async def begin_accept(update: Update, context: AtlasContext) -> None:
-    draft = await _start_draft(update, context, "accept")
-    assert context.user_data is not None
-    context.user_data[ANSWER_KEY] = draft
-    await _ack(update)
-    await _ask_forms(update, draft)
+    """Accept…: the agreement, step by step."""
+    await _open(update, context, ACCEPT, FORMS_STEP)
 
 
 @guarded
 async def begin_counter(update: Update, context: AtlasContext) -> None:
-    draft = await _start_draft(update, context, "counter")
-    assert context.user_data is not None
-    draft["awaiting"] = "note"
-    context.user_data[ANSWER_KEY] = draft
-    await _ack(update)
-    await _say(
-        update,
-        f"Counter-proposal on request #{draft['request']} ({rules.cite('R5')}). "
-        "What do you propose instead? Type it (e.g. 'expertise only: 2 negotiators, from 18:00').",
-    )
-
-
-def _forms_keyboard(draft: dict[str, Any]) -> InlineKeyboardMarkup:
-    rows = [
-        [(("☑ " if code in draft["forms"] else "☐ ") + label, f"ans:{draft['round']}:form:{code}")]
-        for code, label in texts.FORMS.items()
-        if draft["mode"] == "counter" or code in draft["asked_forms"]
-    ]
-    rows.append([("Next ➡", f"ans:{draft['round']}:form:done")])
-    return _buttons(rows)
-
-
-async def _ask_forms(update: Update, draft: dict[str, Any]) -> None:
-    verb = "agreed" if draft["mode"] == "accept" else "proposed"
-    await _say(update, f"Forms of assistance {verb} ({rules.cite('R6')}):", _forms_keyboard(draft))
+    """Counter-propose…: the proposal first, then its terms."""
+    await _open(update, context, COUNTER, NOTE)
 
 
 @guarded
-async def step(update: Update, context: AtlasContext) -> None:
-    """One tap in the answer wizard: ans:<round>:<step>:<value>."""
-    query = update.callback_query
-    assert query is not None
-    _, listing, name, value = ((query.data or "") + ":::").split(":", 3)
-    value = value.rstrip(":")
-    draft = _draft(context)
-    if listing != draft.get("round"):
-        # A button of an earlier answer wizard: it must not act on this one.
-        await query.answer(texts.WIZARD_REPLACED, show_alert=True)
-        return
-    if name == "form":
-        if value == "done":
-            if not draft["forms"]:
-                await query.answer("Choose at least one form.", show_alert=True)
-                return
-            await query.answer()
-            await query.edit_message_text(
-                "Forms: " + ", ".join(texts.FORMS[f] for f in draft["forms"])
-            )
-            await _after_forms(update, draft)
-            return
-        if value not in texts.FORMS:
-            await query.answer("Unknown form.", show_alert=True)
-            return
-        if value == AssistanceForm.ACTION.value and not draft["armed_allowed"]:
-            await query.answer("Your state does not allow actions abroad.", show_alert=True)
-            return
-        draft["forms"] = (
-            [f for f in draft["forms"] if f != value]
-            if value in draft["forms"]
-            else [*draft["forms"], value]
-        )
-        await query.answer()
-        await query.edit_message_reply_markup(_forms_keyboard(draft))
-    elif name == "arms":
-        draft["arms"] = value == "yes"
-        await query.answer()
-        await query.edit_message_text(f"Arms carried: {'yes' if draft['arms'] else 'no'}")
-        await _ask_headcount(update, draft)
-    elif name == "head":
-        if not value.isdigit() or not 1 <= int(value) <= assistance.MAX_HEADCOUNT:
-            await query.answer("Choose a number.", show_alert=True)
-            return
-        draft["headcount"] = int(value)
-        await query.answer()
-        await query.edit_message_text(f"Headcount: {value}")
-        await _ask_duration(update, draft)
-    elif name == "duration":
-        if value not in assistance.DURATIONS:
-            await query.answer("Choose one of the durations.", show_alert=True)
-            return
-        draft["duration"] = value
-        await query.answer()
-        await query.edit_message_text(f"Duration: {assistance.DURATIONS[value]}")
-        await _ask_costs(update, draft)
-    elif name == "costs":
-        await query.answer()
-        if value == "default":
-            draft["costs"] = COSTS_REQUESTER_PAYS
-            await query.edit_message_text("Costs: the requesting state pays")
-            await _ask_contact(update, context, draft)
-        else:
-            draft["costs"] = COSTS_OTHERWISE_AGREED
-            draft["awaiting"] = "cost_note"
-            await query.edit_message_text("Costs: otherwise agreed")
-            await _say(update, "Type what was agreed about the costs (R9).")
-    elif name == "contact":
-        identity = await require_identity(update, context)
-        draft["contact"] = identity.display_name or f"member #{identity.member_id}"
-        await query.answer()
-        await query.edit_message_text(f"Contact: {draft['contact']}")
-        await _ask_confirm(update, context, draft)
-    elif name == "cancel":
-        assert context.user_data is not None
-        context.user_data.pop(ANSWER_KEY, None)
-        await query.answer()
-        await query.edit_message_text("Answer discarded; the request is still open.")
-    else:
-        await query.answer("This button is not valid any more.", show_alert=True)
+async def begin_decline(update: Update, context: AtlasContext) -> None:
+    """Decline…: the reason."""
+    await _open(update, context, DECLINE, REASON)
 
 
-async def _after_forms(update: Update, draft: dict[str, Any]) -> None:
-    if AssistanceForm.ACTION.value in draft["forms"]:
-        await _say(
-            update,
-            "Will your officers carry arms on the requesting state's territory?",
-            _buttons(
-                [
-                    [
-                        ("Yes, armed", f"ans:{draft['round']}:arms:yes"),
-                        ("No", f"ans:{draft['round']}:arms:no"),
-                    ]
-                ]
-            ),
-        )
-    else:
-        draft["arms"] = False
-        await _ask_headcount(update, draft)
+# --- the proposal and the forms ---------------------------------------------------------------
 
 
-async def _ask_headcount(update: Update, draft: dict[str, Any]) -> None:
-    draft["awaiting"] = "headcount"
-    choices = [(str(n), f"ans:{draft['round']}:head:{n}") for n in HEADCOUNT_CHOICES]
-    await _say(
-        update, "How many officers? Tap or type a number.", _buttons([choices[:4], choices[4:]])
-    )
+async def ask_note(turn: Answer) -> None:
+    """What a counter-proposal offers instead (R5)."""
+    await turn.say(texts.ask_counter_proposal(turn.draft.request))
 
 
-async def _ask_duration(update: Update, draft: dict[str, Any]) -> None:
-    draft["awaiting"] = None
-    choices = [
-        [(label[:1].upper() + label[1:], f"ans:{draft['round']}:duration:{code}")]
-        for code, label in assistance.DURATIONS.items()
+async def typed_note(turn: Answer, typed: str) -> str:
+    """The proposal, at least a few words."""
+    text = typed.strip()
+    if len(text) < 5:
+        await turn.say(_(texts.DESCRIBE_THE_PROPOSAL))
+        return STAY
+    turn.draft.note = text[:500]
+    return FORMS_STEP
+
+
+def _form_rows(draft: AnswerDraft) -> list[list[tuple[str, str]]]:
+    rows = [
+        [(texts.toggle_label(_(label), code in draft.forms), code)]
+        for code, label in FORMS.items()
+        if draft.mode == COUNTER or code in draft.asked_forms
     ]
-    await _say(update, "For how long (R8)?", _buttons(choices))
+    rows.append([(_(texts.NEXT_STEP), "done")])
+    return rows
 
 
-async def _ask_costs(update: Update, draft: dict[str, Any]) -> None:
-    draft["awaiting"] = None
-    await _say(
-        update,
-        f"Costs ({rules.cite('R9')}): by default the requesting state bears the operational "
-        "costs, transport and accommodation included.",
-        _buttons(
-            [
-                [("Requesting state pays (default)", f"ans:{draft['round']}:costs:default")],
-                [("Otherwise agreed…", f"ans:{draft['round']}:costs:other")],
-            ]
-        ),
-    )
+async def ask_forms(turn: Answer) -> None:
+    """The forms agreed (only those asked) or proposed (any) (R6)."""
+    accepting = turn.draft.mode == ACCEPT
+    await turn.say(texts.ask_answer_forms(accepting), turn.keyboard(_form_rows(turn.draft)))
 
 
-async def _ask_contact(update: Update, context: AtlasContext, draft: dict[str, Any]) -> None:
-    draft["awaiting"] = "contact"
-    await _say(
-        update,
-        "Contact for the practical details (R8): type a name and secure channel reference, or "
-        "use yours.",
-        _buttons([[("Use my name", f"ans:{draft['round']}:contact:me")]]),
-    )
+async def toggle_form(turn: Answer, value: str) -> str:
+    """A tap ticks or unticks a form the state may give (armed-action rule)."""
+    draft = turn.draft
+    if value == "done":
+        return await _forms_done(turn)
+    if value not in FORMS:
+        await turn.alert(_(texts.UNKNOWN_ANSWER_FORM))
+        return STAY
+    if value == AssistanceForm.ACTION.value and not draft.armed_allowed:
+        await turn.alert(_(texts.NO_ACTION_ABROAD))
+        return STAY
+    if value in draft.forms:
+        draft.forms.remove(value)
+    else:
+        draft.forms.append(value)
+    await turn.refresh_keyboard(turn.keyboard(_form_rows(draft)))
+    return STAY
 
 
-async def _ask_confirm(update: Update, context: AtlasContext, draft: dict[str, Any]) -> None:
-    draft["awaiting"] = None
-    identity = await require_identity(update, context)
-    agreement = _agreement(draft)
-    title = "ACCEPT" if draft["mode"] == "accept" else "COUNTER-PROPOSE"
-    lines = [f"{title} request #{draft['request']} (units {', '.join(draft['units'])})"]
-    if draft["note"]:
-        lines.append(f"Proposal: {draft['note']}")
-    lines += texts.agreement_lines(agreement.as_payload())
-    lines += [
-        texts.liability_note(),
-        "",
-        "Confirm? This is recorded and sent to the requesting state.",
-    ]
-    decision = "answer.confirm_accept" if draft["mode"] == "accept" else "answer.confirm_counter"
-    keyboard = await context.services.run(
+async def _forms_done(turn: Answer) -> str:
+    if not turn.draft.forms:
+        await turn.alert(_(texts.CHOOSE_AN_ANSWER_FORM))
+        return STAY
+    await turn.replace_pressed(texts.forms_chosen(turn.draft.forms))
+    if AssistanceForm.ACTION.value in turn.draft.forms:
+        return ARMS
+    turn.draft.arms = False
+    return HEADCOUNT
+
+
+async def ask_arms(turn: Answer) -> None:
+    """Arms are a question only for an action abroad."""
+    buttons = [[(_(texts.YES_ARMED), "yes"), (_(texts.NO), "no")]]
+    await turn.say(_(texts.ASK_ARMS), turn.keyboard(buttons))
+
+
+async def choose_arms(turn: Answer, value: str) -> str:
+    """Armed or not."""
+    turn.draft.arms = value == "yes"
+    await turn.replace_pressed(texts.arms_answered(turn.draft.arms))
+    return HEADCOUNT
+
+
+# --- headcount, duration, costs, contact ------------------------------------------------------
+
+
+async def ask_headcount(turn: Answer) -> None:
+    """A number tapped or typed."""
+    choices = [(str(n), str(n)) for n in HEADCOUNT_CHOICES]
+    await turn.say(_(texts.ASK_HEADCOUNT), turn.keyboard([choices[:4], choices[4:]]))
+
+
+def _headcount(value: str) -> int | None:
+    text = value.strip()
+    if not text.isdigit() or not 1 <= int(text) <= assistance.MAX_HEADCOUNT:
+        return None
+    return int(text)
+
+
+async def tap_headcount(turn: Answer, value: str) -> str:
+    """A headcount button."""
+    count = _headcount(value)
+    if count is None:
+        await turn.alert(_(texts.CHOOSE_A_NUMBER))
+        return STAY
+    turn.draft.headcount = count
+    await turn.replace_pressed(texts.headcount_chosen(count))
+    return DURATION
+
+
+async def type_headcount(turn: Answer, typed: str) -> str:
+    """A typed headcount."""
+    count = _headcount(typed)
+    if count is None:
+        await turn.say(texts.type_a_headcount(assistance.MAX_HEADCOUNT))
+        return STAY
+    turn.draft.headcount = count
+    return DURATION
+
+
+async def ask_duration(turn: Answer) -> None:
+    """How long (R8)."""
+    rows = [[(texts.duration_label(code), code)] for code in DURATIONS]
+    await turn.say(_(texts.ASK_DURATION), turn.keyboard(rows))
+
+
+async def choose_duration(turn: Answer, value: str) -> str:
+    """One of the durations."""
+    if value not in DURATIONS:
+        await turn.alert(_(texts.CHOOSE_A_DURATION))
+        return STAY
+    turn.draft.duration = value
+    await turn.replace_pressed(texts.duration_chosen(value))
+    return COSTS
+
+
+async def ask_costs(turn: Answer) -> None:
+    """Who pays (R9)."""
+    rows = [[(_(texts.REQUESTER_PAYS), "default")], [(_(texts.OTHERWISE_AGREED), "other")]]
+    await turn.say(texts.ask_costs(), turn.keyboard(rows))
+
+
+async def choose_costs(turn: Answer, value: str) -> str:
+    """The default, or another arrangement described next."""
+    default = value == "default"
+    turn.draft.costs = COSTS_REQUESTER_PAYS if default else COSTS_OTHERWISE_AGREED
+    await turn.replace_pressed(texts.costs_chosen(default))
+    return CONTACT if default else COST_NOTE
+
+
+async def ask_cost_note(turn: Answer) -> None:
+    """What was agreed instead (R9)."""
+    await turn.say(_(texts.ASK_COST_NOTE))
+
+
+async def typed_cost_note(turn: Answer, typed: str) -> str:
+    """The cost arrangement, in a few words."""
+    text = typed.strip()
+    if len(text) < 3:
+        await turn.say(_(texts.SAY_THE_COST_NOTE))
+        return STAY
+    turn.draft.cost_note = text[:300]
+    return CONTACT
+
+
+async def ask_contact(turn: Answer) -> None:
+    """Who to call for the practical details (R8)."""
+    buttons = [[(_(texts.USE_MY_NAME), "me")]]
+    await turn.say(_(texts.ASK_CONTACT), turn.keyboard(buttons))
+
+
+async def contact_me(turn: Answer, value: str) -> str:
+    """The member is the contact."""
+    identity = await require_identity(turn.update, turn.context)
+    turn.draft.contact = texts.member_name(identity.display_name, identity.member_id)
+    await turn.replace_pressed(texts.contact_chosen(turn.draft.contact))
+    return CONFIRM
+
+
+async def typed_contact(turn: Answer, typed: str) -> str:
+    """A contact typed."""
+    text = typed.strip()
+    if len(text) < 2:
+        await turn.say(_(texts.TYPE_A_CONTACT))
+        return STAY
+    turn.draft.contact = text[:200]
+    return CONFIRM
+
+
+# --- confirmation -------------------------------------------------------------------------------
+
+
+async def _confirmation(
+    turn: Answer, decision: str, values: dict[str, object]
+) -> list[list[InlineKeyboardButton]]:
+    """The rows of the single-use token button that records the answer."""
+    identity = await require_identity(turn.update, turn.context)
+    keyboard = await turn.context.services.run(
         partial(
             answering.confirmation_keyboard,
             member_id=identity.member_id,
-            request_id=draft["request"],
+            request_id=turn.draft.request,
             decision=decision,
-            values={"agreement": agreement.as_payload()},
-            now=context.services.clock.now(),
+            values=values,
+            now=turn.context.services.clock.now(),
         )
     )
     buttons = markup(keyboard)
     assert buttons is not None
-    rows = [
-        *buttons.inline_keyboard,
-        (InlineKeyboardButton("✖ Discard", callback_data=f"ans:{draft['round']}:cancel:x"),),
-    ]
-    await _say(update, "\n".join(lines), InlineKeyboardMarkup(rows))
+    return [list(row) for row in buttons.inline_keyboard]
 
 
-def _agreement(draft: dict[str, Any]) -> Agreement:
-    return Agreement(
-        forms=tuple(draft["forms"]),
-        arms=bool(draft["arms"]),
-        headcount=int(draft["headcount"] or 0),
-        costs=draft["costs"],
-        cost_note=draft["cost_note"],
-        contact=draft["contact"],
-        note=draft["note"],
-        duration=draft.get("duration", assistance.DURATION_UNTIL_RELEASED),
+async def ask_confirmation(turn: Answer) -> None:
+    """The answer in full, with its single-use Confirm and a Discard."""
+    draft = turn.draft
+    accepting = draft.mode == ACCEPT
+    payload = draft.agreement().as_payload()
+    decision = "answer.confirm_accept" if accepting else "answer.confirm_counter"
+    rows = await _confirmation(turn, decision, {"agreement": payload})
+    rows.append([turn.button(_(texts.DISCARD), "discard")])
+    summary = texts.answer_summary(
+        accepting=accepting,
+        request_id=draft.request,
+        units=draft.units,
+        note=draft.note,
+        agreement=payload,
     )
+    await turn.say(summary, InlineKeyboardMarkup(rows))
 
 
-async def typed(update: Update, context: AtlasContext) -> bool:
-    """Text typed while the answer wizard waits for one; False when it is not waiting."""
-    if context.user_data is None or not isinstance(context.user_data.get(ANSWER_KEY), dict):
-        return False
-    draft = context.user_data[ANSWER_KEY]
-    awaiting = draft.get("awaiting")
-    message = update.effective_message
-    if awaiting is None or message is None:
-        return False
-    text = (message.text or "").strip()
-    if awaiting == "headcount":
-        if not text.isdigit() or not 1 <= int(text) <= assistance.MAX_HEADCOUNT:
-            await message.reply_text(
-                f"Headcount: type a whole number from 1 to {assistance.MAX_HEADCOUNT}."
-            )
-            return True
-        draft["headcount"] = int(text)
-        await _ask_duration(update, draft)
-    elif awaiting == "cost_note":
-        if len(text) < 3:
-            await message.reply_text("Please say what was agreed about the costs.")
-            return True
-        draft["cost_note"] = text[:300]
-        await _ask_contact(update, context, draft)
-    elif awaiting == "contact":
-        if len(text) < 2:
-            await message.reply_text("Please type a contact (name and secure channel reference).")
-            return True
-        draft["contact"] = text[:200]
-        await _ask_confirm(update, context, draft)
-    elif awaiting == "note":
-        if len(text) < 5:
-            await message.reply_text(
-                "Please describe what you propose instead (at least 5 characters)."
-            )
-            return True
-        draft["note"] = text[:500]
-        draft["awaiting"] = None
-        await _ask_forms(update, draft)
-    elif awaiting == "decline_reason":
-        if len(text) < 3:
-            await message.reply_text("Please give a reason (at least 3 characters).")
-            return True
-        draft["reason"] = text[:300]
-        draft["awaiting"] = None
-        await _confirm_decline(update, context, draft)
-    return True
+async def discard(turn: Answer, value: str) -> str:
+    """Discard: nothing is recorded, the request stays open."""
+    await turn.replace_pressed(_(texts.ANSWER_DISCARDED))
+    return END
+
+
+# --- declining ----------------------------------------------------------------------------------
+
+
+async def ask_reason(turn: Answer) -> None:
+    """Why the request is declined (R5)."""
+    rows = [[(_(label), key)] for key, label in texts.DECLINE_REASONS.items()]
+    rows.append([(_(texts.OTHER_REASON), "other")])
+    await turn.say(texts.ask_decline_reason(turn.draft.request), turn.keyboard(rows))
+
+
+async def choose_reason(turn: Answer, key: str) -> str:
+    """One of the usual reasons, or one typed next."""
+    if key == "other":
+        await turn.replace_pressed(_(texts.TYPE_THE_REASON))
+        return REASON_TYPED
+    if key not in texts.DECLINE_REASONS:
+        await turn.replace_pressed(_(texts.UNKNOWN_REASON))
+        return END
+    turn.draft.reason = _(texts.DECLINE_REASONS[key])
+    await turn.replace_pressed(texts.reason_chosen(turn.draft.reason))
+    return CONFIRM_DECLINE
+
+
+async def typed_reason(turn: Answer, typed: str) -> str:
+    """A reason typed, at least a word."""
+    text = typed.strip()
+    if len(text) < 3:
+        await turn.say(_(texts.GIVE_A_REASON))
+        return STAY
+    turn.draft.reason = text[:300]
+    return CONFIRM_DECLINE
+
+
+async def ask_decline_confirmation(turn: Answer) -> None:
+    """The refusal with its single-use Confirm."""
+    rows = await _confirmation(turn, "answer.confirm_decline", {"reason": turn.draft.reason})
+    text = texts.confirm_decline(turn.draft.request, turn.draft.reason)
+    await turn.say(text, InlineKeyboardMarkup(rows))
+
+
+STEPS: dict[str, Step[AnswerDraft]] = {
+    NOTE: Step(ask_note, on_text=typed_note),
+    FORMS_STEP: Step(ask_forms, on_button=toggle_form),
+    ARMS: Step(ask_arms, on_button=choose_arms),
+    HEADCOUNT: Step(ask_headcount, on_button=tap_headcount, on_text=type_headcount),
+    DURATION: Step(ask_duration, on_button=choose_duration),
+    COSTS: Step(ask_costs, on_button=choose_costs),
+    COST_NOTE: Step(ask_cost_note, on_text=typed_cost_note),
+    CONTACT: Step(ask_contact, on_button=contact_me, on_text=typed_contact),
+    CONFIRM: Step(ask_confirmation, on_button=discard),
+    REASON: Step(ask_reason, on_button=choose_reason),
+    REASON_TYPED: Step(on_text=typed_reason),
+    CONFIRM_DECLINE: Step(ask_decline_confirmation),
+}
+
+# No timeout: the confirmation is a token button with its own lifetime, and the request's
+# answer deadline is kept by the escalation, not by the draft.
+ANSWER_WIZARD = Wizard(
+    name="answer",
+    draft_type=AnswerDraft,
+    first=FORMS_STEP,
+    steps=STEPS,
+    timeout=None,
+    closed=texts.ANSWER_CLOSED,
+)
+
+
+def _close_answer(context: AtlasContext) -> None:
+    """The answer was recorded: its draft is closed (another wizard opened since stays)."""
+    if isinstance(open_draft(context), AnswerDraft):
+        close(context)
 
 
 @guarded
@@ -390,65 +446,6 @@ async def confirm_counter(update: Update, context: AtlasContext) -> None:
     )
     _close_answer(context)
     await notices.show(update, context, outcome, edit=True)
-
-
-def _close_answer(context: AtlasContext) -> None:
-    if context.user_data is not None:
-        context.user_data.pop(ANSWER_KEY, None)
-
-
-@guarded
-async def begin_decline(update: Update, context: AtlasContext) -> None:
-    draft = await _start_draft(update, context, "decline")
-    assert context.user_data is not None
-    context.user_data[ANSWER_KEY] = draft
-    rows = [[(label, f"dec:{draft['round']}:{key}")] for key, label in DECLINE_REASONS.items()]
-    rows.append([("Other reason (type it)…", f"dec:{draft['round']}:other")])
-    await _ack(update)
-    await _say(update, f"Decline request #{draft['request']}: why?", _buttons(rows))
-
-
-@guarded
-async def decline_reason(update: Update, context: AtlasContext) -> None:
-    query = update.callback_query
-    assert query is not None
-    draft = _draft(context)
-    listing, _, key = (query.data or "").removeprefix("dec:").partition(":")
-    if listing != draft.get("round"):
-        await query.answer(texts.WIZARD_REPLACED, show_alert=True)
-        return
-    await query.answer()
-    if key == "other":
-        draft["awaiting"] = "decline_reason"
-        await query.edit_message_text("Type the reason for declining.")
-        return
-    if key not in DECLINE_REASONS:
-        await query.edit_message_text("Unknown reason; press Decline on the request again.")
-        return
-    draft["reason"] = DECLINE_REASONS[key]
-    await query.edit_message_text(f"Reason: {draft['reason']}")
-    await _confirm_decline(update, context, draft)
-
-
-async def _confirm_decline(update: Update, context: AtlasContext, draft: dict[str, Any]) -> None:
-    identity = await require_identity(update, context)
-
-    keyboard = await context.services.run(
-        partial(
-            answering.confirmation_keyboard,
-            member_id=identity.member_id,
-            request_id=draft["request"],
-            decision="answer.confirm_decline",
-            values={"reason": draft["reason"]},
-            now=context.services.clock.now(),
-        )
-    )
-    buttons = markup(keyboard)
-    await _say(
-        update,
-        f"Decline request #{draft['request']} — reason: {draft['reason']}. Confirm?",
-        buttons,
-    )
 
 
 @guarded

@@ -1,4 +1,4 @@
-"""What a planning call returns (docs/formats.md §6), as frozen values the CLI and the chat show."""
+"""What a planning call returns (docs/formats.md §6), as frozen values the CLI and chat show."""
 
 from __future__ import annotations
 

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from sqlmodel import Session, select
 
-from atlasbot.bot.persistence import CONVERSATION, USER
+from atlasbot.bot.persistence import USER
+from atlasbot.bot.wizard import DRAFT_KEY
 from atlasbot.handlers import request
 from atlasbot.runtime import SandboxRuntime, start_bot, stop_bot
 from atlasbot.sandbox.people import Person
@@ -74,11 +75,12 @@ async def test_a_step_reaches_the_database_within_the_flush_interval_without_a_c
     rows: dict[tuple[str, str], str] = {}
     for _ in range(50):  # the flush runs every second; allow for a loaded machine
         rows = await runtime.services.read(stored)
-        if {(CONVERSATION, "[1001,1001]"), (USER, "1001")} <= rows.keys():
+        stored_step = json.loads(rows.get((USER, "1001"), "{}")).get(DRAFT_KEY, {})
+        if stored_step.get("fields", {}).get("step") == request.THREAT:
             break
         await asyncio.sleep(0.1)
-    assert json.loads(rows[(CONVERSATION, "[1001,1001]")]) == request.THREAT
-    draft = json.loads(rows[(USER, "1001")])["draft"]
+    draft = json.loads(rows[(USER, "1001")])[DRAFT_KEY]
+    assert draft["fields"]["step"] == request.THREAT
     assert draft["fields"]["crisis_type"] == "hostage_taking"
 
 
@@ -109,7 +111,7 @@ async def test_a_draft_an_older_version_wrote_is_dropped_and_the_member_told_to_
         row = session.get(ChatState, (USER, "", "1001"))
         assert row is not None
         stored = json.loads(row.data)
-        stored["draft"]["fields"]["urgency"] = "high"  # a field RequestDraft does not have
+        stored[DRAFT_KEY]["fields"]["urgency"] = "high"  # a field the draft does not have
         row.data = json.dumps(stored)
         session.add(row)
 

@@ -278,9 +278,9 @@ async def test_accepting_a_form_that_was_not_requested_is_refused(
     replies = await authority.tap("✅ Accept…")
     forms = next(m for m in reversed(replies) if buttons_of(m))
     # The request asked for action only; equipment is pressed with forged data (stamped with
-    # this wizard's round, as a real button of it would be).
-    stamp = buttons_of(forms)[0]["callback_data"].split(":")[1]
-    await authority.press_data(forms["message_id"], f"ans:{stamp}:form:equipment")
+    # this wizard's round and step, as a real button of it would be).
+    stamp = buttons_of(forms)[0]["callback_data"].rsplit(":", 1)[0]
+    await authority.press_data(forms["message_id"], f"{stamp}:equipment")
     await authority.tap("Next ➡")
     if "carry arms" in ((await authority.last()).get("text") or ""):
         await authority.tap("Yes, armed")

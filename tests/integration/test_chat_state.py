@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import UTC, datetime, timedelta
 
@@ -10,8 +11,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from atlasbot.bot.persistence import CONVERSATION, USER, DatabasePersistence
+from atlasbot.bot.wizard import DRAFT_KEY, GONE_KEY
 from atlasbot.clock import ManualClock
-from atlasbot.services.assistance import RequestDraft
+from atlasbot.handlers.request import RequestForm
 from atlasbot.storage.db import session_scope
 from atlasbot.storage.models import ChatState
 
@@ -39,9 +41,16 @@ async def started(engine: Engine, clock: ManualClock | None = None) -> DatabaseP
 async def test_user_data_written_by_one_bot_is_read_by_the_next(engine: Engine) -> None:
     before = await started(engine)
     data = {
-        "draft": RequestDraft(country="BE", crisis_type="siege", needs={"negotiation": 1}),
-        "places": [{"name": "Antwerp", "country": "BE", "lat": 51.2, "lon": 4.4}],
-        "answer": {"mode": "accept", "request": 2, "forms": ["expertise"], "headcount": None},
+        DRAFT_KEY: RequestForm(
+            wizard="request",
+            round="a1b2c3",
+            step="where",
+            country="BE",
+            crisis_type="siege",
+            needs={"negotiation": 1},
+            places=[{"name": "Antwerp", "country": "BE", "lat": 51.2, "lon": 4.4}],
+        ),
+        "tally": {"mode": "accept", "request": 2, "forms": ["expertise"], "headcount": None},
     }
     await before.update_user_data(ANA, data)
     await before.update_user_data(2002, {"meeting_wizard": {"participants": ["de-1"]}})
@@ -74,62 +83,73 @@ async def test_unchanged_user_data_is_not_written_again(engine: Engine) -> None:
     assert [row.updated_at for row in rows(engine)] == [T0 + timedelta(minutes=5)]
 
 
-async def test_conversation_steps_come_back_under_tuple_keys_and_an_end_deletes_them(
-    engine: Engine,
+async def test_the_previous_versions_drafts_and_conversation_rows_are_dropped_with_the_gone_mark(
+    engine: Engine, caplog: pytest.LogCaptureFixture
 ) -> None:
-    before = await started(engine)
-    await before.update_conversation("request", (ANA, ANA), 2)
-    await before.update_conversation("request", (-100777, 2002), 5)
-    await before.update_conversation("other", (ANA, ANA), 1)
-    await before.update_conversation("request", (ANA, ANA), 3)
-    after = DatabasePersistence(engine)
-    assert await after.get_conversations("request") == {(ANA, ANA): 3, (-100777, 2002): 5}
-    await after.update_conversation("request", (ANA, ANA), None)
-    assert await DatabasePersistence(engine).get_conversations("request") == {(-100777, 2002): 5}
-    assert await DatabasePersistence(engine).get_conversations("other") == {(ANA, ANA): 1}
-
-
-async def test_a_conversation_older_than_its_timeout_is_not_resumed(engine: Engine) -> None:
-    clock = ManualClock(T0)
-    before = await started(engine, clock)
-    await before.update_conversation("request", (ANA, ANA), 2)
-    clock.advance(timedelta(minutes=20))
-    await before.update_conversation("request", (2002, 2002), 4)
-    clock.advance(timedelta(minutes=15))
-    after = DatabasePersistence(
-        engine, clock=clock, forget_conversations_after=timedelta(minutes=30)
+    """Rows as the version with the /request conversation and the dict answer wrote them."""
+    insert_row(
+        engine,
+        USER,
+        "",
+        "2",
+        '{"draft":{"__type__":"RequestDraft","fields":{"country":"BE","crisis_type":"siege",'
+        '"threat_confirmed":true,"lat":null,"lon":null,"place":"","needs":{},"assistance":[],'
+        '"nature":"","necessity":"","commander_on_scene":"","include_partners":false,'
+        '"priority":1}},"places_listing":1,"catalogue":{"negotiation":"Negotiation"}}',
     )
-    assert await after.get_conversations("request") == {(2002, 2002): 4}
-    assert [row.key for row in rows(engine)] == ["[2002,2002]"]
+    insert_row(engine, USER, "", "3", '{"answer":{"mode":"decline","round":"a1b2c3"}}')
+    insert_row(engine, USER, "", "5", '{"meeting_wizard":{"participants":["de-1"]}}')
+    insert_row(engine, CONVERSATION, "request", "[2,2]", "2")
+    insert_row(engine, CONVERSATION, "request", "[4,4]", "4")
+    insert_row(engine, CONVERSATION, "request", "(1, 1)", "2")
+    persistence = DatabasePersistence(engine)
+    with caplog.at_level(logging.WARNING, logger="atlasbot.bot.persistence"):
+        user_data = await persistence.get_user_data()
+    # The next press or input of members 2, 3 and 4 says: start again.
+    assert user_data == {
+        2: {GONE_KEY: True},
+        3: {GONE_KEY: True},
+        4: {GONE_KEY: True},
+        5: {"meeting_wizard": {"participants": ["de-1"]}},
+    }
+    assert caplog.text.count("dropped") == 7
+    assert await persistence.get_conversations("request") == {}
+    gone = json.dumps({GONE_KEY: True}, separators=(",", ":"))
+    assert sorted((row.kind, row.key, row.data) for row in rows(engine)) == [
+        (USER, "2", gone),
+        (USER, "3", gone),
+        (USER, "5", '{"meeting_wizard":{"participants":["de-1"]}}'),
+    ]
 
 
 async def test_rows_this_version_cannot_read_are_dropped_at_start_and_the_rest_loaded(
     engine: Engine, caplog: pytest.LogCaptureFixture
 ) -> None:
     insert_row(engine, USER, "", "1", "{not json")
-    insert_row(engine, USER, "", "not-an-id", '{"answer": {}}')
+    insert_row(engine, USER, "", "not-an-id", '{"tally": {}}')
     insert_row(
         engine,
         USER,
         "",
         "2",
-        '{"draft": {"__type__": "RequestDraft", "fields": {"urgency": 1}},'
-        ' "answer": {"mode": "accept"}}',
+        '{"wizard": {"__type__": "RequestForm", "fields": {"urgency": 1}},'
+        ' "tally": {"mode": "accept"}}',
     )
-    insert_row(engine, USER, "", "3", '{"answer":{"mode":"decline"}}')
-    insert_row(engine, CONVERSATION, "request", "(1, 1)", "2")
-    insert_row(engine, CONVERSATION, "request", "[2,2]", '{"__type__": "Gone", "fields": {}}')
-    insert_row(engine, CONVERSATION, "request", "[3,3]", "4")
+    insert_row(engine, USER, "", "3", '{"tally":{"mode":"decline"}}')
     persistence = DatabasePersistence(engine)
     with caplog.at_level(logging.WARNING, logger="atlasbot.bot.persistence"):
         user_data = await persistence.get_user_data()
-        conversations = await persistence.get_conversations("request")
-    assert user_data == {2: {"answer": {"mode": "accept"}}, 3: {"answer": {"mode": "decline"}}}
-    assert conversations == {(3, 3): 4}
-    assert caplog.text.count("dropped") == 5
+    assert user_data == {
+        2: {"tally": {"mode": "accept"}, GONE_KEY: True},
+        3: {"tally": {"mode": "decline"}},
+    }
+    assert caplog.text.count("dropped") == 3
     # What was dropped is gone from the database too, so it is not warned about again.
     assert sorted((row.kind, row.key, row.data) for row in rows(engine)) == [
-        (CONVERSATION, "[3,3]", "4"),
-        (USER, "2", '{"answer":{"mode":"accept"}}'),
-        (USER, "3", '{"answer":{"mode":"decline"}}'),
+        (
+            USER,
+            "2",
+            json.dumps({GONE_KEY: True, "tally": {"mode": "accept"}}, separators=(",", ":")),
+        ),
+        (USER, "3", '{"tally":{"mode":"decline"}}'),
     ]

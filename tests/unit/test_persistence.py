@@ -14,15 +14,20 @@ from atlasbot.bot.persistence import (
     decode_conversation_key,
     decode_user_data,
     decode_value,
-    encode_conversation_key,
     encode_user_data,
     encode_value,
 )
+from atlasbot.bot.wizard import DRAFT_KEY, GONE_KEY
+from atlasbot.handlers.request import RequestForm
 from atlasbot.services.assistance import RequestDraft
 
 
-def half_filled_draft() -> RequestDraft:
-    return RequestDraft(
+def half_filled_draft() -> RequestForm:
+    return RequestForm(
+        wizard="request",
+        round="a1b2c3",
+        step="caps",
+        touched_at="2027-03-01T09:00:00+00:00",
         country="BE",
         crisis_type="hostage_taking",
         threat_confirmed=True,
@@ -31,16 +36,21 @@ def half_filled_draft() -> RequestDraft:
         place="Antwerp, BE",
         needs={"hostage_rescue": 2, "negotiation": 1},
         assistance=["action"],
+        listing=1,
+        places=[{"name": "Antwerp", "country": "BE", "lat": 51.2194, "lon": 4.4025}],
+        catalogue={"hostage_rescue": "Hostage rescue"},
     )
 
 
 def test_a_request_draft_comes_back_as_an_equal_request_draft() -> None:
-    data = {"draft": half_filled_draft(), "catalogue": {"hostage_rescue": "Hostage rescue"}}
+    data = {DRAFT_KEY: half_filled_draft(), "meeting_wizard": {"participants": ["de-1"]}}
     text = encode_user_data(data, owner="user 1")
     assert text is not None
-    assert json.loads(text)["draft"]["__type__"] == "RequestDraft"
+    assert json.loads(text)[DRAFT_KEY]["__type__"] == "RequestForm"
     restored = decode_user_data(text, owner="user 1")
-    assert isinstance(restored["draft"], RequestDraft)
+    assert isinstance(restored[DRAFT_KEY], RequestForm)
+    # What the use case validates: the wizard's draft is a RequestDraft.
+    assert isinstance(restored[DRAFT_KEY], RequestDraft)
     assert restored == data
 
 
@@ -58,22 +68,16 @@ def test_plain_json_values_pass_through_unchanged() -> None:
     assert decode_value(json.loads(json.dumps(encode_value(answer)))) == answer
 
 
-def test_conversation_keys_are_stored_as_lists_and_come_back_as_tuples() -> None:
-    text = encode_conversation_key((1001, 1001))
-    assert json.loads(text) == [1001, 1001]
-    assert decode_conversation_key(text) == (1001, 1001)
-    assert decode_conversation_key(encode_conversation_key((-100123, 7, "inline-1"))) == (
-        -100123,
-        7,
-        "inline-1",
-    )
+def test_conversation_keys_of_the_previous_version_come_back_as_tuples() -> None:
+    assert decode_conversation_key("[1001,1001]") == (1001, 1001)
+    assert decode_conversation_key('[-100123,7,"inline-1"]') == (-100123, 7, "inline-1")
 
 
 def test_a_value_the_codec_cannot_encode_is_left_out_and_the_rest_is_kept(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     data = {
-        "draft": half_filled_draft(),
+        DRAFT_KEY: half_filled_draft(),
         "when": datetime(2027, 1, 1, tzinfo=UTC),
         "pair": (1, 2),
         7: "a key that is not a string",
@@ -81,7 +85,7 @@ def test_a_value_the_codec_cannot_encode_is_left_out_and_the_rest_is_kept(
     with caplog.at_level(logging.WARNING, logger="atlasbot.bot.persistence"):
         text = encode_user_data(data, owner="user 1")
     assert text is not None
-    assert decode_user_data(text, owner="user 1") == {"draft": half_filled_draft()}
+    assert decode_user_data(text, owner="user 1") == {DRAFT_KEY: half_filled_draft()}
     warned = caplog.text
     assert "user_data['when'] of user 1 is not stored" in warned
     assert "user_data['pair'] of user 1 is not stored" in warned
@@ -114,14 +118,38 @@ def test_a_stored_draft_with_a_field_the_draft_no_longer_has_is_dropped_and_the_
 ) -> None:
     stored = json.dumps(
         {
-            "draft": {"__type__": "RequestDraft", "fields": {"country": "BE", "urgency": 3}},
-            "answer": {"mode": "decline", "request": 4},
+            DRAFT_KEY: {"__type__": "RequestForm", "fields": {"country": "BE", "urgency": 3}},
+            "meeting_wizard": {"participants": ["de-1"]},
         }
     )
     with caplog.at_level(logging.WARNING, logger="atlasbot.bot.persistence"):
         restored = decode_user_data(stored, owner="user 1")
-    assert restored == {"answer": {"mode": "decline", "request": 4}}
-    assert "stored user_data['draft'] of user 1 is dropped" in caplog.text
+    # The member's next press or input is told that the draft could not be restored.
+    assert restored == {"meeting_wizard": {"participants": ["de-1"]}, GONE_KEY: True}
+    assert f"stored user_data['{DRAFT_KEY}'] of user 1 is dropped" in caplog.text
+
+
+def test_the_drafts_of_the_previous_versions_forms_are_dropped_with_the_gone_mark(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The /request conversation's RequestDraft and its bookkeeping, the answer's dict."""
+    stored = json.dumps(
+        {
+            "draft": {"__type__": "RequestDraft", "fields": {"country": "BE"}},
+            "places": [{"name": "Antwerp", "country": "BE", "lat": 51.2, "lon": 4.4}],
+            "places_listing": 2,
+            "catalogue": {"hostage_rescue": "Hostage rescue"},
+            "submitted": True,
+            "answer": {"mode": "accept", "round": "a1b2c3", "request": 4},
+            "meeting_wizard": {"participants": ["de-1"]},
+        }
+    )
+    with caplog.at_level(logging.WARNING, logger="atlasbot.bot.persistence"):
+        restored = decode_user_data(stored, owner="user 1")
+    assert restored == {"meeting_wizard": {"participants": ["de-1"]}, GONE_KEY: True}
+    assert "stored user_data['answer'] of user 1 is dropped" in caplog.text
+    only_answer = json.dumps({"answer": {"mode": "decline", "request": 4}})
+    assert decode_user_data(only_answer, owner="user 1") == {GONE_KEY: True}
 
 
 def test_a_tagged_value_of_a_type_this_version_does_not_know_cannot_be_decoded() -> None:

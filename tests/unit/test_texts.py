@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from atlasbot.bot.texts import general as texts
 from atlasbot.storage.models import AssistanceRequest, Crisis
+from atlasbot.texts import crisis as texts
 
 
 def _crisis() -> Crisis:

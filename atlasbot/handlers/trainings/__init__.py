@@ -28,10 +28,8 @@ from atlasbot.handlers.trainings.publish import publish_ask, publish_confirm
 from atlasbot.handlers.trainings.rsvp import replan_confirm, replan_start, rsvp
 from atlasbot.handlers.trainings.wizards import (
     LEGACY_BUTTONS,
-    ROUTER,
     TRAINING_WIZARDS,
-    cancel_wizards,
-    cancelled,
+    drop_legacy_drafts,
     on_legacy_button,
     typed,
 )
@@ -40,15 +38,13 @@ __all__ = [
     "EVENT_WIZARD",
     "LEGACY_BUTTONS",
     "MEETING_WIZARD",
-    "ROUTER",
     "TRAINING_WIZARDS",
     "EventDraft",
     "MeetingDraft",
     "add_begin",
     "calendar_command",
-    "cancel_wizards",
-    "cancelled",
     "discard",
+    "drop_legacy_drafts",
     "meeting_command",
     "on_document",
     "on_legacy_button",

@@ -98,24 +98,26 @@ def validate_agreement(
     problems = []
     forms = set(agreement.forms)
     if not forms:
-        problems.append("forms: agree to at least one form of assistance")
+        problems.append(_("forms: agree to at least one form of assistance"))
     if not forms <= {f.value for f in AssistanceForm}:
-        problems.append("forms: unknown form of assistance")
+        problems.append(_("forms: unknown form of assistance"))
     if agreement.arms and AssistanceForm.ACTION.value not in forms:
         problems.append(
-            "arms: arms are carried only for actions on the requesting state's territory"
+            _("arms: arms are carried only for actions on the requesting state's territory")
         )
     country = session.get(CountryRow, request.country)
     if country is not None and rules.refuses_action_abroad(country.armed_action_abroad, forms):
-        problems.append(f"forms: {country.name} does not allow actions abroad")
+        problems.append(_("forms: {country} does not allow actions abroad", country=country.name))
     if not 1 <= agreement.headcount <= MAX_HEADCOUNT:
-        problems.append(f"headcount: a whole number from 1 to {MAX_HEADCOUNT}")
+        problems.append(_("headcount: a whole number from 1 to {limit}", limit=MAX_HEADCOUNT))
     if agreement.duration not in DURATIONS:
-        problems.append("duration: " + ", ".join(DURATIONS.values()))
+        problems.append(
+            _("duration: {choices}", choices=", ".join(_(label) for label in DURATIONS.values()))
+        )
     if agreement.costs not in COST_ARRANGEMENTS:
-        problems.append("costs: 'requesting state pays' or 'otherwise agreed'")
+        problems.append(_("costs: 'requesting state pays' or 'otherwise agreed'"))
     if agreement.costs == COSTS_OTHERWISE_AGREED and not agreement.cost_note.strip():
-        problems.append("costs: say what was agreed instead (R9)")
+        problems.append(_("costs: say what was agreed instead (R9)"))
     return problems
 
 
@@ -170,10 +172,15 @@ def accept(
     unasked = sorted(set(agreement.forms) - set(request.forms))
     if unasked:
         problems.append(
-            f"forms: {', '.join(unasked)} was not requested; counter-propose it instead"
+            _(
+                "forms: {forms} was not requested; counter-propose it instead",
+                forms=", ".join(unasked),
+            )
         )
     if problems:
-        raise InvalidInput("The agreement is not complete: " + "; ".join(problems))
+        raise InvalidInput(
+            _("The agreement is not complete: {problems}", problems="; ".join(problems))
+        )
     request.status = AnswerStatus.ACCEPTED.value
     request.answered_at = moment
     request.answered_by_member_id = identity.member_id
@@ -207,7 +214,7 @@ def decline(
     require_open(get_crisis(session, request.crisis_id))
     require_pending(request)
     if not reason.strip():
-        raise InvalidInput("Say why the request is declined.")
+        raise InvalidInput(_("Say why the request is declined."))
     request.status = AnswerStatus.DECLINED.value
     request.answered_at = moment
     request.answered_by_member_id = identity.member_id
@@ -246,9 +253,11 @@ def counter_propose(
     require_pending(request)
     problems = validate_agreement(session, request, proposal)
     if not proposal.note.strip():
-        problems.append("proposal: say what you propose instead")
+        problems.append(_("proposal: say what you propose instead"))
     if problems:
-        raise InvalidInput("The proposal is not complete: " + "; ".join(problems))
+        raise InvalidInput(
+            _("The proposal is not complete: {problems}", problems="; ".join(problems))
+        )
     request.status = AnswerStatus.COUNTERED.value
     request.answered_at = moment
     request.answered_by_member_id = identity.member_id
@@ -282,7 +291,10 @@ def answer_counter_proposal(
     require_open(crisis)
     if request.status != AnswerStatus.COUNTERED.value:
         raise Conflict(
-            f"There is no open counter-proposal on this request (it is {request.status})."
+            _(
+                "There is no open counter-proposal on this request (it is {status}).",
+                status=request.status,
+            )
         )
     deployments: list[Deployment] = []
     proposal = dict(request.agreement.get("proposal", {}))

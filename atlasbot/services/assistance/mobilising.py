@@ -53,9 +53,16 @@ def require_progress_reporter(
         unit_country is not None and identity.is_authority_of(unit_country)
     ):
         raise NotAuthorised(
-            f"Only members of {deployment.unit_id} or its state's competent authority report "
-            "its progress."
+            _(
+                "Only members of {unit} or its state's competent authority report its progress.",
+                unit=deployment.unit_id,
+            )
         )
+
+
+def _already(unit_id: str, state: DeploymentState) -> str:
+    """A progress report that repeats the unit's state."""
+    return _("{unit} is already {state}.", unit=unit_id, state=state.value.replace("_", " "))
 
 
 def report_progress(
@@ -76,13 +83,13 @@ def report_progress(
     require_progress_reporter(session, identity, deployment)
     current = DeploymentState(deployment.state)
     if PROGRESS.index(state) < PROGRESS.index(current):
-        raise Conflict(f"{deployment.unit_id} is already {current.value.replace('_', ' ')}.")
+        raise Conflict(_already(deployment.unit_id, current))
     if state is current and state is not DeploymentState.DEPARTED:
-        raise Conflict(f"{deployment.unit_id} is already {current.value.replace('_', ' ')}.")
+        raise Conflict(_already(deployment.unit_id, current))
     if state is not DeploymentState.RELEASED:
         require_open(get_crisis(session, deployment.crisis_id))
     if eta_minutes is not None and not 1 <= eta_minutes <= 48 * 60:
-        raise InvalidInput("ETA: minutes from now, 1 to 2880.")
+        raise InvalidInput(_("ETA: minutes from now, 1 to {limit}.", limit=48 * 60))
     if state is DeploymentState.DEPARTED:
         minutes = eta_minutes if eta_minutes is not None else travel_minutes(session, deployment)
         deployment.eta_at = moment + timedelta(minutes=minutes)
@@ -151,7 +158,7 @@ def set_readiness(
 ) -> UnitStatus | None:
     """A unit's commander sets its readiness; the planner uses it at once."""
     if not identity.commands_unit(unit_id):
-        raise NotAuthorised(f"Only the commander of {unit_id} sets its readiness.")
+        raise NotAuthorised(_("Only the commander of {unit} sets its readiness.", unit=unit_id))
     return registry.set_unit_status(
         session,
         unit_id=unit_id,

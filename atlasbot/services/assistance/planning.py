@@ -142,7 +142,7 @@ def remove_unit_from_planning(
     require_requester(identity, crisis)
     require_open(crisis)
     if session.get(UnitRow, unit_id) is None:
-        raise NotFound(f"There is no unit {unit_id!r}.")
+        raise NotFound(_("There is no unit {unit!r}.", unit=unit_id))
     if unit_id not in crisis.excluded_units:
         crisis.excluded_units = [*crisis.excluded_units, unit_id]
         crisis.version += 1
@@ -186,20 +186,25 @@ def send_requests(
     require_requester(identity, crisis)
     require_open(crisis)
     if not plan_units:
-        raise InvalidInput("The plan has no unit to ask for.")
+        raise InvalidInput(_("The plan has no unit to ask for."))
     assert crisis.id is not None
     current = planning_input(session, crisis)
     by_id = {unit.id: unit for unit in current.network.units}
     for chosen in plan_units:
         unit = by_id.get(chosen.unit_id)
         if unit is None:
-            raise Conflict(f"{chosen.unit_id} is already part of this crisis or was removed.")
+            raise Conflict(
+                _("{unit} is already part of this crisis or was removed.", unit=chosen.unit_id)
+            )
         home = current.network.country(unit.country)
         reasons = rules.exclusion_reasons(unit, home, current.request)
         if reasons and reasons != [rules.Reason.NO_CAPABILITY]:
             raise Conflict(
-                f"{unit.id} can no longer be asked ({', '.join(r.value for r in reasons)}); "
-                "plan again."
+                _(
+                    "{unit} can no longer be asked ({reasons}); plan again.",
+                    unit=unit.id,
+                    reasons=", ".join(r.value for r in reasons),
+                )
             )
     by_country: dict[str, list[ChosenUnit]] = defaultdict(list)
     for chosen in plan_units:
@@ -209,8 +214,12 @@ def send_requests(
         allowance = rules.country_allowance(current.network.country(code), current.network.units)
         if len(chosen_units) > allowance:
             raise Conflict(
-                f"{current.network.country(code).name} can give only {allowance} more unit(s) "
-                "while keeping its home reserve; plan again."
+                _(
+                    "{country} can give only {allowance} more unit(s) while keeping its home "
+                    "reserve; plan again.",
+                    country=current.network.country(code).name,
+                    allowance=allowance,
+                )
             )
     created = []
     for country, units in sorted(by_country.items()):

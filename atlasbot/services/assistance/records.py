@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from sqlmodel import Session, col, select
 
 from atlasbot import rules
+from atlasbot.i18n import _
 from atlasbot.services.enrolment import Identity, members_with
 from atlasbot.services.errors import Conflict, NotAuthorised, NotFound
 from atlasbot.storage.models import (
@@ -48,47 +49,58 @@ def crisis_object(crisis_id: int) -> str:
 def get_crisis(session: Session, crisis_id: int, *, lock: bool = False) -> Crisis:
     crisis = session.get(Crisis, crisis_id, with_for_update=lock)
     if crisis is None:
-        raise NotFound(f"There is no crisis #{crisis_id}.")
+        raise NotFound(_("There is no crisis #{id}.", id=crisis_id))
     return crisis
 
 
 def require_requester(identity: Identity, crisis: Crisis) -> None:
     if not identity.is_authority_of(crisis.requesting_country):
         raise NotAuthorised(
-            f"Only the competent authority of {crisis.requesting_country} can do this for "
-            f"crisis #{crisis.id}."
+            _(
+                "Only the competent authority of {country} can do this for crisis #{id}.",
+                country=crisis.requesting_country,
+                id=crisis.id,
+            )
         )
 
 
 def require_open(crisis: Crisis) -> None:
     if crisis.status == CrisisStatus.CLOSED.value:
-        raise Conflict(f"Crisis #{crisis.id} is closed.")
+        raise Conflict(_("Crisis #{id} is closed.", id=crisis.id))
 
 
 def get_answer(session: Session, request_id: int, *, lock: bool = False) -> AssistanceRequest:
     request = session.get(AssistanceRequest, request_id, with_for_update=lock)
     if request is None:
-        raise NotFound(f"There is no assistance request #{request_id}.")
+        raise NotFound(_("There is no assistance request #{id}.", id=request_id))
     return request
 
 
 def require_requested_authority(identity: Identity, request: AssistanceRequest) -> None:
     if not identity.is_authority_of(request.country):
         raise NotAuthorised(
-            f"Only the competent authority of {request.country} can answer this request "
-            f"({rules.cite('R2')})."
+            _(
+                "Only the competent authority of {country} can answer this request ({cite}).",
+                country=request.country,
+                cite=rules.cite("R2"),
+            )
         )
 
 
 def require_pending(request: AssistanceRequest) -> None:
     if request.status != AnswerStatus.PENDING.value:
-        raise Conflict(f"This request was already answered: {request.status.replace('_', ' ')}.")
+        raise Conflict(
+            _(
+                "This request was already answered: {status}.",
+                status=request.status.replace("_", " "),
+            )
+        )
 
 
 def get_deployment(session: Session, deployment_id: int, *, lock: bool = False) -> Deployment:
     deployment = session.get(Deployment, deployment_id, with_for_update=lock)
     if deployment is None:
-        raise NotFound(f"There is no deployment #{deployment_id}.")
+        raise NotFound(_("There is no deployment #{id}.", id=deployment_id))
     return deployment
 
 

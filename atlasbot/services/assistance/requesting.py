@@ -11,6 +11,7 @@ from atlasbot import rules
 from atlasbot.domain import (
     AssistanceForm,
 )
+from atlasbot.i18n import _
 from atlasbot.services.assistance.records import MAX_TEAMS_PER_CAPABILITY, crisis_object
 from atlasbot.services.enrolment import Identity
 from atlasbot.services.errors import InvalidInput, NotAuthorised
@@ -47,38 +48,48 @@ def validate_draft(session: Session, draft: RequestDraft) -> list[str]:
     problems = []
     if not draft.crisis_type or not rules.crisis_in_scope(draft.crisis_type):
         problems.append(
-            "crisis type: choose one of hostage-taking, hijacking, terrorist attack, siege or "
-            "another serious criminal threat (Art. 2; natural disasters and accidents are out "
-            "of scope)"
+            _(
+                "crisis type: choose one of hostage-taking, hijacking, terrorist attack, siege "
+                "or another serious criminal threat (Art. 2; natural disasters and accidents "
+                "are out of scope)"
+            )
         )
     if not draft.threat_confirmed:
         problems.append(
-            "threat: confirm that a criminal offence presents a serious, direct physical threat"
+            _("threat: confirm that a criminal offence presents a serious, direct physical threat")
         )
     if draft.lat is None or draft.lon is None:
-        problems.append("location: share a location or name a place")
+        problems.append(_("location: share a location or name a place"))
     elif not (-90 <= draft.lat <= 90 and -180 <= draft.lon <= 180):
-        problems.append("location: latitude must be within ±90 and longitude within ±180")
+        problems.append(_("location: latitude must be within ±90 and longitude within ±180"))
     known = {row.code for row in session.exec(select(CapabilityRow)).all()}
     if not draft.needs:
-        problems.append("capabilities: choose at least one capability")
+        problems.append(_("capabilities: choose at least one capability"))
     for code, count in draft.needs.items():
         if code not in known:
-            problems.append(f"capabilities: unknown capability {code!r}")
+            problems.append(_("capabilities: unknown capability {code!r}", code=code))
         elif not 1 <= count <= MAX_TEAMS_PER_CAPABILITY:
-            problems.append(f"capabilities: {code} needs 1 to {MAX_TEAMS_PER_CAPABILITY} teams")
+            problems.append(
+                _(
+                    "capabilities: {code} needs 1 to {limit} teams",
+                    code=code,
+                    limit=MAX_TEAMS_PER_CAPABILITY,
+                )
+            )
     forms = set(draft.assistance)
     if not forms:
-        problems.append("assistance: choose equipment, expertise and/or action")
+        problems.append(_("assistance: choose equipment, expertise and/or action"))
     elif not forms <= {f.value for f in AssistanceForm}:
-        problems.append("assistance: unknown form of assistance")
+        problems.append(_("assistance: unknown form of assistance"))
     if not rules.request_is_complete(draft.nature, draft.necessity):
         problems.append(
-            "nature and necessity: both the nature of the assistance and its operational "
-            "necessity must be stated (Art. 3)"
+            _(
+                "nature and necessity: both the nature of the assistance and its operational "
+                "necessity must be stated (Art. 3)"
+            )
         )
     if not 1 <= draft.priority <= 3:
-        problems.append("priority: 1 (normal) to 3 (highest)")
+        problems.append(_("priority: 1 (normal) to 3 (highest)"))
     return problems
 
 
@@ -89,12 +100,18 @@ def submit_request(
     moment = now or utc_now()
     if not identity.is_authority_of(draft.country):
         raise NotAuthorised(
-            f"Only the competent authority of {draft.country or 'the requesting state'} can "
-            f"request assistance for it ({rules.cite('R1')})."
+            _(
+                "Only the competent authority of {country} can request assistance for it "
+                "({cite}).",
+                country=draft.country or _("the requesting state"),
+                cite=rules.cite("R1"),
+            )
         )
     problems = validate_draft(session, draft)
     if problems:
-        raise InvalidInput("The request is not complete: " + "; ".join(problems))
+        raise InvalidInput(
+            _("The request is not complete: {problems}", problems="; ".join(problems))
+        )
     assert draft.lat is not None and draft.lon is not None
     crisis = Crisis(
         requesting_country=draft.country,

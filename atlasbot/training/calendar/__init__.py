@@ -1,4 +1,4 @@
-"""The joint-training calendar (docs/formats.md §7): place events with CP-SAT, verify independently.
+"""The joint-training calendar (docs/formats.md §7): CP-SAT places events; a verifier checks.
 
 Shape of the model. Everything that depends on one event alone (weekdays, holidays of the
 host's country, window, horizon, participants' blackouts, who may host) is worked out in
