@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from atlasbot.planner.travel import geodesic_km
+from atlasbot.geo import geodesic_km
 
 DEFAULT_PLACES_FILE = Path(__file__).parents[1] / "data" / "places.yaml"
 

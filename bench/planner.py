@@ -51,6 +51,7 @@ from atlasbot.domain import (  # noqa: E402
     frozen_counts,
     make_request,
 )
+from atlasbot.geo import geodesic_km  # noqa: E402
 from atlasbot.network import load_network  # noqa: E402
 from atlasbot.planner.instance import (  # noqa: E402
     Order,
@@ -61,7 +62,7 @@ from atlasbot.planner.instance import (  # noqa: E402
 )
 from atlasbot.planner.matching import Plan, PlanningResult, plan  # noqa: E402
 from atlasbot.planner.model import PlanningModel  # noqa: E402
-from atlasbot.planner.travel import TravelModel, geodesic_km  # noqa: E402
+from atlasbot.planner.travel import TravelModel  # noqa: E402
 
 DEMO = ROOT / "data" / "network.yaml"
 INT64_MAX = 2**63 - 1

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import lru_cache
 
 from atlasbot.domain import Location, TransportMode, Unit
+from atlasbot.geo import geodesic_km
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,20 +50,6 @@ class Eta:
             f"{self.mobilisation_minutes} min mobilisation + {on_the_way} min by "
             f"{self.mode.value} ({round(self.distance_km)} km)"
         )
-
-
-@lru_cache(maxsize=1 << 16)
-def geodesic_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """WGS-84 geodesic distance in km, memoised by coordinates (planning asks many times).
-
-    The same computation as geopy.distance.geodesic (Karney's algorithm in geographiclib,
-    geopy's own backend), asked for the distance only: 1.7x faster, equal to 1e-12 km.
-    """
-    # Imported here so that importing the planner stays cheap.
-    from geographiclib.geodesic import Geodesic  # type: ignore[import-untyped]
-
-    result = Geodesic.WGS84.Inverse(lat1, lon1, lat2, lon2, Geodesic.DISTANCE)
-    return float(result["s12"]) / 1000.0
 
 
 def eta(unit: Unit, location: Location, model: TravelModel = TravelModel()) -> Eta | None:

@@ -21,13 +21,14 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from atlasbot.clock import as_utc
 from atlasbot.storage.models import AuditEntry, AuditHead, utc_now
 
 GENESIS_HASH = "0" * 64
@@ -88,11 +89,6 @@ def _engine_key(session: Session) -> SealKey | None:
     return key if isinstance(key, SealKey) else None
 
 
-def _as_utc(moment: datetime) -> datetime:
-    # SQLite hands back naive datetimes; everything we store is UTC.
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
 def entry_hash(
     *,
     seq: int,
@@ -107,7 +103,7 @@ def entry_hash(
     canonical = json.dumps(
         {
             "seq": seq,
-            "at": _as_utc(at).isoformat(timespec="microseconds"),
+            "at": as_utc(at).isoformat(timespec="microseconds"),
             "actor": actor,
             "action": action,
             "object": obj,
@@ -135,7 +131,7 @@ def append(
     head = session.exec(select(AuditHead).where(AuditHead.id == 1).with_for_update()).one()
     # Round-trip the payload through JSON so the hash covers exactly what is stored.
     stored_payload: dict[str, Any] = json.loads(json.dumps(dict(payload or {}), default=str))
-    moment = _as_utc(at or utc_now())
+    moment = as_utc(at or utc_now())
     seq = head.seq + 1
     digest = entry_hash(
         seq=seq,
@@ -206,7 +202,7 @@ class Anchor:
 def make_anchor(session: Session, key: SealKey, now: datetime | None = None) -> Anchor:
     """Sign the head of the log as it stands."""
     head = session.exec(select(AuditHead).where(AuditHead.id == 1)).one()
-    time = _as_utc(now or utc_now()).strftime("%Y-%m-%dT%H:%M:%SZ")
+    time = as_utc(now or utc_now()).strftime("%Y-%m-%dT%H:%M:%SZ")
     return Anchor(head.seq, head.hash, time, key.sign_anchor(head.seq, head.hash, time))
 
 
@@ -282,10 +278,10 @@ class _Walk:
 
 def _read_time(value: Any) -> datetime:
     if isinstance(value, datetime):
-        return _as_utc(value)
+        return as_utc(value)
     if not isinstance(value, str):
         raise ValueError
-    return _as_utc(datetime.fromisoformat(value))
+    return as_utc(datetime.fromisoformat(value))
 
 
 def _read_payload(value: Any) -> Any:

@@ -9,6 +9,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from atlasbot.domain import Network, Unit
+from atlasbot.geo import geodesic_km
 
 if TYPE_CHECKING:
     pass
@@ -46,12 +47,8 @@ def is_public_holiday(day: dt.date, countries: Iterable[str]) -> bool:
     return any(day in public_holidays(country, day.year) for country in countries)
 
 
-@functools.lru_cache(maxsize=8192)
 def _geodesic_km(a: tuple[float, float], b: tuple[float, float]) -> int:
-    from geopy.distance import geodesic
-
-    kilometres: float = geodesic(a, b).km
-    return round(kilometres)
+    return round(geodesic_km(a[0], a[1], b[0], b[1]))
 
 
 def distance_km(a: Unit, b: Unit) -> int:

@@ -8,7 +8,8 @@ import pytest
 from planner_factories import unit
 
 from atlasbot.domain import Location, TransportMode
-from atlasbot.planner.travel import TravelModel, eta, geodesic_km
+from atlasbot.geo import geodesic_km
+from atlasbot.planner.travel import TravelModel, eta
 
 # Two points on the equator, 1 degree of longitude apart: 111.32 km on WGS-84.
 ORIGIN = Location(0.0, 0.0)
