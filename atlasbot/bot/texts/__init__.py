@@ -1,1 +1,0 @@
-"""Every user-facing text, by area; each goes through atlasbot.i18n._ when shown."""
