@@ -18,7 +18,7 @@ from typing import Annotated, Any, NoReturn
 import typer
 
 from atlasbot.config import Settings, SettingsError, load_settings
-from atlasbot.redaction import Redactor, install
+from atlasbot.redaction import Redactor
 
 log = logging.getLogger("atlasbot")
 
@@ -650,26 +650,21 @@ _SERVICE_COMMANDS = frozenset({"run", "sandbox", "demo"})
 
 
 def _configure_logging(command: str = "") -> Redactor:
-    """Log to standard error, every line passed through the secrets' redactor."""
+    """Log to standard error (text, or JSON with ATLASBOT_LOG_FORMAT=json), every line
+    passed through the secrets' redactor."""
+    from atlasbot.log_format import configure_logging
+
     try:
         settings: Settings | None = load_settings()
-    except SettingsError:
+    except SettingsError:  # reported by the command itself; log with the defaults meanwhile
         settings = None
-    level = settings.log_level if settings is not None else "INFO"
-    layout = (
-        "%(asctime)s %(levelname)s %(name)s: %(message)s"
-        if command in _SERVICE_COMMANDS
-        else "%(levelname)s: %(message)s"
-    )
-    logging.basicConfig(level=level, format=layout, stream=sys.stderr)
     secrets = (settings.token, settings.audit_key, settings.webhook_secret) if settings else ()
     redactor = Redactor(secret.get_secret_value() for secret in secrets if secret is not None)
-    install(redactor)
-    # httpx logs every request URL, and the URL holds the bot token (redacted, but noisy).
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    if level != "DEBUG":
-        for chatty in ("alembic", "apscheduler", "telegram.ext"):
-            logging.getLogger(chatty).setLevel(logging.WARNING)
+    configure_logging(
+        settings or Settings.model_construct(),
+        service=command in _SERVICE_COMMANDS,
+        filters=[redactor],
+    )
     return redactor
 
 
