@@ -9,6 +9,7 @@ from telegram.error import TelegramError
 
 from atlasbot.bot.context import AtlasContext
 from atlasbot.services.errors import DomainError
+from atlasbot.storage.leadership import NotLeader
 
 log = logging.getLogger(__name__)
 
@@ -20,6 +21,11 @@ SORRY = (
 
 async def on_error(update: object, context: AtlasContext) -> None:
     error = context.error
+    if isinstance(error, NotLeader):
+        # Another process leads now: this one stops acting and says nothing (nothing was
+        # written; an update it fetched but never confirmed goes to the new leader).
+        log.warning("not leading any more, update left alone: %s", error)
+        return
     ref = f"E{id(error) % 100000:05d}"
     if isinstance(error, DomainError):
         message = str(error)

@@ -189,7 +189,7 @@ async def solve(update: Update, context: AtlasContext) -> None:
     await _ack(update)
     await _say(update, texts.planning(len(inputs.plan.events), seconds))
     result = await context.services.plan(
-        lambda: schedule(inputs.network, inputs.plan, time_limit_s=seconds)
+        lambda: schedule(inputs.network, inputs.plan, time_limit_s=seconds), solve="calendar"
     )
     now = context.services.clock.now()
 
@@ -376,7 +376,8 @@ async def replan_start(update: Update, context: AtlasContext) -> None:
             declined=inputs.declined,
             from_date=inputs.from_date,
             time_limit_s=seconds,
-        )
+        ),
+        solve="calendar",
     )
     now = context.services.clock.now()
 

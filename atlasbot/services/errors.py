@@ -25,3 +25,14 @@ class InvalidInput(DomainError):
 
 class Conflict(DomainError):
     """The state moved on: the action was already taken, or its moment has passed."""
+
+
+class DatabaseUnavailable(DomainError):
+    """The database cannot be reached right now: nothing was saved, the member may retry."""
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(
+            message
+            or "The database cannot be reached right now, so this could not be saved and "
+            "nothing was changed. Please try again in a minute."
+        )
