@@ -548,11 +548,12 @@ def _check_writable(option: str, path: Path) -> None:
 
 @app.command("run")
 def run_command() -> None:
-    """Serve real Telegram by long polling (needs ATLASBOT_TOKEN)."""
-    from atlasbot.runtime import StartupError, run_polling
+    """Serve Telegram by long polling or a webhook, as leader or standby (needs ATLASBOT_TOKEN)."""
+    from atlasbot.runtime import StartupError
+    from atlasbot.serving import serve_telegram
 
     try:
-        run_polling(_settings())
+        serve_telegram(_settings())
     except StartupError as err:
         fail(str(err))
 
