@@ -34,5 +34,6 @@ class ManualClock:
 
 
 def as_utc(moment: datetime) -> datetime:
-    """``moment`` made timezone-aware: a naive time read back from the database is UTC."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+    """A stored time as timezone-aware UTC: SQLite gives back naive datetimes, which the
+    database layer writes in UTC."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

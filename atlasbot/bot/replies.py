@@ -16,12 +16,13 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest, Forbidden, TelegramError
 
 from atlasbot.bot.context import AtlasContext
-from atlasbot.bot.texts import general as texts
-from atlasbot.services import outbox, tokens
+from atlasbot.services import tokens
 from atlasbot.services.enrolment import Identity, identify
 from atlasbot.services.errors import DomainError, NotEnrolled
 from atlasbot.services.outbox import Button, Keyboard
-from atlasbot.storage import audit
+from atlasbot.services.outbox import Message as OutboxMessage
+from atlasbot.services.undelivered import record_undelivered
+from atlasbot.texts import people
 
 log = logging.getLogger(__name__)
 
@@ -98,27 +99,36 @@ async def send_all(context: AtlasContext, messages: Sequence[Outgoing]) -> list[
     return list(await asyncio.gather(*(send_one(m) for m in messages)))
 
 
-async def send_messages(
-    context: AtlasContext, messages: Sequence[outbox.Message]
-) -> list[Message | None]:
-    """Send what a use case decided (``send_all`` for ``outbox.Message``s)."""
-    return await send_all(
-        context,
-        [Outgoing(m.chat_id, m.text, markup(m.keyboard), m.purpose) for m in messages],
+async def _audit_undelivered(
+    context: AtlasContext, outgoing: Outgoing | OutboxMessage, reason: str
+) -> None:
+    chat_id, purpose = outgoing.chat_id, outgoing.purpose
+    await context.services.run(
+        lambda s: record_undelivered(s, chat_id=chat_id, purpose=purpose, reason=reason)
     )
 
 
-async def _audit_undelivered(context: AtlasContext, outgoing: Outgoing, reason: str) -> None:
-    def record(session: Session) -> None:
-        audit.append(
-            session,
-            actor="bot",
-            action="delivery.failed",
-            obj=f"telegram:{outgoing.chat_id}",
-            payload={"reason": reason, "purpose": outgoing.purpose},
-        )
+async def send_messages(
+    context: AtlasContext, messages: Sequence[OutboxMessage]
+) -> list[Message | None]:
+    """Send what a use case decided, concurrently, paced to Telegram's broadcast limit; a
+    failure to one recipient is logged and audited, never stops the others."""
 
-    await context.services.run(record)
+    async def send_one(outgoing: OutboxMessage) -> Message | None:
+        await context.services.broadcast.take()
+        try:
+            return await context.bot.send_message(
+                outgoing.chat_id, outgoing.text, reply_markup=markup(outgoing.keyboard)
+            )
+        except Forbidden:
+            log.warning("chat %s blocked the bot; message not delivered", outgoing.chat_id)
+            await _audit_undelivered(context, outgoing, "blocked the bot")
+        except TelegramError as err:
+            log.warning("could not deliver to chat %s: %s", outgoing.chat_id, err)
+            await _audit_undelivered(context, outgoing, str(err))
+        return None
+
+    return list(await asyncio.gather(*(send_one(m) for m in messages)))
 
 
 async def current_identity(update: Update, context: AtlasContext) -> Identity | None:
@@ -132,7 +142,7 @@ async def current_identity(update: Update, context: AtlasContext) -> Identity | 
 async def require_identity(update: Update, context: AtlasContext) -> Identity:
     identity = await current_identity(update, context)
     if identity is None:
-        raise NotEnrolled(texts.NOT_ENROLLED)
+        raise NotEnrolled(people.not_enrolled())
     return identity
 
 

@@ -3,9 +3,10 @@
 On start, ``rearm`` reads every pending escalation step and shift reminder and arms a
 ``run_once`` job for each at ``max(due, now)`` (so steps that fell due while the bot was down
 run at once: APScheduler's misfire grace never applies). A job carries only the row's id and
-version; its callback re-reads the row and acts only if it is still pending at that version,
-so a stale or doubled job changes nothing. The next job is armed only after the transaction
-that decided it committed. Callbacks are plain functions; nothing is pickled.
+version; its callback calls a use case that re-reads the row and acts only if it is still
+pending at that version, so a stale or doubled job changes nothing. The next job is armed
+only after the transaction that decided it committed. Callbacks are plain functions; nothing
+is pickled. Sending, with Telegram's faults, is ``bot/delivery.py``.
 
 Jobs are named by purpose (``alert:12:step:1``, ``duty:7:reminder``) so they can be found and
 removed.
@@ -23,19 +24,19 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import Session
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import Application, Job, JobQueue
 
-from atlasbot.bot.context import AtlasApplication, AtlasContext, BotServices
-from atlasbot.bot.replies import keyboard
-from atlasbot.bot.texts import alerts as alert_texts
+from atlasbot.bot.context import AtlasContext
+from atlasbot.bot.delivery import deliver, send_drill_report, send_notices
+from atlasbot.bot.replies import markup
 from atlasbot.escalation import Action
-from atlasbot.services import alerting, drills, duty
-from atlasbot.services.alerting import ArmedStep, StepWork
-from atlasbot.services.outbox import Button
-from atlasbot.storage.models import Alert, DeliveryStatus, Member
+from atlasbot.services import alerting, drills, rota
+from atlasbot.services.alerting import AckOutcome, ArmedStep, CopyEdit, StepWork
+from atlasbot.services.alerting import alert_buttons as alert_buttons
+from atlasbot.services.alerting import button_specs as button_specs
+from atlasbot.storage.models import DeliveryStatus
+from atlasbot.texts import alerts as alert_texts
 
 log = logging.getLogger(__name__)
 
@@ -101,12 +102,8 @@ def _queue(application: AnyApplication) -> JobQueue[Any] | None:
     return queue
 
 
-def _services(context: AtlasContext) -> BotServices:
-    return context.services
-
-
-def _context(application: AtlasApplication) -> AtlasContext:
-    return AtlasContext(application)
+def _zone(context: AtlasContext) -> ZoneInfo:
+    return context.services.settings.tz
 
 
 # --- arming -----------------------------------------------------------------------------
@@ -157,8 +154,7 @@ async def arm_next(context: AtlasContext, alert_id: int) -> None:
     """Arm the alert's next pending step, and only that one: steps run in order, and the
     next is armed once the previous one's transaction committed (so two overdue steps after
     a restart can never overtake each other)."""
-    services = _services(context)
-    step = await services.run(lambda s: alerting.next_step(s, alert_id))
+    step = await context.services.read(lambda s: alerting.next_step(s, alert_id))
     if step is not None:
         arm_step(context, step)
     else:
@@ -166,6 +162,7 @@ async def arm_next(context: AtlasContext, alert_id: int) -> None:
 
 
 def arm_reminder(context: AtlasContext, shift_id: int, version: int, due: datetime) -> None:
+    """Arm the reminder before a duty shift (replacing an earlier one of the same shift)."""
     queue = _queue(context.application)
     assert queue is not None
     name = f"duty:{shift_id}:reminder"
@@ -180,8 +177,16 @@ def arm_reminder(context: AtlasContext, shift_id: int, version: int, due: dateti
     )
 
 
+def arm_reminders(context: AtlasContext, reminders: Sequence[rota.ReminderTimer]) -> None:
+    """Arm the reminders of shifts a use case just added."""
+    for reminder in reminders:
+        arm_reminder(context, reminder.shift_id, reminder.version, reminder.due_at)
+
+
 @dataclass(frozen=True, slots=True)
 class RearmReport:
+    """What a restart re-armed, sent again and closed."""
+
     steps: int
     overdue: int
     resent: int
@@ -192,148 +197,47 @@ class RearmReport:
 async def rearm(context: AtlasContext) -> RearmReport:
     """Rebuild every job from the database; resend copies a crash left in flight; finish
     editing the copies of alerts settled just before a crash."""
-    services = _services(context)
+    services = context.services
     now = services.clock.now()
-
-    def read(
-        session: Session,
-    ) -> tuple[list[alerting.InFlight], list[ArmedStep], list[tuple[int, int, datetime]]]:
-        return (
-            alerting.in_flight_at_start(session, now=now),
-            alerting.next_steps(session),
-            duty.pending_reminders(session),
-        )
-
     with _busy(context.application):
-        in_flight, steps, reminders = await services.run(read)
-        for step in steps:
+        found = await services.run(lambda s: alerting.recover(s, now=now))
+        for step in found.steps:
             arm_step(context, step)
-        for shift_id, version, due in reminders:
+        for shift_id, version, due in found.reminders:
             arm_reminder(context, shift_id, version, due)
-        await asyncio.gather(*(_resend(context, copy) for copy in in_flight))
+        await asyncio.gather(*(deliver(context, copy) for copy in found.resend))
         closed = await close_copies(context, None)
-    overdue = sum(1 for s in steps if s.due_at <= now)
+    overdue = sum(1 for s in found.steps if s.due_at <= now)
     log.info(
         "re-armed %d steps (%d overdue), %d reminders; resent %d; closed %d copies",
-        len(steps),
+        len(found.steps),
         overdue,
-        len(reminders),
-        len(in_flight),
+        len(found.reminders),
+        len(found.resend),
         closed,
     )
-    return RearmReport(len(steps), overdue, len(in_flight), len(reminders), closed)
+    return RearmReport(len(found.steps), overdue, len(found.resend), len(found.reminders), closed)
 
 
 # --- running steps ----------------------------------------------------------------------
 
 
-def _markup(rows: Sequence[Sequence[dict[str, Any]]]) -> InlineKeyboardMarkup | None:
-    built = [
-        [InlineKeyboardButton(b["text"], callback_data=b.get("callback_data")) for b in row]
-        for row in rows
-        if row
-    ]
-    return InlineKeyboardMarkup(built) if built else None
-
-
-def _rows_of(markup: InlineKeyboardMarkup | None) -> list[list[dict[str, Any]]]:
-    if markup is None:
-        return []
-    return [
-        [{"text": b.text, "callback_data": b.callback_data} for b in row]
-        for row in markup.inline_keyboard
-    ]
-
-
-def alert_buttons(alert: Alert) -> list[list[Button]]:
-    """Acknowledge first, then the alert's own action buttons."""
-    assert alert.id is not None
-    rows = [[Button(alert_texts.ACK_LABEL, "alert.ack", {"alert": alert.id})]]
-    for row in alert.buttons:
-        rows.append(
-            [
-                Button(
-                    str(b["label"]),
-                    str(b["action"]),
-                    dict(b.get("payload", {})),
-                    bool(b.get("single_use", False)),
-                )
-                for b in row
-            ]
-        )
-    return rows
-
-
-def button_specs(rows: Sequence[Sequence[Button]]) -> list[list[dict[str, Any]]]:
-    """Buttons as the alert row stores them (their tokens are issued per recipient)."""
-    return [
-        [
-            {
-                "label": b.label,
-                "action": b.action,
-                "payload": b.payload,
-                "single_use": b.single_use,
-            }
-            for b in row
-        ]
-        for row in rows
-    ]
-
-
-@dataclass(frozen=True, slots=True)
-class _Copy:
-    delivery_id: int
-    alert_id: int
-    member_id: int
-    chat_id: int
-    text: str
-    rows: list[list[dict[str, Any]]]
-
-
-def _zone(context: AtlasContext) -> ZoneInfo:
-    return context.services.settings.tz
-
-
 async def run_step(context: AtlasContext, step_id: int, version: int, alert_id: int) -> int:
     """Run one step if it is still pending at ``version``, then arm the alert's next step;
     returns the copies sent."""
-    services = _services(context)
+    services = context.services
     tz = _zone(context)
-
-    def decide(session: Session) -> tuple[StepWork, list[_Copy]] | None:
-        # The moment the step takes effect (its fired_at), not when its job woke up.
-        work = alerting.take_step(session, step_id, version, now=services.clock.now())
-        if work is None:
-            return None
-        copies = []
-        if work.copies:
-            text = alert_texts.copy_text(work.alert, work.number, work.action, work.deadline, tz)
-            buttons = alert_buttons(work.alert)
-            for planned in work.copies:
-                rows = _rows_of(keyboard(session, planned.member_id, buttons))
-                alerting.describe_copy(session, planned.delivery_id, text, rows)
-                assert work.alert.id is not None
-                copies.append(
-                    _Copy(
-                        planned.delivery_id,
-                        work.alert.id,
-                        planned.member_id,
-                        planned.chat_id,
-                        text,
-                        rows,
-                    )
-                )
-        return work, copies
-
     with _busy(context.application):
         async with _state(context.application).db_slots:
-            decided = await services.run(decide)
+            # The moment the step takes effect (its fired_at), not when its job woke up.
+            decided = await services.run(
+                lambda s: alerting.run_step(s, step_id, version, now=services.clock.now(), tz=tz)
+            )
         if decided is None:
             await arm_next(context, alert_id)  # stale or already run: whatever is next
             return 0
-        work, copies = decided
-        outcomes = await asyncio.gather(*(_deliver(context, copy) for copy in copies))
-        await _after_step(context, work)
+        outcomes = await asyncio.gather(*(deliver(context, copy) for copy in decided.copies))
+        await _after_step(context, decided.work)
     return sum(1 for status in outcomes if status is DeliveryStatus.SENT)
 
 
@@ -368,7 +272,7 @@ async def _step_job(context: AtlasContext) -> None:
 async def _after_step(context: AtlasContext, work: StepWork) -> None:
     """After the copies went out: bring the next step forward if nobody could be reached,
     arm it, edit copies if the alert was settled meanwhile, report a finished drill."""
-    services = _services(context)
+    services = context.services
     alert = work.alert
     assert alert.id is not None
     alert_id = alert.id
@@ -407,114 +311,14 @@ async def start_alerts(context: AtlasContext, alert_ids: Sequence[int]) -> int:
     the result); each then arms its next step. Returns how many members were addressed."""
     if not alert_ids:
         return 0
-    services = _services(context)
-    steps = await services.run(lambda s: alerting.next_steps(s, list(alert_ids)))
+    services = context.services
+    steps = await services.read(lambda s: alerting.next_steps(s, list(alert_ids)))
     counts = await asyncio.gather(
         *(run_step(context, s.step_id, s.version, s.alert_id) for s in steps)
     )
-    addressed = await services.run(lambda s: alerting.addressed_count(s, list(alert_ids)))
+    addressed = await services.read(lambda s: alerting.addressed_count(s, list(alert_ids)))
     log.debug("started %d alerts: %d copies sent", len(alert_ids), sum(counts))
     return addressed
-
-
-# --- sending, with Telegram's faults ----------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class SendResult:
-    status: DeliveryStatus
-    message_id: int | None
-    attempts: int
-    error: str
-
-
-def _seconds(value: object) -> float:
-    if isinstance(value, timedelta):
-        return value.total_seconds()
-    return float(value)  # type: ignore[arg-type]
-
-
-async def send_with_retries(
-    context: AtlasContext, chat_id: int, text: str, markup: InlineKeyboardMarkup | None
-) -> SendResult:
-    """Send once, honouring 429's retry-after and retrying network errors and 5xx with
-    backoff; a 403 (blocked) or a refused message is not retried."""
-    settings = context.services.settings
-    delay = settings.alert_retry_base_s
-    errors: list[str] = []
-    for attempt in range(1, settings.alert_send_attempts + 1):
-        # Alerts are fan-out: they keep to Telegram's ~30 messages/s like every broadcast.
-        await context.services.broadcast.take()
-        try:
-            message = await context.bot.send_message(
-                chat_id,
-                text,
-                reply_markup=markup,
-                read_timeout=settings.alert_send_timeout_s,
-                write_timeout=settings.alert_send_timeout_s,
-                connect_timeout=settings.alert_send_timeout_s,
-            )
-            return SendResult(DeliveryStatus.SENT, message.message_id, attempt, "; ".join(errors))
-        except Forbidden as err:
-            return SendResult(DeliveryStatus.BLOCKED, None, attempt, str(err))
-        except RetryAfter as err:
-            wait = _seconds(err.retry_after)
-            errors.append(f"429 retry after {wait:g} s")
-            if attempt < settings.alert_send_attempts:
-                await asyncio.sleep(wait)
-        except NetworkError as err:  # also TimedOut and Telegram's 5xx
-            errors.append(f"{type(err).__name__}: {err}")
-            if attempt < settings.alert_send_attempts:
-                await asyncio.sleep(delay)
-                delay *= 2
-        except TelegramError as err:  # BadRequest and the like: retrying will not help
-            return SendResult(DeliveryStatus.FAILED, None, attempt, str(err))
-    return SendResult(
-        DeliveryStatus.FAILED, None, settings.alert_send_attempts, "; ".join(errors)[-300:]
-    )
-
-
-async def _deliver(context: AtlasContext, copy: _Copy) -> DeliveryStatus:
-    services = _services(context)
-    result = await send_with_retries(context, copy.chat_id, copy.text, _markup(copy.rows))
-
-    def record(session: Session) -> tuple[str, Alert | None, list[int]]:
-        alerting.record_delivery(
-            session,
-            copy.delivery_id,
-            status=result.status,
-            message_id=result.message_id,
-            attempts=result.attempts,
-            error=result.error,
-            now=services.clock.now(),
-        )
-        if result.status is not DeliveryStatus.BLOCKED:
-            return "", None, []
-        alert = alerting.get_alert(session, copy.alert_id)
-        return (
-            alerting.member_name(session, copy.member_id),
-            alert,
-            alerting.commanders_to_tell(session, copy.alert_id, copy.member_id),
-        )
-
-    name, alert, commanders = await services.run(record)
-    if alert is not None:
-        notice = alert_texts.blocked_notice(name, alert)
-        for chat in commanders:
-            outcome = await send_with_retries(context, chat, notice, None)
-            if outcome.status is not DeliveryStatus.SENT:
-                log.warning("could not tell commander %s of a blocked member", chat)
-    return result.status
-
-
-async def _resend(context: AtlasContext, copy: alerting.InFlight) -> None:
-    """A copy in flight at a crash, of an alert still waiting: send it again."""
-    services = _services(context)
-    member = await services.run(lambda s: alerting.delivery_member(s, copy.delivery_id))
-    await _deliver(
-        context,
-        _Copy(copy.delivery_id, copy.alert_id, member, copy.chat_id, copy.text, copy.markup),
-    )
 
 
 # --- settled alerts: every copy says who took it ----------------------------------------
@@ -523,44 +327,41 @@ async def _resend(context: AtlasContext, copy: alerting.InFlight) -> None:
 async def close_copies(context: AtlasContext, alert_ids: Sequence[int] | None) -> int:
     """Edit every sent copy of the settled alerts: who acknowledged, no Acknowledge button
     (the other buttons stay: pressed too late, they say what became of the request)."""
-    services = _services(context)
+    services = context.services
     tz = _zone(context)
-    copies = await services.run(lambda s: alerting.copies_to_close(s, alert_ids))
-    if not copies:
+    edits = await services.run(lambda s: alerting.closing_edits(s, alert_ids, tz=tz))
+    if not edits:
         return 0
-
-    async def edit(copy: alerting.CopyToClose) -> int | None:
-        if copy.skip_edit:
-            return copy.delivery_id
-        # Only Acknowledge goes: an answer button pressed too late says it was answered.
-        rows = [row for row in copy.markup if not _is_ack_row(row)]
-        try:
-            await context.bot.edit_message_text(
-                alert_texts.closed_copy(copy, tz),
-                chat_id=copy.chat_id,
-                message_id=copy.message_id,
-                reply_markup=_markup(rows),
-            )
-        except BadRequest as err:
-            if "not modified" not in str(err).lower() and "not found" not in str(err).lower():
-                log.warning("could not edit alert copy %s: %s", copy.delivery_id, err)
-        except Forbidden:
-            pass  # the member blocked the bot: nothing to edit any more
-        except TelegramError as err:
-            log.warning("could not edit alert copy %s yet: %s", copy.delivery_id, err)
-            return None  # left open: the next settle or restart tries again
-        return copy.delivery_id
-
-    edited = [d for d in await asyncio.gather(*(edit(c) for c in copies)) if d is not None]
+    results = await asyncio.gather(*(_edit_copy(context, edit) for edit in edits))
+    edited = [delivery_id for delivery_id in results if delivery_id is not None]
     await services.run(lambda s: alerting.mark_copies_closed(s, edited))
     return len(edited)
 
 
-def _is_ack_row(row: Sequence[dict[str, Any]]) -> bool:
-    return any(str(b.get("text", "")) == alert_texts.ACK_LABEL for b in row)
+async def _edit_copy(context: AtlasContext, edit: CopyEdit) -> int | None:
+    """Edit one copy in place; None when it should be tried again later."""
+    message = edit.message
+    if message is None:
+        return edit.delivery_id
+    try:
+        await context.bot.edit_message_text(
+            message.text,
+            chat_id=message.chat_id,
+            message_id=edit.message_id,
+            reply_markup=markup(message.keyboard),
+        )
+    except BadRequest as err:
+        if "not modified" not in str(err).lower() and "not found" not in str(err).lower():
+            log.warning("could not edit alert copy %s: %s", edit.delivery_id, err)
+    except Forbidden:
+        pass  # the member blocked the bot: nothing to edit any more
+    except TelegramError as err:
+        log.warning("could not edit alert copy %s yet: %s", edit.delivery_id, err)
+        return None  # left open: the next settle or restart tries again
+    return edit.delivery_id
 
 
-async def after_acknowledged(context: AtlasContext, outcome: alerting.AckOutcome) -> None:
+async def after_acknowledged(context: AtlasContext, outcome: AckOutcome) -> None:
     """An alert was just acknowledged: drop its stopped jobs (an answer deadline stays),
     edit every copy, and report a drill when it was the last unit to answer."""
     await arm_next(context, outcome.alert_id)
@@ -571,7 +372,7 @@ async def after_acknowledged(context: AtlasContext, outcome: alerting.AckOutcome
 
 async def settle_crisis(context: AtlasContext, crisis_id: int) -> None:
     """After a decision on a crisis: settle the alerts it answered and edit their copies."""
-    services = _services(context)
+    services = context.services
     settled = await services.run(
         lambda s: alerting.settle_acted_upon(s, crisis_id=crisis_id, now=services.clock.now())
     )
@@ -581,43 +382,14 @@ async def settle_crisis(context: AtlasContext, crisis_id: int) -> None:
         await close_copies(context, settled)
 
 
-# --- drills -----------------------------------------------------------------------------
-
-
 async def maybe_report_drill(context: AtlasContext, drill_id: int) -> None:
     """Send the drill's report to whoever started it, once, when every unit has answered."""
-    services = _services(context)
-    now = services.clock.now()
-
-    def claim(session: Session) -> tuple[drills.DrillReport, int] | None:
-        if not drills.claim_report(session, drill_id, now=now):
-            return None
-        report = drills.report(session, drill_id)
-        member = session.get(Member, report.started_by_member_id)
-        return (report, member.telegram_user_id) if member else None
-
-    claimed = await services.run(claim)
-    if claimed is None:
-        return
-    report, chat_id = claimed
-    await send_drill_report(context, chat_id, report)
-
-
-async def send_drill_report(
-    context: AtlasContext, chat_id: int, report: drills.DrillReport
-) -> None:
-    """The report as a message and as a CSV file."""
-    tz = _zone(context)
-    try:
-        await context.bot.send_message(chat_id, alert_texts.drill_report(report, tz))
-        await context.bot.send_document(
-            chat_id,
-            alert_texts.drill_report_csv(report),
-            filename=f"drill-{report.drill_id}.csv",
-            caption=f"Drill #{report.drill_id} report (DRILL — not a real request)",
-        )
-    except TelegramError as err:
-        log.warning("could not send the report of drill %s: %s", report.drill_id, err)
+    services = context.services
+    report = await services.run(
+        lambda s: drills.finished_report(s, drill_id, now=services.clock.now(), tz=_zone(context))
+    )
+    if report is not None:
+        await send_drill_report(context, report)
 
 
 # --- duty reminders ---------------------------------------------------------------------
@@ -625,21 +397,11 @@ async def send_drill_report(
 
 async def _reminder_job(context: AtlasContext) -> None:
     shift_id, version = _job_data(context)
-    services = _services(context)
+    services = context.services
     now = services.clock.now()
-
-    def claim(session: Session) -> tuple[duty.Reminder, ZoneInfo] | None:
-        reminder = duty.claim_reminder(session, int(shift_id), int(version), now=now)
-        if reminder is None:
-            return None
-        return reminder, duty.unit_timezone(session, reminder.unit_id)
-
     with _busy(context.application):
-        claimed = await services.run(claim)
-        if claimed is None:
-            return
-        reminder, tz = claimed
-        text = alert_texts.shift_reminder(reminder.unit_id, reminder.start_at, reminder.end_at, tz)
-        result = await send_with_retries(context, reminder.chat_id, text, None)
-        if result.status is not DeliveryStatus.SENT:
-            log.warning("duty reminder %s not delivered: %s", reminder.shift_id, result.error)
+        message = await services.run(
+            lambda s: rota.reminder_message(s, shift_id, version, now=now)
+        )
+        if message is not None:
+            await send_notices(context, [message])

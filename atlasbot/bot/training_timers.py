@@ -1,9 +1,9 @@
 """Reminder timers for published trainings, re-armed from the database on start.
 
 The database holds every due time (``training_reminder``); a timer only wakes the bot up. A
-timer carries the reminder's id and version: it claims the row with a guarded UPDATE (still
-pending, same version) and sends only when the claim succeeds, so a timer for a moved event,
-or one that runs twice, does nothing.
+timer carries the reminder's id and version: the use case claims the row with a guarded
+UPDATE (still pending, same version) and composes messages only when the claim succeeds, so a
+timer for a moved event, or one that runs twice, sends nothing.
 """
 
 from __future__ import annotations
@@ -13,20 +13,16 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-from sqlmodel import Session
-
 from atlasbot.bot.context import AtlasApplication, AtlasContext
-from atlasbot.bot.replies import Outgoing, keyboard, send_all
-from atlasbot.bot.texts.training import ANSWER_LABELS, reminder
-from atlasbot.services import registry
-from atlasbot.services import training as svc
-from atlasbot.services.outbox import Button
+from atlasbot.bot.replies import send_messages
+from atlasbot.services.trainings import reminders
+from atlasbot.services.trainings.reminders import ReminderTimer
 
 log = logging.getLogger(__name__)
 JOB_PREFIX = "training-reminder"
 
 
-def arm_reminders(job_queue: Any, timers: Iterable[svc.ReminderTimer], now: dt.datetime) -> int:
+def arm_reminders(job_queue: Any, timers: Iterable[ReminderTimer], now: dt.datetime) -> int:
     """Arm one timer per pending reminder (at once when already due); returns how many.
 
     The delay is measured on the bot's clock, so a test's hand-moved clock agrees with it.
@@ -51,7 +47,7 @@ def arm_reminders(job_queue: Any, timers: Iterable[svc.ReminderTimer], now: dt.d
 async def rearm_reminders(application: AtlasApplication) -> int:
     """On start: a timer for every pending reminder in the database."""
     services = application.bot_data["services"]
-    timers = await services.run(svc.pending_reminders)
+    timers = await services.run(reminders.pending_reminders)
     armed = arm_reminders(application.job_queue, timers, services.clock.now())
     if armed:
         log.info("re-armed %d training reminders", armed)
@@ -69,35 +65,8 @@ async def send_reminder(context: AtlasContext) -> None:
 async def send_reminder_now(context: AtlasContext, reminder_id: int, version: int) -> int:
     """Claim and send one reminder; returns how many messages went out (0 when stale)."""
     now = context.services.clock.now()
-
-    def compose(session: Session) -> list[Outgoing]:
-        notice = svc.claim_reminder(session, reminder_id, version, now=now)
-        if notice is None:
-            return []
-        network = registry.load_network(session)
-        out = []
-        for recipient in notice.recipients:
-            answer = notice.answers.get(recipient.unit_id)
-            markup = None
-            if recipient.may_answer and answer is None:
-                payload = {"unit": recipient.unit_id, "event": notice.event_id}
-                rows = [
-                    [
-                        Button(label, "train.rsvp", {**payload, "answer": value})
-                        for value, label in ANSWER_LABELS.items()
-                    ]
-                ]
-                markup = keyboard(session, recipient.member_id, rows)
-            out.append(
-                Outgoing(
-                    recipient.chat_id,
-                    reminder(notice, recipient.unit_id, network, answer),
-                    markup,
-                    f"reminder:{reminder_id}",
-                )
-            )
-        return out
-
-    messages = await context.services.run(compose)
-    await send_all(context, messages)
+    messages = await context.services.run(
+        lambda session: reminders.remind(session, reminder_id, version, now=now)
+    )
+    await send_messages(context, messages)
     return len(messages)

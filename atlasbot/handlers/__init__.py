@@ -8,12 +8,11 @@ conversation claimed goes last to the answer wizard.
 
 from __future__ import annotations
 
-from sqlmodel import Session
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from atlasbot.bot.context import AtlasApplication, AtlasContext
-from atlasbot.bot.replies import Handler
+from atlasbot.bot.replies import Handler, guarded
 from atlasbot.handlers import (
     alerts,
     duty,
@@ -24,10 +23,10 @@ from atlasbot.handlers import (
     respond,
     start,
     status,
-    training,
+    trainings,
 )
+from atlasbot.services import tokens
 from atlasbot.services.tokens import CALLBACK_PREFIX
-from atlasbot.storage.models import CallbackToken
 
 # What each kind of token button does: a table, not an if-chain.
 ACTIONS: dict[str, Handler] = {
@@ -56,18 +55,18 @@ ACTIONS: dict[str, Handler] = {
     # On-call alerting: one Acknowledge stops the escalation everywhere.
     "alert.ack": alerts.acknowledge,
     # Joint trainings, exercises and meetings (R11).
-    "train.add": training.add_begin,
-    "train.solve": training.solve,
-    "train.discard": training.discard,
-    "train.publish": training.publish_ask,
-    "train.publish_ok": training.publish_confirm,
-    "train.rsvp": training.rsvp,
-    "train.replan": training.replan_start,
-    "train.replan_ok": training.replan_confirm,
-    "train.ready_add": training.readiness_add,
-    "train.vote": training.vote,
-    "train.tally": training.poll_tally,
-    "train.poll_ok": training.poll_confirm,
+    "train.add": trainings.add_begin,
+    "train.solve": trainings.solve,
+    "train.discard": trainings.discard,
+    "train.publish": trainings.publish_ask,
+    "train.publish_ok": trainings.publish_confirm,
+    "train.rsvp": trainings.rsvp,
+    "train.replan": trainings.replan_start,
+    "train.replan_ok": trainings.replan_confirm,
+    "train.ready_add": trainings.readiness_add,
+    "train.vote": trainings.vote,
+    "train.tally": trainings.poll_tally,
+    "train.poll_ok": trainings.poll_confirm,
 }
 
 
@@ -75,16 +74,11 @@ async def on_token_button(update: Update, context: AtlasContext) -> None:
     """Route a token button to its action; the action itself verifies and spends the token."""
     query = update.callback_query
     assert query is not None
-    token = (query.data or "").removeprefix(CALLBACK_PREFIX)
-
-    def action_of(session: Session) -> str | None:
-        row = session.get(CallbackToken, token)
-        return row.action if row else None
-
-    action = await context.services.run(action_of)
+    data = query.data or ""
+    action = await context.services.read(lambda s: tokens.action_of(s, data))
     handler = ACTIONS.get(action or "")
     if handler is None:
-        await query.answer("This button is not valid any more.", show_alert=True)
+        await query.answer(tokens.not_valid_any_more(), show_alert=True)
         return
     await handler(update, context)
 
@@ -93,13 +87,13 @@ async def on_unknown_button(update: Update, context: AtlasContext) -> None:
     """A press whose data no handler knows (an old message, or forged data): say so."""
     query = update.callback_query
     if query is not None:
-        await query.answer("This button is not valid any more.", show_alert=True)
+        await query.answer(tokens.not_valid_any_more(), show_alert=True)
 
 
 async def on_free_text(update: Update, context: AtlasContext) -> None:
     if await respond.typed(update, context):
         return
-    if await training.typed(update, context):
+    if await trainings.typed(update, context):
         return
     if update.effective_message is not None:
         await update.effective_message.reply_text(
@@ -121,16 +115,21 @@ def register(application: AtlasApplication) -> None:
     application.add_handler(CommandHandler("cancel", respond_cancel))
     application.add_handler(CommandHandler("duty", duty.duty_command))
     application.add_handler(CommandHandler("drill", alerts.drill_command))
-    application.add_handler(CommandHandler("calendar", training.calendar_command))
-    application.add_handler(CommandHandler("plan_trainings", training.plan_command))
-    application.add_handler(CommandHandler("meeting", training.meeting_command))
-    application.add_handler(CommandHandler("readiness", training.readiness_command))
+    application.add_handler(CommandHandler("calendar", trainings.calendar_command))
+    application.add_handler(CommandHandler("plan_trainings", trainings.plan_command))
+    application.add_handler(CommandHandler("meeting", trainings.meeting_command))
+    application.add_handler(CommandHandler("readiness", trainings.readiness_command))
     # 3. Buttons: opaque tokens, then the answer wizard's steps, then anything else.
     application.add_handler(CallbackQueryHandler(on_token_button, pattern=rf"^{CALLBACK_PREFIX}"))
     application.add_handler(CallbackQueryHandler(respond.step, pattern=r"^ans:"))
     application.add_handler(CallbackQueryHandler(respond.decline_reason, pattern=r"^dec:"))
-    application.add_handler(CallbackQueryHandler(training.event_step, pattern=r"^tw:"))
-    application.add_handler(CallbackQueryHandler(training.meeting_step, pattern=r"^mw:"))
+    # The training wizards' buttons, and those their previous version left in chats.
+    application.add_handler(
+        CallbackQueryHandler(guarded(trainings.ROUTER.on_button), pattern=r"^w:")
+    )
+    application.add_handler(
+        CallbackQueryHandler(trainings.on_legacy_button, pattern=trainings.LEGACY_BUTTONS)
+    )
     application.add_handler(CallbackQueryHandler(on_unknown_button))
     # 4. Free text nobody above claimed: the answer wizard, else a hint.
     # A rota file captioned "/duty import": before any other document handler.
@@ -138,7 +137,7 @@ def register(application: AtlasApplication) -> None:
         MessageHandler(filters.Document.ALL & filters.CaptionRegex(r"^/duty\b"), duty.import_rota)
     )
     # An events file sent as a document (coordinators' uploads).
-    application.add_handler(MessageHandler(filters.Document.ALL, training.on_document))
+    application.add_handler(MessageHandler(filters.Document.ALL, trainings.on_document))
     application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, on_free_text))
     application.add_handler(MessageHandler(filters.COMMAND, unknown_command))
     application.add_error_handler(errors.on_error)
@@ -147,9 +146,9 @@ def register(application: AtlasApplication) -> None:
 async def respond_cancel(update: Update, context: AtlasContext) -> None:
     """/cancel outside the request conversation: drop an answer in progress."""
     dropped = context.user_data is not None and context.user_data.pop(respond.ANSWER_KEY, None)
-    if training.cancel_wizards(context) and not dropped:
+    if trainings.cancel_wizards(context) and not dropped:
         if update.effective_message is not None:
-            await update.effective_message.reply_text("Wizard closed; nothing was added.")
+            await update.effective_message.reply_text(trainings.cancelled())
         return
     if update.effective_message is not None:
         await update.effective_message.reply_text(

@@ -8,18 +8,24 @@ from telegram import Update
 from telegram.error import TelegramError
 
 from atlasbot.bot.context import AtlasContext
+from atlasbot.i18n import _
 from atlasbot.services.errors import DomainError
 from atlasbot.storage.leadership import NotLeader
 
 log = logging.getLogger(__name__)
 
-SORRY = (
-    "Something went wrong on our side and nothing was changed. Please try again; if it "
-    "persists, tell your coordinator (reference: {ref})."
-)
+
+def sorry(ref: str) -> str:
+    """The one line a member reads when something unexpected failed."""
+    return _(
+        "Something went wrong on our side and nothing was changed. Please try again; if it "
+        "persists, tell your coordinator (reference: {ref}).",
+        ref=ref,
+    )
 
 
 async def on_error(update: object, context: AtlasContext) -> None:
+    """Log an unexpected failure first, then tell the member one useful line."""
     error = context.error
     if isinstance(error, NotLeader):
         # Another process leads now: this one stops acting and says nothing (nothing was
@@ -31,9 +37,12 @@ async def on_error(update: object, context: AtlasContext) -> None:
         message = str(error)
     else:
         log.error("unhandled error %s while handling %r", ref, update, exc_info=error)
-        message = SORRY.format(ref=ref)
-    if not isinstance(update, Update):
-        return
+        message = sorry(ref)
+    if isinstance(update, Update):
+        await _tell(update, message, ref)
+
+
+async def _tell(update: Update, message: str, ref: str) -> None:
     try:
         if update.callback_query is not None:
             await update.callback_query.answer(message[:200], show_alert=True)

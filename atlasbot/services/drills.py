@@ -9,14 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from atlasbot.clock import as_utc
 from atlasbot.escalation import AlertKind, Timings
+from atlasbot.i18n import _
 from atlasbot.services.alerting import member_name, raise_alert
-from atlasbot.services.enrolment import Identity
+from atlasbot.services.enrolment import Identity, require_member
 from atlasbot.services.errors import InvalidInput, NotAuthorised, NotFound
 from atlasbot.storage import audit
 from atlasbot.storage.models import (
@@ -25,26 +28,13 @@ from atlasbot.storage.models import (
     AlertState,
     DeliveryStatus,
     Drill,
+    Member,
     Role,
     UnitRow,
 )
+from atlasbot.texts import alerts as texts
 
 MAX_DRILL_UNITS = 40
-DRILL_MARK = "🧪 DRILL — NOT A REAL REQUEST"
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
-
-
-def drill_text(unit_id: str, drill_id: int, started_by: str) -> str:
-    """The drill alert's text: marked at the top and the bottom, so nobody mistakes it."""
-    return (
-        f"{DRILL_MARK}\n"
-        f"Drill #{drill_id} for {unit_id}, started by {started_by}.\n"
-        "Acknowledge as you would a real alert: the time it takes is measured.\n"
-        f"{DRILL_MARK}"
-    )
 
 
 def start_drill(
@@ -58,32 +48,36 @@ def start_drill(
     """Coordinators drill any unit; a competent authority drills its own state's units."""
     wanted = list(dict.fromkeys(u.strip().lower() for u in unit_ids if u.strip()))
     if not wanted:
-        raise InvalidInput("units: name at least one unit, e.g. /drill de-1 at-1")
+        raise InvalidInput(_("units: name at least one unit, e.g. /drill de-1 at-1"))
     if len(wanted) > MAX_DRILL_UNITS:
-        raise InvalidInput(f"units: at most {MAX_DRILL_UNITS} units per drill")
+        raise InvalidInput(_("units: at most {count} units per drill", count=MAX_DRILL_UNITS))
     if not (identity.has(Role.COORDINATOR) or identity.has(Role.AUTHORITY)):
-        raise NotAuthorised("Only coordinators and competent authorities start drills.")
+        raise NotAuthorised(_("Only coordinators and competent authorities start drills."))
     units = []
     for unit_id in wanted:
         unit = session.get(UnitRow, unit_id)
         if unit is None:
-            raise InvalidInput(f"units: there is no unit {unit_id!r}")
+            raise InvalidInput(_("units: there is no unit {unit}", unit=repr(unit_id)))
         if not identity.has(Role.COORDINATOR) and not identity.is_authority_of(unit.country):
             raise NotAuthorised(
-                f"You may drill only your own state's units; {unit_id} belongs to {unit.country}."
+                _(
+                    "You may drill only your own state's units; {unit} belongs to {country}.",
+                    unit=unit_id,
+                    country=unit.country,
+                )
             )
         units.append(unit)
     drill = Drill(started_by_member_id=identity.member_id, started_at=now, units=wanted)
     session.add(drill)
     session.flush()
     assert drill.id is not None
-    name = identity.display_name or f"member #{identity.member_id}"
+    name = identity.display_name or _("member #{id}", id=identity.member_id)
     alerts = [
         raise_alert(
             session,
             kind=AlertKind.DRILL,
             subject=f"drill:{drill.id}:{unit.id}",
-            text=drill_text(unit.id, drill.id, name),
+            text=texts.drill_alert(unit.id, drill.id, name),
             timings=timings,
             now=now,
             unit_id=unit.id,
@@ -129,7 +123,7 @@ def report(session: Session, drill_id: int) -> DrillReport:
     """Per unit: time to acknowledge, escalation steps needed, who never answered."""
     drill = session.get(Drill, drill_id)
     if drill is None:
-        raise NotFound(f"There is no drill #{drill_id}.")
+        raise NotFound(_("There is no drill #{id}.", id=drill_id))
     alerts = session.exec(
         select(Alert).where(Alert.drill_id == drill_id).order_by(col(Alert.id))
     ).all()
@@ -144,7 +138,7 @@ def report(session: Session, drill_id: int) -> DrillReport:
         reached = sorted({d.member_id for d in deliveries})
         acked_by = alert.acknowledged_by_member_id
         seconds = (
-            round((_aware(alert.acknowledged_at) - _aware(alert.created_at)).total_seconds(), 1)
+            round((as_utc(alert.acknowledged_at) - as_utc(alert.created_at)).total_seconds(), 1)
             if alert.acknowledged_at and alert.state == AlertState.ACKNOWLEDGED.value
             else None
         )
@@ -162,7 +156,7 @@ def report(session: Session, drill_id: int) -> DrillReport:
         )
     finished = all(not AlertState(a.state).is_active for a in alerts)
     return DrillReport(
-        drill_id, _aware(drill.started_at), drill.started_by_member_id, tuple(results), finished
+        drill_id, as_utc(drill.started_at), drill.started_by_member_id, tuple(results), finished
     )
 
 
@@ -186,6 +180,76 @@ def require_viewer(session: Session, identity: Identity, drill_id: int) -> None:
     """Who may read a drill's report: its starter and coordinators."""
     drill = session.get(Drill, drill_id)
     if drill is None:
-        raise NotFound(f"There is no drill #{drill_id}.")
+        raise NotFound(_("There is no drill #{id}.", id=drill_id))
     if drill.started_by_member_id != identity.member_id and not identity.has(Role.COORDINATOR):
-        raise NotAuthorised("Only the member who started the drill and coordinators see it.")
+        raise NotAuthorised(_("Only the member who started the drill and coordinators see it."))
+
+
+# --- use cases --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DrillStarted:
+    """A drill just started: what its starter reads, and the alerts to start now."""
+
+    reply: str
+    alert_ids: tuple[int, ...]
+
+
+def start(
+    session: Session,
+    telegram_user_id: int,
+    unit_ids: Sequence[str],
+    *,
+    timings: Timings,
+    now: datetime,
+) -> DrillStarted:
+    """/drill UNIT…: a marked DRILL alert through each unit's chain."""
+    identity = require_member(session, telegram_user_id)
+    drill, alerts = start_drill(session, identity, unit_ids, timings=timings, now=now)
+    assert drill.id is not None
+    return DrillStarted(
+        texts.drill_started(drill.id, drill.units),
+        tuple(alert.id for alert in alerts if alert.id is not None),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ReportToSend:
+    """A drill's report, as a message and a CSV file, to one chat."""
+
+    chat_id: int
+    text: str
+    document: bytes
+    filename: str
+    caption: str
+
+
+def _report_to_send(chat_id: int, drill: DrillReport, tz: ZoneInfo) -> ReportToSend:
+    return ReportToSend(
+        chat_id,
+        texts.drill_report(drill.drill_id, drill.started_at, drill.finished, drill.units, tz),
+        texts.drill_report_csv(drill.units),
+        f"drill-{drill.drill_id}.csv",
+        texts.drill_report_caption(drill.drill_id),
+    )
+
+
+def report_for(
+    session: Session, telegram_user_id: int, chat_id: int, drill_id: int, *, tz: ZoneInfo
+) -> ReportToSend:
+    """/drill report N: the report, for its starter or a coordinator."""
+    identity = require_member(session, telegram_user_id)
+    require_viewer(session, identity, drill_id)
+    return _report_to_send(chat_id, report(session, drill_id), tz)
+
+
+def finished_report(
+    session: Session, drill_id: int, *, now: datetime, tz: ZoneInfo
+) -> ReportToSend | None:
+    """The report for whoever started the drill, once, when every unit has answered."""
+    if not claim_report(session, drill_id, now=now):
+        return None
+    drill = report(session, drill_id)
+    member = session.get(Member, drill.started_by_member_id)
+    return _report_to_send(member.telegram_user_id, drill, tz) if member else None

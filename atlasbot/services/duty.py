@@ -17,6 +17,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from atlasbot.clock import as_utc
+from atlasbot.i18n import _
 from atlasbot.services.enrolment import Identity
 from atlasbot.services.errors import InvalidInput, NotAuthorised, NotFound
 from atlasbot.storage import audit
@@ -29,14 +31,11 @@ from atlasbot.storage.models import (
     ShiftReminderState,
     UnitRow,
 )
+from atlasbot.texts import alerts as texts
 
 MAX_SHIFT = timedelta(days=7)
 MAX_IMPORT_ROWS = 500
 _LOCAL_TIME = re.compile(r"^(\d{4}-\d{2}-\d{2})[ T](\d{1,2}:\d{2})$")
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +54,7 @@ def unit_timezone(session: Session, unit_id: str) -> ZoneInfo:
     """The time zone of the unit's state (what its people read shift times in)."""
     unit = session.get(UnitRow, unit_id)
     if unit is None:
-        raise NotFound(f"There is no unit {unit_id!r}.")
+        raise NotFound(_("There is no unit {unit}.", unit=repr(unit_id)))
     country = session.get(CountryRow, unit.country)
     return ZoneInfo(country.timezone if country else "UTC")
 
@@ -74,7 +73,11 @@ def parse_local_time(text: str, tz: ZoneInfo, *, field: str) -> datetime:
         parsed = datetime.fromisoformat(cleaned)
     except ValueError:
         raise InvalidInput(
-            f"{field}: {cleaned!r} is not a date and time like 2027-01-04 08:00"
+            _(
+                "{field}: {text} is not a date and time like 2027-01-04 08:00",
+                field=field,
+                text=repr(cleaned),
+            )
         ) from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=tz)
@@ -83,7 +86,7 @@ def parse_local_time(text: str, tz: ZoneInfo, *, field: str) -> datetime:
 
 def _require_commander(identity: Identity, unit_id: str) -> None:
     if not identity.commands_unit(unit_id):
-        raise NotAuthorised(f"Only the commander of {unit_id} sets its duty rota.")
+        raise NotAuthorised(_("Only the commander of {unit} sets its duty rota.", unit=unit_id))
 
 
 def unit_members(session: Session, unit_id: str) -> list[tuple[int, int, str]]:
@@ -106,21 +109,34 @@ def find_member(session: Session, unit_id: str, reference: str) -> tuple[int, st
     wanted = reference.strip().lstrip("@")
     if wanted.startswith("#") and wanted[1:].isdigit():
         number = int(wanted[1:])
-        for member_id, _, name in members:
+        for member_id, _chat, name in members:
             if member_id == number:
                 return member_id, name
-        raise InvalidInput(f"member: #{number} does not serve {unit_id}")
-    matches = [(m, n) for m, _, n in members if wanted.casefold() in n.casefold()]
+        raise InvalidInput(_("member: #{id} does not serve {unit}", id=number, unit=unit_id))
+    matches = [(m, n) for m, _chat, n in members if wanted.casefold() in n.casefold()]
     exact = [(m, n) for m, n in matches if n.casefold() == wanted.casefold()]
     if len(exact) == 1:
         return exact[0]
     if len(matches) == 1:
         return matches[0]
     if not matches:
-        known = ", ".join(f"#{m} {n}" for m, _, n in members) or "nobody is enrolled yet"
-        raise InvalidInput(f"member: nobody named {wanted!r} serves {unit_id} ({known})")
+        known = ", ".join(f"#{m} {n}" for m, _chat, n in members) or _("nobody is enrolled yet")
+        raise InvalidInput(
+            _(
+                "member: nobody named {name} serves {unit} ({known})",
+                name=repr(wanted),
+                unit=unit_id,
+                known=known,
+            )
+        )
     listed = ", ".join(f"#{m} {n}" for m, n in matches)
-    raise InvalidInput(f"member: {wanted!r} is ambiguous ({listed}); use the #number")
+    raise InvalidInput(
+        _(
+            "member: {name} is ambiguous ({listed}); use the #number",
+            name=repr(wanted),
+            listed=listed,
+        )
+    )
 
 
 def add_shift(
@@ -136,14 +152,14 @@ def add_shift(
 ) -> DutyShift:
     """A commander puts a member of their unit on duty from ``start_at`` to ``end_at``."""
     _require_commander(identity, unit_id)
-    if member_id not in {m for m, _, _ in unit_members(session, unit_id)}:
-        raise InvalidInput(f"member: #{member_id} does not serve {unit_id}")
+    if member_id not in {m for m, _chat, _name in unit_members(session, unit_id)}:
+        raise InvalidInput(_("member: #{id} does not serve {unit}", id=member_id, unit=unit_id))
     if end_at <= start_at:
-        raise InvalidInput("end: a shift must end after it starts")
+        raise InvalidInput(_("end: a shift must end after it starts"))
     if end_at - start_at > MAX_SHIFT:
-        raise InvalidInput("end: a shift lasts at most 7 days")
+        raise InvalidInput(_("end: a shift lasts at most 7 days"))
     if end_at <= now:
-        raise InvalidInput("end: that shift is already over")
+        raise InvalidInput(_("end: that shift is already over"))
     reminder_at = start_at - reminder_before
     shift = DutyShift(
         unit_id=unit_id,
@@ -183,7 +199,7 @@ def remove_shift(
     """A commander removes a shift of their unit (its reminder is dropped with it)."""
     shift = session.get(DutyShift, shift_id, with_for_update=True)
     if shift is None or shift.cancelled:
-        raise NotFound(f"There is no shift #{shift_id}.")
+        raise NotFound(_("There is no shift #{id}.", id=shift_id))
     _require_commander(identity, shift.unit_id)
     shift.cancelled = True
     if shift.reminder_state == ShiftReminderState.PENDING.value:
@@ -216,18 +232,21 @@ def parse_rota_csv(text: str) -> list[RotaRow]:
     reader = csv.reader(io.StringIO(text))
     rows = [row for row in reader if any(cell.strip() for cell in row)]
     if not rows:
-        raise InvalidInput("rota file: it is empty; expected a header 'member,start,end'")
+        raise InvalidInput(_("rota file: it is empty; expected a header 'member,start,end'"))
     header = [cell.strip().lower() for cell in rows[0]]
     if header[:3] != ["member", "start", "end"]:
         raise InvalidInput(
-            f"rota file, line 1: expected the header 'member,start,end', got {','.join(header)!r}"
+            _(
+                "rota file, line 1: expected the header 'member,start,end', got {header}",
+                header=repr(",".join(header)),
+            )
         )
     if len(rows) - 1 > MAX_IMPORT_ROWS:
-        raise InvalidInput(f"rota file: at most {MAX_IMPORT_ROWS} shifts at once")
+        raise InvalidInput(_("rota file: at most {count} shifts at once", count=MAX_IMPORT_ROWS))
     parsed = []
     for number, row in enumerate(rows[1:], start=2):
         if len(row) < 3:
-            raise InvalidInput(f"rota file, line {number}: expected member,start,end")
+            raise InvalidInput(_("rota file, line {line}: expected member,start,end", line=number))
         parsed.append(RotaRow(number, row[0].strip(), row[1].strip(), row[2].strip()))
     return parsed
 
@@ -249,18 +268,18 @@ def import_rota(
     checked = []
     for row in rows:
         try:
-            member_id, _ = find_member(session, unit_id, row.member)
+            member_id, _name = find_member(session, unit_id, row.member)
             start = parse_local_time(row.start, tz, field="start")
             end = parse_local_time(row.end, tz, field="end")
             if end <= start:
-                raise InvalidInput("end: a shift must end after it starts")
+                raise InvalidInput(_("end: a shift must end after it starts"))
             if end <= now:
-                raise InvalidInput("end: that shift is already over")
+                raise InvalidInput(_("end: that shift is already over"))
             checked.append((member_id, start, end))
         except InvalidInput as err:
-            problems.append(f"line {row.line}: {err}")
+            problems.append(_("line {line}: {problem}", line=row.line, problem=err))
     if problems:
-        raise InvalidInput("rota file: " + "; ".join(problems))
+        raise InvalidInput(_("rota file: {problems}", problems="; ".join(problems)))
     return [
         add_shift(session, identity, unit_id, m, s, e, now=now, reminder_before=reminder_before)
         for m, s, e in checked
@@ -291,8 +310,8 @@ def on_duty(session: Session, unit_id: str, now: datetime) -> list[OnDuty]:
                 member.telegram_user_id,
                 member.display_name,
                 shift.id,
-                _aware(shift.start_at),
-                _aware(shift.end_at),
+                as_utc(shift.start_at),
+                as_utc(shift.end_at),
             ),
         )
     return list(seen.values())
@@ -320,14 +339,14 @@ def rota_ics(session: Session, unit_id: str, *, since: datetime, stamp: datetime
     calendar = Calendar()
     calendar.add("prodid", "-//atlasbot//duty rota//EN")
     calendar.add("version", "2.0")
-    calendar.add("x-wr-calname", f"Duty rota {unit_id}")
+    calendar.add("x-wr-calname", texts.rota_calendar_name(unit_id))
     for shift, name in shifts(session, unit_id, since=since):
         entry = Event()
         entry.add("uid", f"duty-{shift.id}@atlasbot")
         entry.add("dtstamp", stamp)
-        entry.add("dtstart", _aware(shift.start_at))
-        entry.add("dtend", _aware(shift.end_at))
-        entry.add("summary", f"Duty {unit_id}: {name or f'member #{shift.member_id}'}")
+        entry.add("dtstart", as_utc(shift.start_at))
+        entry.add("dtend", as_utc(shift.end_at))
+        entry.add("summary", texts.rota_calendar_entry(unit_id, name, shift.member_id))
         calendar.add_component(entry)
     return bytes(calendar.to_ical())
 
@@ -344,7 +363,7 @@ def pending_reminders(session: Session) -> list[tuple[int, int, datetime]]:
             col(DutyShift.reminder_at).is_not(None),
         )
     ).all()
-    return [(s.id, s.version, _aware(s.reminder_at)) for s in rows if s.id and s.reminder_at]
+    return [(s.id, s.version, as_utc(s.reminder_at)) for s in rows if s.id and s.reminder_at]
 
 
 @dataclass(frozen=True, slots=True)
@@ -364,7 +383,7 @@ def claim_reminder(
     shift = session.get(DutyShift, shift_id)
     if shift is None or shift.version != version or shift.cancelled:
         return None
-    started = _aware(shift.start_at) <= now
+    started = as_utc(shift.start_at) <= now
     claimed = session.execute(
         update(DutyShift)
         .where(
@@ -396,6 +415,6 @@ def claim_reminder(
         shift_id,
         shift.unit_id,
         member.telegram_user_id,
-        _aware(shift.start_at),
-        _aware(shift.end_at),
+        as_utc(shift.start_at),
+        as_utc(shift.end_at),
     )

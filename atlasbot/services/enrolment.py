@@ -5,15 +5,19 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from atlasbot.clock import as_utc
+from atlasbot.i18n import N_, _
 from atlasbot.services.errors import InvalidInput, NotAuthorised, NotEnrolled
 from atlasbot.storage import audit
 from atlasbot.storage.models import CountryRow, Invite, Member, MemberRole, Role, UnitRow, utc_now
+from atlasbot.texts import people as texts
 
 # Crockford-style alphabet: no 0/O or 1/I/L to misread when a code is read aloud or retyped.
 _CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -25,8 +29,8 @@ _CODE_SHAPE = re.compile(r"^[A-Z0-9]{12}$")
 def new_code() -> str:
     """A fresh code like 'K7PQ-M2XD-9TRA' (about 59 bits of randomness)."""
     groups = (
-        "".join(secrets.choice(_CODE_ALPHABET) for _ in range(_CODE_GROUP_LENGTH))
-        for _ in range(_CODE_GROUPS)
+        "".join(secrets.choice(_CODE_ALPHABET) for _letter in range(_CODE_GROUP_LENGTH))
+        for _group in range(_CODE_GROUPS)
     )
     return "-".join(groups)
 
@@ -49,13 +53,8 @@ class Grant:
     unit_id: str | None = None
 
     def describe(self) -> str:
-        if self.role is Role.AUTHORITY:
-            return f"competent authority of {self.country}"
-        if self.role is Role.COMMANDER:
-            return f"commander of unit {self.unit_id}"
-        if self.role is Role.DUTY:
-            return f"duty officer of unit {self.unit_id}"
-        return self.role.value
+        """The role with its scope, as the member reads it."""
+        return texts.grant_described(self.role.value, self.country, self.unit_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,16 +99,26 @@ def _validate_scope(
 ) -> None:
     if role.scope == "country":
         if not country or unit_id:
-            raise InvalidInput(f"the {role.value} role needs --country (and no --unit)")
+            raise InvalidInput(
+                _("the {role} role needs --country (and no --unit)", role=role.value)
+            )
         if session.get(CountryRow, country) is None:
-            raise InvalidInput(f"unknown country {country!r}: import the network first")
+            raise InvalidInput(
+                _("unknown country {country}: import the network first", country=repr(country))
+            )
     elif role.scope == "unit":
         if not unit_id or country:
-            raise InvalidInput(f"the {role.value} role needs --unit (and no --country)")
+            raise InvalidInput(
+                _("the {role} role needs --unit (and no --country)", role=role.value)
+            )
         if session.get(UnitRow, unit_id) is None:
-            raise InvalidInput(f"unknown unit {unit_id!r}: import the network first")
+            raise InvalidInput(
+                _("unknown unit {unit}: import the network first", unit=repr(unit_id))
+            )
     elif country or unit_id:
-        raise InvalidInput(f"the {role.value} role takes neither --country nor --unit")
+        raise InvalidInput(
+            _("the {role} role takes neither --country nor --unit", role=role.value)
+        )
 
 
 def create_invite(
@@ -125,7 +134,7 @@ def create_invite(
     """A new one-time code for a role and scope; the code itself is returned once, never stored."""
     _validate_scope(session, role, country, unit_id)
     if ttl <= timedelta(0):
-        raise InvalidInput("an invite must be valid for a positive time")
+        raise InvalidInput(_("an invite must be valid for a positive time"))
     moment = now or utc_now()
     code = new_code()
     invite = Invite(
@@ -186,8 +195,11 @@ def invite_by_member(
             allowed = allowed or identity.commands_unit(unit_id)
     if not allowed:
         raise NotAuthorised(
-            f"You cannot invite {role.described} for that scope: an admin, or the member who "
-            "answers for it (the state's competent authority, the unit's commander), can."
+            _(
+                "You cannot invite {role} for that scope: an admin, or the member who answers "
+                "for it (the state's competent authority, the unit's commander), can.",
+                role=texts.role_described(role.value),
+            )
         )
     return create_invite(
         session,
@@ -209,8 +221,86 @@ class EnrolmentOutcome:
     newly_granted: Grant | None = None
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+# Why a code is refused (translated when shown; the audit log keeps the source text).
+REFUSALS = {
+    "not_valid": N_("That code is not valid. Check it, or ask for a new one."),
+    "used": N_("That code has already been used. Each code enrols one person once."),
+    "expired": N_("That code has expired. Ask for a new one."),
+    "taken_meanwhile": N_("That code has already been used."),
+}
+
+
+def _member_for(
+    session: Session, telegram_user_id: int, display_name: str, language_code: str, now: datetime
+) -> Member:
+    """The member behind a Telegram user, created on their first code."""
+    member = session.exec(
+        select(Member).where(Member.telegram_user_id == telegram_user_id)
+    ).first()
+    if member is None:
+        member = Member(
+            telegram_user_id=telegram_user_id,
+            display_name=display_name[:200],
+            language_code=language_code[:16] or "en",
+            enrolled_at=now,
+        )
+        session.add(member)
+        session.flush()
+    return member
+
+
+def _grant_once(
+    session: Session, member_id: int, grant: Grant, invite_id: int, now: datetime
+) -> None:
+    """Give the member a role in a scope, unless they hold it already."""
+    exists = session.exec(
+        select(MemberRole).where(
+            MemberRole.member_id == member_id,
+            MemberRole.role == grant.role.value,
+            MemberRole.country == grant.country,
+            MemberRole.unit_id == grant.unit_id,
+        )
+    ).first()
+    if exists is None:
+        session.add(
+            MemberRole(
+                member_id=member_id,
+                role=grant.role.value,
+                country=grant.country,
+                unit_id=grant.unit_id,
+                granted_at=now,
+                invite_id=invite_id,
+            )
+        )
+
+
+def _refusal_of(invite: Invite | None, now: datetime) -> str | None:
+    """Why a presented code is refused (in the source language), or None."""
+    if invite is None:
+        return REFUSALS["not_valid"]
+    if invite.used_at is not None:
+        return REFUSALS["used"]
+    if as_utc(invite.expires_at) <= now:
+        return REFUSALS["expired"]
+    return None
+
+
+def _audit_refusal(
+    session: Session,
+    telegram_user_id: int,
+    invite: Invite | None,
+    reason: str | None,
+    now: datetime,
+) -> None:
+    """Refusals are audited too: repeated wrong codes are worth noticing."""
+    audit.append(
+        session,
+        actor=f"telegram:{telegram_user_id}",
+        action="enrolment.refused",
+        obj=f"invite:{invite.id}" if invite else "invite:unknown",
+        payload={"reason": reason},  # in the source language, whoever reads the log
+        at=now,
+    )
 
 
 def redeem_invite(
@@ -233,36 +323,12 @@ def redeem_invite(
         if _CODE_SHAPE.match(normalised)
         else None
     )
-    refusal = None
-    if invite is None:
-        refusal = "That code is not valid. Check it, or ask for a new one."
-    elif invite.used_at is not None:
-        refusal = "That code has already been used. Each code enrols one person once."
-    elif _aware(invite.expires_at) <= moment:
-        refusal = "That code has expired. Ask for a new one."
+    refusal = _refusal_of(invite, moment)
     if refusal is not None or invite is None:
-        audit.append(
-            session,
-            actor=f"telegram:{telegram_user_id}",
-            action="enrolment.refused",
-            obj=f"invite:{invite.id}" if invite else "invite:unknown",
-            payload={"reason": refusal},
-            at=moment,
-        )
-        return EnrolmentOutcome(identity=None, refusal=refusal)
+        _audit_refusal(session, telegram_user_id, invite, refusal, moment)
+        return EnrolmentOutcome(identity=None, refusal=_(refusal) if refusal else None)
 
-    member = session.exec(
-        select(Member).where(Member.telegram_user_id == telegram_user_id)
-    ).first()
-    if member is None:
-        member = Member(
-            telegram_user_id=telegram_user_id,
-            display_name=display_name[:200],
-            language_code=language_code[:16] or "en",
-            enrolled_at=moment,
-        )
-        session.add(member)
-        session.flush()
+    member = _member_for(session, telegram_user_id, display_name, language_code, moment)
     assert member.id is not None and invite.id is not None
     # Claim the code with a guarded UPDATE: of two simultaneous presentations only one wins.
     claimed = session.execute(
@@ -272,27 +338,9 @@ def redeem_invite(
     )
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
         session.rollback()
-        return EnrolmentOutcome(identity=None, refusal="That code has already been used.")
+        return EnrolmentOutcome(identity=None, refusal=_(REFUSALS["taken_meanwhile"]))
     grant = Grant(Role(invite.role), invite.country, invite.unit_id)
-    exists = session.exec(
-        select(MemberRole).where(
-            MemberRole.member_id == member.id,
-            MemberRole.role == grant.role.value,
-            MemberRole.country == grant.country,
-            MemberRole.unit_id == grant.unit_id,
-        )
-    ).first()
-    if exists is None:
-        session.add(
-            MemberRole(
-                member_id=member.id,
-                role=grant.role.value,
-                country=grant.country,
-                unit_id=grant.unit_id,
-                granted_at=moment,
-                invite_id=invite.id,
-            )
-        )
+    _grant_once(session, member.id, grant, invite.id, moment)
     member.active = True
     session.add(member)
     session.flush()
@@ -335,9 +383,7 @@ def require_member(session: Session, telegram_user_id: int) -> Identity:
     """The member behind a Telegram user, or NotEnrolled."""
     identity = identify(session, telegram_user_id)
     if identity is None:
-        raise NotEnrolled(
-            "You are not enrolled. Ask your coordinator for an invite code, then send /start CODE."
-        )
+        raise NotEnrolled(texts.not_enrolled())
     return identity
 
 
@@ -356,3 +402,74 @@ def members_with(
         query = query.where(MemberRole.unit_id == unit_id)
     rows = session.exec(query.order_by(col(Member.id))).all()
     return sorted({(int(member_id), int(user_id)) for member_id, user_id in rows if member_id})
+
+
+# --- use cases: /start, /help, /whoami, /invite ----------------------------------------
+
+
+def greeting(session: Session, telegram_user_id: int) -> str:
+    """/help (and /start without a code): what this member can do, or how to enrol."""
+    identity = identify(session, telegram_user_id)
+    if identity is None:
+        return texts.welcome_unenrolled()
+    return texts.role_help({grant.role.value for grant in identity.grants})
+
+
+def whoami(session: Session, telegram_user_id: int) -> str:
+    """/whoami: the member and their roles."""
+    identity = require_member(session, telegram_user_id)
+    grants = [grant.describe() for grant in identity.grants]
+    return texts.whoami(identity.display_name, identity.member_id, grants)
+
+
+@dataclass(frozen=True, slots=True)
+class Newcomer:
+    """Who presents a code: their Telegram id, name and language."""
+
+    telegram_user_id: int
+    display_name: str
+    language_code: str
+
+
+def enrol(session: Session, *, code: str, newcomer: Newcomer, now: datetime) -> str:
+    """/start CODE: enrol with a one-time code; what the newcomer reads either way."""
+    outcome = redeem_invite(
+        session,
+        code=code[:64],
+        telegram_user_id=newcomer.telegram_user_id,
+        display_name=newcomer.display_name,
+        language_code=newcomer.language_code,
+        now=now,
+    )
+    if outcome.identity is None or outcome.newly_granted is None:
+        return texts.refused(outcome.refusal or "")
+    return texts.enrolled(outcome.identity.display_name, outcome.newly_granted.describe())
+
+
+def invite(
+    session: Session,
+    telegram_user_id: int,
+    args: Sequence[str],
+    *,
+    ttl: timedelta,
+    bot_username: str,
+    now: datetime,
+) -> str:
+    """/invite ROLE [SCOPE]: a one-time code for someone the member answers for (or how to
+    ask for one)."""
+    identity = require_member(session, telegram_user_id)
+    roles = {role.value for role in Role}
+    if not args or args[0].lower() not in roles:
+        return texts.invite_usage()
+    role = Role(args[0].lower())
+    scope = args[1] if len(args) > 1 else None
+    if role.scope != "none" and scope is None:
+        return texts.invite_needs_scope(role.value, role.scope)
+    country = scope.upper() if scope and role.scope == "country" else None
+    unit_id = scope.lower() if scope and role.scope == "unit" else None
+    code, _invite = invite_by_member(
+        session, identity, role=role, country=country, unit_id=unit_id, ttl=ttl, now=now
+    )
+    return texts.invite_created(
+        role.value, country or unit_id, ttl.days, code, bot_username=bot_username
+    )

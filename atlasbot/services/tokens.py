@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import update
 from sqlmodel import Session, col
 
+from atlasbot.clock import as_utc
+from atlasbot.i18n import _
 from atlasbot.services.enrolment import Identity, require_member
 from atlasbot.services.errors import Conflict, NotAuthorised
 from atlasbot.storage.models import CallbackToken, utc_now
@@ -61,26 +63,22 @@ def issue(
     return CALLBACK_PREFIX + token
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
-
-
 def redeem(
     session: Session, *, callback_data: str, telegram_user_id: int, now: datetime | None = None
 ) -> Press:
     """Check a press and, for a single-use token, spend it (in the caller's transaction)."""
     moment = now or utc_now()
     if not callback_data.startswith(CALLBACK_PREFIX):
-        raise Conflict("This button is not valid any more.")
+        raise Conflict(not_valid_any_more())
     token = callback_data.removeprefix(CALLBACK_PREFIX)
     row = session.get(CallbackToken, token)
     if row is None:
-        raise Conflict("This button is not valid any more.")
+        raise Conflict(not_valid_any_more())
     identity = require_member(session, telegram_user_id)
     if row.member_id != identity.member_id:
-        raise NotAuthorised("This button was not meant for you.")
-    if _aware(row.expires_at) <= moment:
-        raise Conflict("This button has expired.")
+        raise NotAuthorised(_("This button was not meant for you."))
+    if as_utc(row.expires_at) <= moment:
+        raise Conflict(_("This button has expired."))
     if row.single_use:
         # The guarded UPDATE makes a double press harmless: only the first one spends it.
         spent = session.execute(
@@ -89,5 +87,17 @@ def redeem(
             .values(used_at=moment)
         )
         if spent.rowcount != 1:  # type: ignore[attr-defined]
-            raise Conflict("This button was already used.")
+            raise Conflict(_("This button was already used."))
     return Press(identity=identity, action=row.action, payload=dict(row.payload), token=token)
+
+
+def not_valid_any_more() -> str:
+    """What a press of an unknown or forged button is told."""
+    return _("This button is not valid any more.")
+
+
+def action_of(session: Session, callback_data: str) -> str | None:
+    """Which action a button's token names (None: no such token), to route the press; the
+    action itself then redeems the token."""
+    row = session.get(CallbackToken, callback_data.removeprefix(CALLBACK_PREFIX))
+    return row.action if row else None

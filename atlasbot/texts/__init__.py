@@ -1,2 +1,2 @@
-"""Every word the bot says, as pure functions of plain values (no Telegram, no database),
-so use cases and timers compose the same messages."""
+"""Pure text modules: every word a member reads, through ``atlasbot.i18n``; use cases compose
+their messages with them (no Telegram, no storage rows, no service types here)."""

@@ -6,20 +6,24 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 import re
 from typing import Any
 
 import icalendar
 import pytest
+from sqlmodel import Session
 from telegram import Update
 
 from atlasbot.bootstrap import build_application, idle_probe
 from atlasbot.bot.context import BotServices
+from atlasbot.bot.persistence import USER
 from atlasbot.clock import ManualClock
-from atlasbot.runtime import SANDBOX_TOKEN, SandboxRuntime, rearm_timers
+from atlasbot.runtime import SANDBOX_TOKEN, SandboxRuntime, rearm_timers, start_bot, stop_bot
 from atlasbot.sandbox import SandboxClient
 from atlasbot.sandbox.people import Person, button_texts
-from atlasbot.services import training as training_service
+from atlasbot.services.trainings import reminders as reminder_service
+from atlasbot.storage.models import ChatState
 from tests.training_events import EVENTS
 
 from .conftest import PersonFactory
@@ -251,7 +255,7 @@ async def test_reminders_are_rearmed_from_the_database_after_a_restart_and_sent_
     assert queue is not None
     armed = [j.name for j in queue.jobs() if (j.name or "").startswith("training-reminder")]
     assert len(armed) == 6  # three events, 14 and 2 days before each
-    pending = await runtime.services.run(training_service.pending_reminders)
+    pending = await runtime.services.run(reminder_service.pending_reminders)
     first = pending[0]
     await de.news()
     # The bot was down when the first reminder fell due; it starts an hour later.
@@ -264,5 +268,41 @@ async def test_reminders_are_rearmed_from_the_database_after_a_restart_and_sent_
     assert len(reminders) == 1
     assert reminders[0]["text"].startswith("⏰ In 14 days: Commanders by video")
     assert button_texts(reminders[0]) == ["✅ Attend", "✖ Can't attend", "❔ Tentative"]
-    left = await runtime.services.run(training_service.pending_reminders)
+    left = await runtime.services.run(reminder_service.pending_reminders)
     assert [t.reminder_id for t in left] == [t.reminder_id for t in pending[1:]]
+
+
+async def test_a_wizard_draft_of_the_previous_version_is_dropped_with_a_clear_message(
+    runtime: SandboxRuntime, cora: Person
+) -> None:
+    """The previous version kept a dict under its own key and stamped its buttons mw:/tw:."""
+    news = await cora.say("/plan_trainings")
+    await stop_bot(runtime.application)
+    old = {"meeting_wizard": {"participants": ["de-1"], "awaiting": "title"}}
+
+    def written_by_the_previous_version(session: Session) -> None:
+        moment = dt.datetime.now(dt.UTC)
+        session.add(
+            ChatState(kind=USER, name="", key="3001", data=json.dumps(old), updated_at=moment)
+        )
+
+    await runtime.services.run(written_by_the_previous_version)
+    runtime.application, runtime.processor = await start_bot(
+        runtime.services,
+        base_url=runtime.server.base_url,
+        base_file_url=runtime.server.base_file_url,
+    )
+    assert runtime.application.user_data[3001] == old  # it loads, as plain data
+    news = await cora.say("Heads of units")
+    assert "That wizard is no longer open. Start again with /plan_trainings or /meeting." in (
+        texts_of(news)
+    )
+    assert "meeting_wizard" not in runtime.application.user_data[3001]
+    runtime.application.user_data[3001].update(old)
+    await cora.press_data(news[-1]["message_id"], "mw:unit:nl-1")
+    answers = [a.get("text") or "" for a in await cora.callback_answers()]
+    assert answers[-1].startswith("That wizard is no longer open")
+    assert "meeting_wizard" not in runtime.application.user_data[3001]
+    # A new wizard starts as usual.
+    news = await cora.say("/meeting")
+    assert "New meeting. 1/4 Type its title" in texts_of(news)

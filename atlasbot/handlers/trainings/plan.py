@@ -1,0 +1,53 @@
+"""/plan_trainings, events files sent as documents, running the planner, discarding a draft."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from atlasbot.bot.context import AtlasContext
+from atlasbot.bot.replies import guarded, require_identity
+from atlasbot.bot.trainings import pressed, run, show
+from atlasbot.services.trainings import drafts, solving
+
+
+@guarded
+async def plan_command(update: Update, context: AtlasContext) -> None:
+    """/plan_trainings: the coordinator's draft and what can be done with it."""
+    identity = await require_identity(update, context)
+    await show(update, context, await run(context, lambda w: drafts.overview(w, identity)))
+
+
+@guarded
+async def on_document(update: Update, context: AtlasContext) -> None:
+    """A coordinator sends an events file: validate it against the registry, keep it as the
+    draft (a bad file gets every problem listed, and nothing is stored)."""
+    message = update.effective_message
+    if message is None or message.document is None:
+        return
+    identity = await require_identity(update, context)
+    document = message.document
+    name = document.file_name or drafts.DEFAULT_EVENTS_FILENAME
+    drafts.check_upload(identity, name, document.file_size)
+    telegram_file = await context.bot.get_file(document.file_id)
+    raw = bytes(await telegram_file.download_as_bytearray())
+    outcome = await run(context, lambda w: drafts.store_events_file(w, identity, raw, name))
+    await show(update, context, outcome)
+
+
+@guarded
+async def discard(update: Update, context: AtlasContext) -> None:
+    """ "Discard this draft" pressed."""
+    await show(update, context, await run(context, lambda w: drafts.discard(w, pressed(update))))
+
+
+@guarded
+async def solve(update: Update, context: AtlasContext) -> None:
+    """Run the planner on the draft (off the event loop), then show the table and chart."""
+    start = await run(context, lambda w: solving.start_solving(w, pressed(update)))
+    await show(update, context, start.outcome)
+    seconds = context.services.settings.training_plan_time_limit_s
+    solved = await context.services.plan(
+        lambda: solving.solve(start.inputs, seconds), solve="calendar"
+    )
+    outcome = await run(context, lambda w: solving.finish_solving(w, start, solved))
+    await show(update, context, outcome)

@@ -1,0 +1,227 @@
+"""Copies of settled alerts, and recovery after a restart.
+
+Delivery semantics after a crash: a ``sending`` row of an alert that still waits for someone
+is sent again (at least once: an alert is never lost, and a duplicate can only happen when the
+process died in the few milliseconds between Telegram accepting the message and our commit);
+a ``sending`` row of an alert already acknowledged, answered or expired is abandoned, so a
+settled alert is never sent again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from atlasbot.clock import as_utc
+from atlasbot.escalation import AlertKind
+from atlasbot.services import duty
+from atlasbot.services.alerting.deliveries import CopyToSend, keyboard_of
+from atlasbot.services.alerting.raising import (
+    ArmedStep,
+    alert_object,
+    member_name,
+    next_steps,
+)
+from atlasbot.services.outbox import Message
+from atlasbot.storage import audit
+from atlasbot.storage.models import (
+    ACTIVE_ALERT_STATES,
+    Alert,
+    AlertDelivery,
+    AlertState,
+    DeliveryStatus,
+)
+from atlasbot.texts import alerts as texts
+
+
+@dataclass(frozen=True, slots=True)
+class CopyToClose:
+    """A delivered copy of an alert that no longer waits: edit it to say so."""
+
+    delivery_id: int
+    alert_id: int
+    chat_id: int
+    message_id: int
+    text: str
+    markup: list[Any]
+    state: str
+    outcome: str
+    by_name: str
+    at: datetime | None
+    skip_edit: bool  # the reporter's own copy of an order: the report already edited it
+
+
+def copies_to_close(session: Session, alert_ids: Sequence[int] | None = None) -> list[CopyToClose]:
+    """Sent copies of settled alerts that still show an Acknowledge button."""
+    query = (
+        select(AlertDelivery, Alert)
+        .join(Alert, col(Alert.id) == col(AlertDelivery.alert_id))
+        .where(
+            AlertDelivery.status == DeliveryStatus.SENT.value,
+            col(AlertDelivery.copy_closed).is_(False),
+            col(Alert.state).not_in(ACTIVE_ALERT_STATES),
+        )
+    )
+    if alert_ids is not None:
+        query = query.where(col(Alert.id).in_(list(alert_ids)))
+    names: dict[int | None, str] = {}
+    copies = []
+    for delivery, alert in session.exec(query.order_by(col(AlertDelivery.id))).all():
+        if delivery.message_id is None or delivery.id is None or alert.id is None:
+            continue
+        who = alert.acknowledged_by_member_id
+        is_order = alert.kind == AlertKind.ORDER.value
+        if who not in names:
+            names[who] = member_name(session, who)
+        copies.append(
+            CopyToClose(
+                delivery.id,
+                alert.id,
+                delivery.chat_id,
+                delivery.message_id,
+                delivery.text,
+                list(delivery.markup),
+                alert.state,
+                alert.outcome,
+                names[who],
+                as_utc(alert.acknowledged_at) if alert.acknowledged_at else None,
+                skip_edit=is_order
+                and alert.resolved_at is not None
+                and alert.outcome.startswith("reported")
+                and delivery.member_id == who,
+            )
+        )
+    return copies
+
+
+@dataclass(frozen=True, slots=True)
+class CopyEdit:
+    """A copy to edit in place: the message it is, and what it should now say (None: the
+    copy needs no edit, only to be marked closed)."""
+
+    delivery_id: int
+    message_id: int
+    message: Message | None
+
+
+def closing_edits(
+    session: Session, alert_ids: Sequence[int] | None, *, tz: ZoneInfo
+) -> list[CopyEdit]:
+    """Every sent copy of the settled alerts, as it should now read: who acknowledged, no
+    Acknowledge button (the other buttons stay: pressed too late, they say what became of
+    the request)."""
+    edits = []
+    ack = texts.ack_label()
+    for copy in copies_to_close(session, alert_ids):
+        if copy.skip_edit:
+            edits.append(CopyEdit(copy.delivery_id, copy.message_id, None))
+            continue
+        rows = [row for row in copy.markup if not any(b.get("text") == ack for b in row)]
+        text = texts.closed_copy(copy, tz)
+        message = Message(copy.chat_id, text, keyboard_of(rows), alert_object(copy.alert_id))
+        edits.append(CopyEdit(copy.delivery_id, copy.message_id, message))
+    return edits
+
+
+def mark_copies_closed(session: Session, delivery_ids: Sequence[int]) -> None:
+    """These copies were edited: they say how their alert ended."""
+    if delivery_ids:
+        session.execute(
+            update(AlertDelivery)
+            .where(col(AlertDelivery.id).in_(list(delivery_ids)))
+            .values(copy_closed=True)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class InFlight:
+    """A copy that was being sent when the process stopped."""
+
+    delivery_id: int
+    alert_id: int
+    chat_id: int
+    text: str
+    markup: list[Any]
+
+    def resend(self, member_id: int) -> CopyToSend:
+        """The copy to send again, as it was written before the crash."""
+        message = Message(self.chat_id, self.text, keyboard_of(self.markup))
+        return CopyToSend(self.delivery_id, self.alert_id, member_id, message)
+
+
+def in_flight_at_start(session: Session, *, now: datetime) -> list[InFlight]:
+    """``sending`` rows left by a crash: those of alerts still waiting are returned to be sent
+    again (at least once); those of settled alerts are abandoned (never re-sent)."""
+    rows = session.exec(
+        select(AlertDelivery, Alert)
+        .join(Alert, col(Alert.id) == col(AlertDelivery.alert_id))
+        .where(AlertDelivery.status == DeliveryStatus.SENDING.value)
+        .order_by(col(AlertDelivery.id))
+    ).all()
+    again = []
+    for delivery, alert in rows:
+        assert delivery.id is not None
+        if AlertState(alert.state).is_active and delivery.text:
+            again.append(
+                InFlight(
+                    delivery.id,
+                    delivery.alert_id,
+                    delivery.chat_id,
+                    delivery.text,
+                    list(delivery.markup),
+                )
+            )
+            continue
+        delivery.status = DeliveryStatus.ABANDONED.value
+        delivery.updated_at = now
+        session.add(delivery)
+        audit.append(
+            session,
+            actor="bot",
+            action="alert.delivery_abandoned",
+            obj=alert_object(delivery.alert_id),
+            payload={
+                "member": delivery.member_id,
+                "step": delivery.step_number,
+                "reason": f"in flight at a restart; alert {alert.state}",
+            },
+            at=now,
+        )
+    return again
+
+
+@dataclass(frozen=True, slots=True)
+class Recovery:
+    """What a restart finds: copies to send again, steps and shift reminders to arm."""
+
+    resend: tuple[CopyToSend, ...]
+    steps: tuple[ArmedStep, ...]
+    reminders: tuple[tuple[int, int, datetime], ...]  # (shift id, version, due)
+
+
+def recover(session: Session, *, now: datetime) -> Recovery:
+    """At start: abandon or resend the copies a crash left in flight, and every due time."""
+    in_flight = in_flight_at_start(session, now=now)
+    wanted = [copy.delivery_id for copy in in_flight]
+    members = (
+        dict(
+            session.exec(
+                select(AlertDelivery.id, AlertDelivery.member_id).where(
+                    col(AlertDelivery.id).in_(wanted)
+                )
+            ).all()
+        )
+        if wanted
+        else {}
+    )
+    return Recovery(
+        tuple(copy.resend(int(members[copy.delivery_id])) for copy in in_flight),
+        tuple(next_steps(session)),
+        tuple(duty.pending_reminders(session)),
+    )

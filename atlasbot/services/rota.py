@@ -1,0 +1,229 @@
+"""The /duty use cases: the rota shown, shifts added, removed or imported by a unit's
+commander, the rota as a calendar file, and the reminder before a shift (each in one
+transaction, returning what to show)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session
+
+from atlasbot.clock import as_utc
+from atlasbot.i18n import _
+from atlasbot.services.duty import (
+    add_shift,
+    claim_reminder,
+    find_member,
+    import_rota,
+    on_duty,
+    parse_local_time,
+    remove_shift,
+    rota_ics,
+    shifts,
+    unit_timezone,
+)
+from atlasbot.services.enrolment import Identity, require_member
+from atlasbot.services.errors import InvalidInput, NotAuthorised
+from atlasbot.services.outbox import Message
+from atlasbot.storage.models import DutyShift, Role
+from atlasbot.texts import alerts as texts
+
+MAX_ROTA_FILE_BYTES = 200_000
+_MOMENT = r"\d{4}-\d{2}-\d{2}[ T]\d{1,2}:\d{2}"
+_ADD = re.compile(
+    rf"^(?P<member>.+?)\s+(?P<start>{_MOMENT})\s+(?P<end>{_MOMENT}|\d{{1,2}}:\d{{2}})"
+    r"(?:\s+(?P<unit>[a-z]{2}-[a-z0-9-]+))?$"
+)
+UNIT_ID = re.compile(r"^[a-z]{2}-[a-z0-9-]+$")
+
+
+@dataclass(frozen=True, slots=True)
+class ShiftView:
+    """One shift of the rota, as its readers see it."""
+
+    shift_id: int
+    member_id: int
+    name: str
+    start_at: datetime
+    end_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ReminderTimer:
+    """A shift reminder for the job queue to arm."""
+
+    shift_id: int
+    version: int
+    due_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class RotaChange:
+    """Shifts added: what the commander reads, and the reminders to arm."""
+
+    reply: str
+    reminders: tuple[ReminderTimer, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RotaFile:
+    """The rota as a calendar file."""
+
+    content: bytes
+    filename: str
+    caption: str
+
+
+def unit_for(identity: Identity, named: str | None, *, commanding: bool) -> str:
+    """The unit a /duty command is about: the one named, else the member's only unit."""
+    roles = (Role.COMMANDER,) if commanding else (Role.COMMANDER, Role.DUTY)
+    mine = identity.units(*roles)
+    if named:
+        unit = named.lower()
+        if commanding and unit not in mine:
+            raise NotAuthorised(_("Only the commander of {unit} sets its duty rota.", unit=unit))
+        oversees = identity.has(Role.COORDINATOR) or identity.has(Role.AUTHORITY)
+        if not commanding and unit not in mine and not oversees:
+            raise NotAuthorised(_("You do not serve {unit}.", unit=unit))
+        return unit
+    if len(mine) == 1:
+        return mine[0]
+    if not mine:
+        raise NotAuthorised(
+            _("Only a unit's commander sets its duty rota.")
+            if commanding
+            else _("Name the unit (e.g. /duty de-1).")
+        )
+    raise InvalidInput(
+        _("You serve several units ({units}): name one at the end.", units=", ".join(mine))
+    )
+
+
+def _rota_text(session: Session, unit_id: str, now: datetime) -> str:
+    upcoming = [
+        ShiftView(shift.id, shift.member_id, name, as_utc(shift.start_at), as_utc(shift.end_at))
+        for shift, name in shifts(session, unit_id, since=now)[:20]
+        if shift.id is not None
+    ]
+    tz = unit_timezone(session, unit_id)
+    return texts.rota(unit_id, on_duty(session, unit_id, now), upcoming, tz)
+
+
+def show(session: Session, telegram_user_id: int, named: str | None, *, now: datetime) -> str:
+    """/duty [UNIT]: who is on duty now and the next shifts (with the usage, to commanders)."""
+    identity = require_member(session, telegram_user_id)
+    unit_id = unit_for(identity, named, commanding=False)
+    text = _rota_text(session, unit_id, now)
+    if identity.commands_unit(unit_id):
+        text += "\n\n" + texts.duty_usage()
+    return text
+
+
+def _reminders(added: list[DutyShift]) -> tuple[ReminderTimer, ...]:
+    return tuple(
+        ReminderTimer(shift.id, shift.version, as_utc(shift.reminder_at))
+        for shift in added
+        if shift.id is not None and shift.reminder_at is not None
+    )
+
+
+def _end_of(start: datetime, end_text: str, tz: ZoneInfo) -> str:
+    """An end typed as a bare time is on the start's day, or the next day if earlier."""
+    if re.fullmatch(r"\d{1,2}:\d{2}", end_text):
+        local = start.astimezone(tz)
+        hours, minutes = (int(part) for part in end_text.split(":"))
+        end = local.replace(hour=hours % 24, minute=minutes, second=0, microsecond=0)
+        if end <= local:
+            end += timedelta(days=1)
+        return end.isoformat()
+    return end_text
+
+
+def add_typed(
+    session: Session,
+    telegram_user_id: int,
+    typed: str,
+    *,
+    now: datetime,
+    reminder_before: timedelta,
+) -> RotaChange:
+    """/duty add MEMBER START END [UNIT]: a commander puts a member on duty."""
+    match = _ADD.match(typed.strip())
+    if match is None:
+        raise InvalidInput(
+            _(
+                "Write: /duty add MEMBER START END [UNIT], e.g. "
+                "/duty add Max 2027-01-04 08:00 2027-01-04 20:00"
+            )
+        )
+    identity = require_member(session, telegram_user_id)
+    unit_id = unit_for(identity, match.group("unit"), commanding=True)
+    tz = unit_timezone(session, unit_id)
+    member_id, name = find_member(session, unit_id, match.group("member"))
+    start = parse_local_time(match.group("start"), tz, field="start")
+    end = parse_local_time(_end_of(start, match.group("end"), tz), tz, field="end")
+    shift = add_shift(
+        session, identity, unit_id, member_id, start, end, now=now, reminder_before=reminder_before
+    )
+    assert shift.id is not None
+    reply = texts.shift_added(shift.id, name, unit_id, start, end, tz)
+    return RotaChange(reply, _reminders([shift]))
+
+
+def remove(session: Session, telegram_user_id: int, shift_id: int, *, now: datetime) -> str:
+    """/duty remove N: a commander removes a shift of their unit."""
+    identity = require_member(session, telegram_user_id)
+    remove_shift(session, identity, shift_id, now=now)
+    return texts.shift_removed(shift_id)
+
+
+def rota_file(
+    session: Session, telegram_user_id: int, named: str | None, *, now: datetime
+) -> RotaFile:
+    """/duty ics [UNIT]: the rota as a calendar file."""
+    identity = require_member(session, telegram_user_id)
+    unit_id = unit_for(identity, named, commanding=False)
+    content = rota_ics(session, unit_id, since=now - timedelta(days=1), stamp=now)
+    return RotaFile(content, f"duty-{unit_id}.ics", texts.rota_caption(unit_id))
+
+
+def check_rota_file_size(size: int) -> None:
+    """Refuse a rota file too large to read, before it is downloaded."""
+    if size > MAX_ROTA_FILE_BYTES:
+        raise InvalidInput(_("rota file: too large (at most 200 kB)"))
+
+
+def import_file(
+    session: Session,
+    telegram_user_id: int,
+    named: str | None,
+    content: bytes,
+    *,
+    now: datetime,
+    reminder_before: timedelta,
+) -> RotaChange:
+    """A CSV file (member,start,end) sent with the caption ``/duty import [UNIT]``."""
+    identity = require_member(session, telegram_user_id)
+    unit_id = unit_for(identity, named, commanding=True)
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidInput(_("rota file: not UTF-8 text; save it as CSV (UTF-8)")) from None
+    added = import_rota(session, identity, unit_id, text, now=now, reminder_before=reminder_before)
+    reply = texts.shifts_imported(len(added), _rota_text(session, unit_id, now))
+    return RotaChange(reply, _reminders(added))
+
+
+def reminder_message(
+    session: Session, shift_id: int, version: int, *, now: datetime
+) -> Message | None:
+    """A shift reminder's timer: claim it once, and the message to the incoming member."""
+    reminder = claim_reminder(session, shift_id, version, now=now)
+    if reminder is None:
+        return None
+    tz = unit_timezone(session, reminder.unit_id)
+    text = texts.shift_reminder(reminder.unit_id, reminder.start_at, reminder.end_at, tz)
+    return Message(reminder.chat_id, text, purpose=f"duty:{shift_id}:reminder")
