@@ -35,6 +35,7 @@ from atlasbot.services import alerting, drills, rota
 from atlasbot.services.alerting import AckOutcome, ArmedStep, CopyEdit, StepWork
 from atlasbot.services.alerting import alert_buttons as alert_buttons
 from atlasbot.services.alerting import button_specs as button_specs
+from atlasbot.storage.leadership import NotLeader
 from atlasbot.storage.models import DeliveryStatus
 from atlasbot.texts import alerts as alert_texts
 
@@ -50,6 +51,8 @@ REARM_JOB = "alerting:rearm"
 # get through faster than a crowd spinning on the lock (1,000 overdue steps at a restart).
 STEP_TRANSACTIONS = 4
 DB_RETRY_S = 0.5
+# While the database is away a step is tried again with backoff, at most this far apart.
+DB_RETRY_MAX_S = 5.0
 
 
 @dataclass
@@ -236,6 +239,7 @@ async def run_step(context: AtlasContext, step_id: int, version: int, alert_id: 
         if decided is None:
             await arm_next(context, alert_id)  # stale or already run: whatever is next
             return 0
+        services.metrics.record_step(decided.work.action.value, decided.work.lateness_s)
         outcomes = await asyncio.gather(*(deliver(context, copy) for copy in decided.copies))
         await _after_step(context, decided.work)
     return sum(1 for status in outcomes if status is DeliveryStatus.SENT)
@@ -248,22 +252,35 @@ def _job_data(context: AtlasContext) -> tuple[int, ...]:
 
 
 async def _step_job(context: AtlasContext) -> None:
-    step_id, version, alert_id = _job_data(context)
+    step_id, version, alert_id, *tried = _job_data(context)
     armed = _state(context.application).armed
     current = armed.get(alert_id)
     if current is not None and context.job is not None and current.job.id == context.job.job.id:
         del armed[alert_id]  # this job is running: no longer armed
     try:
         await run_step(context, step_id, version, alert_id)
-    except SQLAlchemyError as err:
-        # A busy database must not lose the step: the row is still pending, try again soon.
-        log.warning("step %s of alert %s: database busy (%s); retrying", step_id, alert_id, err)
+    except NotLeader as err:
+        # Another process leads (its re-arming took this step over): send nothing, stop.
+        log.warning("step %s of alert %s left to the leader: %s", step_id, alert_id, err)
+    except SQLAlchemyError as err:  # DatabaseUnavailable included
+        # A busy or unreachable database must not lose the step: the row is still pending
+        # (nothing was half-done), so try again, backing off while the database is away.
+        attempt = (tried[0] if tried else 0) + 1
+        wait = min(DB_RETRY_S * 2 ** (attempt - 1), DB_RETRY_MAX_S)
+        log.warning(
+            "step %s of alert %s: database unavailable (%s); retry %d in %g s",
+            step_id,
+            alert_id,
+            type(err.__cause__ or err).__name__,
+            attempt,
+            wait,
+        )
         queue = _queue(context.application)
         if queue is not None and alert_id not in armed:
             armed[alert_id] = queue.run_once(
                 _step_job,
-                when=DB_RETRY_S,
-                data=(step_id, version, alert_id),
+                when=wait,
+                data=(step_id, version, alert_id, attempt),
                 name=f"alert:{alert_id}:retry:{step_id}",
                 job_kwargs={"misfire_grace_time": None},
             )

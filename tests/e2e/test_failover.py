@@ -132,6 +132,10 @@ async def test_kill_9_of_the_leader_mid_drill_the_standby_takes_over_and_nothing
     pair: Pair,
 ) -> None:
     await start_leader_and_standby(pair)
+    # Telegram has a bad moment for the second step's copies: 429s (PTB's rate limiter
+    # absorbs three and the delivery sees the fourth), then a 502.
+    pair.server.set_fault("429", method="sendMessage", chat_id=11, retry_after=1, count=4)
+    pair.server.set_fault("502", method="sendMessage", chat_id=21)
     pair.server.send(1, "/drill de-1 fr-1", first_name="Cora")
     # The first step's copies are recorded as sent: kill -9 the leader at once.
     await pair.until(lambda: sorted(d.status for d in pair.deliveries()) == ["sent", "sent"])
@@ -160,6 +164,20 @@ async def test_kill_9_of_the_leader_mid_drill_the_standby_takes_over_and_nothing
     assert await pair.first.role() == "standby"
     assert await pair.second.role() == "leader"
     assert {name: len(pair.copies(name)) for name in RECIPIENTS} == counts
+    # What the new leader did shows in its /metrics, parsed by Prometheus' parser.
+    found = await pair.second.metrics()
+    assert found[("atlasbot_leader", ())] == 1
+    assert found[("atlasbot_leadership_changes_total", (("role", "leader"),))] == 1
+    assert found[("atlasbot_leadership_epoch", ())] == 2
+    # Steps 2 and 3 of both alerts, and their expiry, fired here (step 1 on the old leader).
+    notify = found[("atlasbot_escalation_steps_fired_total", (("action", "notify"),))]
+    assert notify == 4
+    assert found[("atlasbot_escalation_step_lateness_seconds_count", ())] >= notify
+    assert found[("atlasbot_deliveries_total", (("outcome", "sent"),))] == 4
+    assert found[("atlasbot_deliveries_total", (("outcome", "retry_429"),))] == 1
+    assert found[("atlasbot_deliveries_total", (("outcome", "server_5xx"),))] == 1
+    assert found[("atlasbot_alerts_pending", ())] == 0
+    assert found[("atlasbot_updates_handled_total", (("kind", "command"), ("outcome", "handled")))]
 
 
 def terminate_leadership_connection(engine: Engine) -> int:
