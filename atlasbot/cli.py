@@ -18,7 +18,7 @@ from typing import Annotated, Any, NoReturn
 import typer
 
 from atlasbot.config import Settings, SettingsError, load_settings
-from atlasbot.redaction import Redactor
+from atlasbot.redaction import Redactor, install
 
 log = logging.getLogger("atlasbot")
 
@@ -661,12 +661,23 @@ def _configure_logging(command: str = "") -> Redactor:
         settings = None
     secrets = (settings.token, settings.audit_key, settings.webhook_secret) if settings else ()
     redactor = Redactor(secret.get_secret_value() for secret in secrets if secret is not None)
-    configure_logging(
-        settings or Settings.model_construct(),
-        service=command in _SERVICE_COMMANDS,
-        filters=[redactor],
-    )
+    root = logging.getLogger()
+    if any(handler.name != _OUR_HANDLER for handler in root.handlers):
+        # Whoever called main() configured logging already (a test, an embedding program):
+        # keep their handlers, as logging.basicConfig would, with the redactor on them.
+        root.setLevel(settings.log_level if settings is not None else "INFO")
+    else:
+        handler = configure_logging(
+            settings or Settings.model_construct(),
+            service=command in _SERVICE_COMMANDS,
+            filters=[redactor],
+        )
+        handler.name = _OUR_HANDLER
+    install(redactor)
     return redactor
+
+
+_OUR_HANDLER = "atlasbot.cli"
 
 
 def main(argv: list[str] | None = None) -> int:
