@@ -61,7 +61,7 @@ def build_application(
     )
     if not secret:
         raise ValueError("no Telegram token: set ATLASBOT_TOKEN")
-    processor = TrackingUpdateProcessor(max_concurrent_updates)
+    processor = TrackingUpdateProcessor(max_concurrent_updates, services.metrics)
     builder = (
         ApplicationBuilder()
         .token(secret)

@@ -549,11 +549,12 @@ def _check_writable(option: str, path: Path) -> None:
 
 @app.command("run")
 def run_command() -> None:
-    """Serve real Telegram by long polling (needs ATLASBOT_TOKEN)."""
-    from atlasbot.runtime import StartupError, run_polling
+    """Serve Telegram by long polling or a webhook, as leader or standby (needs ATLASBOT_TOKEN)."""
+    from atlasbot.runtime import StartupError
+    from atlasbot.serving import serve_telegram
 
     try:
-        run_polling(_settings())
+        serve_telegram(_settings())
     except StartupError as err:
         fail(str(err))
 
@@ -651,27 +652,33 @@ _SERVICE_COMMANDS = frozenset({"run", "sandbox", "demo"})
 
 
 def _configure_logging(command: str = "") -> Redactor:
-    """Log to standard error, every line passed through the secrets' redactor."""
+    """Log to standard error (text, or JSON with ATLASBOT_LOG_FORMAT=json), every line
+    passed through the secrets' redactor."""
+    from atlasbot.log_format import configure_logging
+
     try:
         settings: Settings | None = load_settings()
-    except SettingsError:
+    except SettingsError:  # reported by the command itself; log with the defaults meanwhile
         settings = None
-    level = settings.log_level if settings is not None else "INFO"
-    layout = (
-        "%(asctime)s %(levelname)s %(name)s: %(message)s"
-        if command in _SERVICE_COMMANDS
-        else "%(levelname)s: %(message)s"
-    )
-    logging.basicConfig(level=level, format=layout, stream=sys.stderr)
     secrets = (settings.token, settings.audit_key, settings.webhook_secret) if settings else ()
     redactor = Redactor(secret.get_secret_value() for secret in secrets if secret is not None)
+    root = logging.getLogger()
+    if any(handler.name != _OUR_HANDLER for handler in root.handlers):
+        # Whoever called main() configured logging already (a test, an embedding program):
+        # keep their handlers, as logging.basicConfig would, with the redactor on them.
+        root.setLevel(settings.log_level if settings is not None else "INFO")
+    else:
+        handler = configure_logging(
+            settings or Settings.model_construct(),
+            service=command in _SERVICE_COMMANDS,
+            filters=[redactor],
+        )
+        handler.name = _OUR_HANDLER
     install(redactor)
-    # httpx logs every request URL, and the URL holds the bot token (redacted, but noisy).
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    if level != "DEBUG":
-        for chatty in ("alembic", "apscheduler", "telegram.ext"):
-            logging.getLogger(chatty).setLevel(logging.WARNING)
     return redactor
+
+
+_OUR_HANDLER = "atlasbot.cli"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -40,13 +40,32 @@ class JsonFormatter(logging.Formatter):
         }
         if record.exc_info and record.exc_info[1] is not None:
             error = record.exc_info[1]
-            first_line = (str(error).strip().splitlines() or [""])[0]
-            entry["error"] = f"{type(error).__name__}: {first_line}".rstrip(": ")
+            entry["error"] = error_line(error, record.exc_text)
             if self.tracebacks:
-                entry["exc_info"] = self.formatException(record.exc_info)
+                # exc_text is what the filters (the redaction) saw and changed.
+                entry["exc_info"] = record.exc_text or self.formatException(record.exc_info)
         if record.stack_info and self.tracebacks:
             entry["stack_info"] = record.stack_info
         return json.dumps(entry, ensure_ascii=False, default=str)
+
+
+def error_line(error: BaseException, exc_text: str | None) -> str:
+    """``Type: first line of the message``, the message taken from the formatted traceback
+    when there is one: the filters (the secrets' redaction) changed that text, not the
+    exception object, whose message may hold a token. Without a traceback text the
+    message is kept; with one that does not show it, only the type is given."""
+    name = type(error).__name__
+    if exc_text is None:
+        first_line = (str(error).strip().splitlines() or [""])[0]
+        return f"{name}: {first_line}".rstrip(": ")
+    module, qualified = type(error).__module__, type(error).__qualname__
+    # How the traceback module names the exception on the last line of the text.
+    header = qualified if module in ("builtins", "__main__") else f"{module}.{qualified}"
+    at = ("\n" + exc_text).rfind("\n" + header)
+    if at < 0:
+        return name
+    line = exc_text[at:].split("\n", 1)[0]
+    return f"{name}: {line[len(header) :].removeprefix(':').strip()}".rstrip(": ")
 
 
 def make_formatter(settings: Settings, *, service: bool = True) -> logging.Formatter:

@@ -1,4 +1,4 @@
-"""Running the bot: against real Telegram (polling), or against the local sandbox.
+"""Running the bot: the pieces ``atlasbot run`` (``serving.py``) uses, and the local sandbox.
 
 The sandbox runtime serves the demo, the end-to-end tests, the benchmarks and rehearsal:
 one process holds the sandbox Bot API on 127.0.0.1 and the real python-telegram-bot
@@ -51,7 +51,7 @@ def make_engine(settings: Settings) -> Engine:
     return engine
 
 
-def _file_url(bot_api_url: str) -> str | None:
+def file_url(bot_api_url: str) -> str | None:
     # https://api.telegram.org/bot -> https://api.telegram.org/file/bot (PTB's own layout)
     root, slash, tail = bot_api_url.rstrip("/").rpartition("/")
     return f"{root}/file/{tail}" if slash and tail == "bot" else None
@@ -86,47 +86,6 @@ async def check_bot_api(token: str, bot_api_url: str) -> None:
     finally:
         for request in requests:
             await request.shutdown()
-
-
-def run_polling(settings: Settings) -> None:
-    """Serve real Telegram until interrupted (``atlasbot run``).
-
-    Start-up checks the database (migrating it) and the token before anything else, so an
-    unreachable database, a refused token or no network is one line, not a traceback.
-    """
-    if settings.token is None:
-        raise StartupError("ATLASBOT_TOKEN is not set: get a token from @BotFather and export it")
-    db.upgrade(settings.database_url)
-    engine = make_engine(settings)
-    asyncio.run(check_bot_api(settings.token.get_secret_value(), settings.bot_api_url))
-    if settings.audit_key is None:
-        log.warning(
-            "ATLASBOT_AUDIT_KEY is not set: new audit entries are not sealed, and "
-            "`atlasbot audit verify` cannot tell a forged entry with a correct hash"
-        )
-    services = BotServices(settings=settings, engine=engine)
-    application, _ = build_application(
-        services, base_url=settings.bot_api_url, base_file_url=_file_url(settings.bot_api_url)
-    )
-    chained = application.post_init
-
-    async def post_init(app: AtlasApplication) -> None:
-        if chained is not None:
-            await chained(app)
-        await rearm_timers(app)
-
-    application.post_init = post_init
-    log.info("atlasbot is polling the Bot API at %s", urlsplit(settings.bot_api_url).netloc)
-    from telegram.error import InvalidToken, NetworkError
-
-    try:
-        application.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
-    except InvalidToken:  # the token was revoked between the check and the start
-        log.debug("the Bot API refused the token at start", exc_info=True)
-        raise StartupError("the Bot API refused ATLASBOT_TOKEN at start") from None
-    except NetworkError as err:
-        log.debug("the Bot API could not be reached at start", exc_info=True)
-        raise StartupError(f"cannot reach the Bot API at start: {err.message}") from None
 
 
 async def rearm_timers(application: AtlasApplication) -> None:
@@ -219,16 +178,23 @@ async def start_bot(
     application, processor = build_application(
         services, base_url=base_url, base_file_url=base_file_url, token=SANDBOX_TOKEN
     )
+    await launch(application, polling=True)
+    return application, processor
+
+
+async def launch(application: AtlasApplication, *, polling: bool) -> None:
+    """Start a built bot as run_polling would (initialize, post_init, start), re-arm its
+    timers from the database and, with ``polling``, long-poll the Bot API."""
     await application.initialize()
     if application.post_init is not None:  # run_polling would call it; we start by hand
         await application.post_init(application)
     await application.start()
     await rearm_timers(application)
-    assert application.updater is not None
-    await application.updater.start_polling(
-        poll_interval=0.0, timeout=10, allowed_updates=Update.ALL_TYPES
-    )
-    return application, processor
+    if polling:
+        assert application.updater is not None
+        await application.updater.start_polling(
+            poll_interval=0.0, timeout=10, allowed_updates=Update.ALL_TYPES
+        )
 
 
 async def stop_bot(application: AtlasApplication) -> None:

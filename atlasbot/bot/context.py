@@ -3,21 +3,34 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlmodel import Session
 from telegram.ext import Application, BaseUpdateProcessor, CallbackContext, ExtBot
 
+from atlasbot.bot.metrics import Metrics, SolveKind
 from atlasbot.bot.pacing import TokenBucket
 from atlasbot.clock import Clock, SystemClock
 from atlasbot.config import Settings
 from atlasbot.gazetteer import Gazetteer
+from atlasbot.services.errors import DatabaseUnavailable
 from atlasbot.storage.db import session_scope
+from atlasbot.storage.leadership import Fence
 
 T = TypeVar("T")
+
+
+def is_outage(err: BaseException) -> bool:
+    """Whether a database error means "unreachable for now" (refused, dropped, timed out,
+    locked) rather than a bug: the work may be tried again once the database answers."""
+    if isinstance(err, OperationalError | InterfaceError):
+        return True
+    return isinstance(err, DBAPIError) and bool(err.connection_invalidated)
 
 
 @dataclass
@@ -30,16 +43,31 @@ class BotServices:
     gazetteer: Gazetteer = field(default_factory=Gazetteer.load)
     # Fan-out sends wait here; direct replies do not (see atlasbot/pacing.py).
     broadcast: TokenBucket = field(default_factory=TokenBucket)
+    # The leadership epoch every write checks first (None: the one process of a sandbox or a
+    # test, which always acts; `atlasbot run` always passes the leadership monitor's fence).
+    fence: Fence | None = None
+    metrics: Metrics = field(default_factory=Metrics)
 
     async def run(self, work: Callable[[Session], T]) -> T:
         """Run one unit of work in a worker thread, so the event loop never waits on the
-        database; it commits when ``work`` returns and rolls back when it raises."""
+        database; it commits when ``work`` returns and rolls back when it raises.
+
+        It first checks the leadership epoch in the same transaction (NotLeader: nothing is
+        written), and a database that cannot be reached becomes DatabaseUnavailable, whose
+        message tells the member that nothing was saved."""
 
         def in_transaction() -> T:
             with session_scope(self.engine) as session:
+                if self.fence is not None:
+                    self.fence.check(session)
                 return work(session)
 
-        return await asyncio.to_thread(in_transaction)
+        try:
+            return await asyncio.to_thread(in_transaction)
+        except DBAPIError as err:
+            if is_outage(err):
+                raise DatabaseUnavailable() from err
+            raise
 
     async def read(self, work: Callable[[Session], T]) -> T:
         """Like ``run``, for work that only reads: on SQLite it does not take the write lock,
@@ -49,11 +77,21 @@ class BotServices:
             with session_scope(self.engine, read_only=True) as session:
                 return work(session)
 
-        return await asyncio.to_thread(in_transaction)
+        try:
+            return await asyncio.to_thread(in_transaction)
+        except DBAPIError as err:
+            if is_outage(err):
+                raise DatabaseUnavailable() from err
+            raise
 
-    async def plan(self, work: Callable[[], T]) -> T:
-        """Run the CPU-bound planner off the event loop."""
-        return await asyncio.to_thread(work)
+    async def plan(self, work: Callable[[], T], *, solve: SolveKind | None = None) -> T:
+        """Run CPU-bound work (a solver, a chart) off the event loop; ``solve`` names the
+        solver whose time /metrics records (the assistance planner or the calendar)."""
+        started = time.monotonic()
+        result = await asyncio.to_thread(work)
+        if solve is not None:
+            self.metrics.record_solve(solve, time.monotonic() - started)
+        return result
 
 
 class AtlasContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
@@ -74,14 +112,15 @@ class TrackingUpdateProcessor(BaseUpdateProcessor):
     """Handles updates concurrently (bounded) and knows how many are still being handled,
     which the sandbox's wait-idle asks before it answers."""
 
-    def __init__(self, max_concurrent_updates: int) -> None:
+    def __init__(self, max_concurrent_updates: int, metrics: Metrics | None = None) -> None:
         super().__init__(max_concurrent_updates)
         self.in_flight = 0
+        self.metrics = metrics or Metrics()
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         self.in_flight += 1
         try:
-            await coroutine
+            await self.metrics.measure_update(update, coroutine)
         finally:
             self.in_flight -= 1
 

@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Sequence
 from datetime import timedelta
 
 from telegram import InlineKeyboardMarkup
-from telegram.error import Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 
 from atlasbot.bot.context import AtlasContext
+from atlasbot.bot.metrics import DeliveryOutcome
 from atlasbot.bot.replies import markup
 from atlasbot.services import alerting, drills
 from atlasbot.services.alerting import CopyToSend, SendOutcome
@@ -29,6 +31,17 @@ log = logging.getLogger(__name__)
 
 # What one send came to (kept under its former name for callers of the bot layer).
 SendResult = SendOutcome
+
+
+# How PTB words a 5xx answer: "Bad Gateway" for 502, "<description> (<code>)" otherwise.
+_SERVER_ERROR = re.compile(r"Bad Gateway|\(5\d\d\)")
+
+
+def network_outcome(err: NetworkError) -> DeliveryOutcome:
+    """A Telegram 5xx, or a network failure (no connection, a timeout)?"""
+    if isinstance(err, TimedOut):
+        return "network"
+    return "server_5xx" if _SERVER_ERROR.search(err.message) else "network"
 
 
 def _seconds(value: object) -> float:
@@ -45,6 +58,7 @@ async def send_with_retries(
     settings = context.services.settings
     delay = settings.alert_retry_base_s
     errors: list[str] = []
+    record = context.services.metrics.record_delivery
     for attempt in range(1, settings.alert_send_attempts + 1):
         # Alerts are fan-out: they keep to Telegram's ~30 messages/s like every broadcast.
         await context.services.broadcast.take()
@@ -57,15 +71,19 @@ async def send_with_retries(
                 write_timeout=settings.alert_send_timeout_s,
                 connect_timeout=settings.alert_send_timeout_s,
             )
+            record("sent")
             return SendOutcome(DeliveryStatus.SENT, message.message_id, attempt, "; ".join(errors))
         except Forbidden as err:
+            record("forbidden_403")
             return SendOutcome(DeliveryStatus.BLOCKED, None, attempt, str(err))
         except RetryAfter as err:
+            record("retry_429")
             wait = _seconds(err.retry_after)
             errors.append(f"429 retry after {wait:g} s")
             if attempt < settings.alert_send_attempts:
                 await asyncio.sleep(wait)
         except NetworkError as err:  # also TimedOut and Telegram's 5xx
+            record(network_outcome(err))
             errors.append(f"{type(err).__name__}: {err}")
             if attempt < settings.alert_send_attempts:
                 await asyncio.sleep(delay)

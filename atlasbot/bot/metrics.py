@@ -29,6 +29,7 @@ DELIVERY_OUTCOMES: tuple[DeliveryOutcome, ...] = get_args(DeliveryOutcome)
 UpdateKind = Literal["command", "message", "callback_query", "other"]
 UpdateOutcome = Literal["handled", "failed", "not_leader"]
 Role = Literal["leader", "standby"]
+SolveKind = Literal["planner", "calendar"]
 
 # Seconds: a handler answers in well under a second; a slow database shows in the tail.
 _UPDATE_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
@@ -183,6 +184,11 @@ class Metrics:
 
     def record_calendar_solve(self, seconds: float) -> None:
         self.calendar_seconds.observe(seconds)
+
+    def record_solve(self, kind: SolveKind, seconds: float) -> None:
+        """A solve of the assistance planner or of the training calendar took ``seconds``."""
+        histogram = self.planner_seconds if kind == "planner" else self.calendar_seconds
+        histogram.observe(seconds)
 
     def record_leadership(self, role: Role, epoch: int | None = None) -> None:
         """This process became leader (with ``epoch``) or standby."""

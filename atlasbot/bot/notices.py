@@ -105,7 +105,8 @@ async def present_plans(context: AtlasContext, target: PlanTarget) -> None:
             alternatives=ALTERNATIVES,
             model=services.settings.travel_model(),
             time_limit_s=services.settings.plan_time_limit_s,
-        )
+        ),
+        solve="planner",
     )
     now = services.clock.now()
     message = await services.run(lambda s: planning.plans_message(s, target, view, result, now))

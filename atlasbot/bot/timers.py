@@ -24,6 +24,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import Application, Job, JobQueue
 
@@ -35,6 +36,7 @@ from atlasbot.services import alerting, drills, rota
 from atlasbot.services.alerting import AckOutcome, ArmedStep, CopyEdit, StepWork
 from atlasbot.services.alerting import alert_buttons as alert_buttons
 from atlasbot.services.alerting import button_specs as button_specs
+from atlasbot.storage.leadership import NotLeader
 from atlasbot.storage.models import DeliveryStatus
 from atlasbot.texts import alerts as alert_texts
 
@@ -50,6 +52,10 @@ REARM_JOB = "alerting:rearm"
 # get through faster than a crowd spinning on the lock (1,000 overdue steps at a restart).
 STEP_TRANSACTIONS = 4
 DB_RETRY_S = 0.5
+# While the database is away a step is tried again with backoff, at most this far apart.
+DB_RETRY_MAX_S = 5.0
+# Overdue steps taken in one transaction at a restart (1,000 overdue: 10 transactions).
+RECOVERY_BATCH = 100
 
 
 @dataclass
@@ -201,8 +207,11 @@ async def rearm(context: AtlasContext) -> RearmReport:
     now = services.clock.now()
     with _busy(context.application):
         found = await services.run(lambda s: alerting.recover(s, now=now))
+        overdue_steps = [step for step in found.steps if step.due_at <= now]
         for step in found.steps:
-            arm_step(context, step)
+            if step.due_at > now:
+                arm_step(context, step)
+        await catch_up(context, overdue_steps)
         for shift_id, version, due in found.reminders:
             arm_reminder(context, shift_id, version, due)
         await asyncio.gather(*(deliver(context, copy) for copy in found.resend))
@@ -222,6 +231,42 @@ async def rearm(context: AtlasContext) -> RearmReport:
 # --- running steps ----------------------------------------------------------------------
 
 
+async def catch_up(context: AtlasContext, steps: Sequence[ArmedStep]) -> None:
+    """Take the steps that fell due while no process led, a batch per transaction (each
+    step still guarded by its version), then send their copies beside the next batch.
+    A batch the database refuses is armed step by step, as at any other time."""
+    services = context.services
+    tz = _zone(context)
+    for start in range(0, len(steps), RECOVERY_BATCH):
+        batch = steps[start : start + RECOVERY_BATCH]
+
+        def take(session: Session, batch: Sequence[ArmedStep] = batch) -> list[Any]:
+            now = services.clock.now()
+            return [
+                alerting.run_step(session, s.step_id, s.version, now=now, tz=tz) for s in batch
+            ]
+
+        try:
+            decisions = await services.run(take)
+        except SQLAlchemyError as err:
+            log.warning("overdue steps not taken together (%s): armed one by one", err)
+            for step in steps[start:]:
+                arm_step(context, step)
+            return
+        for step, decided in zip(batch, decisions, strict=True):
+            if decided is None:
+                context.application.create_task(arm_next(context, step.alert_id))
+                continue
+            services.metrics.record_step(decided.work.action.value, decided.work.lateness_s)
+            context.application.create_task(_carry_out(context, decided))
+
+
+async def _carry_out(context: AtlasContext, decided: alerting.StepDecision) -> None:
+    with _busy(context.application):
+        await asyncio.gather(*(deliver(context, copy) for copy in decided.copies))
+        await _after_step(context, decided.work)
+
+
 async def run_step(context: AtlasContext, step_id: int, version: int, alert_id: int) -> int:
     """Run one step if it is still pending at ``version``, then arm the alert's next step;
     returns the copies sent."""
@@ -236,6 +281,7 @@ async def run_step(context: AtlasContext, step_id: int, version: int, alert_id: 
         if decided is None:
             await arm_next(context, alert_id)  # stale or already run: whatever is next
             return 0
+        services.metrics.record_step(decided.work.action.value, decided.work.lateness_s)
         outcomes = await asyncio.gather(*(deliver(context, copy) for copy in decided.copies))
         await _after_step(context, decided.work)
     return sum(1 for status in outcomes if status is DeliveryStatus.SENT)
@@ -248,22 +294,35 @@ def _job_data(context: AtlasContext) -> tuple[int, ...]:
 
 
 async def _step_job(context: AtlasContext) -> None:
-    step_id, version, alert_id = _job_data(context)
+    step_id, version, alert_id, *tried = _job_data(context)
     armed = _state(context.application).armed
     current = armed.get(alert_id)
     if current is not None and context.job is not None and current.job.id == context.job.job.id:
         del armed[alert_id]  # this job is running: no longer armed
     try:
         await run_step(context, step_id, version, alert_id)
-    except SQLAlchemyError as err:
-        # A busy database must not lose the step: the row is still pending, try again soon.
-        log.warning("step %s of alert %s: database busy (%s); retrying", step_id, alert_id, err)
+    except NotLeader as err:
+        # Another process leads (its re-arming took this step over): send nothing, stop.
+        log.warning("step %s of alert %s left to the leader: %s", step_id, alert_id, err)
+    except SQLAlchemyError as err:  # DatabaseUnavailable included
+        # A busy or unreachable database must not lose the step: the row is still pending
+        # (nothing was half-done), so try again, backing off while the database is away.
+        attempt = (tried[0] if tried else 0) + 1
+        wait = min(DB_RETRY_S * 2 ** (attempt - 1), DB_RETRY_MAX_S)
+        log.warning(
+            "step %s of alert %s: database unavailable (%s); retry %d in %g s",
+            step_id,
+            alert_id,
+            type(err.__cause__ or err).__name__,
+            attempt,
+            wait,
+        )
         queue = _queue(context.application)
         if queue is not None and alert_id not in armed:
             armed[alert_id] = queue.run_once(
                 _step_job,
-                when=DB_RETRY_S,
-                data=(step_id, version, alert_id),
+                when=wait,
+                data=(step_id, version, alert_id, attempt),
                 name=f"alert:{alert_id}:retry:{step_id}",
                 job_kwargs={"misfire_grace_time": None},
             )

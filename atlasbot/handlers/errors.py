@@ -10,6 +10,7 @@ from telegram.error import TelegramError
 from atlasbot.bot.context import AtlasContext
 from atlasbot.i18n import _
 from atlasbot.services.errors import DomainError
+from atlasbot.storage.leadership import NotLeader
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +27,11 @@ def sorry(ref: str) -> str:
 async def on_error(update: object, context: AtlasContext) -> None:
     """Log an unexpected failure first, then tell the member one useful line."""
     error = context.error
+    if isinstance(error, NotLeader):
+        # Another process leads now: this one stops acting and says nothing (nothing was
+        # written; an update it fetched but never confirmed goes to the new leader).
+        log.warning("not leading any more, this work stops here: %s", error)
+        return
     ref = f"E{id(error) % 100000:05d}"
     if isinstance(error, DomainError):
         message = str(error)

@@ -63,7 +63,8 @@ async def exclusions(update: Update, context: AtlasContext) -> None:
     pin = await context.services.run(lambda s: planning.exclusions_input(s, press))
     model = context.services.settings.travel_model()
     result = await context.services.plan(
-        lambda: plan_single(pin.network, pin.request, alternatives=0, model=model)
+        lambda: plan_single(pin.network, pin.request, alternatives=0, model=model),
+        solve="planner",
     )
     text = plan_texts.exclusions_text(
         result, pin.network, pin.asked_elsewhere, pin.involved_units, pin.removed_units

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sqlalchemy.exc import SQLAlchemyError
+
 
 class DomainError(Exception):
     """Something the user asked for cannot be done; ``str(err)`` is safe to show them."""
@@ -25,3 +27,16 @@ class InvalidInput(DomainError):
 
 class Conflict(DomainError):
     """The state moved on: the action was already taken, or its moment has passed."""
+
+
+class DatabaseUnavailable(DomainError, SQLAlchemyError):
+    """The database cannot be reached right now: nothing was saved, the member may retry.
+
+    Also a SQLAlchemyError: code that retries on database errors (the timers) retries."""
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(
+            message
+            or "The database cannot be reached right now, so this could not be saved and "
+            "nothing was changed. Please try again in a minute."
+        )

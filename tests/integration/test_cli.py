@@ -118,14 +118,14 @@ def test_invalid_settings_stop_with_one_clear_line(
 def test_a_second_bot_on_the_same_sqlite_file_stops_with_one_line(
     cli_db: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from atlasbot import runtime
+    from atlasbot import serving
     from atlasbot.storage.leadership import AlreadyRunning
 
     def second_process(_settings: object) -> None:
         raise AlreadyRunning("another atlasbot process (pid 4242) already uses cli.db")
 
     monkeypatch.setenv("ATLASBOT_TOKEN", "123:ABC")
-    monkeypatch.setattr(runtime, "run_polling", second_process)
+    monkeypatch.setattr(serving, "serve_telegram", second_process)
     status, _, err = run(capsys, "run")
     assert status == 2
     assert err == "error: another atlasbot process (pid 4242) already uses cli.db\n"

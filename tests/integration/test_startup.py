@@ -158,3 +158,36 @@ def test_any_command_on_an_unreachable_database_is_one_line_and_exit_2(
     assert status == 2
     assert err.startswith("error: cannot use the database at sqlite:///")
     assert err.count("\n") == 1
+
+
+async def test_a_second_atlasbot_run_on_one_sqlite_file_is_refused_in_one_line(
+    sandbox: SandboxServer, tmp_path: Path
+) -> None:
+    env = environment(tmp_path, token=SANDBOX_TOKEN, bot_api_url=sandbox.base_url, health_port="0")
+    first = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "atlasbot",
+        "run",
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    assert first.stderr is not None
+    try:
+        seen = []
+        while not any("leads with epoch" in line for line in seen):
+            line = (await asyncio.wait_for(first.stderr.readline(), 60)).decode()
+            assert line, "".join(seen)
+            seen.append(line)
+        status, err = await run_bot(env)
+    finally:
+        first.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(first.communicate(), 30)
+    assert status == 2
+    line = assert_one_line_without_secrets(err)
+    assert line.startswith(f"error: another atlasbot process (pid {first.pid}) already uses ")
+    assert line.endswith(
+        "SQLite serves one process: stop that one, or use PostgreSQL for a standby"
+    )
+    assert first.returncode == 0  # the first one was not disturbed, and stopped cleanly

@@ -89,3 +89,24 @@ def test_filters_given_run_before_the_json_is_written() -> None:
 def test_the_http_client_never_logs_request_urls() -> None:
     configure_logging(load_settings(log_format="json", log_level="DEBUG"), stream=io.StringIO())
     assert logging.getLogger("httpx").getEffectiveLevel() == logging.WARNING
+
+
+def test_a_token_in_an_exception_message_is_redacted_in_the_json_error_field() -> None:
+    from atlasbot.redaction import Redactor
+
+    token = "123456:AAHsecretPartOfTheTokenHere"
+    stream = io.StringIO()
+    configure_logging(
+        load_settings(log_format="json", log_level="DEBUG"),
+        filters=[Redactor([token])],
+        stream=stream,
+    )
+    try:
+        raise RuntimeError(f"POST https://api.telegram.org/bot{token}/getMe failed\nmore")
+    except RuntimeError:
+        logging.getLogger("atlasbot.test").exception("getMe")
+    assert "secretPart" not in stream.getvalue()
+    entry = json.loads(log_lines(stream)[0])
+    redacted_url = "https://api.telegram.org/bot[REDACTED]/getMe"
+    assert entry["error"] == f"RuntimeError: POST {redacted_url} failed"
+    assert "bot[REDACTED]/getMe" in entry["exc_info"]

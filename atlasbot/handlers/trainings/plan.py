@@ -46,6 +46,8 @@ async def solve(update: Update, context: AtlasContext) -> None:
     start = await run(context, lambda w: solving.start_solving(w, pressed(update)))
     await show(update, context, start.outcome)
     seconds = context.services.settings.training_plan_time_limit_s
-    solved = await context.services.plan(lambda: solving.solve(start.inputs, seconds))
+    solved = await context.services.plan(
+        lambda: solving.solve(start.inputs, seconds), solve="calendar"
+    )
     outcome = await run(context, lambda w: solving.finish_solving(w, start, solved))
     await show(update, context, outcome)

@@ -25,7 +25,9 @@ async def replan_start(update: Update, context: AtlasContext) -> None:
     start = await run(context, lambda w: replanning.start_replanning(w, pressed(update)))
     await show(update, context, start.outcome)
     seconds = context.services.settings.training_plan_time_limit_s
-    outcome = await context.services.plan(lambda: replanning.solve_replan(start.inputs, seconds))
+    outcome = await context.services.plan(
+        lambda: replanning.solve_replan(start.inputs, seconds), solve="calendar"
+    )
     await show(
         update,
         context,

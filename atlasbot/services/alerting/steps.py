@@ -68,6 +68,7 @@ class StepWork:
     settled: bool = False  # the alert stopped here (settled, expired, no response)
     deadline: datetime | None = None  # the answer deadline, for a reminder
     next_step: ArmedStep | None = None  # what to arm once this step's copies are out
+    lateness_s: float = 0.0  # how long after its due time the step was taken
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +135,7 @@ def take_step(session: Session, step_id: int, version: int, *, now: datetime) ->
     alert = get_alert(session, step.alert_id, lock=True)
     action = Action(step.action)
     work = StepWork(alert=alert, number=step.number, action=action)
+    work.lateness_s = max(0.0, (as_utc(now) - as_utc(step.due_at)).total_seconds())
     if alert.resolved_at is not None or (
         step.stops_on_ack and not AlertState(alert.state).is_active
     ):
