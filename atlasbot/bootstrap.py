@@ -54,6 +54,7 @@ def build_application(
     max_concurrent_updates: int = 16,
 ) -> tuple[AtlasApplication, TrackingUpdateProcessor]:
     """The python-telegram-bot Application with every handler registered."""
+    from atlasbot.bot import notices
     from atlasbot.handlers import register
 
     secret = token or (
@@ -61,6 +62,8 @@ def build_application(
     )
     if not secret:
         raise ValueError("no Telegram token: set ATLASBOT_TOKEN")
+    if services.on_no_response is None:
+        services.on_no_response = notices.tell_no_response
     processor = TrackingUpdateProcessor(max_concurrent_updates, services.metrics)
     builder = (
         ApplicationBuilder()

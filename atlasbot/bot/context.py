@@ -21,6 +21,9 @@ from atlasbot.gazetteer import Gazetteer
 from atlasbot.services.errors import DatabaseUnavailable
 from atlasbot.storage.db import session_scope
 from atlasbot.storage.leadership import Fence
+from atlasbot.storage.leadership import (
+    NotLeader as NotLeader,  # for handlers, which never import storage
+)
 
 T = TypeVar("T")
 
@@ -47,6 +50,10 @@ class BotServices:
     # test, which always acts; `atlasbot run` always passes the leadership monitor's fence).
     fence: Fence | None = None
     metrics: Metrics = field(default_factory=Metrics)
+    # What follows when a requested state lets its deadline pass (tell the requester, refresh
+    # the board, offer the next plan). The wiring sets it (bootstrap): that follow-up lives in
+    # bot/notices, which starts alerts through the timers, so the timers cannot import it.
+    on_no_response: Callable[[AtlasContext, int, str], Awaitable[None]] | None = None
 
     async def run(self, work: Callable[[Session], T]) -> T:
         """Run one unit of work in a worker thread, so the event loop never waits on the

@@ -353,12 +353,14 @@ async def _after_step(context: AtlasContext, work: StepWork) -> None:
 
 
 async def _tell_no_response(context: AtlasContext, work: StepWork) -> None:
-    from atlasbot.bot import notices  # notices imports this module (start_alerts)
-
     alert = work.alert
     request_id = work.no_response_request
     assert request_id is not None and alert.crisis_id is not None
-    await notices.tell_no_response(
+    follow_up = context.services.on_no_response
+    if follow_up is None:  # not wired: a bare test application, never the bot
+        log.warning("no follow-up wired for request #%s left unanswered", request_id)
+        return
+    await follow_up(
         context,
         alert.crisis_id,
         alert_texts.no_response(request_id, alert.country or "?", alert.crisis_id),

@@ -7,10 +7,9 @@ import logging
 from telegram import Update
 from telegram.error import TelegramError
 
-from atlasbot.bot.context import AtlasContext
+from atlasbot.bot.context import AtlasContext, NotLeader
 from atlasbot.i18n import _
 from atlasbot.services.errors import DomainError
-from atlasbot.storage.leadership import NotLeader
 
 log = logging.getLogger(__name__)
 

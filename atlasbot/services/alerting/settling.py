@@ -11,7 +11,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from atlasbot.escalation import AlertKind
-from atlasbot.services import assistance
+from atlasbot.services import crisis_records
 from atlasbot.services.alerting.raising import alert_object
 from atlasbot.storage import audit
 from atlasbot.storage.models import (
@@ -36,7 +36,7 @@ class Settled:
 
 
 def _request_settled(session: Session, alert: Alert) -> Settled | None:
-    request = assistance.get_answer(session, int(alert.subject.split(":")[1]))
+    request = crisis_records.get_answer(session, int(alert.subject.split(":")[1]))
     if request.status == AnswerStatus.PENDING.value:
         return None
     words = {AnswerStatus.COUNTERED.value: "counter-proposed"}
@@ -47,15 +47,15 @@ def _request_settled(session: Session, alert: Alert) -> Settled | None:
 
 
 def _counter_settled(session: Session, alert: Alert) -> Settled | None:
-    request = assistance.get_answer(session, int(alert.subject.split(":")[1]))
+    request = crisis_records.get_answer(session, int(alert.subject.split(":")[1]))
     if request.status == AnswerStatus.COUNTERED.value:
         return None
-    crisis = assistance.get_crisis(session, request.crisis_id)
+    crisis = crisis_records.get_crisis(session, request.crisis_id)
     return Settled(crisis.requester_member_id, "answered: " + request.status.replace("_", " "))
 
 
 def _order_settled(session: Session, alert: Alert) -> Settled | None:
-    deployment = assistance.get_deployment(session, int(alert.subject.split(":")[1]))
+    deployment = crisis_records.get_deployment(session, int(alert.subject.split(":")[1]))
     if deployment.state == DeploymentState.ORDERED.value:
         return None
     return Settled(

@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 
 from atlasbot.clock import as_utc
 from atlasbot.escalation import Action, AlertKind, Target
-from atlasbot.services import assistance
+from atlasbot.services import crisis_records
 from atlasbot.services.alerting.deliveries import (
     CopyToSend,
     describe_copy,
@@ -236,7 +236,7 @@ def _no_response(
     session: Session, alert: Alert, step: EscalationStep, work: StepWork, now: datetime
 ) -> None:
     request_id = int(alert.subject.split(":")[1])
-    recorded = assistance.record_no_response(session, request_id, now=now)
+    recorded = crisis_records.record_no_response(session, request_id, now=now)
     if recorded is not None:
         work.no_response_request = request_id
     finish(session, alert, "no response by the deadline", now)

@@ -17,7 +17,6 @@ from atlasbot.services.assistance.answering import (
     answer_counter_proposal,
     counter_propose,
     decline,
-    record_no_response,
     validate_agreement,
 )
 from atlasbot.services.assistance.board import (
@@ -55,9 +54,6 @@ from atlasbot.services.assistance.records import (
     authority_recipients,
     board_viewers,
     deployments_of,
-    get_answer,
-    get_crisis,
-    get_deployment,
     requests_of,
     require_open,
     require_pending,
@@ -67,6 +63,12 @@ from atlasbot.services.assistance.records import (
     unit_recipients,
 )
 from atlasbot.services.assistance.requesting import RequestDraft, submit_request, validate_draft
+from atlasbot.services.crisis_records import (
+    get_answer,
+    get_crisis,
+    get_deployment,
+    record_no_response,
+)
 from atlasbot.texts.crisis import DURATIONS
 
 __all__ = [

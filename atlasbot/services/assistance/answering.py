@@ -27,14 +27,12 @@ from atlasbot.services.assistance.records import (
     MAX_HEADCOUNT,
     authority_recipients,
     board_viewers,
-    crisis_object,
-    get_answer,
-    get_crisis,
     require_open,
     require_pending,
     require_requested_authority,
     require_requester,
 )
+from atlasbot.services.crisis_records import crisis_object, get_answer, get_crisis
 from atlasbot.services.enrolment import Identity
 from atlasbot.services.errors import Conflict, InvalidInput
 from atlasbot.services.outbox import Button, Keyboard, Message, issue_keyboard
@@ -316,29 +314,6 @@ def answer_counter_proposal(
         at=moment,
     )
     return request, deployments
-
-
-def record_no_response(
-    session: Session, request_id: int, *, actor: str = "system", now: datetime | None = None
-) -> AssistanceRequest | None:
-    """A request left unanswered past its deadline counts as 'no response' (if still pending)."""
-    request = get_answer(session, request_id, lock=True)
-    if request.status != AnswerStatus.PENDING.value:
-        return None
-    moment = now or utc_now()
-    request.status = AnswerStatus.NO_RESPONSE.value
-    request.answered_at = moment
-    request.version += 1
-    session.add(request)
-    audit.append(
-        session,
-        actor=actor,
-        action="assistance.no_response",
-        obj=crisis_object(request.crisis_id),
-        payload={"request": request.id, "country": request.country},
-        at=moment,
-    )
-    return request
 
 
 # --- use cases: the answer's confirmation buttons and the requester's answer -----------

@@ -13,11 +13,11 @@ from atlasbot.services.assistance.outcome import Outcome, PressInput
 from atlasbot.services.assistance.records import (
     board_viewers,
     deployments_of,
-    get_crisis,
     requests_of,
     require_requester,
     still_missing,
 )
+from atlasbot.services.crisis_records import get_crisis
 from atlasbot.services.enrolment import Identity
 from atlasbot.services.errors import NotAuthorised
 from atlasbot.services.outbox import Button, Message, issue_keyboard

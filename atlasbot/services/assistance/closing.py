@@ -14,14 +14,13 @@ from atlasbot.services.assistance.mobilising import release_unit
 from atlasbot.services.assistance.outcome import Outcome, PressInput
 from atlasbot.services.assistance.records import (
     authority_recipients,
-    crisis_object,
     deployments_of,
-    get_crisis,
     requests_of,
     require_open,
     require_requester,
     unit_recipients,
 )
+from atlasbot.services.crisis_records import crisis_object, get_crisis
 from atlasbot.services.enrolment import Identity
 from atlasbot.services.outbox import Button, Message, issue_keyboard
 from atlasbot.storage import audit

@@ -14,13 +14,8 @@ from atlasbot.i18n import N_, _
 from atlasbot.services import registry
 from atlasbot.services.assistance import raising
 from atlasbot.services.assistance.outcome import Outcome, PressInput
-from atlasbot.services.assistance.records import (
-    PROGRESS,
-    crisis_object,
-    get_crisis,
-    get_deployment,
-    require_open,
-)
+from atlasbot.services.assistance.records import PROGRESS, require_open
+from atlasbot.services.crisis_records import crisis_object, get_crisis, get_deployment
 from atlasbot.services.enrolment import Identity
 from atlasbot.services.errors import Conflict, InvalidInput, NotAuthorised
 from atlasbot.services.outbox import Button, issue_keyboard

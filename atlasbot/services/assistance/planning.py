@@ -29,13 +29,12 @@ from atlasbot.services.assistance.records import (
     authority_recipients,
     board_viewers,
     covered,
-    crisis_object,
-    get_crisis,
     requests_of,
     require_open,
     require_requester,
     still_missing,
 )
+from atlasbot.services.crisis_records import crisis_object, get_crisis
 from atlasbot.services.enrolment import Identity
 from atlasbot.services.errors import Conflict, InvalidInput, NotFound
 from atlasbot.services.outbox import Button, Message, issue_keyboard

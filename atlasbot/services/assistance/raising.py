@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 from atlasbot.escalation import AlertKind, Timings
 from atlasbot.i18n import _
 from atlasbot.services import alerting
-from atlasbot.services.assistance.records import get_answer, get_crisis, get_deployment
+from atlasbot.services.crisis_records import get_answer, get_crisis, get_deployment
 from atlasbot.services.outbox import Button
 from atlasbot.storage.models import (
     AssistanceRequest,

@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 from atlasbot import rules
 from atlasbot.i18n import _
 from atlasbot.services.enrolment import Identity, members_with
-from atlasbot.services.errors import Conflict, NotAuthorised, NotFound
+from atlasbot.services.errors import Conflict, NotAuthorised
 from atlasbot.storage.models import (
     AnswerStatus,
     AssistanceRequest,
@@ -41,18 +41,6 @@ PROGRESS = [
 ]
 
 
-def crisis_object(crisis_id: int) -> str:
-    """The audit log's name of a crisis."""
-    return f"crisis:{crisis_id}"
-
-
-def get_crisis(session: Session, crisis_id: int, *, lock: bool = False) -> Crisis:
-    crisis = session.get(Crisis, crisis_id, with_for_update=lock)
-    if crisis is None:
-        raise NotFound(_("There is no crisis #{id}.", id=crisis_id))
-    return crisis
-
-
 def require_requester(identity: Identity, crisis: Crisis) -> None:
     if not identity.is_authority_of(crisis.requesting_country):
         raise NotAuthorised(
@@ -67,13 +55,6 @@ def require_requester(identity: Identity, crisis: Crisis) -> None:
 def require_open(crisis: Crisis) -> None:
     if crisis.status == CrisisStatus.CLOSED.value:
         raise Conflict(_("Crisis #{id} is closed.", id=crisis.id))
-
-
-def get_answer(session: Session, request_id: int, *, lock: bool = False) -> AssistanceRequest:
-    request = session.get(AssistanceRequest, request_id, with_for_update=lock)
-    if request is None:
-        raise NotFound(_("There is no assistance request #{id}.", id=request_id))
-    return request
 
 
 def require_requested_authority(identity: Identity, request: AssistanceRequest) -> None:
@@ -95,13 +76,6 @@ def require_pending(request: AssistanceRequest) -> None:
                 status=request.status.replace("_", " "),
             )
         )
-
-
-def get_deployment(session: Session, deployment_id: int, *, lock: bool = False) -> Deployment:
-    deployment = session.get(Deployment, deployment_id, with_for_update=lock)
-    if deployment is None:
-        raise NotFound(_("There is no deployment #{id}.", id=deployment_id))
-    return deployment
 
 
 def requests_of(session: Session, crisis_id: int) -> list[AssistanceRequest]:

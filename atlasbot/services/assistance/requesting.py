@@ -12,7 +12,8 @@ from atlasbot.domain import (
     AssistanceForm,
 )
 from atlasbot.i18n import _
-from atlasbot.services.assistance.records import MAX_TEAMS_PER_CAPABILITY, crisis_object
+from atlasbot.services.assistance.records import MAX_TEAMS_PER_CAPABILITY
+from atlasbot.services.crisis_records import crisis_object
 from atlasbot.services.enrolment import Identity
 from atlasbot.services.errors import InvalidInput, NotAuthorised
 from atlasbot.storage import audit
