@@ -423,9 +423,12 @@ def ask_to_send(session: Session, press: PressInput) -> Outcome:
     pressed = press.redeem(session)
     crisis = get_crisis(session, int(pressed.payload["crisis"]))
     require_requester(pressed.identity, crisis)
+    names = raising.capability_names(session)
     by_state: dict[str, list[str]] = {}
     for unit in pressed.payload["units"]:
-        by_state.setdefault(unit["country"], []).append(unit["id"])
+        # What will be asked of each unit (a button from before asked its full counts).
+        teams = crisis_texts.capability_line(unit.get("asked") or unit["provides"], names)
+        by_state.setdefault(unit["country"], []).append(f"{unit['id']} ({teams})")
     assert crisis.id is not None
     rows = [
         [Button(_("✅ Confirm and send"), "plan.send", pressed.payload, single_use=True)],
