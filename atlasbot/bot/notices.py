@@ -13,12 +13,9 @@ from telegram.error import BadRequest, TelegramError
 from atlasbot.bot import timers
 from atlasbot.bot.context import AtlasContext
 from atlasbot.bot.replies import answer_user, edit_pressed, markup, send_messages
-from atlasbot.planner.matching import plan_single
 from atlasbot.services.assistance import board, planning
 from atlasbot.services.assistance.outcome import Outcome, PlanTarget, PressInput
 from atlasbot.services.outbox import Message
-
-ALTERNATIVES = 2
 
 
 def press_input(update: Update, context: AtlasContext) -> PressInput:
@@ -93,23 +90,24 @@ async def _edit_board(context: AtlasContext, message: Message, message_id: int) 
     return True
 
 
+def planner_options(context: AtlasContext) -> planning.PlannerOptions:
+    """The planner's settings, as the crisis path's planning takes them."""
+    settings = context.services.settings
+    return planning.PlannerOptions(
+        settings.travel_model(), settings.plan_time_limit_s, settings.plan_step_min
+    )
+
+
 async def present_plans(context: AtlasContext, target: PlanTarget) -> None:
     """Plan what a crisis still needs and show the plans to the requester, with buttons."""
     services = context.services
     view = await services.run(lambda s: planning.planning_view(s, target.crisis_id))
-    pin = view.input
-    result = await services.plan(
-        lambda: plan_single(
-            pin.network,
-            pin.request,
-            alternatives=ALTERNATIVES,
-            model=services.settings.travel_model(),
-            time_limit_s=services.settings.plan_time_limit_s,
-        ),
-        solve="planner",
+    options = planner_options(context)
+    proposed = await services.plan(
+        lambda: planning.propose_plans(view.input, options), solve="planner"
     )
     now = services.clock.now()
-    message = await services.run(lambda s: planning.plans_message(s, target, view, result, now))
+    message = await services.run(lambda s: planning.plans_message(s, target, view, proposed, now))
     await send_messages(context, [message])
 
 

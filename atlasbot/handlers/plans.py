@@ -10,10 +10,8 @@ from atlasbot.bot import notices
 from atlasbot.bot.context import AtlasContext
 from atlasbot.bot.replies import guarded
 from atlasbot.i18n import _
-from atlasbot.planner.matching import plan_single
 from atlasbot.services.assistance import planning
 from atlasbot.services.assistance.outcome import Outcome
-from atlasbot.texts import plans as plan_texts
 
 # Telegram's message limit, with room to spare: a long explanation goes in several messages.
 CHUNK = 4000
@@ -58,16 +56,12 @@ async def back(update: Update, context: AtlasContext) -> None:
 
 @guarded
 async def exclusions(update: Update, context: AtlasContext) -> None:
-    """Who was left out of the plans, and why."""
+    """Why the others are not in plan 1: the nearest ten with the real reason, then a count."""
     press = notices.press_input(update, context)
     pin = await context.services.run(lambda s: planning.exclusions_input(s, press))
-    model = context.services.settings.travel_model()
-    result = await context.services.plan(
-        lambda: plan_single(pin.network, pin.request, alternatives=0, model=model),
-        solve="planner",
-    )
-    text = plan_texts.exclusions_text(
-        result, pin.network, pin.asked_elsewhere, pin.involved_units, pin.removed_units
+    options = notices.planner_options(context)
+    text = await context.services.plan(
+        lambda: planning.why_not_others_text(pin, options), solve="planner"
     )
     if update.callback_query:
         await update.callback_query.answer()

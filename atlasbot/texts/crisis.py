@@ -166,6 +166,39 @@ def local_time(moment: datetime | None, tz: ZoneInfo) -> str:
     return moment.astimezone(tz).strftime("%H:%M %Z")
 
 
+def asked_of_units(request: RequestView) -> dict[str, dict[str, int]]:
+    """The teams asked of each unit of a request (docs/formats.md §5: what the plan asks).
+
+    Requests sent before the plan said so hold only the state's summed teams: a request of one
+    unit is read as asking those of it; for several units nothing can be said per unit.
+    """
+    asked = request.agreement.get("asked")
+    if isinstance(asked, Mapping):
+        return {str(unit): dict(teams) for unit, teams in asked.items()}
+    if len(request.units) == 1:
+        return {request.units[0]: dict(request.provides)}
+    return {}
+
+
+def asked_lines(request: RequestView, names: Mapping[str, str] | None = None) -> list[str]:
+    """One line per unit with the teams asked of it, e.g. "  • nl-1: Hostage rescue ×2"."""
+    return [
+        _("  • {unit}: {teams}", unit=unit, teams=capability_line(teams, names))
+        for unit, teams in asked_of_units(request).items()
+    ]
+
+
+def engagement_label(crisis: CrisisView) -> str:
+    """How a plan names another open crisis that holds a unit, e.g. "crisis #3 of BE at
+    Antwerp": its number and whose it is, so the two authorities can talk."""
+    return _(
+        "crisis #{id} of {country} at {where}",
+        id=crisis.id,
+        country=crisis.requesting_country,
+        where=crisis.place or f"{crisis.lat:.2f}, {crisis.lon:.2f}",
+    )
+
+
 def request_to_authority(
     crisis: CrisisView, request: RequestView, names: Mapping[str, str], *, partner: bool = False
 ) -> str:
@@ -181,6 +214,7 @@ def request_to_authority(
         "{title}\n"
         "Asked of your state: units {units}\n"
         "Capabilities: {capabilities}\n"
+        "{per_unit}"
         "Forms: {forms}\n"
         "Nature of assistance: {nature}\n"
         "Operational necessity: {necessity}\n"
@@ -192,6 +226,7 @@ def request_to_authority(
         title=crisis_title(crisis),
         units=", ".join(request.units),
         capabilities=capability_line(request.provides, names),
+        per_unit="".join(f"{line}\n" for line in asked_lines(request, names)),
         forms=forms_line(request.forms),
         nature=crisis.nature,
         necessity=crisis.necessity,
@@ -250,7 +285,11 @@ def liability_note() -> str:
 
 
 def _board_request_lines(
-    request: RequestView, deployments: Sequence[DeploymentView], tz: ZoneInfo, now: datetime
+    request: RequestView,
+    deployments: Sequence[DeploymentView],
+    tz: ZoneInfo,
+    now: datetime,
+    names: Mapping[str, str] | None,
 ) -> list[str]:
     lines = [
         _("\n{country}: {answer}", country=request.country, answer=shown(ANSWERS, request.status))
@@ -259,6 +298,7 @@ def _board_request_lines(
         lines.append(_("  reason: {reason}", reason=request.decline_reason))
     if request.status == "accepted" and request.agreement.get("forms"):
         lines.append(_("  agreed: {terms}", terms=agreement_summary(request.agreement)))
+    asked = asked_of_units(request)
     for deployment in deployments:
         eta = ""
         if deployment.state == "departed" and deployment.eta_at:
@@ -271,14 +311,24 @@ def _board_request_lines(
         lines.append(
             _(
                 "  • {unit}: {state}{eta}",
-                unit=deployment.unit_id,
+                unit=_unit_with_teams(deployment.unit_id, asked, names),
                 state=shown(STATES, deployment.state),
                 eta=eta,
             )
         )
     if not deployments:
-        lines.append(_("  units asked: {units}", units=", ".join(request.units)))
+        units = ", ".join(_unit_with_teams(u, asked, names) for u in request.units)
+        lines.append(_("  units asked: {units}", units=units))
     return lines
+
+
+def _unit_with_teams(
+    unit_id: str, asked: Mapping[str, Mapping[str, int]], names: Mapping[str, str] | None
+) -> str:
+    """E.g. "nl-1 (Hostage rescue ×2)"; the id alone when the teams asked are not known."""
+    if unit_id not in asked:
+        return unit_id
+    return _("{unit} ({teams})", unit=unit_id, teams=capability_line(dict(asked[unit_id]), names))
 
 
 def board(
@@ -288,6 +338,7 @@ def board(
     missing: Mapping[str, int],
     tz: ZoneInfo,
     now: datetime,
+    names: Mapping[str, str] | None = None,
 ) -> str:
     """The live board: one message, edited in place, with every state's answer and unit."""
     lines = [
@@ -299,21 +350,35 @@ def board(
         by_request.setdefault(deployment.assistance_request_id, []).append(deployment)
     for request in requests:
         assert request.id is not None
-        lines += _board_request_lines(request, by_request.get(request.id, []), tz, now)
+        lines += _board_request_lines(request, by_request.get(request.id, []), tz, now, names)
     if missing and crisis.status != "closed":
-        lines.append(_("\nStill missing: {missing}", missing=capability_line(missing)))
+        lines.append(_("\nStill missing: {missing}", missing=capability_line(missing, names)))
     lines.append(_("\nUpdated {time}", time=local_time(now, tz)))
     return "\n".join(lines)
 
 
 def mobilisation_order(
-    crisis: CrisisView, deployment: DeploymentView, agreement: Mapping[str, Any]
+    crisis: CrisisView,
+    deployment: DeploymentView,
+    request: RequestView,
+    names: Mapping[str, str] | None = None,
 ) -> str:
-    """The order a unit receives once its state accepted (R7)."""
+    """The order a unit receives once its state accepted (R7), with the teams asked of it."""
+    asked = asked_of_units(request)
+    teams = (
+        _("Teams asked of you: {teams}", teams=capability_line(asked[deployment.unit_id], names))
+        if deployment.unit_id in asked
+        # Sent before requests said what each unit is asked: the state's teams, said as such.
+        else _(
+            "Teams asked of your state: {teams}",
+            teams=capability_line(dict(request.provides), names),
+        )
+    )
     return "\n".join(
         [
             _("MOBILISATION ORDER for {unit}", unit=deployment.unit_id),
             crisis_title(crisis),
+            teams,
             _("Location: {lat:.4f}, {lon:.4f}", lat=crisis.lat, lon=crisis.lon),
             _(
                 "Commander on scene (requesting state): {commander}",
@@ -323,7 +388,7 @@ def mobilisation_order(
                 "You act in a supporting role under the requesting state's command ({cite}).",
                 cite=rules.cite("R7"),
             ),
-            *agreement_lines(agreement),
+            *agreement_lines(request.agreement),
             "",
             _("Report your progress with the buttons. Operational detail: secure channels only."),
         ]

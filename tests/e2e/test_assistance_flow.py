@@ -102,8 +102,10 @@ async def test_a_request_produces_plans_with_units_etas_and_exclusions_on_reques
     assert any(label.startswith("📨 Send plan 1") for label in button_texts(plans))
     reasons = await ana.tap("❓ Why not others?")
     text = reasons[-1]["text"]
-    assert "be-1 left out: it belongs to the requesting state" in text
-    assert "left out" in text
+    # One screen (issue 10): the nearest left-out units with their reason, the ineligible
+    # counted by reason.
+    assert "Could help, but not in plan 1:" in text
+    assert "Not eligible: 1 of the requesting state" in text
 
 
 async def test_the_request_goes_to_the_requested_states_authorities_never_to_their_units(
@@ -221,7 +223,7 @@ async def test_a_counter_proposal_binds_only_when_the_requester_accepts_it(
 async def test_the_requester_removes_a_unit_and_the_next_plans_leave_it_out(ana: Person) -> None:
     replies = await fill_request(ana)
     first = plans_message(replies)
-    best = re.search(r"Plan 1 [^:]*: ([a-z]{2}-\d)", first["text"])
+    best = re.search(r"• ([a-z]{2}-\d) \(", first["text"].split("Plan 1", 1)[1])
     assert best is not None
     unit_id = best.group(1)
     await ana.tap("➖ Remove a unit…", first)
@@ -266,4 +268,6 @@ async def test_a_unit_asked_in_another_crisis_is_said_to_be_asked_not_deployed(
     bert = await person(1002, "Bert", "authority", country="BE")
     await fill_request(bert)
     reasons = (await bert.tap("❓ Why not others?"))[-1]["text"]
-    assert f"{unit_id} left out: asked in another open crisis" in reasons
+    # Which crisis holds it, and whose: the two authorities can talk (issue 10).
+    busy = f"{unit_id} ({unit_id[:2].upper()}): asked in another open crisis, crisis #1 of BE"
+    assert busy in reasons

@@ -351,6 +351,7 @@ def confirm_accept(session: Session, press: PressInput, *, timings: Timings) -> 
                 request=request.id,
                 crisis=request.crisis_id,
             ),
+            *crisis_texts.asked_lines(request, raising.capability_names(session)),
             *crisis_texts.agreement_lines(request.agreement),
         ]
     )

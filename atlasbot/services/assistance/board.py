@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from atlasbot.i18n import _
 from atlasbot.services.assistance.outcome import Outcome, PressInput
+from atlasbot.services.assistance.raising import capability_names
 from atlasbot.services.assistance.records import (
     board_viewers,
     deployments_of,
@@ -96,6 +97,7 @@ def _board_text(session: Session, crisis: Crisis, tz: ZoneInfo, now: datetime) -
         still_missing(session, crisis),
         tz,
         now,
+        capability_names(session),
     )
 
 

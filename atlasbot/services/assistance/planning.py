@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
+from types import MappingProxyType
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -21,7 +22,10 @@ from atlasbot.domain import (
 )
 from atlasbot.escalation import Timings
 from atlasbot.i18n import _
-from atlasbot.planner.matching import Plan, PlanningResult
+from atlasbot.planner import reasons as planner_reasons
+from atlasbot.planner.matching import Engagement, Plan, PlanningResult, plan_single
+from atlasbot.planner.reasons import Irreplaceable
+from atlasbot.planner.travel import TravelModel
 from atlasbot.services import registry
 from atlasbot.services.assistance import raising
 from atlasbot.services.assistance.outcome import Outcome, PlanTarget, PressInput
@@ -53,9 +57,9 @@ from atlasbot.texts import crisis as crisis_texts
 from atlasbot.texts import plans as plan_texts
 
 
-def _engaged_units(session: Session, *, except_crisis: int | None = None) -> dict[str, int]:
-    """Units asked for or deployed in an open crisis (unit id -> crisis id)."""
-    engaged: dict[str, int] = {}
+def engaged_units(session: Session, *, except_crisis: int | None = None) -> dict[str, Engagement]:
+    """Units asked for or deployed in another open crisis: which crisis, with its priority."""
+    crisis_of: dict[str, int] = {}
     open_requests = session.exec(
         select(AssistanceRequest)
         .join(Crisis, col(Crisis.id) == col(AssistanceRequest.crisis_id))
@@ -68,14 +72,20 @@ def _engaged_units(session: Session, *, except_crisis: int | None = None) -> dic
     ).all()
     for request in open_requests:
         if request.crisis_id != except_crisis:
-            engaged.update(dict.fromkeys(request.units, request.crisis_id))
+            crisis_of.update(dict.fromkeys(request.units, request.crisis_id))
     active = session.exec(
         select(Deployment).where(Deployment.state != DeploymentState.RELEASED.value)
     ).all()
     for deployment in active:
         if deployment.crisis_id != except_crisis:
-            engaged[deployment.unit_id] = deployment.crisis_id
-    return engaged
+            crisis_of[deployment.unit_id] = deployment.crisis_id
+    crises = {crisis_id: get_crisis(session, crisis_id) for crisis_id in set(crisis_of.values())}
+    return {
+        unit_id: Engagement(
+            crisis_texts.engagement_label(crises[crisis_id]), crises[crisis_id].priority
+        )
+        for unit_id, crisis_id in sorted(crisis_of.items())
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,23 +94,19 @@ class PlanningInput:
 
     network: Network
     request: CrisisRequest
-    already_covered: dict[str, int]  # teams provided by states that accepted or may still
+    already_covered: dict[str, int]  # teams asked of states that accepted or may still
     removed_units: tuple[str, ...]  # removed by the requester
     involved_units: tuple[str, ...]  # already asked in this crisis
-    # Asked (not yet deployed) in another open crisis: planned here as if deployed.
-    asked_elsewhere: tuple[str, ...] = ()
+    # Asked for or deployed in another open crisis: planned here as deployed, and the plans
+    # say which crisis holds them and with what priority.
+    engaged: Mapping[str, Engagement] = field(default_factory=dict)
 
 
 def planning_input(session: Session, crisis: Crisis) -> PlanningInput:
     """The network as it is now and the still-missing needs of a crisis, ready to plan."""
     assert crisis.id is not None
     network = registry.load_network(session)
-    engaged = _engaged_units(session, except_crisis=crisis.id)
-    asked_elsewhere = sorted(
-        unit.id
-        for unit in network.units
-        if unit.id in engaged and unit.status is not UnitStatus.DEPLOYED
-    )
+    engaged = engaged_units(session, except_crisis=crisis.id)
     # Units busy in another crisis are deployed as far as this one is concerned.
     network = network.with_statuses(dict.fromkeys(engaged, UnitStatus.DEPLOYED))
     requests = requests_of(session, crisis.id)
@@ -129,7 +135,7 @@ def planning_input(session: Session, crisis: Crisis) -> PlanningInput:
         already_covered=already,
         removed_units=tuple(sorted(crisis.excluded_units)),
         involved_units=tuple(sorted(involved)),
-        asked_elsewhere=tuple(asked_elsewhere),
+        engaged=MappingProxyType({u: e for u, e in engaged.items() if u not in dropped}),
     )
 
 
@@ -159,12 +165,20 @@ def remove_unit_from_planning(
 
 @dataclass(frozen=True, slots=True)
 class ChosenUnit:
-    """A unit of the plan the requester chose, as the planner proposed it."""
+    """A unit of the plan the requester chose, as the planner proposed it: its full counts of
+    the needed capabilities (`provides`) and the teams the plan asks of it (`asked`)."""
 
     unit_id: str
     country: str
     eta_minutes: int
     provides: dict[str, int]
+    asked: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def teams(self) -> dict[str, int]:
+        """What its state is asked for: the asked teams (a plan from before they were said
+        asks the full counts)."""
+        return dict(self.asked) if self.asked else dict(self.provides)
 
 
 def send_requests(
@@ -222,10 +236,13 @@ def send_requests(
             )
     created = []
     for country, units in sorted(by_country.items()):
+        # The state is asked for what the plan asks of its units, not for their full counts:
+        # still_missing counts these teams as covered.
         provides: dict[str, int] = defaultdict(int)
         for chosen in units:
-            for code, count in chosen.provides.items():
+            for code, count in chosen.teams.items():
                 provides[code] += count
+        asked = {u.unit_id: u.teams for u in units}
         request = AssistanceRequest(
             crisis_id=crisis.id,
             country=country,
@@ -234,7 +251,7 @@ def send_requests(
             forms=list(crisis.assistance),
             status=AnswerStatus.PENDING.value,
             sent_at=moment,
-            agreement={"planned_eta": {u.unit_id: u.eta_minutes for u in units}},
+            agreement={"planned_eta": {u.unit_id: u.eta_minutes for u in units}, "asked": asked},
         )
         session.add(request)
         session.flush()
@@ -249,6 +266,7 @@ def send_requests(
                 "country": country,
                 "units": request.units,
                 "provides": request.provides,
+                "asked": asked,
                 "forms": request.forms,
             },
             at=moment,
@@ -286,23 +304,90 @@ def _plan_payload(crisis_id: int, plan: Plan) -> dict[str, Any]:
         "crisis": crisis_id,
         "rank": plan.rank,
         "units": [
-            {"id": u.id, "country": u.country, "eta": u.eta_minutes, "provides": dict(u.provides)}
+            {
+                "id": u.id,
+                "country": u.country,
+                "eta": u.eta_minutes,
+                "provides": dict(u.provides),
+                "asked": dict(u.asked),
+            }
             for u in plan.units
         ],
     }
 
 
+ALTERNATIVES = 2  # plans shown besides the best
+
+
+@dataclass(frozen=True, slots=True)
+class PlannerOptions:
+    """The planner's settings as plain values (the bot reads them from its settings)."""
+
+    model: TravelModel
+    time_limit_s: float
+    step_minutes: int
+
+
+def plan_crisis(pin: PlanningInput, options: PlannerOptions) -> PlanningResult:
+    """The best plans for what a crisis still needs (CPU-bound: run it off the event loop)."""
+    return plan_single(
+        pin.network,
+        pin.request,
+        alternatives=ALTERNATIVES,
+        model=options.model,
+        time_limit_s=options.time_limit_s,
+        step_minutes=options.step_minutes,
+        engaged=pin.engaged,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ProposedPlans:
+    """The plans, and the units in all of them that nothing else can replace."""
+
+    result: PlanningResult
+    irreplaceable: tuple[Irreplaceable, ...]
+
+
+def propose_plans(pin: PlanningInput, options: PlannerOptions) -> ProposedPlans:
+    """Plan, and ask the planner which units no other can replace (off the event loop)."""
+    result = plan_crisis(pin, options)
+    irreplaceable: tuple[Irreplaceable, ...] = ()
+    if len(result.requests[0].plans) > 1:
+        # "In every plan" says something only where there are alternatives to compare.
+        irreplaceable = planner_reasons.irreplaceable_units(
+            pin.network, result, pin.request.id, model=options.model
+        )
+    return ProposedPlans(result, irreplaceable)
+
+
+def why_not_others_text(pin: PlanningInput, options: PlannerOptions) -> str:
+    """'Why not others?': the real reason for the nearest left-out units, on one screen
+    (plans again with each forced in: run it off the event loop)."""
+    result = plan_crisis(pin, options)
+    others = planner_reasons.why_not_others(
+        pin.network, result, pin.request.id, model=options.model
+    )
+    return plan_texts.exclusions_text(
+        result, pin.network, others, pin.involved_units, pin.removed_units
+    )
+
+
 def plans_message(
-    session: Session, target: PlanTarget, view: PlanningView, result: PlanningResult, now: datetime
+    session: Session,
+    target: PlanTarget,
+    view: PlanningView,
+    proposed: ProposedPlans,
+    now: datetime,
 ) -> Message:
     """The plans for the requester, with a button per plan (tokens issued to them)."""
-    planning = result.requests[0]
+    planning = proposed.result.requests[0]
     pin, crisis_id = view.input, target.crisis_id
     text = plan_texts.plans_text(
         view.title,
-        result,
+        proposed.result,
+        proposed.irreplaceable,
         pin.network,
-        pin.request.needs,
         pin.already_covered,
         pin.removed_units,
         view.names,
@@ -346,9 +431,12 @@ def ask_to_send(session: Session, press: PressInput) -> Outcome:
     pressed = press.redeem(session)
     crisis = get_crisis(session, int(pressed.payload["crisis"]))
     require_requester(pressed.identity, crisis)
+    names = raising.capability_names(session)
     by_state: dict[str, list[str]] = {}
     for unit in pressed.payload["units"]:
-        by_state.setdefault(unit["country"], []).append(unit["id"])
+        # What will be asked of each unit (a button from before asked its full counts).
+        teams = crisis_texts.capability_line(unit.get("asked") or unit["provides"], names)
+        by_state.setdefault(unit["country"], []).append(f"{unit['id']} ({teams})")
     assert crisis.id is not None
     rows = [
         [Button(_("✅ Confirm and send"), "plan.send", pressed.payload, single_use=True)],
@@ -365,7 +453,10 @@ def send_plan(session: Session, press: PressInput, *, timings: Timings) -> Outco
     pressed = press.redeem(session)
     crisis_id = int(pressed.payload["crisis"])
     chosen = [
-        ChosenUnit(u["id"], u["country"], int(u["eta"]), dict(u["provides"]))
+        # A button issued before plans said what they ask has no "asked": its full counts.
+        ChosenUnit(
+            u["id"], u["country"], int(u["eta"]), dict(u["provides"]), dict(u.get("asked") or {})
+        )
         for u in pressed.payload["units"]
     ]
     created = send_requests(session, pressed.identity, crisis_id, chosen, now=press.now)

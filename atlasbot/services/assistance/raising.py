@@ -112,6 +112,7 @@ def raise_mobilisation_orders(
 ) -> list[int]:
     """Order each unit as an alert (its duty member first, then the whole unit, then its
     state's competent authority, until someone acknowledges or reports progress)."""
+    names = capability_names(session)
     alert_ids = []
     for deployment_id in deployment_ids:
         deployment = get_deployment(session, deployment_id)
@@ -121,7 +122,7 @@ def raise_mobilisation_orders(
             session,
             kind=AlertKind.ORDER,
             subject=f"deployment:{deployment_id}",
-            text=texts.mobilisation_order(crisis, deployment, request.agreement),
+            text=texts.mobilisation_order(crisis, deployment, request, names),
             buttons=button_specs(progress_buttons(deployment_id, deployment.state)),
             timings=timings,
             now=now,
