@@ -97,6 +97,7 @@ def unit_members(session: Session, unit_id: str) -> list[tuple[int, int, str]]:
         .where(
             MemberRole.unit_id == unit_id,
             col(MemberRole.role).in_([Role.DUTY.value, Role.COMMANDER.value]),
+            col(MemberRole.revoked_at).is_(None),
             col(Member.active).is_(True),
         )
     ).all()
