@@ -374,6 +374,7 @@ class Reminder:
     chat_id: int
     start_at: datetime
     end_at: datetime
+    member_id: int = 0
 
 
 def claim_reminder(
@@ -418,4 +419,5 @@ def claim_reminder(
         member.telegram_user_id,
         as_utc(shift.start_at),
         as_utc(shift.end_at),
+        shift.member_id,
     )

@@ -209,6 +209,18 @@ def rota(
     return "\n".join(lines)
 
 
+def rota_counts(unit_id: str, on_duty_now: int, upcoming: int) -> str:
+    """A unit's rota for a reader who needs no names: whether it is covered, in counts."""
+    now_line = (
+        ngettext("{count} member on duty now.", "{count} members on duty now.", on_duty_now)
+        if on_duty_now
+        else _("Nobody on the rota now — alerts go to the whole unit.")
+    )
+    shifts = ngettext("{count} shift planned.", "{count} shifts planned.", upcoming)
+    head = _("DUTY {unit} (names only to the unit, its authority and coordinators)", unit=unit_id)
+    return f"{head}\n{now_line}\n{shifts}"
+
+
 def _when(moment: datetime, tz: ZoneInfo) -> str:
     return local_datetime(moment, tz)
 
