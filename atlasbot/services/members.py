@@ -153,7 +153,8 @@ def _buttons(identity: Identity, roles: Sequence[HeldRole]) -> list[list[Button]
             {"role": held.role_id},
             single_use=True,
         )
-        rows.append([revoke] if held.member_id == identity.member_id else [revoke, handover])
+        # One's own role can be handed over (a successor is found), not revoked here.
+        rows.append([handover] if held.member_id == identity.member_id else [revoke, handover])
     return rows
 
 

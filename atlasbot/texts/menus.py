@@ -13,6 +13,7 @@ from atlasbot.i18n import N_, _
 
 # Every command a menu may show, in the order menus show them, with its description.
 DESCRIPTIONS: dict[str, str] = {
+    "start": N_("Enrol with your one-time invite code"),
     "request": N_("Ask other states for help in a crisis"),
     "crises": N_("Open crises you may see"),
     "status": N_("Set your unit's readiness"),
@@ -28,7 +29,6 @@ DESCRIPTIONS: dict[str, str] = {
     "settings": N_("Your time zone and language"),
     "help": N_("What you can do here"),
     "cancel": N_("Stop what you are doing"),
-    "start": N_("Enrol with your one-time invite code"),
 }
 
 # What each role adds to the menu.

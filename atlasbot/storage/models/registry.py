@@ -151,8 +151,10 @@ class Invite(SQLModel, table=True):
     expires_at: datetime = _utc_column()
     used_at: datetime | None = _utc_column(nullable=True)
     used_by_member_id: int | None = Field(default=None, foreign_key="member.id")
-    # A hand-over: the role this invite's holder takes over (revoked when it is redeemed).
-    replaces_role_id: int | None = Field(default=None, foreign_key="member_role.id")
+    # A hand-over: the member_role row this invite's holder takes over (revoked when it is
+    # redeemed). No foreign key: member_role already refers to invite, and a cycle of keys
+    # would leave no order to create or drop the two tables in.
+    replaces_role_id: int | None = None
 
 
 class AuditEntry(SQLModel, table=True):

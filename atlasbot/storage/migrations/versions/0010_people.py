@@ -29,15 +29,12 @@ def upgrade() -> None:
             sa.Column('revoked_by', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=True)
         )
     with op.batch_alter_table('invite') as batch:
+        # No foreign key: member_role already refers to invite (a cycle of keys).
         batch.add_column(sa.Column('replaces_role_id', sa.Integer(), nullable=True))
-        batch.create_foreign_key(
-            'fk_invite_replaces_role_id_member_role', 'member_role', ['replaces_role_id'], ['id']
-        )
 
 
 def downgrade() -> None:
     with op.batch_alter_table('invite') as batch:
-        batch.drop_constraint('fk_invite_replaces_role_id_member_role', type_='foreignkey')
         batch.drop_column('replaces_role_id')
     with op.batch_alter_table('member_role') as batch:
         batch.drop_column('revoked_by')
