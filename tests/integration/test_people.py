@@ -155,9 +155,9 @@ def test_a_revoked_member_loses_buttons_drafts_shifts_and_access_at_once(
         _press(registry_engine, ana, "people.revoke", role),
         _press(registry_engine, ana, "people.revoke", role),
     )
-    with session_scope(registry_engine) as session:
-        with pytest.raises(NotAuthorised):  # a duty officer manages nobody
-            members.revoke_confirmed(session, by_dora, 302, now=T0)
+    # A duty officer manages nobody.
+    with session_scope(registry_engine) as session, pytest.raises(NotAuthorised):
+        members.revoke_confirmed(session, by_dora, 302, now=T0)
     with session_scope(registry_engine) as session:
         done = members.revoke_confirmed(session, by_ana, 301, now=T0)
         assert "no longer duty officer of unit be-1" in done.reply
@@ -265,3 +265,22 @@ def test_the_command_line_lists_and_revokes(registry_engine: Engine) -> None:
         assert "no longer commander of unit be-1" in done.reply
     with session_scope(registry_engine) as session:
         assert members.held_roles(session, unit_id="be-1") == []
+
+
+def test_atlasbot_members_list_and_revoke_on_the_command_line(
+    registry_engine: Engine,
+    db_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from atlasbot.cli import main
+
+    monkeypatch.setenv("ATLASBOT_DATABASE_URL", db_url)
+    bert = enrol(registry_engine, 701, "Bert", Role.COMMANDER, unit="be-1")
+    assert main(["members", "list", "--unit", "be-1"]) == 0
+    assert f"{bert}\tBert\tcommander\tbe-1" in capsys.readouterr().out
+    revoke = ["members", "revoke", str(bert), "--role", "commander", "--unit", "be-1"]
+    assert main(revoke) == 0
+    assert "no longer commander of unit be-1" in capsys.readouterr().out
+    assert main(revoke) == 2
+    assert "is not commander of unit be-1" in capsys.readouterr().err
