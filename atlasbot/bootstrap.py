@@ -15,30 +15,24 @@ from atlasbot.bot.context import (
     BotServices,
     TrackingUpdateProcessor,
 )
+from atlasbot.bot.menus import commands, set_menus
 from atlasbot.bot.persistence import DatabasePersistence
+from atlasbot.services.menus import every_menu
+from atlasbot.texts.menus import default_menu
 
 log = logging.getLogger(__name__)
 
 
-COMMAND_MENU = [
-    BotCommand("request", "Ask other states for help in a crisis (authorities)"),
-    BotCommand("crises", "Open crises you may see"),
-    BotCommand("status", "Set your unit's readiness (commanders)"),
-    BotCommand("calendar", "Your unit's trainings, exercises and meetings (.ics)"),
-    BotCommand("plan_trainings", "Plan joint trainings and exercises (coordinators)"),
-    BotCommand("meeting", "Find a date for a meeting (coordinators)"),
-    BotCommand("readiness", "Capabilities not trained jointly lately (coordinators)"),
-    BotCommand("duty", "Who is on duty; the rota (commanders set it)"),
-    BotCommand("drill", "Drill the alert chains of units (coordinators, authorities)"),
-    BotCommand("whoami", "Your roles"),
-    BotCommand("invite", "Enrol someone you answer for (one-time code)"),
-    BotCommand("help", "What you can do here"),
-    BotCommand("cancel", "Stop what you are doing"),
-]
+def default_command_menu() -> list[BotCommand]:
+    """The menu of every chat without its own: how to enrol, and help. Each member's chat
+    gets the commands of their roles when they enrol and whenever a role changes."""
+    return commands(default_menu())
 
 
 async def _post_init(application: AtlasApplication) -> None:
-    await application.bot.set_my_commands(COMMAND_MENU)
+    await application.bot.set_my_commands(default_command_menu())
+    # Each member's own menu, for chats that have none yet (or an older one).
+    await set_menus(application.bot, await application.bot_data["services"].read(every_menu))
     # Escalations and reminders are re-armed from the database once the job queue runs.
     from atlasbot.bot import timers
 

@@ -17,6 +17,7 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 
+from atlasbot.cli_members import members_app
 from atlasbot.config import Settings, SettingsError, load_settings
 from atlasbot.redaction import Redactor, install
 
@@ -37,6 +38,7 @@ audit_app = typer.Typer(help="The append-only audit log.")
 app.add_typer(network_app, name="network")
 app.add_typer(db_app, name="db")
 app.add_typer(audit_app, name="audit")
+app.add_typer(members_app, name="members")
 
 
 class CliError(Exception):

@@ -167,3 +167,46 @@ def refuses_action_abroad(armed_action_abroad: bool, forms: Iterable[str]) -> bo
 def forms_a_state_may_give(forms: Iterable[str], armed_action_abroad: bool) -> list[str]:
     """OP-ARMED: of ``forms``, those a state may agree to (no action abroad if it refuses it)."""
     return [form for form in forms if not refuses_action_abroad(armed_action_abroad, [form])]
+
+
+class RotaView(StrEnum):
+    """How much of a unit's duty rota a member may read."""
+
+    NAMES = "names"  # who is on duty and when: the people who call them
+    COUNTS = "counts"  # only whether the unit is covered
+    NONE = "none"
+
+
+def rota_view(
+    *, serves_unit: bool, authority_of_its_state: bool, coordinator: bool, oversees: bool
+) -> RotaView:
+    """OP-ROTA: a unit's rota names its people only to those who call them — the unit
+    itself, its state's competent authority and the network coordinators; another state's
+    authority or an administrator learns only whether the unit is covered; nobody else
+    reads it at all (capability and people details are sensitive)."""
+    if serves_unit or authority_of_its_state or coordinator:
+        return RotaView.NAMES
+    return RotaView.COUNTS if oversees else RotaView.NONE
+
+
+def may_manage_role(
+    *,
+    is_admin: bool,
+    authority_of: Iterable[str],
+    commands_units: Iterable[str],
+    role: str,
+    country: str | None,
+    unit_id: str | None,
+    unit_country: str | None,
+) -> bool:
+    """OP-PEOPLE: who may list, revoke or hand over a role — an administrator any role; a
+    competent authority its own state's authorities and the commanders and duty officers of
+    its state's units; a commander the duty officers of their own unit."""
+    if is_admin:
+        return True
+    states = set(authority_of)
+    if role == "authority":
+        return country in states
+    if role in ("commander", "duty") and unit_country in states:
+        return True
+    return role == "duty" and unit_id in set(commands_units)

@@ -19,6 +19,7 @@ from atlasbot.handlers import (
     duty,
     errors,
     mobilise,
+    people,
     plans,
     request,
     respond,
@@ -74,6 +75,11 @@ ACTIONS: dict[str, Handler] = {
     "train.vote": trainings.vote,
     "train.tally": trainings.poll_tally,
     "train.poll_ok": trainings.poll_confirm,
+    # People management: a revocation is asked, then confirmed; a hand-over issues a code.
+    "people.revoke_ask": people.revoke_ask,
+    "people.revoke": people.revoke,
+    "people.keep": people.keep,
+    "people.handover": people.handover,
 }
 
 
@@ -118,6 +124,8 @@ def register(application: AtlasApplication) -> None:
     application.add_handler(CommandHandler("help", start.help_command))
     application.add_handler(CommandHandler("whoami", start.whoami))
     application.add_handler(CommandHandler("invite", start.invite))
+    application.add_handler(CommandHandler("members", people.members_command))
+    application.add_handler(CommandHandler("settings", people.settings_command))
     application.add_handler(CommandHandler("status", status.status_command))
     application.add_handler(CommandHandler("crises", status.crises_command))
     application.add_handler(CommandHandler("cancel", wizards.cancel))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from telegram import Message, Update
 
@@ -31,10 +32,17 @@ def _reminder_before(context: AtlasContext) -> timedelta:
     return timedelta(seconds=context.services.settings.duty_reminder_before_s)
 
 
+def _zone(context: AtlasContext) -> ZoneInfo:
+    """The installation's zone: the reading zone of members whose state has none."""
+    return context.services.settings.tz
+
+
 async def _show(update: Update, context: AtlasContext, args: list[str]) -> None:
     message, user_id = _asker(update)
-    named, now = (args[0] if args else None), context.services.clock.now()
-    text = await context.services.run(lambda s: rota.show(s, user_id, named, now=now))
+    named, now, zone = (args[0] if args else None), context.services.clock.now(), _zone(context)
+    text = await context.services.run(
+        lambda s: rota.show(s, user_id, named, now=now, fallback=zone)
+    )
     await message.reply_text(text)
 
 
@@ -42,7 +50,9 @@ async def _add(update: Update, context: AtlasContext, args: list[str]) -> None:
     message, user_id = _asker(update)
     typed, now, before = " ".join(args), context.services.clock.now(), _reminder_before(context)
     change = await context.services.run(
-        lambda s: rota.add_typed(s, user_id, typed, now=now, reminder_before=before)
+        lambda s: rota.add_typed(
+            s, user_id, typed, now=now, reminder_before=before, fallback=_zone(context)
+        )
     )
     timers.arm_reminders(context, change.reminders)
     await message.reply_text(change.reply)
@@ -110,7 +120,9 @@ async def import_rota(update: Update, context: AtlasContext) -> None:
     content = bytes(await (await message.document.get_file()).download_as_bytearray())
     now, before = context.services.clock.now(), _reminder_before(context)
     change = await context.services.run(
-        lambda s: rota.import_file(s, user_id, named, content, now=now, reminder_before=before)
+        lambda s: rota.import_file(
+            s, user_id, named, content, now=now, reminder_before=before, fallback=_zone(context)
+        )
     )
     timers.arm_reminders(context, change.reminders)
     await message.reply_text(change.reply)

@@ -1,13 +1,14 @@
 """Enrolment (/start CODE, also as a deep link), /whoami, /help and /invite: each one use
-case of ``services.enrolment``, whose texts come from ``atlasbot.texts.people``."""
+case of ``services.joining``, whose texts come from ``atlasbot.texts.people``."""
 
 from __future__ import annotations
 
 from telegram import Update
 
 from atlasbot.bot.context import AtlasContext
-from atlasbot.bot.replies import guarded
-from atlasbot.services import enrolment
+from atlasbot.bot.menus import forget_drafts, set_menus
+from atlasbot.bot.replies import guarded, send_messages
+from atlasbot.services import joining
 
 
 @guarded
@@ -19,12 +20,19 @@ async def start(update: Update, context: AtlasContext) -> None:
     if not context.args:
         await help_command(update, context)
         return
-    code, now = " ".join(context.args), context.services.clock.now()
-    newcomer = enrolment.Newcomer(user.id, user.full_name, user.language_code or "en")
-    reply = await context.services.run(
-        lambda s: enrolment.enrol(s, code=code, newcomer=newcomer, now=now)
+    code, now, zone = (
+        " ".join(context.args),
+        context.services.clock.now(),
+        context.services.settings.tz,
     )
-    await message.reply_text(reply)
+    newcomer = joining.Newcomer(user.id, user.full_name, user.language_code or "en")
+    result = await context.services.run(
+        lambda s: joining.enrol(s, code=code, newcomer=newcomer, now=now, fallback=zone)
+    )
+    await message.reply_text(result.reply)
+    forget_drafts(context, result.forget_drafts_of)
+    await set_menus(context.bot, result.menus)
+    await send_messages(context, result.messages)
 
 
 @guarded
@@ -32,9 +40,7 @@ async def whoami(update: Update, context: AtlasContext) -> None:
     """/whoami: the member and their roles."""
     message, user = update.effective_message, update.effective_user
     if message is not None and user is not None:
-        await message.reply_text(
-            await context.services.read(lambda s: enrolment.whoami(s, user.id))
-        )
+        await message.reply_text(await context.services.read(lambda s: joining.whoami(s, user.id)))
 
 
 async def help_command(update: Update, context: AtlasContext) -> None:
@@ -43,7 +49,7 @@ async def help_command(update: Update, context: AtlasContext) -> None:
     if message is not None and user is not None:
         # Asked often: a read, so it does not queue behind writers.
         await message.reply_text(
-            await context.services.read(lambda s: enrolment.greeting(s, user.id))
+            await context.services.read(lambda s: joining.greeting(s, user.id))
         )
 
 
@@ -59,7 +65,7 @@ async def invite(update: Update, context: AtlasContext) -> None:
         context.services.clock.now(),
     )
     reply = await context.services.run(
-        lambda s: enrolment.invite(
+        lambda s: joining.invite(
             s, user.id, args, ttl=settings.invite_ttl, bot_username=context.bot.username, now=now
         )
     )

@@ -175,10 +175,17 @@ class SandboxClient:
         )
         return result
 
-    async def commands(self) -> list[dict[str, Any]]:
-        """The bot's command menus: ``[{"scope", "language_code", "commands"}]``."""
-        result: list[dict[str, Any]] = await self._request("GET", "commands")
+    async def commands(self, chat_id: int | None = None) -> list[dict[str, Any]]:
+        """The bot's command menus: ``[{"scope", "language_code", "commands"}]`` (with
+        ``chat_id``: the one menu that chat shows, its own or else the default)."""
+        query = {"chat_id": str(chat_id)} if chat_id is not None else None
+        result: list[dict[str, Any]] = await self._request("GET", "commands", query=query)
         return result
+
+    async def menu(self, chat_id: int) -> list[str]:
+        """The commands one chat's menu shows, in order."""
+        menus = await self.commands(chat_id)
+        return [command["command"] for menu in menus for command in menu["commands"]]
 
     # The timeout is the server's to enforce (it answers 504), so it is a parameter here.
     async def wait_idle(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109

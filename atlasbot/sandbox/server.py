@@ -621,10 +621,17 @@ class SandboxServer:
         return {"per_second": self._rate_per_second}
 
     async def _control_commands(self, request: web.Request) -> Any:
-        return [
+        menus = [
             {"scope": json.loads(scope), "language_code": language, "commands": commands}
             for (scope, language), commands in self.state.commands.items()
         ]
+        if "chat_id" not in request.query:
+            return menus
+        # One chat's menu as that member sees it: its own (scope "chat"), else the default.
+        chat = _int_query(request, "chat_id")
+        own = [m for m in menus if m["scope"] == {"type": "chat", "chat_id": chat}]
+        default = [m for m in menus if m["scope"] == {"type": "default"}]
+        return (own or default)[:1]
 
     async def _control_health(self, request: web.Request) -> Any:
         return {"ok": True, "bot": self.state.bot_user["username"]}

@@ -21,6 +21,7 @@ from atlasbot.i18n import _
 from atlasbot.services.alerting import member_name, raise_alert
 from atlasbot.services.enrolment import Identity, require_member
 from atlasbot.services.errors import InvalidInput, NotAuthorised, NotFound
+from atlasbot.services.zones import zone_of
 from atlasbot.storage import audit
 from atlasbot.storage.models import (
     Alert,
@@ -241,7 +242,8 @@ def report_for(
     """/drill report N: the report, for its starter or a coordinator."""
     identity = require_member(session, telegram_user_id)
     require_viewer(session, identity, drill_id)
-    return _report_to_send(chat_id, report(session, drill_id), tz)
+    zone = zone_of(session, identity.member_id, fallback=tz)
+    return _report_to_send(chat_id, report(session, drill_id), zone)
 
 
 def finished_report(
@@ -252,4 +254,8 @@ def finished_report(
         return None
     drill = report(session, drill_id)
     member = session.get(Member, drill.started_by_member_id)
-    return _report_to_send(member.telegram_user_id, drill, tz) if member else None
+    if member is None or member.id is None:
+        return None
+    return _report_to_send(
+        member.telegram_user_id, drill, zone_of(session, member.id, fallback=tz)
+    )

@@ -97,6 +97,7 @@ def unit_members(session: Session, unit_id: str) -> list[tuple[int, int, str]]:
         .where(
             MemberRole.unit_id == unit_id,
             col(MemberRole.role).in_([Role.DUTY.value, Role.COMMANDER.value]),
+            col(MemberRole.revoked_at).is_(None),
             col(Member.active).is_(True),
         )
     ).all()
@@ -373,6 +374,7 @@ class Reminder:
     chat_id: int
     start_at: datetime
     end_at: datetime
+    member_id: int = 0
 
 
 def claim_reminder(
@@ -417,4 +419,5 @@ def claim_reminder(
         member.telegram_user_id,
         as_utc(shift.start_at),
         as_utc(shift.end_at),
+        shift.member_id,
     )

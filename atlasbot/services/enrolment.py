@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -130,8 +129,12 @@ def create_invite(
     created_by: str,
     ttl: timedelta = timedelta(days=7),
     now: datetime | None = None,
+    replaces_role_id: int | None = None,
 ) -> tuple[str, Invite]:
-    """A new one-time code for a role and scope; the code itself is returned once, never stored."""
+    """A new one-time code for a role and scope; the code itself is returned once, never stored.
+
+    ``replaces_role_id`` makes it a hand-over: that role is revoked when the code is used.
+    """
     _validate_scope(session, role, country, unit_id)
     if ttl <= timedelta(0):
         raise InvalidInput(_("an invite must be valid for a positive time"))
@@ -145,20 +148,24 @@ def create_invite(
         created_by=created_by,
         created_at=moment,
         expires_at=moment + ttl,
+        replaces_role_id=replaces_role_id,
     )
     session.add(invite)
     session.flush()
+    payload: dict[str, object] = {
+        "role": role.value,
+        "country": country,
+        "unit": unit_id,
+        "expires_at": invite.expires_at.isoformat(),
+    }
+    if replaces_role_id is not None:
+        payload["replaces_role"] = replaces_role_id
     audit.append(
         session,
         actor=created_by,
         action="invite.create",
         obj=f"invite:{invite.id}",
-        payload={
-            "role": role.value,
-            "country": country,
-            "unit": unit_id,
-            "expires_at": invite.expires_at.isoformat(),
-        },
+        payload=payload,
         at=moment,
     )
     return code, invite
@@ -219,6 +226,8 @@ class EnrolmentOutcome:
     identity: Identity | None
     refusal: str | None = None
     newly_granted: Grant | None = None
+    invited_by: str = ""  # the inviter as the audit log names them ("member:3", "cli:ops")
+    replaces_role_id: int | None = None  # a hand-over: the role its holder gives up now
 
 
 # Why a code is refused (translated when shown; the audit log keeps the source text).
@@ -261,7 +270,12 @@ def _grant_once(
             MemberRole.unit_id == grant.unit_id,
         )
     ).first()
-    if exists is None:
+    if exists is not None and exists.revoked_at is not None:
+        # Granted again after a revocation: the same row holds the role again.
+        exists.revoked_at, exists.revoked_by = None, None
+        exists.granted_at, exists.invite_id = now, invite_id
+        session.add(exists)
+    elif exists is None:
         session.add(
             MemberRole(
                 member_id=member_id,
@@ -358,7 +372,12 @@ def redeem_invite(
         },
         at=moment,
     )
-    return EnrolmentOutcome(identity=identify(session, telegram_user_id), newly_granted=grant)
+    return EnrolmentOutcome(
+        identity=identify(session, telegram_user_id),
+        newly_granted=grant,
+        invited_by=invite.created_by,
+        replaces_role_id=invite.replaces_role_id,
+    )
 
 
 def identify(session: Session, telegram_user_id: int) -> Identity | None:
@@ -369,7 +388,9 @@ def identify(session: Session, telegram_user_id: int) -> Identity | None:
     if member is None or not member.active or member.id is None:
         return None
     roles = session.exec(
-        select(MemberRole).where(MemberRole.member_id == member.id).order_by(col(MemberRole.id))
+        select(MemberRole)
+        .where(MemberRole.member_id == member.id, col(MemberRole.revoked_at).is_(None))
+        .order_by(col(MemberRole.id))
     ).all()
     return Identity(
         member_id=member.id,
@@ -394,7 +415,11 @@ def members_with(
     query = (
         select(Member.id, Member.telegram_user_id)
         .join(MemberRole, col(MemberRole.member_id) == col(Member.id))
-        .where(MemberRole.role == role.value, col(Member.active).is_(True))
+        .where(
+            MemberRole.role == role.value,
+            col(MemberRole.revoked_at).is_(None),
+            col(Member.active).is_(True),
+        )
     )
     if country is not None:
         query = query.where(MemberRole.country == country)
@@ -402,74 +427,3 @@ def members_with(
         query = query.where(MemberRole.unit_id == unit_id)
     rows = session.exec(query.order_by(col(Member.id))).all()
     return sorted({(int(member_id), int(user_id)) for member_id, user_id in rows if member_id})
-
-
-# --- use cases: /start, /help, /whoami, /invite ----------------------------------------
-
-
-def greeting(session: Session, telegram_user_id: int) -> str:
-    """/help (and /start without a code): what this member can do, or how to enrol."""
-    identity = identify(session, telegram_user_id)
-    if identity is None:
-        return texts.welcome_unenrolled()
-    return texts.role_help({grant.role.value for grant in identity.grants})
-
-
-def whoami(session: Session, telegram_user_id: int) -> str:
-    """/whoami: the member and their roles."""
-    identity = require_member(session, telegram_user_id)
-    grants = [grant.describe() for grant in identity.grants]
-    return texts.whoami(identity.display_name, identity.member_id, grants)
-
-
-@dataclass(frozen=True, slots=True)
-class Newcomer:
-    """Who presents a code: their Telegram id, name and language."""
-
-    telegram_user_id: int
-    display_name: str
-    language_code: str
-
-
-def enrol(session: Session, *, code: str, newcomer: Newcomer, now: datetime) -> str:
-    """/start CODE: enrol with a one-time code; what the newcomer reads either way."""
-    outcome = redeem_invite(
-        session,
-        code=code[:64],
-        telegram_user_id=newcomer.telegram_user_id,
-        display_name=newcomer.display_name,
-        language_code=newcomer.language_code,
-        now=now,
-    )
-    if outcome.identity is None or outcome.newly_granted is None:
-        return texts.refused(outcome.refusal or "")
-    return texts.enrolled(outcome.identity.display_name, outcome.newly_granted.describe())
-
-
-def invite(
-    session: Session,
-    telegram_user_id: int,
-    args: Sequence[str],
-    *,
-    ttl: timedelta,
-    bot_username: str,
-    now: datetime,
-) -> str:
-    """/invite ROLE [SCOPE]: a one-time code for someone the member answers for (or how to
-    ask for one)."""
-    identity = require_member(session, telegram_user_id)
-    roles = {role.value for role in Role}
-    if not args or args[0].lower() not in roles:
-        return texts.invite_usage()
-    role = Role(args[0].lower())
-    scope = args[1] if len(args) > 1 else None
-    if role.scope != "none" and scope is None:
-        return texts.invite_needs_scope(role.value, role.scope)
-    country = scope.upper() if scope and role.scope == "country" else None
-    unit_id = scope.lower() if scope and role.scope == "unit" else None
-    code, _invite = invite_by_member(
-        session, identity, role=role, country=country, unit_id=unit_id, ttl=ttl, now=now
-    )
-    return texts.invite_created(
-        role.value, country or unit_id, ttl.days, code, bot_username=bot_username
-    )

@@ -50,6 +50,14 @@ class Message:
     purpose: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class ChatMenu:
+    """The command menu one private chat should show (its member's roles decide it)."""
+
+    chat_id: int
+    commands: tuple[tuple[str, str], ...]
+
+
 def issue_keyboard(
     session: Session,
     member_id: int,

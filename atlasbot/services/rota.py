@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
+from atlasbot import rules
 from atlasbot.clock import as_utc
 from atlasbot.i18n import _
 from atlasbot.services.duty import (
@@ -26,9 +27,10 @@ from atlasbot.services.duty import (
     unit_timezone,
 )
 from atlasbot.services.enrolment import Identity, require_member
-from atlasbot.services.errors import InvalidInput, NotAuthorised
+from atlasbot.services.errors import InvalidInput, NotAuthorised, NotFound
 from atlasbot.services.outbox import Message
-from atlasbot.storage.models import DutyShift, Role
+from atlasbot.services.zones import unit_zone, zone_of
+from atlasbot.storage.models import DutyShift, Role, UnitRow
 from atlasbot.texts import alerts as texts
 
 MAX_ROTA_FILE_BYTES = 200_000
@@ -78,16 +80,14 @@ class RotaFile:
 
 
 def unit_for(identity: Identity, named: str | None, *, commanding: bool) -> str:
-    """The unit a /duty command is about: the one named, else the member's only unit."""
+    """The unit a /duty command is about: the one named, else the member's only unit (who
+    may read a named unit's rota is ``view_of``'s to say)."""
     roles = (Role.COMMANDER,) if commanding else (Role.COMMANDER, Role.DUTY)
     mine = identity.units(*roles)
     if named:
         unit = named.lower()
         if commanding and unit not in mine:
             raise NotAuthorised(_("Only the commander of {unit} sets its duty rota.", unit=unit))
-        oversees = identity.has(Role.COORDINATOR) or identity.has(Role.AUTHORITY)
-        if not commanding and unit not in mine and not oversees:
-            raise NotAuthorised(_("You do not serve {unit}.", unit=unit))
         return unit
     if len(mine) == 1:
         return mine[0]
@@ -102,21 +102,48 @@ def unit_for(identity: Identity, named: str | None, *, commanding: bool) -> str:
     )
 
 
-def _rota_text(session: Session, unit_id: str, now: datetime) -> str:
+def view_of(session: Session, identity: Identity, unit_id: str) -> rules.RotaView:
+    """How much of the unit's rota the member reads (OP-ROTA); refused when nothing."""
+    unit = session.get(UnitRow, unit_id)
+    if unit is None:
+        raise NotFound(_("There is no unit {unit}.", unit=repr(unit_id)))
+    view = rules.rota_view(
+        serves_unit=identity.serves_unit(unit_id),
+        authority_of_its_state=identity.is_authority_of(unit.country),
+        coordinator=identity.has(Role.COORDINATOR),
+        oversees=identity.has(Role.AUTHORITY) or identity.has(Role.ADMIN),
+    )
+    if view is rules.RotaView.NONE:
+        raise NotAuthorised(_("You do not serve {unit}.", unit=unit_id))
+    return view
+
+
+def _rota_text(session: Session, unit_id: str, now: datetime, zone: ZoneInfo) -> str:
     upcoming = [
         ShiftView(shift.id, shift.member_id, name, as_utc(shift.start_at), as_utc(shift.end_at))
         for shift, name in shifts(session, unit_id, since=now)[:20]
         if shift.id is not None
     ]
-    tz = unit_timezone(session, unit_id)
-    return texts.rota(unit_id, on_duty(session, unit_id, now), upcoming, tz)
+    return texts.rota(unit_id, on_duty(session, unit_id, now), upcoming, zone)
 
 
-def show(session: Session, telegram_user_id: int, named: str | None, *, now: datetime) -> str:
-    """/duty [UNIT]: who is on duty now and the next shifts (with the usage, to commanders)."""
+def show(
+    session: Session,
+    telegram_user_id: int,
+    named: str | None,
+    *,
+    now: datetime,
+    fallback: ZoneInfo,
+) -> str:
+    """/duty [UNIT]: who is on duty now and the next shifts, in the reader's zone (names to
+    those who call them, counts to other overseers; the usage to commanders)."""
     identity = require_member(session, telegram_user_id)
     unit_id = unit_for(identity, named, commanding=False)
-    text = _rota_text(session, unit_id, now)
+    if view_of(session, identity, unit_id) is rules.RotaView.COUNTS:
+        upcoming = len(shifts(session, unit_id, since=now))
+        return texts.rota_counts(unit_id, len(on_duty(session, unit_id, now)), upcoming)
+    zone = zone_of(session, identity.member_id, fallback=fallback)
+    text = _rota_text(session, unit_id, now, zone)
     if identity.commands_unit(unit_id):
         text += "\n\n" + texts.duty_usage()
     return text
@@ -149,8 +176,10 @@ def add_typed(
     *,
     now: datetime,
     reminder_before: timedelta,
+    fallback: ZoneInfo,
 ) -> RotaChange:
-    """/duty add MEMBER START END [UNIT]: a commander puts a member on duty."""
+    """/duty add MEMBER START END [UNIT]: a commander puts a member on duty (typed in the
+    unit's zone, confirmed in the commander's)."""
     match = _ADD.match(typed.strip())
     if match is None:
         raise InvalidInput(
@@ -169,7 +198,8 @@ def add_typed(
         session, identity, unit_id, member_id, start, end, now=now, reminder_before=reminder_before
     )
     assert shift.id is not None
-    reply = texts.shift_added(shift.id, name, unit_id, start, end, tz)
+    zone = zone_of(session, identity.member_id, fallback=fallback)
+    reply = texts.shift_added(shift.id, name, unit_id, start, end, zone)
     return RotaChange(reply, _reminders([shift]))
 
 
@@ -183,9 +213,11 @@ def remove(session: Session, telegram_user_id: int, shift_id: int, *, now: datet
 def rota_file(
     session: Session, telegram_user_id: int, named: str | None, *, now: datetime
 ) -> RotaFile:
-    """/duty ics [UNIT]: the rota as a calendar file."""
+    """/duty ics [UNIT]: the rota as a calendar file (it names people: OP-ROTA)."""
     identity = require_member(session, telegram_user_id)
     unit_id = unit_for(identity, named, commanding=False)
+    if view_of(session, identity, unit_id) is not rules.RotaView.NAMES:
+        raise NotAuthorised(_("You do not serve {unit}.", unit=unit_id))
     content = rota_ics(session, unit_id, since=now - timedelta(days=1), stamp=now)
     return RotaFile(content, f"duty-{unit_id}.ics", texts.rota_caption(unit_id))
 
@@ -204,6 +236,7 @@ def import_file(
     *,
     now: datetime,
     reminder_before: timedelta,
+    fallback: ZoneInfo,
 ) -> RotaChange:
     """A CSV file (member,start,end) sent with the caption ``/duty import [UNIT]``."""
     identity = require_member(session, telegram_user_id)
@@ -213,7 +246,8 @@ def import_file(
     except UnicodeDecodeError:
         raise InvalidInput(_("rota file: not UTF-8 text; save it as CSV (UTF-8)")) from None
     added = import_rota(session, identity, unit_id, text, now=now, reminder_before=reminder_before)
-    reply = texts.shifts_imported(len(added), _rota_text(session, unit_id, now))
+    zone = zone_of(session, identity.member_id, fallback=fallback)
+    reply = texts.shifts_imported(len(added), _rota_text(session, unit_id, now, zone))
     return RotaChange(reply, _reminders(added))
 
 
@@ -224,6 +258,7 @@ def reminder_message(
     reminder = claim_reminder(session, shift_id, version, now=now)
     if reminder is None:
         return None
-    tz = unit_timezone(session, reminder.unit_id)
-    text = texts.shift_reminder(reminder.unit_id, reminder.start_at, reminder.end_at, tz)
+    fallback = unit_zone(session, reminder.unit_id) or unit_timezone(session, reminder.unit_id)
+    zone = zone_of(session, reminder.member_id, fallback=fallback)
+    text = texts.shift_reminder(reminder.unit_id, reminder.start_at, reminder.end_at, zone)
     return Message(reminder.chat_id, text, purpose=f"duty:{shift_id}:reminder")

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from atlasbot.escalation import Action
 from atlasbot.i18n import _, ngettext
+from atlasbot.texts.times import local_datetime, local_time
 
 # The alert states the texts tell apart (the values of storage's AlertState).
 ACKNOWLEDGED_STATE = "acknowledged"
@@ -33,11 +34,8 @@ def drill_mark() -> str:
 
 
 def clock_time(moment: datetime | None, tz: ZoneInfo) -> str:
-    """'14:05 CET' in a zone (the reader's unit or state, else the installation's)."""
-    if moment is None:
-        return "—"
-    local = moment.astimezone(tz)
-    return f"{local:%H:%M} {local.tzname() or ''}".strip()
+    """'14:05 CET' in the reader's zone (``atlasbot.services.zones.zone_of``)."""
+    return local_time(moment, tz)
 
 
 # --- alert copies -----------------------------------------------------------------------
@@ -191,7 +189,7 @@ class ShiftLine(Protocol):
 def rota(
     unit_id: str, now_on_duty: Sequence[OnDutyLine], upcoming: Sequence[ShiftLine], tz: ZoneInfo
 ) -> str:
-    """Who is on duty now and the next shifts, in the unit's own time zone."""
+    """Who is on duty now and the next shifts, in the reader's time zone."""
     lines = [_("DUTY {unit} (times in {zone})", unit=unit_id, zone=tz.key)]
     if now_on_duty:
         people = ", ".join(
@@ -211,8 +209,20 @@ def rota(
     return "\n".join(lines)
 
 
+def rota_counts(unit_id: str, on_duty_now: int, upcoming: int) -> str:
+    """A unit's rota for a reader who needs no names: whether it is covered, in counts."""
+    now_line = (
+        ngettext("{count} member on duty now.", "{count} members on duty now.", on_duty_now)
+        if on_duty_now
+        else _("Nobody on the rota now — alerts go to the whole unit.")
+    )
+    shifts = ngettext("{count} shift planned.", "{count} shifts planned.", upcoming)
+    head = _("DUTY {unit} (names only to the unit, its authority and coordinators)", unit=unit_id)
+    return f"{head}\n{now_line}\n{shifts}"
+
+
 def _when(moment: datetime, tz: ZoneInfo) -> str:
-    return f"{moment.astimezone(tz):%a %d %b %H:%M}"
+    return local_datetime(moment, tz)
 
 
 def shift_added(

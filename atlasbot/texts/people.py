@@ -98,7 +98,12 @@ def role_help(roles: Collection[str]) -> str:
         lines += _coordinator_help()
     if any(role in roles for role in ("admin", "authority", "commander")):
         lines.append(_("/invite: a one-time enrolment code for someone you answer for"))
-    lines += [_("/whoami: your roles"), _("/cancel: stop what you are doing")]
+        lines.append(_("/members: the members you answer for; revoke or hand over a role"))
+    lines += [
+        _("/whoami: your roles"),
+        _("/settings: your time zone (times are shown in it) and language"),
+        _("/cancel: stop what you are doing"),
+    ]
     lines += ["", not_classified()]
     return "\n".join(lines)
 

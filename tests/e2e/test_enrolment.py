@@ -65,10 +65,11 @@ async def test_a_commander_cannot_request_assistance(person: PersonFactory) -> N
     assert "Only a state's competent authority" in replies[-1]["text"]
 
 
-async def test_the_command_menu_is_set_at_start(sandbox: SandboxClient) -> None:
-    menus = await sandbox.commands()
-    commands = {c["command"] for menu in menus for c in menu["commands"]}
-    assert {"request", "crises", "status", "help"} <= commands
+async def test_the_default_command_menu_shows_how_to_enrol_and_help(
+    sandbox: SandboxClient,
+) -> None:
+    # Issue 11: the menu is per role; a chat without its own menu shows only these two.
+    assert await sandbox.menu(5999) == ["start", "help"]
 
 
 async def test_an_authority_invites_a_commander_of_its_own_states_unit_in_chat(

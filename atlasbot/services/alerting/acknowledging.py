@@ -17,6 +17,7 @@ from atlasbot.services.alerting.raising import alert_object, get_alert, member_n
 from atlasbot.services.alerting.settling import cancel_steps
 from atlasbot.services.enrolment import Identity
 from atlasbot.services.errors import Conflict, NotAuthorised
+from atlasbot.services.zones import zone_of
 from atlasbot.storage import audit
 from atlasbot.storage.models import ACTIVE_ALERT_STATES, Alert, AlertDelivery, AlertState
 from atlasbot.texts import alerts as texts
@@ -54,7 +55,9 @@ def acknowledge_press(
     answer = (
         texts.acknowledged()
         if outcome.newly
-        else texts.already_acknowledged(outcome.by_name, outcome.at, tz)
+        else texts.already_acknowledged(
+            outcome.by_name, outcome.at, zone_of(session, press.identity.member_id, fallback=tz)
+        )
     )
     return AckResult(outcome, answer)
 

@@ -29,6 +29,7 @@ from atlasbot.services.alerting.raising import (
     next_steps,
 )
 from atlasbot.services.outbox import Message
+from atlasbot.services.zones import zone_of
 from atlasbot.storage import audit
 from atlasbot.storage.models import (
     ACTIVE_ALERT_STATES,
@@ -55,6 +56,7 @@ class CopyToClose:
     by_name: str
     at: datetime | None
     skip_edit: bool  # the reporter's own copy of an order: the report already edited it
+    member_id: int = 0  # whose copy it is (they read its times in their zone)
 
 
 def copies_to_close(session: Session, alert_ids: Sequence[int] | None = None) -> list[CopyToClose]:
@@ -95,6 +97,7 @@ def copies_to_close(session: Session, alert_ids: Sequence[int] | None = None) ->
                 and alert.resolved_at is not None
                 and alert.outcome.startswith("reported")
                 and delivery.member_id == who,
+                member_id=delivery.member_id,
             )
         )
     return copies
@@ -123,7 +126,7 @@ def closing_edits(
             edits.append(CopyEdit(copy.delivery_id, copy.message_id, None))
             continue
         rows = [row for row in copy.markup if not any(b.get("text") == ack for b in row)]
-        text = texts.closed_copy(copy, tz)
+        text = texts.closed_copy(copy, zone_of(session, copy.member_id, fallback=tz))
         message = Message(copy.chat_id, text, keyboard_of(rows), alert_object(copy.alert_id))
         edits.append(CopyEdit(copy.delivery_id, copy.message_id, message))
     return edits

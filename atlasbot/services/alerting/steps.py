@@ -35,6 +35,7 @@ from atlasbot.services.alerting.raising import (
 from atlasbot.services.alerting.recipients import TARGETS, Recipient, holders
 from atlasbot.services.alerting.settling import SETTLED_CHECKS, finish, settle
 from atlasbot.services.outbox import Message, issue_keyboard
+from atlasbot.services.zones import zones_of
 from atlasbot.storage import audit
 from atlasbot.storage.models import (
     Alert,
@@ -89,17 +90,19 @@ def run_step(
         return None
     alert = work.alert
     assert alert.id is not None
-    text = texts.copy_text(
-        alert.text,
-        is_drill=alert.is_drill,
-        number=work.number,
-        action=work.action,
-        deadline=work.deadline,
-        tz=tz,
-    )
     buttons = alert_buttons(alert) if work.copies else []
+    # Each recipient reads the deadline in their own zone (``tz`` is for those with none).
+    zones = zones_of(session, (planned.member_id for planned in work.copies), fallback=tz)
     copies = []
     for planned in work.copies:
+        text = texts.copy_text(
+            alert.text,
+            is_drill=alert.is_drill,
+            number=work.number,
+            action=work.action,
+            deadline=work.deadline,
+            tz=zones[planned.member_id],
+        )
         keyboard = issue_keyboard(session, planned.member_id, buttons, now=now)
         describe_copy(session, planned.delivery_id, text, stored_rows(keyboard))
         message = Message(planned.chat_id, text, keyboard, purpose=alert_object(alert.id))

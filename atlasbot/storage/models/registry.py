@@ -114,6 +114,8 @@ class Member(SQLModel, table=True):
     language_code: str = Field(default="en", max_length=16)
     enrolled_at: datetime = _utc_column()
     active: bool = True
+    # The member's own time zone (an IANA name); None: the zone of their state.
+    timezone: str | None = Field(default=None, max_length=64)
 
 
 class MemberRole(SQLModel, table=True):
@@ -129,6 +131,9 @@ class MemberRole(SQLModel, table=True):
     unit_id: str | None = Field(default=None, foreign_key="unit.id", max_length=64)
     granted_at: datetime = _utc_column()
     invite_id: int | None = Field(default=None, foreign_key="invite.id")
+    # A revoked role is kept (with who revoked it, when) but grants nothing any more.
+    revoked_at: datetime | None = _utc_column(nullable=True)
+    revoked_by: str | None = Field(default=None, max_length=120)
 
 
 class Invite(SQLModel, table=True):
@@ -146,6 +151,10 @@ class Invite(SQLModel, table=True):
     expires_at: datetime = _utc_column()
     used_at: datetime | None = _utc_column(nullable=True)
     used_by_member_id: int | None = Field(default=None, foreign_key="member.id")
+    # A hand-over: the member_role row this invite's holder takes over (revoked when it is
+    # redeemed). No foreign key: member_role already refers to invite, and a cycle of keys
+    # would leave no order to create or drop the two tables in.
+    replaces_role_id: int | None = None
 
 
 class AuditEntry(SQLModel, table=True):
