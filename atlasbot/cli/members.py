@@ -21,11 +21,11 @@ def list_members(
     unit: Annotated[str | None, typer.Option(help="A unit: its members.")] = None,
 ) -> None:
     """Every role held now: member id, name, role and scope, since when."""
-    from atlasbot.cli import _engine, _settings
+    from atlasbot.cli import common
     from atlasbot.services.members import held_roles
     from atlasbot.storage.db import session_scope
 
-    with session_scope(_engine(_settings())) as session:
+    with session_scope(common.engine(common.settings())) as session:
         roles = held_roles(session, country=country.upper() if country else None, unit_id=unit)
     for held in roles:
         scope = held.country or held.unit_id or "-"
@@ -44,7 +44,7 @@ def revoke(
     unit: Annotated[str | None, typer.Option(help="The unit, for commander and duty.")] = None,
 ) -> None:
     """Revoke one role of a member at once (audited; their buttons stop working)."""
-    from atlasbot.cli import _cli_actor, _engine, _settings, fail
+    from atlasbot.cli import common
     from atlasbot.services.members import revoke_by_operator
     from atlasbot.storage.db import session_scope
     from atlasbot.storage.models import Role, utc_now
@@ -52,16 +52,18 @@ def revoke(
     try:
         parsed_role = Role(role)
     except ValueError:
-        fail(f"--role: unknown role {role!r}; use one of {', '.join(r.value for r in Role)}")
+        common.fail(
+            f"--role: unknown role {role!r}; use one of {', '.join(r.value for r in Role)}"
+        )
     # A refusal (no such role) is a DomainError: the command line prints it, exit status 2.
-    with session_scope(_engine(_settings())) as session:
+    with session_scope(common.engine(common.settings())) as session:
         done = revoke_by_operator(
             session,
             member_id,
             parsed_role,
             country=country.upper() if country else None,
             unit_id=unit,
-            actor=_cli_actor(),
+            actor=common.cli_actor(),
             now=utc_now(),
         )
     typer.echo(done.reply)

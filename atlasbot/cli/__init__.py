@@ -1,0 +1,131 @@
+"""The command line: the same services as the chat, for administrators and scripts.
+
+Every command exits 0 on success, 2 on bad input (with the message on standard error) and
+never shows a traceback; ``ATLASBOT_LOG_LEVEL=DEBUG`` logs one for developers. One module a
+family of commands; this one assembles them and runs a command.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import typer
+
+from atlasbot.cli import audit, database, members, planning, registry, serving
+from atlasbot.cli.audit import NO_KEY_NOTE as NO_KEY_NOTE
+from atlasbot.cli.common import EXIT_INVALID, CliError
+from atlasbot.config import Settings, SettingsError, load_settings
+from atlasbot.redaction import Redactor, install
+
+log = logging.getLogger("atlasbot")
+
+app = typer.Typer(
+    name="atlasbot",
+    help="atlasbot: cross-border help between special intervention units (2008/617/JHA).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(registry.network_app, name="network")
+app.add_typer(database.db_app, name="db")
+app.add_typer(audit.audit_app, name="audit")
+app.add_typer(members.members_app, name="members")
+# The top-level commands of each family (backup, restore, invite, plan, schedule, run, ...).
+for family in (database.commands, registry.commands, planning.commands, serving.commands):
+    app.add_typer(family)
+
+
+def _database_problem(err: Exception) -> str:
+    """One line for a database that cannot be reached or used (its password hidden)."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        shown = make_url(load_settings().database_url).render_as_string(hide_password=True)
+    except Exception:  # the settings were fine a moment ago; do not fail while failing
+        shown = "ATLASBOT_DATABASE_URL"
+    cause = getattr(err, "orig", None) or err
+    reason = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
+    return f"cannot use the database at {shown}: {reason}"
+
+
+def _run_cli(command: Callable[[], Any], redact: Callable[[str], str] = str) -> int:
+    def say(message: str) -> None:
+        typer.echo(redact(f"error: {message}"), err=True)
+
+    try:
+        command()
+    except CliError as err:
+        say(str(err))
+        return EXIT_INVALID
+    except SettingsError as err:
+        say(str(err))
+        return EXIT_INVALID
+    except typer.Exit as done:
+        return int(done.exit_code)
+    except SystemExit as done:
+        return int(done.code or 0) if isinstance(done.code, int | None) else 1
+    except Exception as err:
+        from sqlalchemy.exc import InterfaceError, OperationalError
+
+        from atlasbot.services.errors import DomainError
+        from atlasbot.storage.leadership import AlreadyRunning
+
+        # AlreadyRunning: a second process on one SQLite file, refused in one line.
+        if isinstance(err, DomainError | AlreadyRunning):
+            say(str(err))
+            return EXIT_INVALID
+        log.debug("failure", exc_info=True)
+        if isinstance(err, OperationalError | InterfaceError):
+            say(_database_problem(err))
+            return EXIT_INVALID
+        say(
+            f"unexpected failure ({type(err).__name__}: {err}); "
+            "set ATLASBOT_LOG_LEVEL=DEBUG for details"
+        )
+        return 1
+    return 0
+
+
+# Commands that keep running: their log lines carry the time. The others are one-shot
+# file commands, where a warning reads as a plain line ("WARNING: net.yaml: notes: ...").
+_SERVICE_COMMANDS = frozenset({"run", "sandbox", "demo"})
+
+
+def _configure_logging(command: str = "") -> Redactor:
+    """Log to standard error (text, or JSON with ATLASBOT_LOG_FORMAT=json), every line
+    passed through the secrets' redactor."""
+    from atlasbot.log_format import configure_logging
+
+    try:
+        settings: Settings | None = load_settings()
+    except SettingsError:  # reported by the command itself; log with the defaults meanwhile
+        settings = None
+    secrets = (settings.token, settings.audit_key, settings.webhook_secret) if settings else ()
+    redactor = Redactor(secret.get_secret_value() for secret in secrets if secret is not None)
+    root = logging.getLogger()
+    if any(handler.name != _OUR_HANDLER for handler in root.handlers):
+        # Whoever called main() configured logging already (a test, an embedding program):
+        # keep their handlers, as logging.basicConfig would, with the redactor on them.
+        root.setLevel(settings.log_level if settings is not None else "INFO")
+    else:
+        handler = configure_logging(
+            settings or Settings.model_construct(),
+            service=command in _SERVICE_COMMANDS,
+            filters=[redactor],
+        )
+        handler.name = _OUR_HANDLER
+    install(redactor)
+    return redactor
+
+
+_OUR_HANDLER = "atlasbot.cli"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``atlasbot`` command and ``python -m atlasbot``."""
+    args = sys.argv[1:] if argv is None else argv
+    redactor = _configure_logging(next((arg for arg in args if not arg.startswith("-")), ""))
+    return _run_cli(lambda: app(args=args, prog_name="atlasbot", standalone_mode=True), redactor)
