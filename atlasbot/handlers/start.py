@@ -3,7 +3,7 @@ case of ``services.joining``, whose texts come from ``atlasbot.texts.people``.""
 
 from __future__ import annotations
 
-from telegram import Update
+from telegram import Message, Update
 
 from atlasbot.bot.context import AtlasContext
 from atlasbot.bot.menus import forget_drafts, set_menus
@@ -20,15 +20,19 @@ async def start(update: Update, context: AtlasContext) -> None:
     if not context.args:
         await help_command(update, context)
         return
-    code, now, zone = (
-        " ".join(context.args),
-        context.services.clock.now(),
-        context.services.settings.tz,
-    )
+    code = " ".join(context.args)
+    now, zone = context.services.clock.now(), context.services.settings.tz
     newcomer = joining.Newcomer(user.id, user.full_name, user.language_code or "en")
     result = await context.services.run(
         lambda s: joining.enrol(s, code=code, newcomer=newcomer, now=now, fallback=zone)
     )
+    await _show_enrolment(context, message, result)
+
+
+async def _show_enrolment(
+    context: AtlasContext, message: Message, result: joining.Enrolment
+) -> None:
+    """The newcomer's answer, their menu, the drafts a hand-over ends, the inviter's notice."""
     await message.reply_text(result.reply)
     forget_drafts(context, result.forget_drafts_of)
     await set_menus(context.bot, result.menus)

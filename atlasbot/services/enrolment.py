@@ -317,6 +317,13 @@ def _audit_refusal(
     )
 
 
+def _invite_of(session: Session, code: str) -> Invite | None:
+    """The invite a typed code names (None for a code that cannot be one)."""
+    if not _CODE_SHAPE.match(normalise_code(code)):
+        return None
+    return session.exec(select(Invite).where(Invite.code_hash == hash_code(code))).first()
+
+
 def redeem_invite(
     session: Session,
     *,
@@ -331,12 +338,7 @@ def redeem_invite(
     Refusals are audited too (repeated wrong codes are worth noticing) and change nothing else.
     """
     moment = now or utc_now()
-    normalised = normalise_code(code)
-    invite = (
-        session.exec(select(Invite).where(Invite.code_hash == hash_code(code))).first()
-        if _CODE_SHAPE.match(normalised)
-        else None
-    )
+    invite = _invite_of(session, code)
     refusal = _refusal_of(invite, moment)
     if refusal is not None or invite is None:
         _audit_refusal(session, telegram_user_id, invite, refusal, moment)
