@@ -226,7 +226,11 @@ async def start_bot(
     await rearm_timers(application)
     assert application.updater is not None
     await application.updater.start_polling(
-        poll_interval=0.0, timeout=10, allowed_updates=Update.ALL_TYPES
+        poll_interval=0.0,
+        timeout=10,
+        allowed_updates=Update.ALL_TYPES,
+        # What Telegram holds was not handled yet (atlasbot.bot.updates): never drop it.
+        drop_pending_updates=False,
     )
     return application, processor
 
@@ -237,6 +241,8 @@ async def stop_bot(application: AtlasApplication) -> None:
         await application.updater.stop()
     if application.running:
         await application.stop()
+        if application.post_stop is not None:  # run_polling would call it; we stop by hand
+            await application.post_stop(application)
     await application.shutdown()
 
 

@@ -9,9 +9,11 @@ from typing import Any, TypeVar
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
+from telegram import Update
 from telegram.ext import Application, BaseUpdateProcessor, CallbackContext, ExtBot
 
 from atlasbot.bot.pacing import TokenBucket
+from atlasbot.bot.updates import UpdateLedger
 from atlasbot.clock import Clock, SystemClock
 from atlasbot.config import Settings
 from atlasbot.gazetteer import Gazetteer
@@ -72,11 +74,13 @@ AtlasApplication = Application[
 
 class TrackingUpdateProcessor(BaseUpdateProcessor):
     """Handles updates concurrently (bounded) and knows how many are still being handled,
-    which the sandbox's wait-idle asks before it answers."""
+    which the sandbox's wait-idle asks before it answers, and which are done, which the
+    poller needs before it confirms them to Telegram."""
 
-    def __init__(self, max_concurrent_updates: int) -> None:
+    def __init__(self, max_concurrent_updates: int, ledger: UpdateLedger | None = None) -> None:
         super().__init__(max_concurrent_updates)
         self.in_flight = 0
+        self.ledger = ledger or UpdateLedger()
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         self.in_flight += 1
@@ -84,6 +88,9 @@ class TrackingUpdateProcessor(BaseUpdateProcessor):
             await coroutine
         finally:
             self.in_flight -= 1
+            if isinstance(update, Update):
+                # Only now may getUpdates confirm it (atlasbot.bot.updates).
+                self.ledger.done(update.update_id)
 
     async def initialize(self) -> None:
         """Nothing to set up."""
