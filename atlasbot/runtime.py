@@ -114,12 +114,14 @@ def run_polling(settings: Settings) -> None:
         if chained is not None:
             await chained(app)
         await rearm_timers(app)
+        services.uploads.start()
 
     application.post_init = post_init
     log.info("atlasbot is polling the Bot API at %s", urlsplit(settings.bot_api_url).netloc)
     from telegram.error import InvalidToken, NetworkError
 
     try:
+        # drop_pending_updates=False: what Telegram holds was not handled yet (bot/updates.py).
         application.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
     except InvalidToken:  # the token was revoked between the check and the start
         log.debug("the Bot API refused the token at start", exc_info=True)
@@ -127,6 +129,8 @@ def run_polling(settings: Settings) -> None:
     except NetworkError as err:
         log.debug("the Bot API could not be reached at start", exc_info=True)
         raise StartupError(f"cannot reach the Bot API at start: {err.message}") from None
+    finally:
+        services.uploads.close()
 
 
 async def rearm_timers(application: AtlasApplication) -> None:
@@ -224,6 +228,7 @@ async def start_bot(
         await application.post_init(application)
     await application.start()
     await rearm_timers(application)
+    services.uploads.start()
     assert application.updater is not None
     await application.updater.start_polling(
         poll_interval=0.0,
@@ -277,6 +282,7 @@ async def sandbox_runtime(
         # A test may have restarted the bot: stop whichever application runs now.
         await stop_bot(runtime.application)
         await server.stop()
+        services.uploads.close()
         engine.dispose()
 
 

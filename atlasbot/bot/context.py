@@ -14,6 +14,7 @@ from telegram.ext import Application, BaseUpdateProcessor, CallbackContext, ExtB
 
 from atlasbot.bot.pacing import TokenBucket
 from atlasbot.bot.updates import UpdateLedger
+from atlasbot.bot.uploads import UploadReader
 from atlasbot.clock import Clock, SystemClock
 from atlasbot.config import Settings
 from atlasbot.gazetteer import Gazetteer
@@ -32,6 +33,13 @@ class BotServices:
     gazetteer: Gazetteer = field(default_factory=Gazetteer.load)
     # Fan-out sends wait here; direct replies do not (see atlasbot/pacing.py).
     broadcast: TokenBucket = field(default_factory=TokenBucket)
+    # Chat uploads are read in a worker process (started by ``start_bot``, not here).
+    uploads: UploadReader = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.uploads = UploadReader(
+            seconds=self.settings.upload_seconds, memory_bytes=self.settings.upload_memory_bytes
+        )
 
     async def run(self, work: Callable[[Session], T]) -> T:
         """Run one unit of work in a worker thread, so the event loop never waits on the
