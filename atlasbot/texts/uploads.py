@@ -20,6 +20,11 @@ def too_big(name: str, size: int, limit: int) -> str:
     )
 
 
+def refused(name: str, reason: str) -> str:
+    """One line: the file could not be read at all (not UTF-8, not YAML, an alias bomb)."""
+    return _("{name}: {reason}; nothing was stored.", name=name, reason=reason)
+
+
 def ignored(warnings: Sequence[str]) -> str:
     """The unknown keys of a file that was read anyway (each with a likely fix)."""
     if not warnings:

@@ -15,7 +15,7 @@ from atlasbot.domain import Network
 from atlasbot.errors import InvalidInput
 from atlasbot.safe_files import FileRefused, decode_text
 from atlasbot.services.trainings import records
-from atlasbot.texts import training as texts
+from atlasbot.texts import uploads as upload_texts
 from atlasbot.yamltext import YamlTextError, load_yaml
 
 # The logger the events-file validator names ignored keys on.
@@ -61,15 +61,9 @@ def read_events_file(raw: bytes, source: str, network: Network, max_bytes: int) 
         text = decode_text(raw, source, max_bytes=max_bytes)
         data = load_yaml(text, dates_as_text=True)
     except FileRefused as refused:
-        problems = [refused.reason]
-        raise InvalidInput(
-            texts.file_problems(source, problems, records.MAX_PROBLEMS_SHOWN)
-        ) from None
+        raise InvalidInput(upload_texts.refused(source, refused.reason)) from None
     except YamlTextError as error:
-        problems = [str(error)]
-        raise InvalidInput(
-            texts.file_problems(source, problems, records.MAX_PROBLEMS_SHOWN)
-        ) from None
+        raise InvalidInput(upload_texts.refused(source, str(error))) from None
     with _warnings_of(_VALIDATOR_LOG) as ignored:
         plan = records.validated(data, source, network)
     shown = tuple(message.removeprefix(f"{source}: ") for message in ignored)
