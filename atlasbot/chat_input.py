@@ -32,6 +32,7 @@ from atlasbot.safe_files import excerpt
 __all__ = [
     "BIDI_CONTROLS",
     "MAX_ID",
+    "MAX_TYPED",
     "InvalidInput",
     "clock_time",
     "country_code",
@@ -43,6 +44,8 @@ __all__ = [
     "whole_number",
 ]
 
+# Telegram's longest message: what a step that caps its own length checks text against.
+MAX_TYPED = 4096
 # The largest id a 64-bit signed column (SQLite INTEGER, PostgreSQL BIGINT) holds.
 MAX_ID = 2**63 - 1
 # Embedding and override characters (U+202A-U+202E) and isolates (U+2066-U+2069).
