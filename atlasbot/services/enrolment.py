@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from atlasbot import chat_input
 from atlasbot.clock import as_utc
 from atlasbot.i18n import N_, _
 from atlasbot.services.errors import InvalidInput, NotAuthorised, NotEnrolled
@@ -465,8 +466,8 @@ def invite(
     scope = args[1] if len(args) > 1 else None
     if role.scope != "none" and scope is None:
         return texts.invite_needs_scope(role.value, role.scope)
-    country = scope.upper() if scope and role.scope == "country" else None
-    unit_id = scope.lower() if scope and role.scope == "unit" else None
+    country = chat_input.country_code(scope) if scope and role.scope == "country" else None
+    unit_id = chat_input.unit_id(scope) if scope and role.scope == "unit" else None
     code, _invite = invite_by_member(
         session, identity, role=role, country=country, unit_id=unit_id, ttl=ttl, now=now
     )
