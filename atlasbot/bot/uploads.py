@@ -17,9 +17,13 @@ from __future__ import annotations
 
 import asyncio
 import copyreg
+import ctypes
 import logging
 import multiprocessing
+import os
 import resource
+import signal
+import sys
 import types
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -35,6 +39,7 @@ from atlasbot.texts import uploads as texts
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+_PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when its parent dies
 
 
 def mapping_proxy(values: dict[object, object]) -> types.MappingProxyType[object, object]:
@@ -64,13 +69,15 @@ async def download(document: Document, name: str, limit: int) -> bytes:
     return data
 
 
-def _limit_memory(memory_bytes: int) -> None:
-    """The worker's initializer: cap its address space, so a bomb fails there, not here."""
+def _start_worker(memory_bytes: int, bot_pid: int) -> None:
+    """The worker's initializer: cap its address space, so a bomb fails there, not here;
+    and die with the bot, so a kill -9 of the bot leaves no worker behind (Linux), holding
+    the bot's output open."""
     resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
-
-
-def _ready() -> bool:
-    return True
+    if sys.platform == "linux":
+        ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != bot_pid:  # the bot died while this worker was starting
+        os._exit(0)
 
 
 class UploadReader:
@@ -82,17 +89,18 @@ class UploadReader:
         self._pool: ProcessPoolExecutor | None = None
 
     def start(self) -> ProcessPoolExecutor:
-        """Start the worker (at start-up, so the first upload does not wait for it)."""
+        """Make the pool (at start-up); its worker process starts with the first upload, so
+        a bot that is never sent a file (or restarted often) does not pay for it."""
         if self._pool is None:
-            # forkserver: a fork of the bot's threads (the event loop, the database pool)
-            # would copy their locks; the worker starts clean and imports what it reads with.
+            # spawn: a fork of the bot's threads (the event loop, the database pool) would copy
+            # their locks; the worker starts clean, as the bot's own child (so that it dies
+            # with it), and imports what it reads with.
             self._pool = ProcessPoolExecutor(
                 max_workers=1,
-                mp_context=multiprocessing.get_context("forkserver"),
-                initializer=_limit_memory,
-                initargs=(self.memory_bytes,),
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_start_worker,
+                initargs=(self.memory_bytes, os.getpid()),
             )
-            self._pool.submit(_ready)
         return self._pool
 
     async def read(self, work: Callable[..., T], *args: object) -> T:
