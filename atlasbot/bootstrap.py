@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Coroutine
-from typing import Any
+from typing import Any, cast
 
 from telegram import BotCommand
-from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes
+from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, ExtBot, Updater
 
 from atlasbot.bot.context import (
     AtlasApplication,
@@ -17,6 +17,7 @@ from atlasbot.bot.context import (
 )
 from atlasbot.bot.menus import commands, set_menus
 from atlasbot.bot.persistence import DatabasePersistence
+from atlasbot.bot.updates import HoldingBot
 from atlasbot.services.menus import every_menu
 from atlasbot.texts.menus import default_menu
 
@@ -84,6 +85,10 @@ def build_application(
         builder = builder.base_file_url(base_file_url)
     application: AtlasApplication = builder.build()  # type: ignore[assignment]
     application.bot_data["services"] = services
+    holding = HoldingBot(application.bot, processor.ledger)
+    # The Updater polls through HoldingBot, which confirms an update only once handled.
+    application.updater = Updater(cast(ExtBot[None], holding), application.update_queue)
+    application.post_stop = lambda _app: holding.confirm_handled()
     register(application)
     return application, processor
 

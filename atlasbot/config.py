@@ -55,6 +55,10 @@ class Settings(BaseSettings):
     plan_time_limit_s: float = Field(default=20.0, gt=0)
     # Files people give the bot (network, request, events files, uploads): the largest read.
     max_file_bytes: int = Field(default=DEFAULT_MAX_FILE_BYTES, ge=1024, le=256 * 1024 * 1024)
+    # A file sent in the chat is read in a worker process within this time and address space
+    # (atlasbot/bot/uploads.py); a file that needs more is refused, and nobody else waits.
+    upload_seconds: float = Field(default=10.0, gt=0, le=600)
+    upload_memory_bytes: int = Field(default=1024**3, ge=256 * 1024**2)
     # On-scene times are compared rounded up to this step (docs/formats.md §5): the ETA model is
     # rough, and a few minutes must not pull in another state. 1 compares exact minutes.
     plan_step_min: int = Field(default=10, ge=1)

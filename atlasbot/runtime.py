@@ -193,7 +193,11 @@ async def launch(application: AtlasApplication, *, polling: bool) -> None:
     if polling:
         assert application.updater is not None
         await application.updater.start_polling(
-            poll_interval=0.0, timeout=10, allowed_updates=Update.ALL_TYPES
+            poll_interval=0.0,
+            timeout=10,
+            allowed_updates=Update.ALL_TYPES,
+            # What Telegram holds was not handled yet (atlasbot.bot.updates): never drop it.
+            drop_pending_updates=False,
         )
 
 
@@ -203,6 +207,8 @@ async def stop_bot(application: AtlasApplication) -> None:
         await application.updater.stop()
     if application.running:
         await application.stop()
+        if application.post_stop is not None:  # run_polling would call it; we stop by hand
+            await application.post_stop(application)
     await application.shutdown()
 
 
@@ -237,6 +243,7 @@ async def sandbox_runtime(
         # A test may have restarted the bot: stop whichever application runs now.
         await stop_bot(runtime.application)
         await server.stop()
+        services.uploads.close()
         engine.dispose()
 
 

@@ -41,6 +41,7 @@ async def serve(api_url: str) -> None:
         await stop.wait()
     finally:
         await stop_bot(application)
+        services.uploads.close()
         engine.dispose()
 
 

@@ -210,3 +210,4 @@ async def _serve(settings: Settings, engine: Engine, elector: Elector) -> None:
             await server.stop()
         with contextlib.suppress(Exception):
             await probe_bot.shutdown()
+        services.uploads.close()

@@ -11,10 +11,13 @@ from typing import Any, TypeVar
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlmodel import Session
+from telegram import Update
 from telegram.ext import Application, BaseUpdateProcessor, CallbackContext, ExtBot
 
 from atlasbot.bot.metrics import Metrics, SolveKind
 from atlasbot.bot.pacing import TokenBucket
+from atlasbot.bot.updates import UpdateLedger
+from atlasbot.bot.uploads import UploadReader
 from atlasbot.clock import Clock, SystemClock
 from atlasbot.config import Settings
 from atlasbot.gazetteer import Gazetteer
@@ -54,6 +57,13 @@ class BotServices:
     # the board, offer the next plan). The wiring sets it (bootstrap): that follow-up lives in
     # bot/notices, which starts alerts through the timers, so the timers cannot import it.
     on_no_response: Callable[[AtlasContext, int, str], Awaitable[None]] | None = None
+    # Chat uploads are read in a worker process (started by ``start_bot``, not here).
+    uploads: UploadReader = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.uploads = UploadReader(
+            seconds=self.settings.upload_seconds, memory_bytes=self.settings.upload_memory_bytes
+        )
 
     async def run(self, work: Callable[[Session], T]) -> T:
         """Run one unit of work in a worker thread, so the event loop never waits on the
@@ -117,12 +127,19 @@ AtlasApplication = Application[
 
 class TrackingUpdateProcessor(BaseUpdateProcessor):
     """Handles updates concurrently (bounded) and knows how many are still being handled,
-    which the sandbox's wait-idle asks before it answers."""
+    which the sandbox's wait-idle asks before it answers, and which are done, which the
+    poller needs before it confirms them to Telegram."""
 
-    def __init__(self, max_concurrent_updates: int, metrics: Metrics | None = None) -> None:
+    def __init__(
+        self,
+        max_concurrent_updates: int,
+        metrics: Metrics | None = None,
+        ledger: UpdateLedger | None = None,
+    ) -> None:
         super().__init__(max_concurrent_updates)
         self.in_flight = 0
         self.metrics = metrics or Metrics()
+        self.ledger = ledger or UpdateLedger()
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         self.in_flight += 1
@@ -130,6 +147,9 @@ class TrackingUpdateProcessor(BaseUpdateProcessor):
             await self.metrics.measure_update(update, coroutine)
         finally:
             self.in_flight -= 1
+            if isinstance(update, Update):
+                # Only now may getUpdates confirm it (atlasbot.bot.updates).
+                self.ledger.done(update.update_id)
 
     async def initialize(self) -> None:
         """Nothing to set up."""

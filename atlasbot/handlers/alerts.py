@@ -12,6 +12,7 @@ import contextlib
 from telegram import Update
 from telegram.error import BadRequest
 
+from atlasbot import chat_input
 from atlasbot.bot import timers
 from atlasbot.bot.context import AtlasContext
 from atlasbot.bot.delivery import send_drill_report
@@ -43,9 +44,9 @@ async def acknowledge(update: Update, context: AtlasContext) -> None:
 
 def _drill_number(args: list[str]) -> int:
     """N of ``/drill report N``."""
-    if len(args) != 2 or not args[1].lstrip("#").isdigit():
+    if len(args) != 2:
         raise InvalidInput(_("Say which drill: /drill report N"))
-    return int(args[1].lstrip("#"))
+    return chat_input.record_id(args[1], what=_("drill"))
 
 
 async def _show_report(update: Update, context: AtlasContext, number: int) -> None:
@@ -70,9 +71,10 @@ async def drill_command(update: Update, context: AtlasContext) -> None:
     elif args[0].lower() == "report":
         await _show_report(update, context, _drill_number(args))
     else:
+        units = [chat_input.unit_id(arg, what=_("units")) for arg in args]
         timings, now = context.services.settings.escalation_timings(), context.services.clock.now()
         started = await context.services.run(
-            lambda s: drills.start(s, user.id, args, timings=timings, now=now)
+            lambda s: drills.start(s, user.id, units, timings=timings, now=now)
         )
         await message.reply_text(started.reply)
         await timers.start_alerts(context, started.alert_ids)

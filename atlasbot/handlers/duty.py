@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 
 from telegram import Message, Update
 
-from atlasbot.bot import timers
+from atlasbot import chat_input
+from atlasbot.bot import timers, uploads
 from atlasbot.bot.context import AtlasContext
 from atlasbot.bot.replies import guarded, require_identity
 from atlasbot.i18n import _
@@ -60,9 +61,10 @@ async def _add(update: Update, context: AtlasContext, args: list[str]) -> None:
 
 async def _remove(update: Update, context: AtlasContext, args: list[str]) -> None:
     message, user_id = _asker(update)
-    if len(args) != 1 or not args[0].lstrip("#").isdigit():
+    if len(args) != 1:
         raise InvalidInput(_("Write: /duty remove N (the shift number shown by /duty)"))
-    number, now = int(args[0].lstrip("#")), context.services.clock.now()
+    number = chat_input.record_id(args[0], what=_("shift"))
+    now = context.services.clock.now()
     await message.reply_text(
         await context.services.run(lambda s: rota.remove(s, user_id, number, now=now))
     )
@@ -110,18 +112,26 @@ async def duty_command(update: Update, context: AtlasContext) -> None:
 
 @guarded
 async def import_rota(update: Update, context: AtlasContext) -> None:
-    """A CSV file (member,start,end) sent with the caption ``/duty import [UNIT]``."""
+    """A CSV file (member,start,end) sent with the caption ``/duty import [UNIT]``: read in
+    the upload worker, then the shifts added in one transaction."""
     message, user_id = _asker(update)
     if message.document is None:
         return
-    words = (message.caption or "").split()
-    named = words[2] if len(words) > 2 else None
-    rota.check_rota_file_size(message.document.file_size or 0)
-    content = bytes(await (await message.document.get_file()).download_as_bytearray())
-    now, before = context.services.clock.now(), _reminder_before(context)
-    change = await context.services.run(
+    words, services = (message.caption or "").split(), context.services
+    named, limit = (words[2] if len(words) > 2 else None), services.settings.max_file_bytes
+    name = message.document.file_name or "rota.csv"
+    raw = await uploads.download(message.document, name, limit)
+    rows = await services.uploads.read(rota.read_rota_file, raw, name, limit)
+    now, before = services.clock.now(), _reminder_before(context)
+    change = await services.run(
         lambda s: rota.import_file(
-            s, user_id, named, content, now=now, reminder_before=before, fallback=_zone(context)
+            s,
+            user_id,
+            named,
+            rows,
+            now=now,
+            reminder_before=before,
+            fallback=_zone(context),
         )
     )
     timers.arm_reminders(context, change.reminders)

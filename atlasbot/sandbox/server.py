@@ -454,6 +454,7 @@ class SandboxServer:
             deliverable = self._deliverable_updates()
             remaining = deadline - loop.time()
             if deliverable or remaining <= 0 or self._closing.is_set():
+                self.state.fetch_counts.update(u["update_id"] for u in deliverable[:limit])
                 return deliverable[:limit]
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(arrived.wait(), remaining)

@@ -237,6 +237,8 @@ class SandboxState:
     error_counts: Counter[str] = field(default_factory=Counter)
     sends: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     updates_created: int = 0
+    # How many times getUpdates returned each update (a kill test waits for the first).
+    fetch_counts: Counter[int] = field(default_factory=Counter)
     _update_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _file_numbers: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _query_numbers: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -488,6 +490,7 @@ class SandboxState:
             "sends": {str(chat_id): list(sends) for chat_id, sends in self.sends.items()},
             "updates_created": self.updates_created,
             "updates_pending": len(self.pending_updates),
+            "updates_fetched": len(self.fetch_counts),
         }
 
     def reset_stats(self) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -17,8 +18,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from atlasbot import chat_input
 from atlasbot.clock import as_utc
 from atlasbot.i18n import _
+from atlasbot.safe_files import text_problem
 from atlasbot.services.enrolment import Identity
 from atlasbot.services.errors import InvalidInput, NotAuthorised, NotFound
 from atlasbot.storage import audit
@@ -35,6 +38,10 @@ from atlasbot.texts import alerts as texts
 
 MAX_SHIFT = timedelta(days=7)
 MAX_IMPORT_ROWS = 500
+# A member is named by a part of their name (at most a display name) or #number; a moment
+# is '2027-01-04 08:00' or ISO 8601 with an offset.
+MAX_MEMBER_CHARACTERS = 200
+MAX_MOMENT_CHARACTERS = 40
 _LOCAL_TIME = re.compile(r"^(\d{4}-\d{2}-\d{2})[ T](\d{1,2}:\d{2})$")
 
 
@@ -108,8 +115,8 @@ def find_member(session: Session, unit_id: str, reference: str) -> tuple[int, st
     """A member of the unit by '#12' (member number) or a unique part of their name."""
     members = unit_members(session, unit_id)
     wanted = reference.strip().lstrip("@")
-    if wanted.startswith("#") and wanted[1:].isdigit():
-        number = int(wanted[1:])
+    if wanted.startswith("#"):
+        number = chat_input.record_id(wanted, what=_("member"))
         for member_id, _chat, name in members:
             if member_id == number:
                 return member_id, name
@@ -248,7 +255,23 @@ def parse_rota_csv(text: str) -> list[RotaRow]:
     for number, row in enumerate(rows[1:], start=2):
         if len(row) < 3:
             raise InvalidInput(_("rota file, line {line}: expected member,start,end", line=number))
-        parsed.append(RotaRow(number, row[0].strip(), row[1].strip(), row[2].strip()))
+        cells = RotaRow(number, row[0].strip(), row[1].strip(), row[2].strip())
+        for name, value, limit in (
+            ("member", cells.member, MAX_MEMBER_CHARACTERS),
+            ("start", cells.start, MAX_MOMENT_CHARACTERS),
+            ("end", cells.end, MAX_MOMENT_CHARACTERS),
+        ):
+            problem = text_problem(value, limit)
+            if problem is not None:
+                raise InvalidInput(
+                    _(
+                        "rota file, line {line}: {field} {problem}",
+                        line=number,
+                        field=name,
+                        problem=problem,
+                    )
+                )
+        parsed.append(cells)
     return parsed
 
 
@@ -262,9 +285,23 @@ def import_rota(
     reminder_before: timedelta,
 ) -> list[DutyShift]:
     """Add every shift of a rota file; one bad line adds none and names every bad line."""
+    return import_rows(
+        session, identity, unit_id, parse_rota_csv(text), now=now, reminder_before=reminder_before
+    )
+
+
+def import_rows(
+    session: Session,
+    identity: Identity,
+    unit_id: str,
+    rows: Sequence[RotaRow],
+    *,
+    now: datetime,
+    reminder_before: timedelta,
+) -> list[DutyShift]:
+    """Add the shifts of a rota file's rows; one bad row adds none and names every bad row."""
     _require_commander(identity, unit_id)
     tz = unit_timezone(session, unit_id)
-    rows = parse_rota_csv(text)
     problems = []
     checked = []
     for row in rows:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from atlasbot.errors import DomainError, InvalidInput
 
-class DomainError(Exception):
-    """Something the user asked for cannot be done; ``str(err)`` is safe to show them."""
+__all__ = ["Conflict", "DomainError", "InvalidInput", "NotAuthorised", "NotEnrolled", "NotFound"]
 
 
 class NotAuthorised(DomainError):
@@ -19,10 +19,6 @@ class NotEnrolled(NotAuthorised):
 
 class NotFound(DomainError):
     """The thing named does not exist (or the member may not know it exists)."""
-
-
-class InvalidInput(DomainError):
-    """The values given break a rule; the message says which and where."""
 
 
 class Conflict(DomainError):

@@ -5,22 +5,26 @@ transaction, returning what to show)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from atlasbot import rules
+from atlasbot import chat_input, rules
 from atlasbot.clock import as_utc
 from atlasbot.i18n import _
+from atlasbot.safe_files import FileRefused, decode_text
 from atlasbot.services.duty import (
+    RotaRow,
     add_shift,
     claim_reminder,
     find_member,
-    import_rota,
+    import_rows,
     on_duty,
     parse_local_time,
+    parse_rota_csv,
     remove_shift,
     rota_ics,
     shifts,
@@ -33,7 +37,6 @@ from atlasbot.services.zones import unit_zone, zone_of
 from atlasbot.storage.models import DutyShift, Role, UnitRow
 from atlasbot.texts import alerts as texts
 
-MAX_ROTA_FILE_BYTES = 200_000
 _MOMENT = r"\d{4}-\d{2}-\d{2}[ T]\d{1,2}:\d{2}"
 _ADD = re.compile(
     rf"^(?P<member>.+?)\s+(?P<start>{_MOMENT})\s+(?P<end>{_MOMENT}|\d{{1,2}}:\d{{2}})"
@@ -85,7 +88,7 @@ def unit_for(identity: Identity, named: str | None, *, commanding: bool) -> str:
     roles = (Role.COMMANDER,) if commanding else (Role.COMMANDER, Role.DUTY)
     mine = identity.units(*roles)
     if named:
-        unit = named.lower()
+        unit = chat_input.unit_id(named)
         if commanding and unit not in mine:
             raise NotAuthorised(_("Only the commander of {unit} sets its duty rota.", unit=unit))
         return unit
@@ -222,30 +225,31 @@ def rota_file(
     return RotaFile(content, f"duty-{unit_id}.ics", texts.rota_caption(unit_id))
 
 
-def check_rota_file_size(size: int) -> None:
-    """Refuse a rota file too large to read, before it is downloaded."""
-    if size > MAX_ROTA_FILE_BYTES:
-        raise InvalidInput(_("rota file: too large (at most 200 kB)"))
+def read_rota_file(raw: bytes, source: str, max_bytes: int) -> tuple[RotaRow, ...]:
+    """In the upload worker (``atlasbot.bot.uploads``): a rota file's rows, each field
+    checked (length, control characters); InvalidInput names the line."""
+    try:
+        text = decode_text(raw, source, max_bytes=max_bytes).removeprefix("\ufeff")
+    except FileRefused as refused:
+        raise InvalidInput(_("rota file: {problem}", problem=refused.reason)) from None
+    return tuple(parse_rota_csv(text))
 
 
 def import_file(
     session: Session,
     telegram_user_id: int,
     named: str | None,
-    content: bytes,
+    rows: Sequence[RotaRow],
     *,
     now: datetime,
     reminder_before: timedelta,
     fallback: ZoneInfo,
 ) -> RotaChange:
-    """A CSV file (member,start,end) sent with the caption ``/duty import [UNIT]``."""
+    """A CSV file (member,start,end) sent with the caption ``/duty import [UNIT]``, its rows
+    read by ``read_rota_file``."""
     identity = require_member(session, telegram_user_id)
     unit_id = unit_for(identity, named, commanding=True)
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InvalidInput(_("rota file: not UTF-8 text; save it as CSV (UTF-8)")) from None
-    added = import_rota(session, identity, unit_id, text, now=now, reminder_before=reminder_before)
+    added = import_rows(session, identity, unit_id, rows, now=now, reminder_before=reminder_before)
     zone = zone_of(session, identity.member_id, fallback=fallback)
     reply = texts.shifts_imported(len(added), _rota_text(session, unit_id, now, zone))
     return RotaChange(reply, _reminders(added))

@@ -89,10 +89,6 @@ def not_coordinator() -> str:
     )
 
 
-def not_utf8(name: str) -> str:
-    return _("{name}: the file is not UTF-8 text; nothing was stored.", name=name)
-
-
 def too_big(name: str, kb: int) -> str:
     return _("{name}: the file is larger than {kb} kB; nothing was stored.", name=name, kb=kb)
 

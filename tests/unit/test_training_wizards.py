@@ -13,6 +13,7 @@ import pytest
 
 from atlasbot.bot.persistence import decode_user_data, encode_user_data
 from atlasbot.bot.wizard import CALLBACK_DATA_LIMIT, STAY, Turn
+from atlasbot.errors import InvalidInput
 from atlasbot.handlers.trainings import choices, event_wizard, meeting_wizard, wizards
 from atlasbot.handlers.trainings.event_wizard import EVENT_WIZARD, EventDraft
 from atlasbot.handlers.trainings.meeting_wizard import MEETING_WIZARD, MeetingDraft
@@ -77,8 +78,15 @@ def test_a_month_pressed_is_its_days_and_anything_else_is_refused() -> None:
 
 def test_a_title_has_three_to_120_characters() -> None:
     assert choices.valid_title("  Breaching doors ") == "Breaching doors"
-    assert choices.valid_title("ab") is None
-    assert choices.valid_title("x" * 121) is None
+    for refused in ("ab", "x" * 121, " \u202e ab "):
+        with pytest.raises(InvalidInput, match=r"Type a title of 3 to 120 characters\."):
+            choices.valid_title(refused)
+
+
+def test_a_title_with_a_control_character_is_refused_and_bidi_overrides_are_removed() -> None:
+    with pytest.raises(InvalidInput, match="control character \\(NUL at position 5\\)"):
+        choices.valid_title("Ramp\0 drills")
+    assert choices.valid_title("Ramp \u202edrills\u202c") == "Ramp drills"
 
 
 def test_every_wizard_button_fits_telegrams_callback_data_limit() -> None:

@@ -7,7 +7,10 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from atlasbot import chat_input
 from atlasbot.bot.wizard import Draft
+from atlasbot.errors import InvalidInput
+from atlasbot.i18n import _
 from atlasbot.texts import training_wizards as texts
 from atlasbot.training.events_file import DateRange
 
@@ -56,7 +59,7 @@ def months_offered(today: dt.date, count: int = MONTHS_OFFERED) -> list[dt.date]
     """The first days of the ``count`` months after this one."""
     months = []
     month = (today.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
-    for _ in range(count):
+    for _month in range(count):
         months.append(month)
         month = (month + dt.timedelta(days=32)).replace(day=1)
     return months
@@ -91,7 +94,12 @@ def days_of(value: str) -> int | None:
     return int(value) if value.isdigit() and 1 <= int(value) <= LONGEST_EVENT_DAYS else None
 
 
-def valid_title(text: str) -> str | None:
-    """The title typed, stripped, when it has 3 to 120 characters."""
-    title = text.strip()
-    return title if 3 <= len(title) <= 120 else None
+def valid_title(text: str) -> str:
+    """The title typed: stripped, bidi overrides removed, no control characters, 3 to 120
+    characters; InvalidInput says why not."""
+    title = chat_input.free_text(
+        text, what=_("Title"), max_length=chat_input.MAX_TYPED, min_length=0
+    )
+    if not 3 <= len(title) <= 120:
+        raise InvalidInput(texts.title_length())
+    return title

@@ -11,6 +11,7 @@ from atlasbot.bot.context import AtlasContext
 from atlasbot.bot.replies import guarded, require_identity
 from atlasbot.bot.trainings import answer_press, run, show, today
 from atlasbot.bot.wizard import END, STAY, Step, Turn, Wizard
+from atlasbot.errors import InvalidInput
 from atlasbot.handlers.trainings import choices
 from atlasbot.handlers.trainings.participants import choose_units, unit_keyboard
 from atlasbot.services.trainings import meetings
@@ -31,11 +32,11 @@ async def ask_title(turn: Turn[MeetingDraft]) -> None:
 
 
 async def on_title(turn: Turn[MeetingDraft], text: str) -> str:
-    title = choices.valid_title(text)
-    if title is None:
-        await turn.say(texts.title_length())
+    try:
+        turn.draft.title = choices.valid_title(text)
+    except InvalidInput as refused:  # the reason, and the same step again
+        await turn.say(str(refused))
         return STAY
-    turn.draft.title = title
     return "units"
 
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from telegram import Update
 
+from atlasbot.bot import uploads
 from atlasbot.bot.context import AtlasContext
 from atlasbot.bot.replies import guarded, require_identity
 from atlasbot.bot.trainings import pressed, run, show
+from atlasbot.services import registry
 from atlasbot.services.trainings import drafts, solving
+from atlasbot.services.trainings.uploads import read_events_file
 
 
 @guarded
@@ -19,19 +22,23 @@ async def plan_command(update: Update, context: AtlasContext) -> None:
 
 @guarded
 async def on_document(update: Update, context: AtlasContext) -> None:
-    """A coordinator sends an events file: validate it against the registry, keep it as the
-    draft (a bad file gets every problem listed, and nothing is stored)."""
-    message = update.effective_message
+    """A coordinator sends an events file: read in the upload worker against the registry,
+    kept as the draft (a bad file gets every problem listed, and nothing is stored)."""
+    message, services = update.effective_message, context.services
     if message is None or message.document is None:
         return
     identity = await require_identity(update, context)
-    document = message.document
-    name = document.file_name or drafts.DEFAULT_EVENTS_FILENAME
-    drafts.check_upload(identity, name, document.file_size)
-    telegram_file = await context.bot.get_file(document.file_id)
-    raw = bytes(await telegram_file.download_as_bytearray())
-    outcome = await run(context, lambda w: drafts.store_events_file(w, identity, raw, name))
-    await show(update, context, outcome)
+    drafts.check_upload(identity)
+    name = message.document.file_name or drafts.DEFAULT_EVENTS_FILENAME
+    limit = services.settings.max_file_bytes
+    raw = await uploads.download(message.document, name, limit)
+    network = await services.read(registry.load_network)
+    read = await services.uploads.read(read_events_file, raw, name, network, limit)
+    await show(
+        update,
+        context,
+        await run(context, lambda w: drafts.store_events_file(w, identity, read, name)),
+    )
 
 
 @guarded

@@ -13,9 +13,10 @@ from sqlmodel import Session, col, select
 from atlasbot.i18n import _
 from atlasbot.services import registry
 from atlasbot.services.enrolment import Identity
-from atlasbot.services.errors import Conflict, InvalidInput, NotAuthorised
+from atlasbot.services.errors import Conflict, NotAuthorised
 from atlasbot.services.outbox import Button, Keyboard, issue_keyboard
 from atlasbot.services.trainings import records
+from atlasbot.services.trainings.uploads import EventsRead
 from atlasbot.services.trainings.work import (
     Outcome,
     Pressed,
@@ -27,6 +28,7 @@ from atlasbot.services.trainings.work import (
 from atlasbot.storage import audit
 from atlasbot.storage.models import CapabilityRow, PlanStatus, TrainingPlan, UnitRow
 from atlasbot.texts import training as texts
+from atlasbot.texts import uploads as upload_texts
 from atlasbot.training.events_file import DateRange
 
 DEFAULT_DRAFT_HORIZON_DAYS = 365
@@ -113,11 +115,9 @@ def overview(work: Work, identity: Identity) -> Outcome:
 # --- the events file ----------------------------------------------------------------------
 
 
-def check_upload(identity: Identity, filename: str, size: int | None) -> None:
-    """Before the file is fetched: only coordinators upload, and not too much."""
+def check_upload(identity: Identity) -> None:
+    """Before the file is fetched: only coordinators upload events files."""
     require_coordinator(identity)
-    if size and size > records.MAX_EVENTS_FILE_BYTES:
-        raise InvalidInput(texts.too_big(filename, records.MAX_EVENTS_FILE_BYTES // 1000))
 
 
 def _discard_drafts(session: Session, member_id: int, now: dt.datetime) -> None:
@@ -138,15 +138,25 @@ def upload_events(
     """A coordinator's events file becomes their draft plan (replacing an older draft);
     a bad file is refused with every problem listed, and nothing is stored."""
     require_coordinator(identity)
-    network = registry.load_network(session)
     source = filename or _("events file")
-    plan = records.parse_events_text(text, source, network)
+    plan = records.parse_events_text(text, source, registry.load_network(session))
+    return _store_draft(session, identity, text, records.plan_to_mapping(plan), source, now)
+
+
+def _store_draft(
+    session: Session,
+    identity: Identity,
+    text: str,
+    events: dict[str, Any],
+    source: str,
+    now: dt.datetime,
+) -> TrainingPlan:
     _discard_drafts(session, identity.member_id, now)
     row = TrainingPlan(
         coordinator_member_id=identity.member_id,
         source_name=source[:200],
         source_text=text,
-        events=records.plan_to_mapping(plan),
+        events=events,
         created_at=now,
         updated_at=now,
     )
@@ -157,24 +167,29 @@ def upload_events(
         actor=identity.actor,
         action="training.plan_uploaded",
         obj=f"training_plan:{row.id}",
-        payload={"file": source, "events": len(plan.events), "blackouts": len(plan.blackouts)},
+        payload={
+            "file": source,
+            "events": len(events["events"]),
+            "blackouts": len(events["blackouts"]),
+        },
         at=now,
     )
     return row
 
 
-def store_events_file(work: Work, identity: Identity, raw: bytes, filename: str) -> Outcome:
-    """An events file sent as a document: validated, kept as the coordinator's draft."""
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise InvalidInput(texts.not_utf8(filename)) from None
-    plan = upload_events(work.session, identity, text=text, filename=filename, now=work.now)
+def store_events_file(work: Work, identity: Identity, read: EventsRead, filename: str) -> Outcome:
+    """An events file sent as a document, read in the upload worker (``uploads``): kept as
+    the coordinator's draft, with the keys that were ignored shown beside the summary."""
+    require_coordinator(identity)
+    plan = _store_draft(work.session, identity, read.text, read.events, filename, work.now)
     assert plan.id is not None
     summary = texts.draft_summary(plan.id, plan.source_name, plan.events, False)
-    return reply(
-        texts.file_valid(filename, summary), plan_keyboard(work, identity.member_id, plan.id)
+    shown = "\n\n".join(
+        part
+        for part in (texts.file_valid(filename, summary), upload_texts.ignored(read.ignored))
+        if part
     )
+    return reply(shown, plan_keyboard(work, identity.member_id, plan.id))
 
 
 # --- events added one by one --------------------------------------------------------------
