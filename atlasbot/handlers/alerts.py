@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.error import BadRequest
 
 from atlasbot import chat_input
@@ -59,6 +59,19 @@ async def _show_report(update: Update, context: AtlasContext, number: int) -> No
     await send_drill_report(context, report)
 
 
+async def _start_drill(
+    context: AtlasContext, message: Message, user_id: int, args: list[str]
+) -> None:
+    """/drill UNIT…: the drill started, its alerts sent."""
+    units = [chat_input.unit_id(arg, what=_("units")) for arg in args]
+    timings, now = context.services.settings.escalation_timings(), context.services.clock.now()
+    started = await context.services.run(
+        lambda s: drills.start(s, user_id, units, timings=timings, now=now)
+    )
+    await message.reply_text(started.reply)
+    await timers.start_alerts(context, started.alert_ids)
+
+
 @guarded
 async def drill_command(update: Update, context: AtlasContext) -> None:
     """/drill UNIT [UNIT ...] starts a drill; /drill report N shows a drill's report."""
@@ -71,10 +84,4 @@ async def drill_command(update: Update, context: AtlasContext) -> None:
     elif args[0].lower() == "report":
         await _show_report(update, context, _drill_number(args))
     else:
-        units = [chat_input.unit_id(arg, what=_("units")) for arg in args]
-        timings, now = context.services.settings.escalation_timings(), context.services.clock.now()
-        started = await context.services.run(
-            lambda s: drills.start(s, user.id, units, timings=timings, now=now)
-        )
-        await message.reply_text(started.reply)
-        await timers.start_alerts(context, started.alert_ids)
+        await _start_drill(context, message, user.id, args)

@@ -6,14 +6,16 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from telegram import Message, Update
+from telegram import Document, Message, Update
 
 from atlasbot import chat_input
 from atlasbot.bot import timers, uploads
 from atlasbot.bot.context import AtlasContext
 from atlasbot.bot.replies import guarded, require_identity
+from atlasbot.bot.uploads import UploadReader
 from atlasbot.i18n import _
 from atlasbot.services import rota
 from atlasbot.services.errors import InvalidInput
@@ -110,6 +112,13 @@ async def duty_command(update: Update, context: AtlasContext) -> None:
         raise InvalidInput(f"{unknown}\n\n{texts.duty_usage()}")
 
 
+async def _rota_rows(document: Document, reader: UploadReader, limit: int) -> Any:
+    """A rota file's rows, downloaded within the size cap and read in the upload worker."""
+    name = document.file_name or "rota.csv"
+    raw = await uploads.download(document, name, limit)
+    return await reader.read(rota.read_rota_file, raw, name, limit)
+
+
 @guarded
 async def import_rota(update: Update, context: AtlasContext) -> None:
     """A CSV file (member,start,end) sent with the caption ``/duty import [UNIT]``: read in
@@ -118,20 +127,12 @@ async def import_rota(update: Update, context: AtlasContext) -> None:
     if message.document is None:
         return
     words, services = (message.caption or "").split(), context.services
-    named, limit = (words[2] if len(words) > 2 else None), services.settings.max_file_bytes
-    name = message.document.file_name or "rota.csv"
-    raw = await uploads.download(message.document, name, limit)
-    rows = await services.uploads.read(rota.read_rota_file, raw, name, limit)
-    now, before = services.clock.now(), _reminder_before(context)
+    named = words[2] if len(words) > 2 else None
+    rows = await _rota_rows(message.document, services.uploads, services.settings.max_file_bytes)
+    now, before, zone = services.clock.now(), _reminder_before(context), _zone(context)
     change = await services.run(
         lambda s: rota.import_file(
-            s,
-            user_id,
-            named,
-            rows,
-            now=now,
-            reminder_before=before,
-            fallback=_zone(context),
+            s, user_id, named, rows, now=now, reminder_before=before, fallback=zone
         )
     )
     timers.arm_reminders(context, change.reminders)
