@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -92,6 +93,26 @@ def test_an_old_leader_is_refused_after_a_standby_took_over(
     with pytest.raises(Exception):  # noqa: B017 - its connection is gone, whatever the driver says
         first.still_leader(old)
     assert not first.still_leader(old)  # and it stays gone
+
+
+@postgres_only
+def test_a_leader_tells_a_server_that_is_down_from_a_lost_session(
+    electors: tuple[PostgresElector, PostgresElector], engine: Engine
+) -> None:
+    first, _ = electors
+    assert first.try_acquire() is not None
+    kill_connection_of(engine, first)
+    assert first.reachable()  # the server answers: the session, and its lock, are gone
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    nowhere = PostgresElector(
+        f"postgresql+psycopg://postgres@127.0.0.1:{closed_port}/atlas", lease_s=2
+    )
+    try:
+        assert not nowhere.reachable()  # nobody can take a lock there either
+    finally:
+        nowhere.dispose()
 
 
 @postgres_only
