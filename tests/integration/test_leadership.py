@@ -250,3 +250,27 @@ def test_an_sqlite_elector_on_a_held_file_refuses_at_once(tmp_path: Path) -> Non
     with SqliteLock(tmp_path / "held.db"), pytest.raises(AlreadyRunning, match=r"held\.db"):
         SqliteElector(engine)
     engine.dispose()
+
+
+@postgres_only
+def test_two_processes_migrating_an_empty_database_at_once_migrate_it_once(
+    empty_db_url: str,
+) -> None:
+    # Processes, not threads: Alembic's context is global to a process.
+    script = "import sys; from atlasbot.storage import db; db.upgrade(sys.argv[1])"
+    upgrades = [
+        subprocess.Popen(
+            [sys.executable, "-c", script, empty_db_url],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    results = [upgrade.communicate(timeout=120) for upgrade in upgrades]
+    assert [upgrade.returncode for upgrade in upgrades] == [0, 0], results
+    engine = db.make_engine(empty_db_url)
+    try:
+        assert db.current_revision(engine) == db.head_revision()
+    finally:
+        engine.dispose()
