@@ -7,7 +7,7 @@ from collections.abc import Coroutine
 from typing import Any, cast
 
 from telegram import BotCommand
-from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, ExtBot, Updater
+from telegram.ext import ApplicationBuilder, ContextTypes, ExtBot, Updater
 
 from atlasbot.bot.context import (
     AtlasApplication,
@@ -16,6 +16,7 @@ from atlasbot.bot.context import (
     TrackingUpdateProcessor,
 )
 from atlasbot.bot.menus import commands, set_menus
+from atlasbot.bot.pacing import CountingRateLimiter
 from atlasbot.bot.persistence import DatabasePersistence
 from atlasbot.bot.updates import HoldingBot
 from atlasbot.services.menus import every_menu
@@ -67,7 +68,11 @@ def build_application(
         .concurrent_updates(processor)
         # Replies go out at once; fan-outs are paced by services.broadcast (30/s). The limiter
         # keeps Telegram's per-group limit and retries a 429 after the time Telegram asks.
-        .rate_limiter(AIORateLimiter(overall_max_rate=0, max_retries=3))
+        .rate_limiter(
+            CountingRateLimiter(
+                services.metrics.record_telegram_429, overall_max_rate=0, max_retries=3
+            )
+        )
         .post_init(_post_init)
         # Wizard drafts live in the database, so a restart loses none; a draft older than
         # its wizard's timeout is dropped at the member's next input, not resumed.

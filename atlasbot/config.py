@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from typing import Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
@@ -21,6 +22,13 @@ AUDIT_KEY_MIN_LENGTH = 32
 LogFormat = Literal["text", "json"]
 # Telegram accepts 1-256 of these characters as a webhook's secret token.
 _WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+_LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def _loopback_http(url: str) -> bool:
+    """Whether ``url`` is plain http to this machine (the sandbox's webhook, in tests)."""
+    parts = urlsplit(url)
+    return parts.scheme == "http" and parts.hostname in _LOOPBACK_HOSTS
 
 
 class SettingsError(Exception):
@@ -141,8 +149,12 @@ class Settings(BaseSettings):
     @field_validator("webhook_url")
     @classmethod
     def _https_webhook(cls, value: str | None) -> str | None:
-        if value is not None and not value.startswith("https://"):
-            raise ValueError("Telegram only posts to https:// webhook URLs")
+        # http only on loopback: a sandbox or a test on this machine, never a network hop.
+        if value is not None and not value.startswith("https://") and not _loopback_http(value):
+            raise ValueError(
+                "Telegram only posts to https:// webhook URLs (http:// only for 127.0.0.1, "
+                "localhost or [::1], for the sandbox)"
+            )
         return value or None
 
     @field_validator("webhook_secret")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterator
+from contextvars import ContextVar
 from typing import Literal, TypeVar, get_args
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
@@ -37,6 +38,13 @@ _UPDATE_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
 _LATENESS_BUCKETS = (0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 1800)
 # Seconds: the planner's default limit is 20 s, the calendar's 30 s.
 _SOLVE_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60)
+
+
+# What the update in hand came to, when an error handler knows better than "handled": PTB
+# hands a handler's error to the error handlers, so the handling itself returns normally.
+_UPDATE_MARKS: ContextVar[list[UpdateOutcome] | None] = ContextVar(
+    "atlasbot_update_marks", default=None
+)
 
 
 class _AlertCollector(Collector):
@@ -112,6 +120,11 @@ class Metrics:
             ["outcome"],
             registry=registry,
         )
+        self.telegram_429s = Counter(
+            "atlasbot_telegram_429s",
+            "Every 429 Telegram answered, retried by PTB's rate limiter or by the delivery.",
+            registry=registry,
+        )
         self._solve_histograms(registry)
         self._leadership_metrics(registry)
         for outcome in DELIVERY_OUTCOMES:  # every outcome shows, at 0 until it happens
@@ -158,15 +171,29 @@ class Metrics:
         """Await an update's handling and record its kind, outcome and time."""
         started = time.monotonic()
         outcome: UpdateOutcome = "failed"
+        marks: list[UpdateOutcome] = []
+        token = _UPDATE_MARKS.set(marks)
         try:
             result = await handling
-            outcome = "handled"
+            outcome = marks[-1] if marks else "handled"
             return result
         except NotLeader:
             outcome = "not_leader"
             raise
         finally:
+            _UPDATE_MARKS.reset(token)
             self.record_update(update_kind(update), time.monotonic() - started, outcome)
+
+    def mark_update_not_leader(self) -> None:
+        """The update in hand was refused because another process leads (the error handler
+        calls this; ``measure_update`` then records ``not_leader``)."""
+        marks = _UPDATE_MARKS.get()
+        if marks is not None:
+            marks.append("not_leader")
+
+    def record_telegram_429(self) -> None:
+        """Telegram answered 429 (Too Many Requests) to one call."""
+        self.telegram_429s.inc()
 
     def record_step(self, action: str, lateness_s: float) -> None:
         """An escalation step fired ``lateness_s`` after its due time."""

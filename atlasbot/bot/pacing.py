@@ -10,6 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from telegram.error import RetryAfter
+from telegram.ext import AIORateLimiter
 
 
 class TokenBucket:
@@ -37,3 +42,29 @@ class TokenBucket:
                 await asyncio.sleep((1 - self._tokens) / self.rate)
                 self._refill()
             self._tokens -= 1
+
+
+class CountingRateLimiter(AIORateLimiter):
+    """PTB's rate limiter, telling ``on_429`` of every 429 Telegram answers, including the
+    ones it retries by itself (which the delivery code never sees)."""
+
+    def __init__(self, on_429: Callable[[], None], **options: Any) -> None:
+        super().__init__(**options)
+        self._on_429 = on_429
+
+    async def _run_request(  # PTB's own private method: the one place a retried 429 shows
+        self,
+        chat: bool,
+        group: str | int | bool,
+        allow_paid_broadcast: bool,
+        callback: Callable[..., Coroutine[Any, Any, Any]],
+        args: Any,
+        kwargs: dict[str, Any],
+    ) -> Any:
+        try:
+            return await super()._run_request(
+                chat, group, allow_paid_broadcast, callback, args, kwargs
+            )
+        except RetryAfter:
+            self._on_429()
+            raise

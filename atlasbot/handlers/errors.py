@@ -30,6 +30,7 @@ async def on_error(update: object, context: AtlasContext) -> None:
         # Another process leads now: this one stops acting and says nothing (nothing was
         # written; an update it fetched but never confirmed goes to the new leader).
         log.warning("not leading any more, this work stops here: %s", error)
+        context.services.metrics.mark_update_not_leader()
         return
     ref = f"E{id(error) % 100000:05d}"
     if isinstance(error, DomainError):

@@ -12,10 +12,18 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from atlasbot.sandbox.formatting import EntityParseError, plain_text
 from atlasbot.sandbox.markup import MarkupError, parse_reply_markup
-from atlasbot.sandbox.state import BotApiError, BotMessage, SandboxState, SandboxUser, StoredFile
+from atlasbot.sandbox.state import (
+    BotApiError,
+    BotMessage,
+    SandboxState,
+    SandboxUser,
+    StoredFile,
+    Webhook,
+)
 
 __all__ = [
     "BOT_API_METHODS",
@@ -246,26 +254,49 @@ def get_me(state: SandboxState, params: Params) -> Any:
 
 
 def delete_webhook(state: SandboxState, params: Params) -> Any:
-    """deleteWebhook; the sandbox never has a webhook, but may drop pending updates."""
+    """deleteWebhook: back to getUpdates; may drop the pending updates."""
+    state.webhook = None
     if params.flag("drop_pending_updates"):
         state.drop_pending_updates()
     return True
 
 
+_SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+_LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
 def set_webhook(state: SandboxState, params: Params) -> Any:
-    """setWebhook is refused: the sandbox delivers updates through getUpdates only."""
-    raise BotApiError(
-        400, "Bad Request: the sandbox does not support webhooks; poll with getUpdates"
-    )
+    """setWebhook: the server posts each update to ``url`` (https, or http on loopback: the
+    sandbox serves 127.0.0.1 and has no certificates) with the secret token header."""
+    url = params.text("url") or ""
+    if not url:  # Telegram: an empty url removes the webhook
+        return delete_webhook(state, params)
+    parts = urlsplit(url)
+    loopback_http = parts.scheme == "http" and parts.hostname in _LOOPBACK_HOSTS
+    if not (parts.scheme == "https" or loopback_http) or not parts.hostname:
+        raise BotApiError(
+            400, "Bad Request: bad webhook: an HTTPS URL must be provided for webhook"
+        )
+    secret = params.text("secret_token")
+    if secret is not None and not _SECRET_TOKEN.match(secret):
+        raise BotApiError(400, "Bad Request: secret token contains unallowed characters")
+    allowed = params.structured("allowed_updates")
+    kinds = frozenset(str(kind) for kind in allowed) if isinstance(allowed, list) else None
+    if params.flag("drop_pending_updates"):
+        state.drop_pending_updates()
+    state.webhook = Webhook(url=url, secret_token=secret, allowed_updates=kinds or None)
+    return True
 
 
 def get_webhook_info(state: SandboxState, params: Params) -> Any:
-    """getWebhookInfo: no webhook, and how many updates wait."""
-    return {
-        "url": "",
-        "has_custom_certificate": False,
-        "pending_update_count": len(state.pending_updates),
-    }
+    """getWebhookInfo: the webhook (an empty url when none) and how many updates wait."""
+    if state.webhook is None:
+        return {
+            "url": "",
+            "has_custom_certificate": False,
+            "pending_update_count": len(state.pending_updates),
+        }
+    return state.webhook.info(len(state.pending_updates))
 
 
 def accept(state: SandboxState, params: Params) -> Any:

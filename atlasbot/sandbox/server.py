@@ -24,6 +24,7 @@ from aiohttp import web
 
 from atlasbot.sandbox.botapi import BOT_API_METHODS, MESSAGE_SENDING_METHODS, Params, Upload
 from atlasbot.sandbox.state import BotApiError, ControlError, SandboxState
+from atlasbot.sandbox.webhook import WebhookDelivery
 
 __all__ = ["ControlHook", "Fault", "SandboxServer"]
 
@@ -126,6 +127,7 @@ class SandboxServer:
         self._last_activity = 0.0
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
+        self._webhook = WebhookDelivery(self.state, self._deliverable_updates, self._touch)
 
     # ---- life cycle ------------------------------------------------------------------
     async def start(self, port: int = 0) -> int:
@@ -150,6 +152,7 @@ class SandboxServer:
         self._runner = runner
         self._port = site.port
         self._last_activity = self.state.monotonic_clock()
+        self._webhook.start()
         return self._port
 
     async def stop(self) -> None:
@@ -158,6 +161,7 @@ class SandboxServer:
             return
         self._closing.set()
         self._wake_pollers()
+        await self._webhook.stop()
         runner, self._runner = self._runner, None
         await runner.cleanup()
 
@@ -331,9 +335,10 @@ class SandboxServer:
     def _busy_reasons(self) -> list[str]:
         reasons = []
         if self.state.pending_updates:
+            how = "delivered to the webhook" if self.state.webhook else "confirmed by getUpdates"
             reasons.append(
-                f"{len(self.state.pending_updates)} update(s) not yet confirmed by getUpdates"
-                " (is the bot polling?)"
+                f"{len(self.state.pending_updates)} update(s) not yet {how}"
+                " (is the bot polling, or its webhook answering?)"
             )
         if self._requests_in_flight:
             reasons.append(f"{self._requests_in_flight} Bot API request(s) in flight")
@@ -347,6 +352,10 @@ class SandboxServer:
     def _wake_pollers(self) -> None:
         self._updates_arrived.set()
         self._updates_arrived = asyncio.Event()
+        self._webhook.wake()
+
+    def _touch(self) -> None:
+        self._last_activity = self.state.monotonic_clock()
 
     async def _handle_bot_api(self, request: web.Request) -> web.StreamResponse:
         if request.match_info["token"] != self.token:
@@ -386,7 +395,13 @@ class SandboxServer:
             self._check_rate_limit()
         if method == "getUpdates":
             return await self._get_updates(params)
-        return BOT_API_METHODS[method](self.state, params)
+        result = BOT_API_METHODS[method](self.state, params)
+        if method in ("setWebhook", "deleteWebhook"):
+            hook = self.state.webhook
+            if hook is not None and hook.allowed_updates is not None:
+                self._allowed_updates = hook.allowed_updates
+            self._wake_pollers()  # a waiting long poll ends with 409; posting starts or stops
+        return result
 
     async def _apply_fault(self, method: str, chat_id: int | None) -> None:
         fault = next((fault for fault in self._faults if fault.matches(method, chat_id)), None)
@@ -428,6 +443,12 @@ class SandboxServer:
         self._poll_generation += 1
         generation = self._poll_generation
         self._wake_pollers()  # an earlier poll, if one waits, ends with 409 Conflict
+        if self.state.webhook is not None:
+            raise BotApiError(
+                409,
+                "Conflict: can't use getUpdates method while webhook is active; "
+                "use deleteWebhook to delete the webhook first",
+            )
         offset = params.optional_integer("offset")
         limit = params.optional_integer("limit") or 100
         if not 1 <= limit <= 100:
@@ -445,7 +466,7 @@ class SandboxServer:
         deadline = loop.time() + timeout
         while True:
             arrived = self._updates_arrived
-            if generation != self._poll_generation:
+            if generation != self._poll_generation or self.state.webhook is not None:
                 raise BotApiError(
                     409,
                     "Conflict: terminated by other getUpdates request; "

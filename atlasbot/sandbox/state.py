@@ -23,6 +23,7 @@ __all__ = [
     "SandboxState",
     "SandboxUser",
     "StoredFile",
+    "Webhook",
 ]
 
 
@@ -219,6 +220,33 @@ def _png_size(content: bytes) -> tuple[int, int]:
 
 
 @dataclass
+class Webhook:
+    """A webhook set by ``setWebhook``: the server posts each update here, not getUpdates."""
+
+    url: str
+    secret_token: str | None = None
+    allowed_updates: frozenset[str] | None = None
+    last_error_date: int | None = None
+    last_error_message: str | None = None
+    delivered: int = 0
+
+    def info(self, pending: int) -> dict[str, Any]:
+        """The Bot API ``WebhookInfo`` object."""
+        info: dict[str, Any] = {
+            "url": self.url,
+            "has_custom_certificate": False,
+            "pending_update_count": pending,
+            "max_connections": 1,
+        }
+        if self.allowed_updates is not None:
+            info["allowed_updates"] = sorted(self.allowed_updates)
+        if self.last_error_date is not None:
+            info["last_error_date"] = self.last_error_date
+            info["last_error_message"] = self.last_error_message or ""
+        return info
+
+
+@dataclass
 class SandboxState:
     """Everything the sandbox remembers between requests."""
 
@@ -236,6 +264,7 @@ class SandboxState:
     call_counts: Counter[str] = field(default_factory=Counter)
     error_counts: Counter[str] = field(default_factory=Counter)
     sends: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    webhook: Webhook | None = None
     updates_created: int = 0
     # How many times getUpdates returned each update (a kill test waits for the first).
     fetch_counts: Counter[int] = field(default_factory=Counter)
@@ -491,6 +520,7 @@ class SandboxState:
             "updates_created": self.updates_created,
             "updates_pending": len(self.pending_updates),
             "updates_fetched": len(self.fetch_counts),
+            "webhook_deliveries": self.webhook.delivered if self.webhook else 0,
         }
 
     def reset_stats(self) -> None:

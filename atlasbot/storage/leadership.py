@@ -8,6 +8,13 @@ so an old leader that comes back is refused before it changes anything, and the 
 for the guarded transactions already under way: they are ordered before the new leader's
 re-arming, which therefore sees them.
 
+A leader whose check fails asks whether the *server* answers at all (``reachable``). The lock
+lives in that server: while it cannot be reached, no other process can take the lock or bump
+the epoch either, so the leader stays leader, *degraded* (it takes updates and tells members
+that nothing could be saved; its timers retry). As soon as the server answers again its lock
+is gone (the server ended or lost that session), so it steps down, and whoever reaches the
+server first leads with a new epoch and re-arms from the database.
+
 SQLite serves one process: an exclusive lock file beside the database refuses a second one
 with one line, and the one process always leads.
 """
@@ -96,6 +103,11 @@ class Elector(Protocol):
 
     def still_leader(self, epoch: int) -> bool:
         """Whether this process still leads with ``epoch`` (raising means: no longer)."""
+        ...
+
+    def reachable(self) -> bool:
+        """After a failed check: whether the database server answers a new connection (if
+        it does not, no other process can hold the lock or move the epoch either)."""
         ...
 
     def release(self) -> None:
@@ -217,21 +229,36 @@ class PostgresElector:
         return int(epoch)
 
     def still_leader(self, epoch: int) -> bool:
-        if self._connection is None:
+        connection = self._connection
+        if connection is None:
             return False
         try:
-            current = self._connection.execute(
-                select(_EPOCH).where(_IS_THE_ROW)
-            ).scalar_one_or_none()
+            current = connection.execute(select(_EPOCH).where(_IS_THE_ROW)).scalar_one_or_none()
         except SQLAlchemyError:
-            self.release()
+            self._drop(connection)
             raise
         return current == epoch
 
+    def reachable(self) -> bool:
+        # The failed connection goes first (a hung one included): if the server still held
+        # its session, closing it frees the lock for whoever leads next.
+        self.release()
+        try:
+            with self._engine.connect() as probe:
+                probe.execute(text("SELECT 1"))
+        except SQLAlchemyError:
+            return False
+        return True
+
     def release(self) -> None:
-        connection, self._connection = self._connection, None
-        if connection is None:
-            return
+        connection = self._connection
+        if connection is not None:
+            self._drop(connection)
+
+    def _drop(self, connection: Connection) -> None:
+        # A check that hung may fail after a new connection was opened: drop only its own.
+        if self._connection is connection:
+            self._connection = None
         # Closing the session releases the lock; a dead connection only needs discarding.
         with contextlib.suppress(Exception):
             connection.invalidate()
@@ -318,6 +345,9 @@ class SqliteElector:
     def still_leader(self, epoch: int) -> bool:
         return True
 
+    def reachable(self) -> bool:
+        return True  # never asked: the one SQLite process is always confirmed
+
     def release(self) -> None:
         """Nothing to give up while running: the lock goes with ``dispose`` or the process."""
 
@@ -344,10 +374,12 @@ LossCallback = Callable[[], Awaitable[None]]
 
 
 class LeadershipMonitor:
-    """Keeps trying to lead every ``renew_s``; while leading, checks the lock as often and
-    calls ``on_loss`` as soon as a check fails, raises or outlasts the lease. The fence's
-    epoch is set before ``on_gain`` and cleared before ``on_loss``, so guarded writes stop
-    even while the callback runs."""
+    """Keeps trying to lead every ``renew_s``; while leading, checks the lock as often. When
+    a check fails, raises or outlasts the lease, it asks whether the server answers at all:
+    if it does, ``on_loss`` at once; while it does not, it stays leader, ``degraded``
+    (nobody else can lead then; should that prove wrong, the fence refuses its writes) and
+    asks again every ``renew_s``. The fence's epoch is set before ``on_gain`` and cleared
+    before ``on_loss``, so guarded writes stop even while the callback runs."""
 
     def __init__(
         self,
@@ -366,6 +398,7 @@ class LeadershipMonitor:
         self._renew_s = renew_s
         self._lease_s = lease_s
         self._stopping = asyncio.Event()
+        self.degraded = False  # leading while the database server cannot be reached
 
     @property
     def role(self) -> str:
@@ -376,8 +409,27 @@ class LeadershipMonitor:
         epoch = self.fence.epoch
         if epoch is None:
             await self._try_to_lead()
-        elif not await self._confirm(epoch):
+        elif self.degraded or not await self._confirm(epoch):
+            await self._recheck(epoch)
+
+    async def _recheck(self, epoch: int) -> None:
+        try:
+            # Not cut short, as _try_to_lead: the connect timeout bounds it.
+            unreachable = not await asyncio.to_thread(self.elector.reachable)
+        except Exception as err:
+            log.warning("cannot tell whether the database server answers: %s", _one_line(err))
+            unreachable = False
+        if not unreachable:
             await self._lose(f"epoch {epoch} could not be confirmed")
+            return
+        if not self.degraded:
+            log.warning(
+                "%s keeps leading epoch %d, degraded: the database server cannot be reached, "
+                "so no other process can lead either",
+                self.elector.holder,
+                epoch,
+            )
+        self.degraded = True
 
     async def _try_to_lead(self) -> None:
         try:
@@ -408,6 +460,7 @@ class LeadershipMonitor:
 
     async def _lose(self, reason: str) -> None:
         self.fence.epoch = None
+        self.degraded = False
         log.warning("%s stops leading: %s", self.elector.holder, reason)
         with contextlib.suppress(Exception):
             await asyncio.wait_for(asyncio.to_thread(self.elector.release), self._lease_s)

@@ -59,11 +59,15 @@ class BotProcess:
     env: dict[str, str]
     log: Path
     health_port: int = 0
+    # Webhook mode: the port this process's webhook listener binds (0: none set).
+    webhook_port: int = 0
     process: asyncio.subprocess.Process | None = None
 
     async def start(self) -> None:
         self.health_port = free_port()
         env = {**self.env, "ATLASBOT_HEALTH_PORT": str(self.health_port)}
+        if self.webhook_port:
+            env["ATLASBOT_WEBHOOK_PORT"] = str(self.webhook_port)
         self.process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",

@@ -175,6 +175,8 @@ async def test_kill_9_of_the_leader_mid_drill_the_standby_takes_over_and_nothing
     assert found[("atlasbot_escalation_step_lateness_seconds_count", ())] >= notify
     assert found[("atlasbot_deliveries_total", (("outcome", "sent"),))] == 4
     assert found[("atlasbot_deliveries_total", (("outcome", "retry_429"),))] == 1
+    # All four 429s: three retried by PTB's rate limiter, the fourth by the delivery.
+    assert found[("atlasbot_telegram_429s_total", ())] == 4
     assert found[("atlasbot_deliveries_total", (("outcome", "server_5xx"),))] == 1
     assert found[("atlasbot_alerts_pending", ())] == 0
     assert found[("atlasbot_updates_handled_total", (("kind", "command"), ("outcome", "handled")))]

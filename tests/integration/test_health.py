@@ -192,9 +192,15 @@ async def test_measured_updates_count_their_outcome_including_a_fenced_standby()
     async def fine() -> str:
         return "done"
 
+    async def refused_then_reported() -> None:
+        # PTB hands a handler's NotLeader to the error handler, which marks the update.
+        metrics.mark_update_not_leader()
+
     assert await metrics.measure_update(command, fine()) == "done"
     with pytest.raises(NotLeader):
         await metrics.measure_update(command, fenced())
+    await metrics.measure_update(command, refused_then_reported())
+    metrics.mark_update_not_leader()  # outside an update: nothing to mark
     counted = samples(metrics.exposition().decode())
     assert (
         counted[("atlasbot_updates_handled_total", (("kind", "command"), ("outcome", "handled")))]
@@ -204,7 +210,7 @@ async def test_measured_updates_count_their_outcome_including_a_fenced_standby()
         counted[
             ("atlasbot_updates_handled_total", (("kind", "command"), ("outcome", "not_leader")))
         ]
-        == 1
+        == 2
     )
 
 

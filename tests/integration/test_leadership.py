@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -92,6 +93,26 @@ def test_an_old_leader_is_refused_after_a_standby_took_over(
     with pytest.raises(Exception):  # noqa: B017 - its connection is gone, whatever the driver says
         first.still_leader(old)
     assert not first.still_leader(old)  # and it stays gone
+
+
+@postgres_only
+def test_a_leader_tells_a_server_that_is_down_from_a_lost_session(
+    electors: tuple[PostgresElector, PostgresElector], engine: Engine
+) -> None:
+    first, _ = electors
+    assert first.try_acquire() is not None
+    kill_connection_of(engine, first)
+    assert first.reachable()  # the server answers: the session, and its lock, are gone
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    nowhere = PostgresElector(
+        f"postgresql+psycopg://postgres@127.0.0.1:{closed_port}/atlas", lease_s=2
+    )
+    try:
+        assert not nowhere.reachable()  # nobody can take a lock there either
+    finally:
+        nowhere.dispose()
 
 
 @postgres_only
@@ -229,3 +250,27 @@ def test_an_sqlite_elector_on_a_held_file_refuses_at_once(tmp_path: Path) -> Non
     with SqliteLock(tmp_path / "held.db"), pytest.raises(AlreadyRunning, match=r"held\.db"):
         SqliteElector(engine)
     engine.dispose()
+
+
+@postgres_only
+def test_two_processes_migrating_an_empty_database_at_once_migrate_it_once(
+    empty_db_url: str,
+) -> None:
+    # Processes, not threads: Alembic's context is global to a process.
+    script = "import sys; from atlasbot.storage import db; db.upgrade(sys.argv[1])"
+    upgrades = [
+        subprocess.Popen(
+            [sys.executable, "-c", script, empty_db_url],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    results = [upgrade.communicate(timeout=120) for upgrade in upgrades]
+    assert [upgrade.returncode for upgrade in upgrades] == [0, 0], results
+    engine = db.make_engine(empty_db_url)
+    try:
+        assert db.current_revision(engine) == db.head_revision()
+    finally:
+        engine.dispose()

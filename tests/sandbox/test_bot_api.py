@@ -393,13 +393,6 @@ async def test_commands_and_the_menu_button_are_remembered(
     assert await bot.get_my_commands() == ()
 
 
-async def test_webhooks_are_refused_but_deleting_one_is_fine(bot: Bot) -> None:
-    with pytest.raises(BadRequest, match="does not support webhooks"):
-        await bot.set_webhook("https://example.invalid/hook")
-    assert await bot.delete_webhook(drop_pending_updates=True)
-    assert (await bot.get_webhook_info()).url == ""
-
-
 async def test_long_polling_answers_as_soon_as_an_update_arrives(
     sandbox: SandboxServer, bot: Bot
 ) -> None:

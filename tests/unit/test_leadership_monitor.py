@@ -9,7 +9,8 @@ from atlasbot.storage.leadership import LeadershipMonitor
 
 
 class ScriptedElector:
-    """Leads when ``free``; its check answers ``confirm``, raises, or hangs."""
+    """Leads when ``free``; its check answers ``confirm``, raises, or hangs; ``server_up``
+    says whether a recheck reaches the database server at all."""
 
     holder = "scripted:1"
 
@@ -18,6 +19,8 @@ class ScriptedElector:
         self.epoch = 0
         self.confirm: bool | str = True  # True, False, "raise" or "hang"
         self.released = 0
+        self.server_up = True
+        self.rechecks = 0
 
     def try_acquire(self) -> int | None:
         if not self.free:
@@ -31,6 +34,10 @@ class ScriptedElector:
         if self.confirm == "hang":
             time.sleep(1)
         return bool(self.confirm) and epoch == self.epoch
+
+    def reachable(self) -> bool:
+        self.rechecks += 1
+        return self.server_up
 
     def release(self) -> None:
         self.released += 1
@@ -63,11 +70,11 @@ async def test_a_standby_leads_once_the_lock_is_free() -> None:
     assert events == ["gain 1"]
 
 
-async def test_a_check_that_raises_stops_the_leader_at_once() -> None:
+async def test_a_check_that_raises_while_the_server_answers_stops_the_leader_at_once() -> None:
     elector, events = ScriptedElector(), []
     monitor = make_monitor(elector, events)
     await monitor.step()
-    elector.confirm = "raise"
+    elector.confirm = "raise"  # while the server answers: its session, and lock, are gone
     await monitor.step()
     assert events == ["gain 1", "loss"]
     assert monitor.fence.epoch is None and elector.released == 1
@@ -109,3 +116,30 @@ async def test_stopping_the_monitor_leaves_leadership() -> None:
     monitor.stop()
     await asyncio.wait_for(running, 2)
     assert events == ["gain 1", "loss"] and elector.released == 1
+
+
+async def test_a_leader_stays_leader_degraded_while_the_server_cannot_be_reached() -> None:
+    elector, events = ScriptedElector(), []
+    monitor = make_monitor(elector, events)
+    await monitor.step()
+    elector.confirm, elector.server_up = "raise", False
+    for _ in range(3):  # nobody can take the lock of a server that cannot be reached
+        await monitor.step()
+        assert monitor.role == "leader" and monitor.degraded and monitor.fence.epoch == 1
+    assert events == ["gain 1"] and elector.released == 0 and elector.rechecks == 3
+    # The server answers again: the lock went with its session, so step down; whoever
+    # reaches the server first leads with a new epoch (this process, here).
+    elector.server_up = True
+    await monitor.step()
+    assert events == ["gain 1", "loss"] and monitor.role == "standby" and not monitor.degraded
+    await monitor.step()
+    assert events == ["gain 1", "loss", "gain 2"] and monitor.fence.epoch == 2
+
+
+async def test_a_check_that_hangs_while_the_server_is_unreachable_degrades_too() -> None:
+    elector, events = ScriptedElector(), []
+    monitor = make_monitor(elector, events)
+    await monitor.step()
+    elector.confirm, elector.server_up = "hang", False
+    await monitor.step()
+    assert monitor.role == "leader" and monitor.degraded and events == ["gain 1"]

@@ -25,6 +25,14 @@ def test_a_webhook_url_without_a_secret_is_refused_in_one_line() -> None:
 def test_a_plain_http_webhook_url_is_refused() -> None:
     with pytest.raises(SettingsError, match=r"ATLASBOT_WEBHOOK_URL: .*https://"):
         load_settings(webhook_url="http://bot.example/telegram", webhook_secret="s3cret")
+    # A host that merely starts like a loopback one is a network host.
+    with pytest.raises(SettingsError, match=r"ATLASBOT_WEBHOOK_URL: .*https://"):
+        load_settings(webhook_url="http://127.0.0.1.bot.example/t", webhook_secret="s3cret")
+
+
+def test_plain_http_is_admitted_on_loopback_only_for_the_sandbox() -> None:
+    for url in ("http://127.0.0.1:8443/hook", "http://localhost/hook", "http://[::1]:80/h"):
+        assert load_settings(webhook_url=url, webhook_secret="s3cret").webhook_url == url
 
 
 def test_a_webhook_secret_telegram_would_refuse_is_refused_without_echoing_it() -> None:

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from alembic import context
+from sqlalchemy import text
 from sqlmodel import SQLModel
 
 import atlasbot.storage.models  # noqa: F401  (registers every table on SQLModel.metadata)
 from atlasbot.storage.db import make_engine
 
 config = context.config
+# A transaction-level advisory lock per schema: released by the migration's commit or rollback.
+MIGRATION_LOCK = (
+    "SELECT pg_advisory_xact_lock(hashtextextended('atlasbot.migrations:' || current_schema(), 0))"
+)
 target_metadata = SQLModel.metadata
 
 
@@ -35,6 +40,10 @@ def run_migrations_online() -> None:
             render_as_batch=connection.dialect.name == "sqlite",
         )
         with context.begin_transaction():
+            if connection.dialect.name == "postgresql":
+                # Two processes started together on an empty database: the second waits here
+                # until the first commits, then finds nothing left to do.
+                connection.execute(text(MIGRATION_LOCK))
             context.run_migrations()
     engine.dispose()
 
