@@ -92,7 +92,7 @@ def format_table(
     kind = _("joint planning") if result.joint else _("planning")
     proof = _("proven optimal") if result.optimal else _("best found within the time limit")
     lines.append(
-        _("atlasbot {kind}: {proof}, {ms} ms", kind=kind, proof=proof, ms=f"{result.solve_ms:.1f}")
+        _("atlasbot {kind}: {proof}, {ms:.1f} ms", kind=kind, proof=proof, ms=result.solve_ms)
     )
     deadline = time.perf_counter() + REASONS_BUDGET_S
     for planning in result.requests:

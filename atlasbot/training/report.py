@@ -103,14 +103,14 @@ def _totals(result: ScheduleResult) -> str:
     """The status, events placed, total travel (and the best bound) and the solve time."""
     bound = ""
     if result.lower_bound_km != result.total_travel_km:
-        bound = _(" (best bound {km} km)", km=f"{result.lower_bound_km:,}")
+        bound = _(" (best bound {km:,} km)", km=result.lower_bound_km)
     return _(
-        "Status: {status}; {placed}; total travel {km} km{bound}; solved in {ms} ms",
+        "Status: {status}; {placed}; total travel {km:,} km{bound}; solved in {ms:,.0f} ms",
         status=_(STATUSES[result.status]),
         placed=ngettext("{count} event placed", "{count} events placed", len(result.events)),
-        km=f"{result.total_travel_km:,}",
+        km=result.total_travel_km,
         bound=bound,
-        ms=f"{result.solve_ms:,.0f}",
+        ms=result.solve_ms,
     )
 
 
