@@ -68,16 +68,7 @@ def replan(
             continue
         leaving = dict.fromkeys(unavailable, _("unavailable from {day}", day=from_date))
         leaving.update(dict.fromkeys(declined_by_event.get(event.id, ()), _("declined")))
-        removed = [u for u in event.participants if u in leaving]
-        for unit_id in removed:
-            changes.append(
-                _(
-                    "{unit} removed from {event} ({why})",
-                    unit=unit_id,
-                    event=event.id,
-                    why=leaving[unit_id],
-                )
-            )
+        changes.extend(_removals(event, leaving))
         participants = tuple(u for u in event.participants if u not in leaving)
         host = event.host if event.host in participants else None
         events.append(replace(event, participants=participants, host=host))
@@ -102,6 +93,15 @@ def replan(
     )
     changes.extend(_describe_changes(published, result))
     return Replan(result=result, plan=revised, changes=tuple(changes))
+
+
+def _removals(event: Event, leaving: Mapping[str, str]) -> list[str]:
+    """ "de-1 removed from mar-1 (declined)" for each participant leaving the event."""
+    return [
+        _("{unit} removed from {event} ({why})", unit=unit_id, event=event.id, why=why)
+        for unit_id in event.participants
+        if (why := leaving.get(unit_id)) is not None
+    ]
 
 
 def _unavailability_blackouts(
