@@ -16,8 +16,10 @@ from enum import StrEnum
 from types import MappingProxyType
 
 from atlasbot.domain import AssistanceForm, Country, CrisisRequest, CrisisType, Unit
+from atlasbot.i18n import N_, _
 
-NETWORK_PRACTICE = "network practice (not in the Decision)"
+# The "article" of a rule the network keeps without the Decision: words, translated when cited.
+NETWORK_PRACTICE = N_("network practice (not in the Decision)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,8 +66,10 @@ def citation(rule_id: str) -> Citation:
 def cite(rule_id: str) -> str:
     """A short human citation, e.g. "R4, Art. 2(b)" or "R9, Art. 5 (unverified)"."""
     entry = CITATIONS[rule_id]
-    suffix = "" if entry.verified else " (unverified)"
-    return f"{rule_id}, {entry.article}{suffix}"
+    article = _(entry.article) if entry.article == NETWORK_PRACTICE else entry.article
+    if entry.verified:
+        return _("{rule}, {article}", rule=rule_id, article=article)
+    return _("{rule}, {article} (unverified)", rule=rule_id, article=article)
 
 
 class Reason(StrEnum):

@@ -104,26 +104,47 @@ def schedule_command(
     ] = 30.0,
 ) -> None:
     """Plan the year's joint trainings, exercises and meetings."""
-    from atlasbot.safe_files import one_line
     from atlasbot.training.calendar import schedule
-    from atlasbot.training.chart import chart_format, gantt_png
-    from atlasbot.training.events_file import EventsFileError, load_events
-    from atlasbot.training.ics import to_ics
     from atlasbot.training.report import format_table, result_to_json
 
-    image_format = None
-    if chart is not None:
-        image_format = chart_format(chart)
-        if image_format is None:
-            common.fail(f"--chart {chart}: the chart is PNG or SVG; name the file .png or .svg")
+    image_format = _chart_format_or_fail(chart)
     # Refuse an output file that cannot be written before spending the time limit on solving.
     for option, path in (("--ics", ics), ("--chart", chart)):
         if path is not None:
             common.check_writable(option, path)
     settings = common.settings()
     network = _network_from(network_file, settings)
+    events_plan = _events_plan_or_fail(events, network, settings)
+    result = schedule(network, events_plan, time_limit_s=time_limit)
+    _write_schedule_files(result, network, events_plan, ics, chart, image_format)
+    if as_json:
+        typer.echo(json.dumps(result_to_json(result), indent=2, ensure_ascii=False))
+    else:
+        typer.echo(format_table(result, network))
+    for written in (ics, chart):
+        if written is not None:
+            typer.echo(f"wrote {written}", err=True)
+
+
+def _chart_format_or_fail(chart: Path | None) -> Any:
+    """The chart's format from its file name (None without --chart); PNG or SVG, else fail."""
+    from atlasbot.training.chart import chart_format
+
+    if chart is None:
+        return None
+    image_format = chart_format(chart)
+    if image_format is None:
+        common.fail(f"--chart {chart}: the chart is PNG or SVG; name the file .png or .svg")
+    return image_format
+
+
+def _events_plan_or_fail(events: Path, network: Any, settings: Settings) -> Any:
+    """The events file read against the network, or one line naming its problems."""
+    from atlasbot.safe_files import one_line
+    from atlasbot.training.events_file import EventsFileError, load_events
+
     try:
-        events_plan = load_events(
+        return load_events(
             events,
             network,
             max_bytes=settings.max_file_bytes,
@@ -131,7 +152,20 @@ def schedule_command(
         )
     except EventsFileError as err:
         common.fail(one_line(err.problems))
-    result = schedule(network, events_plan, time_limit_s=time_limit)
+
+
+def _write_schedule_files(
+    result: Any,
+    network: Any,
+    events_plan: Any,
+    ics: Path | None,
+    chart: Path | None,
+    image_format: Any,
+) -> None:
+    """Write the iCalendar file and the chart asked for; fail naming the file not written."""
+    from atlasbot.training.chart import gantt_png
+    from atlasbot.training.ics import to_ics
+
     writing = ics
     try:
         if ics is not None:
@@ -141,10 +175,3 @@ def schedule_command(
             gantt_png(result, network, chart, image_format=image_format)
     except OSError as err:
         common.fail(f"cannot write {writing}: {err.strerror or err}")
-    if as_json:
-        typer.echo(json.dumps(result_to_json(result), indent=2, ensure_ascii=False))
-    else:
-        typer.echo(format_table(result, network))
-    for written in (ics, chart):
-        if written is not None:
-            typer.echo(f"wrote {written}", err=True)

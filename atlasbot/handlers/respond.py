@@ -59,6 +59,7 @@ class AnswerDraft(Draft):
     forms: list[str] = field(default_factory=list)
     armed_allowed: bool = False
     units: list[str] = field(default_factory=list)
+    asked_lines: list[str] = field(default_factory=list)
     arms: bool = False
     headcount: int = 0
     duration: str = assistance.DURATION_UNTIL_RELEASED
@@ -97,6 +98,7 @@ async def _open(update: Update, context: AtlasContext, mode: str, step: str) -> 
         forms=list(start.forms),
         armed_allowed=start.armed_allowed,
         units=list(start.units),
+        asked_lines=list(start.asked_lines),
     )
     if update.callback_query is not None:
         await update.callback_query.answer()
@@ -339,6 +341,7 @@ async def ask_confirmation(turn: Answer) -> None:
         accepting=accepting,
         request_id=draft.request,
         units=draft.units,
+        asked_lines=draft.asked_lines,
         note=draft.note,
         agreement=payload,
     )

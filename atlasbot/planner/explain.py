@@ -1,10 +1,17 @@
-"""Plain sentences that say why a plan is what it is: used by the CLI table and by the chat."""
+"""Plain sentences that say why a plan is what it is: used by the CLI table and by the chat.
+
+Every sentence goes through ``atlasbot.i18n`` (named placeholders, plural forms where a count
+appears); the tables of reasons, transport modes and unit states are marked with ``N_`` and
+translated when shown. Names from the network file (countries, capabilities) are data and are
+shown as the file spells them.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from atlasbot.domain import CrisisRequest, Network
+from atlasbot.domain import CrisisRequest, Network, TransportMode, UnitStatus
+from atlasbot.i18n import N_, _, ngettext
 from atlasbot.planner.reasons import Irreplaceable, LeftOut, WhyNot, WhyNotOthers
 from atlasbot.planner.results import (
     Candidate,
@@ -15,6 +22,23 @@ from atlasbot.planner.results import (
     RequestPlanning,
 )
 from atlasbot.rules import Reason
+
+TRANSPORT_MODES: Mapping[TransportMode, str] = {
+    TransportMode.ROAD: N_("road"),
+    TransportMode.HELICOPTER: N_("helicopter"),
+    TransportMode.AIRCRAFT: N_("aircraft"),
+}
+UNIT_STATUSES: Mapping[UnitStatus, str] = {
+    UnitStatus.AVAILABLE: N_("available"),
+    UnitStatus.STANDBY: N_("standby"),
+    UnitStatus.DEPLOYED: N_("deployed"),
+    UnitStatus.UNAVAILABLE: N_("unavailable"),
+}
+
+
+def mode_name(mode: TransportMode) -> str:
+    """A transport mode as a word in a sentence ("helicopter")."""
+    return _(TRANSPORT_MODES[mode])
 
 
 def country_name(network: Network, code: str) -> str:
@@ -32,7 +56,7 @@ def partner_mark(network: Network, code: str) -> str:
         bound = network.country(code).bound_by_decision
     except KeyError:
         return ""
-    return "" if bound else ", partner state (R12)"
+    return "" if bound else _(", partner state (R12)")
 
 
 def capability_name(network: Network, code: str) -> str:
@@ -47,52 +71,72 @@ def capability_name(network: Network, code: str) -> str:
 
 def describe_teams(network: Network, counts: Mapping[str, int]) -> str:
     """E.g. "hostage rescue 2, negotiation 1"."""
-    return ", ".join(f"{capability_name(network, c)} {n}" for c, n in counts.items())
+    return ", ".join(
+        _("{capability} {count}", capability=capability_name(network, c), count=n)
+        for c, n in counts.items()
+    )
 
 
 def reason_sentence(reason: Reason, exclusion: Exclusion, network: Network) -> str:
     """Why one reason keeps a unit out, as a clause."""
-    name = country_name(network, exclusion.country)
-    if reason is Reason.OWN_STATE:
-        return "it belongs to the requesting state"
     if reason is Reason.STATUS:
         try:
-            return network.unit(exclusion.id).status.value
+            return _(UNIT_STATUSES[network.unit(exclusion.id).status])
         except KeyError:
-            return "not available"
-    if reason is Reason.NOT_BOUND:
-        return (
-            f"{name} is a partner state not bound by the Decision and the request does not "
-            "include partners"
-        )
-    if reason is Reason.NATIONAL_RESTRICTION:
-        return f"{name} does not allow armed action abroad"
-    if reason is Reason.NO_CAPABILITY:
-        return "has none of the needed capabilities"
-    return "none of its transport modes reaches the place (helicopters fly 600 km at most)"
+            return _("not available")
+    return _(_EXCLUSION_CLAUSES[reason], name=country_name(network, exclusion.country))
+
+
+_EXCLUSION_CLAUSES: Mapping[Reason, str] = {
+    Reason.OWN_STATE: N_("it belongs to the requesting state"),
+    Reason.NOT_BOUND: N_(
+        "{name} is a partner state not bound by the Decision and the request does not "
+        "include partners"
+    ),
+    Reason.NATIONAL_RESTRICTION: N_("{name} does not allow armed action abroad"),
+    Reason.NO_CAPABILITY: N_("has none of the needed capabilities"),
+    Reason.UNREACHABLE: N_(
+        "none of its transport modes reaches the place (helicopters fly 600 km at most)"
+    ),
+}
 
 
 def explain_exclusion(exclusion: Exclusion, network: Network) -> str:
     """E.g. "fr-2 left out: France does not allow armed action abroad"."""
     clauses = "; ".join(reason_sentence(r, exclusion, network) for r in exclusion.reasons)
-    return f"{exclusion.id} left out: {clauses}"
+    return _("{unit} left out: {clauses}", unit=exclusion.id, clauses=clauses)
 
 
 def explain_plan(plan: Plan, network: Network) -> str:
     """E.g. "Plan 1 covers everything: de-1 (Germany, 145 min by aircraft); all on scene
     within 145 min"."""
     units = ", ".join(
-        f"{u.id} ({country_name(network, u.country)}, {u.eta_minutes} min by {u.mode.value})"
+        _(
+            "{unit} ({country}, {minutes} min by {mode})",
+            unit=u.id,
+            country=country_name(network, u.country),
+            minutes=u.eta_minutes,
+            mode=mode_name(u.mode),
+        )
         for u in plan.units
     )
+    return _(
+        "{head}: {units}; all on scene within {minutes} min",
+        head=_plan_head(plan, network),
+        units=units,
+        minutes=plan.latest_eta_minutes,
+    )
+
+
+def _plan_head(plan: Plan, network: Network) -> str:
+    """ "Plan 1 covers everything", or what it leaves missing."""
     if plan.total_shortfall == 0:
-        head = f"Plan {plan.rank} covers everything"
-    else:
-        head = (
-            f"Plan {plan.rank} covers part of the need (missing "
-            f"{describe_teams(network, plan.shortfall)})"
-        )
-    return f"{head}: {units}; all on scene within {plan.latest_eta_minutes} min"
+        return _("Plan {rank} covers everything", rank=plan.rank)
+    return _(
+        "Plan {rank} covers part of the need (missing {teams})",
+        rank=plan.rank,
+        teams=describe_teams(network, plan.shortfall),
+    )
 
 
 def explain_not_chosen(
@@ -105,43 +149,64 @@ def explain_not_chosen(
 
     Kept for the chat until it shows why_not_others_lines, which gives the real reason.
     """
-    prefix = f"{candidate.id} not in plan 1"
+    return _(
+        "{unit} not in plan 1: {reason}",
+        unit=candidate.id,
+        reason=_not_chosen_reason(candidate, planning, result, network),
+    )
+
+
+def _not_chosen_reason(
+    candidate: Candidate,
+    planning: RequestPlanning,
+    result: PlanningResult,
+    network: Network,
+) -> str:
     limit = result.country_limits.get(candidate.country)
+    name = country_name(network, candidate.country)
     if limit is not None and limit.allowance == 0:
-        name = country_name(network, candidate.country)
-        return (
-            f"{prefix}: {name} keeps all its {limit.ready_units} ready "
-            f"unit{'' if limit.ready_units == 1 else 's'} at home "
-            f"(home reserve {limit.home_reserve})"
+        return ngettext(
+            "{name} keeps all its {count} ready unit at home (home reserve {reserve})",
+            "{name} keeps all its {count} ready units at home (home reserve {reserve})",
+            limit.ready_units,
+            name=name,
+            reserve=limit.home_reserve,
         )
     if not planning.plans:
-        return f"{prefix}: there is no plan"
+        return _("there is no plan")
     for other in result.requests:
         if other is not planning and other.plans and candidate.id in other.plans[0].unit_ids:
-            return f"{prefix}: it is proposed for {other.id}"
+            return _("it is proposed for {request}", request=other.id)
     if limit is not None and _taken(result, candidate.country) >= limit.allowance:
-        name = country_name(network, candidate.country)
-        return (
-            f"{prefix}: {name} keeps {limit.home_reserve} of its {limit.ready_units} ready "
-            f"units at home and the plans already take the {limit.allowance} it may give"
+        return _(
+            "{name} keeps {reserve} of its {ready} ready units at home and the plans already "
+            "take the {allowance} it may give",
+            name=name,
+            reserve=limit.home_reserve,
+            ready=limit.ready_units,
+            allowance=limit.allowance,
         )
     alternative = next(
         (plan.rank for plan in planning.plans[1:] if candidate.id in plan.unit_ids), None
     )
     if alternative is not None:
-        return f"{prefix}: it is in the alternative plan {alternative}"
+        return _("it is in the alternative plan {rank}", rank=alternative)
     # The real reason needs planning again with the unit forced in (reasons.why_not_others);
     # without it, only what the §5 order guarantees can be said.
-    return f"{prefix}: plan 1 ranks before any plan with it (on-scene times, states, units)"
+    return _("plan 1 ranks before any plan with it (on-scene times, states, units)")
 
 
 def explain_reserve(limit: CountryLimit, network: Network) -> str:
     """E.g. "Germany keeps 1 unit at home: at most 3 of its 4 ready units can be proposed"."""
-    name = country_name(network, limit.country)
-    units = "unit" if limit.home_reserve == 1 else "units"
-    return (
-        f"{name} keeps {limit.home_reserve} {units} at home: at most {limit.allowance} of its "
-        f"{limit.ready_units} ready units can be proposed"
+    return ngettext(
+        "{name} keeps {count} unit at home: at most {allowance} of its {ready} ready units "
+        "can be proposed",
+        "{name} keeps {count} units at home: at most {allowance} of its {ready} ready units "
+        "can be proposed",
+        limit.home_reserve,
+        name=country_name(network, limit.country),
+        allowance=limit.allowance,
+        ready=limit.ready_units,
     )
 
 
@@ -164,8 +229,10 @@ def duration(minutes: int) -> str:
     """E.g. "45 min", "1 h 27 min", "4 h"."""
     hours, rest = divmod(minutes, 60)
     if not hours:
-        return f"{rest} min"
-    return f"{hours} h {rest} min" if rest else f"{hours} h"
+        return _("{minutes} min", minutes=rest)
+    if not rest:
+        return _("{hours} h", hours=hours)
+    return _("{hours} h {minutes} min", hours=hours, minutes=rest)
 
 
 def capability_title(network: Network, code: str) -> str:
@@ -179,105 +246,152 @@ def on_scene_lines(plan: Plan, request: CrisisRequest, network: Network) -> list
 
     E.g. "Hostage rescue ×2: nl-1 (NL), on scene in 1 h 27 min by helicopter".
     """
-    lines = []
-    for code, need in request.needs.items():
-        bringers = [u for u in plan.units if u.asked.get(code)]
-        head = f"{capability_title(network, code)} ×{need}: "
-        missing = plan.shortfall.get(code, 0)
-        if not bringers:
-            lines.append(head + "missing: no unit in reach can bring it")
-            continue
-        if len(bringers) == 1:
-            (unit,) = bringers
-            teams = "" if unit.asked[code] == need else f" ×{unit.asked[code]}"
-            text = (
-                f"{unit.id} ({unit.country}){teams}, on scene in "
-                f"{duration(unit.eta_minutes)} by {unit.mode.value}"
+    return [
+        _(
+            "{capability} ×{need}: {bringers}",
+            capability=capability_title(network, code),
+            need=need,
+            bringers=_bringers(plan, code, need),
+        )
+        for code, need in request.needs.items()
+    ]
+
+
+def _bringers(plan: Plan, code: str, need: int) -> str:
+    """Who brings a capability's teams and when, and how many are still missing."""
+    bringers = [u for u in plan.units if u.asked.get(code)]
+    if not bringers:
+        return _("missing: no unit in reach can bring it")
+    if len(bringers) == 1:
+        (unit,) = bringers
+        text = _(
+            "{unit} ({country}){teams}, on scene in {duration} by {mode}",
+            unit=unit.id,
+            country=unit.country,
+            teams="" if unit.asked[code] == need else _(" ×{count}", count=unit.asked[code]),
+            duration=duration(unit.eta_minutes),
+            mode=mode_name(unit.mode),
+        )
+    else:
+        parts = ", ".join(
+            _(
+                "{unit} ({country}) ×{count} in {duration} by {mode}",
+                unit=u.id,
+                country=u.country,
+                count=u.asked[code],
+                duration=duration(u.eta_minutes),
+                mode=mode_name(u.mode),
             )
-        else:
-            parts = [
-                f"{u.id} ({u.country}) ×{u.asked[code]} in {duration(u.eta_minutes)} "
-                f"by {u.mode.value}"
-                for u in bringers
-            ]
-            text = ", ".join(parts) + f"; all on scene in {duration(plan.on_scene_minutes[code])}"
-        if missing:
-            text += f"; {missing} missing"
-        lines.append(head + text)
-    return lines
+            for u in bringers
+        )
+        text = _(
+            "{bringers}; all on scene in {duration}",
+            bringers=parts,
+            duration=duration(plan.on_scene_minutes[code]),
+        )
+    missing = plan.shortfall.get(code, 0)
+    if missing:
+        text += _("; {count} missing", count=missing)
+    return text
 
 
 def plan_headline(plan: Plan, network: Network) -> str:
     """E.g. "Plan 1 covers everything: 3 units from 2 states; first on scene in 1 h 27 min,
     everything in 3 h 44 min"."""
-    if plan.total_shortfall == 0:
-        head = f"Plan {plan.rank} covers everything"
-    else:
-        head = (
-            f"Plan {plan.rank} covers part of the need (missing "
-            f"{describe_teams(network, plan.shortfall)})"
-        )
-    units = f"{plan.unit_count} unit{'' if plan.unit_count == 1 else 's'}"
-    states = f"{plan.state_count} state{'' if plan.state_count == 1 else 's'}"
     first = min(plan.on_scene_minutes.values(), default=0)
-    return (
-        f"{head}: {units} from {states}; first on scene in {duration(first)}, "
-        f"everything it brings in {duration(plan.latest_eta_minutes)}"
+    return _(
+        "{head}: {units} from {states}; first on scene in {first}, everything it brings in "
+        "{latest}",
+        head=_plan_head(plan, network),
+        units=ngettext("{count} unit", "{count} units", plan.unit_count),
+        states=ngettext("{count} state", "{count} states", plan.state_count),
+        first=duration(first),
+        latest=duration(plan.latest_eta_minutes),
     )
 
 
 def irreplaceable_sentence(found: Irreplaceable, network: Network) -> str:
     """E.g. "de-1 is in every plan: the only unit with explosive ordnance disposal in reach"."""
-    names = " and ".join(capability_name(network, c) for c in found.capabilities)
+    names = _(" and ").join(capability_name(network, c) for c in found.capabilities)
     if found.missing_without or found.minutes_without is None:
-        return f"{found.unit_id} is in every plan: the only unit with {names} in reach"
-    return (
-        f"{found.unit_id} is in every plan: the only unit with {names} in reach within "
-        f"{duration(found.minutes_with)} (without it: {duration(found.minutes_without)})"
+        return _(
+            "{unit} is in every plan: the only unit with {capabilities} in reach",
+            unit=found.unit_id,
+            capabilities=names,
+        )
+    return _(
+        "{unit} is in every plan: the only unit with {capabilities} in reach within {with_it} "
+        "(without it: {without})",
+        unit=found.unit_id,
+        capabilities=names,
+        with_it=duration(found.minutes_with),
+        without=duration(found.minutes_without),
     )
 
 
 def left_out_sentence(left_out: LeftOut, result: PlanningResult, network: Network) -> str:
     """Why a candidate is not in plan 1, in the terms of the §5 order."""
-    head = f"{left_out.unit_id} ({left_out.country}, {duration(left_out.eta_minutes)})"
+    text = _left_out_reason(left_out, result, network)
+    if left_out.alternative is not None:
+        text += _("; it is in the alternative plan {rank}", rank=left_out.alternative)
+    return _(
+        "{unit} ({country}, {duration}): {reason}",
+        unit=left_out.unit_id,
+        country=left_out.country,
+        duration=duration(left_out.eta_minutes),
+        reason=text,
+    )
+
+
+def _left_out_reason(left_out: LeftOut, result: PlanningResult, network: Network) -> str:
     why = left_out.why
     capability = capability_name(network, left_out.capability) if left_out.capability else ""
     if why is WhyNot.OTHER_REQUEST:
-        text = (
-            f"asked in another open crisis, {left_out.other_request} "
-            f"(priority {left_out.other_priority})"
+        return _(
+            "asked in another open crisis, {crisis} (priority {priority})",
+            crisis=left_out.other_request,
+            priority=left_out.other_priority,
         )
-    elif why is WhyNot.HOME_RESERVE:
-        limit = result.country_limits.get(left_out.country)
+    if why is WhyNot.HOME_RESERVE:
         name = country_name(network, left_out.country)
-        text = f"home reserve: {name} keeps it at home"
-        if limit is not None:
-            text += (
-                f" (reserve {limit.home_reserve}; the plans already take the "
-                f"{limit.allowance} unit{'' if limit.allowance == 1 else 's'} it may give)"
-            )
-    elif why is WhyNot.LATER and left_out.minutes_with and left_out.minutes_now is not None:
-        text = (
-            f"would bring {capability} later ({duration(left_out.minutes_with)} instead of "
-            f"{duration(left_out.minutes_now)})"
+        limit = result.country_limits.get(left_out.country)
+        if limit is None:
+            return _("home reserve: {name} keeps it at home", name=name)
+        return ngettext(
+            "home reserve: {name} keeps it at home (reserve {reserve}; the plans already take "
+            "the {count} unit it may give)",
+            "home reserve: {name} keeps it at home (reserve {reserve}; the plans already take "
+            "the {count} units it may give)",
+            limit.allowance,
+            name=name,
+            reserve=limit.home_reserve,
+        )
+    if why is WhyNot.LATER and left_out.minutes_with and left_out.minutes_now is not None:
+        text = _(
+            "would bring {capability} later ({with_it} instead of {now})",
+            capability=capability,
+            with_it=duration(left_out.minutes_with),
+            now=duration(left_out.minutes_now),
         )
         if left_out.other_request:
-            text += f" for {left_out.other_request} (priority {left_out.other_priority})"
-    else:
-        text = _SIMPLE_REASONS.get(why, "would make the plan worse").format(capability=capability)
-    if left_out.alternative is not None:
-        text += f"; it is in the alternative plan {left_out.alternative}"
-    return f"{head}: {text}"
+            text += _(
+                " for {request} (priority {priority})",
+                request=left_out.other_request,
+                priority=left_out.other_priority,
+            )
+        return text
+    return _(_SIMPLE_REASONS.get(why, _WORSE), capability=capability)
 
 
-_SIMPLE_REASONS = {
-    WhyNot.LEAVES_SHORT: "taking it would leave {capability} short",
-    WhyNot.LATER: "would bring a capability later",
-    WhyNot.MORE_STATES: "one more state to deal with for no minute gained",
-    WhyNot.MORE_UNITS: "one more unit for no minute gained",
-    WhyNot.LONGER_ETAS: "no minute gained; the plan's units are nearer",
-    WhyNot.TIE: "as good as plan 1, which wins the tie by unit ids",
-    WhyNot.UNKNOWN: "not worked out within the time allowed",
+_WORSE = N_("would make the plan worse")
+_SIMPLE_REASONS: Mapping[WhyNot, str] = {
+    WhyNot.LEAVES_SHORT: N_("taking it would leave {capability} short"),
+    WhyNot.LATER: N_("would bring a capability later"),
+    WhyNot.MORE_STATES: N_("one more state to deal with for no minute gained"),
+    WhyNot.MORE_UNITS: N_("one more unit for no minute gained"),
+    WhyNot.LONGER_ETAS: N_("no minute gained; the plan's units are nearer"),
+    WhyNot.TIE: N_("as good as plan 1, which wins the tie by unit ids"),
+    WhyNot.UNKNOWN: N_("not worked out within the time allowed"),
 }
 
 
@@ -286,14 +400,19 @@ def engaged_sentence(exclusion: Exclusion, request: CrisisRequest) -> str | None
     engaged = exclusion.engaged_in
     if engaged is None:
         return None
-    text = (
-        f"{exclusion.id} ({exclusion.country}): asked in another open crisis, "
-        f"{engaged.crisis} (priority {engaged.priority})"
+    text = _(
+        "{unit} ({country}): asked in another open crisis, {crisis} (priority {priority})",
+        unit=exclusion.id,
+        country=exclusion.country,
+        crisis=engaged.crisis,
+        priority=engaged.priority,
     )
     if engaged.outranked_by(request):
-        text += (
-            f"; this request has the higher priority ({request.priority}): the requester of "
-            f"{engaged.crisis} can be asked to release it"
+        text += _(
+            "; this request has the higher priority ({priority}): the requester of {crisis} "
+            "can be asked to release it",
+            priority=request.priority,
+            crisis=engaged.crisis,
         )
     return text
 
@@ -306,10 +425,16 @@ def why_not_others_lines(
 ) -> list[str]:
     """One screen: the nearest ten left-out candidates, the rest counted, units busy in other
     crises, and the ineligible units counted by reason."""
-    lines = ["Could help, but not in plan 1:"] if others.nearest else []
+    lines = [_("Could help, but not in plan 1:")] if others.nearest else []
     lines += [f"• {left_out_sentence(w, result, network)}" for w in others.nearest]
     if others.more:
-        lines.append(f"… and {others.more} more, all further away.")
+        lines.append(
+            ngettext(
+                "… and {count} more, all further away.",
+                "… and {count} more, all further away.",
+                others.more,
+            )
+        )
     needed = set(planning.request.needs)
     busy = [
         sentence
@@ -317,26 +442,45 @@ def why_not_others_lines(
         if (sentence := engaged_sentence(e, planning.request)) and _has_any(network, e.id, needed)
     ]
     if busy:
-        lines.append("Busy in other crises:")
+        lines.append(_("Busy in other crises:"))
         lines += [f"• {sentence}" for sentence in busy]
     counts: dict[Reason, int] = {}
     for exclusion in planning.excluded:
         if exclusion.engaged_in is None:
             counts[exclusion.reasons[0]] = counts.get(exclusion.reasons[0], 0) + 1
     if counts:
-        parts = [f"{n} {_REASON_GROUPS[reason]}" for reason, n in counts.items()]
-        lines.append("Not eligible: " + ", ".join(parts) + ".")
+        groups = ", ".join(_reason_group(reason, n) for reason, n in counts.items())
+        lines.append(_("Not eligible: {groups}.", groups=groups))
     return lines
 
 
-_REASON_GROUPS = {
-    Reason.OWN_STATE: "of the requesting state",
-    Reason.STATUS: "deployed or unavailable",
-    Reason.NOT_BOUND: "of partner states not included",
-    Reason.NATIONAL_RESTRICTION: "of states that refuse armed action abroad",
-    Reason.NO_CAPABILITY: "without any needed capability",
-    Reason.UNREACHABLE: "out of reach",
-}
+def _reason_group(reason: Reason, count: int) -> str:
+    """E.g. "3 of the requesting state": ineligible units counted by their first reason."""
+    if reason is Reason.OWN_STATE:
+        return ngettext(
+            "{count} of the requesting state", "{count} of the requesting state", count
+        )
+    if reason is Reason.STATUS:
+        return ngettext(
+            "{count} deployed or unavailable", "{count} deployed or unavailable", count
+        )
+    if reason is Reason.NOT_BOUND:
+        return ngettext(
+            "{count} of partner states not included",
+            "{count} of partner states not included",
+            count,
+        )
+    if reason is Reason.NATIONAL_RESTRICTION:
+        return ngettext(
+            "{count} of states that refuse armed action abroad",
+            "{count} of states that refuse armed action abroad",
+            count,
+        )
+    if reason is Reason.NO_CAPABILITY:
+        return ngettext(
+            "{count} without any needed capability", "{count} without any needed capability", count
+        )
+    return ngettext("{count} out of reach", "{count} out of reach", count)
 
 
 def _has_any(network: Network, unit_id: str, codes: set[str]) -> bool:

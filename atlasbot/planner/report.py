@@ -1,4 +1,8 @@
-"""The planning result as JSON (docs/formats.md §6) and as a readable table."""
+"""The planning result as JSON (docs/formats.md §6) and as a readable table.
+
+The JSON keeps the format's codes; the table is read by an operator, so its words go through
+``atlasbot.i18n`` like the chat's.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import time
 from typing import Any
 
 from atlasbot.domain import Network
+from atlasbot.i18n import _, ngettext
 from atlasbot.planner.explain import (
     capability_name,
     country_name,
@@ -13,6 +18,7 @@ from atlasbot.planner.explain import (
     explain_exclusion,
     explain_reserve,
     irreplaceable_sentence,
+    mode_name,
     on_scene_lines,
     partner_mark,
     plan_headline,
@@ -83,9 +89,11 @@ def format_table(
     """A readable report: per request its plans (who brings each capability, when), why the
     nearest others are left out, and the exclusions with reasons."""
     lines: list[str] = []
-    kind = "joint planning" if result.joint else "planning"
-    proof = "proven optimal" if result.optimal else "best found within the time limit"
-    lines.append(f"atlasbot {kind}: {proof}, {result.solve_ms:.1f} ms")
+    kind = _("joint planning") if result.joint else _("planning")
+    proof = _("proven optimal") if result.optimal else _("best found within the time limit")
+    lines.append(
+        _("atlasbot {kind}: {proof}, {ms:.1f} ms", kind=kind, proof=proof, ms=result.solve_ms)
+    )
     deadline = time.perf_counter() + REASONS_BUDGET_S
     for planning in result.requests:
         budget = max(0.0, deadline - time.perf_counter()) / 2
@@ -97,7 +105,7 @@ def format_table(
     ]
     if limits:
         lines.append("")
-        lines.append("Home reserves")
+        lines.append(_("Home reserves"))
         lines.extend(f"  {sentence}" for sentence in limits)
     return "\n".join(lines) + "\n"
 
@@ -112,14 +120,22 @@ def _request_lines(
     request = planning.request
     lines = [
         "",
-        f"Request {request.id} from {country_name(network, request.requesting_country)}"
-        f" ({request.crisis.value}, priority {request.priority}):"
-        f" needs {describe_teams(network, request.needs)}",
-        f"Coverage: {planning.coverage.value}; on-scene times compared in steps of "
-        f"{planning.step_minutes} min",
+        _(
+            "Request {request} from {country} ({crisis}, priority {priority}): needs {needs}",
+            request=request.id,
+            country=country_name(network, request.requesting_country),
+            crisis=request.crisis.value,
+            priority=request.priority,
+            needs=describe_teams(network, request.needs),
+        ),
+        _(
+            "Coverage: {coverage}; on-scene times compared in steps of {minutes} min",
+            coverage=planning.coverage.value,
+            minutes=planning.step_minutes,
+        ),
     ]
     if not planning.plans:
-        lines.append("  No unit can be proposed.")
+        lines.append(_("  No unit can be proposed."))
     for plan in planning.plans:
         lines.extend(_plan_lines(plan, planning, network))
     if len(planning.plans) > 1:
@@ -132,7 +148,7 @@ def _request_lines(
         lines.extend(
             f"  {line}" for line in why_not_others_lines(planning, result, others, network)
         )
-    lines.append(f"  Left out ({len(planning.excluded)}):")
+    lines.append(_("  Left out ({count}):", count=len(planning.excluded)))
     lines.extend(f"    {explain_exclusion(e, network)}" for e in planning.excluded)
     return lines
 
@@ -140,33 +156,45 @@ def _request_lines(
 def _plan_lines(plan: Plan, planning: RequestPlanning, network: Network) -> list[str]:
     lines = ["", f"  {plan_headline(plan, network)}"]
     lines.extend(f"    {line}" for line in on_scene_lines(plan, planning.request, network))
-    lines.append(_row("unit", "country", "ETA", "mode", "asked (of its teams)"))
+    lines.append(_row(_("unit"), _("country"), _("ETA"), _("mode"), _("asked (of its teams)")))
     for unit in plan.units:
         asked = ", ".join(
-            f"{capability_name(network, code)} {n} of {unit.provides.get(code, n)}"
+            _(
+                "{capability} {asked} of {teams}",
+                capability=capability_name(network, code),
+                asked=n,
+                teams=unit.provides.get(code, n),
+            )
             for code, n in unit.asked.items()
         )
         lines.append(
             _row(
                 unit.id,
                 unit.country + ("*" if partner_mark(network, unit.country) else ""),
-                f"{unit.eta_minutes} min",
-                unit.mode.value,
+                _("{minutes} min", minutes=unit.eta_minutes),
+                mode_name(unit.mode),
                 asked,
             )
         )
     if any(partner_mark(network, unit.country) for unit in plan.units):
         lines.append(
-            "    * partner state, not bound by the Decision: helps on another basis (R12)"
+            _("    * partner state, not bound by the Decision: helps on another basis (R12)")
         )
-    missing = describe_teams(network, plan.shortfall) if plan.shortfall else "none"
-    lines.append(
-        f"    shortfall: {missing}; latest ETA {plan.latest_eta_minutes} min; "
-        f"{plan.state_count} state{'' if plan.state_count == 1 else 's'}; "
-        f"{plan.unit_count} unit{'' if plan.unit_count == 1 else 's'}; "
-        f"sum of ETAs {plan.total_eta_minutes} min"
-    )
+    lines.append(_plan_figures(plan, network))
     return lines
+
+
+def _plan_figures(plan: Plan, network: Network) -> str:
+    """The figures the §5 order compares: shortfall, latest ETA, states, units, sum of ETAs."""
+    return _(
+        "    shortfall: {missing}; latest ETA {latest} min; {states}; {units}; "
+        "sum of ETAs {total} min",
+        missing=describe_teams(network, plan.shortfall) if plan.shortfall else _("none"),
+        latest=plan.latest_eta_minutes,
+        states=ngettext("{count} state", "{count} states", plan.state_count),
+        units=ngettext("{count} unit", "{count} units", plan.unit_count),
+        total=plan.total_eta_minutes,
+    )
 
 
 def _row(unit: str, country: str, eta: str, mode: str, detail: str) -> str:

@@ -149,12 +149,40 @@ _MARKDOWN_V2_ENTITY_NAMES = {
 
 def _plain_from_markdown_v2(text: str) -> str:
     """Parse MarkdownV2 as Telegram documents it; every reserved character must be escaped."""
-    pieces: list[str] = []
-    open_entities: list[tuple[str, int]] = []
-    in_link_text_at: int | None = None
-    index = 0
-    at_line_start = True
-    while index < len(text):
+    return _MarkdownV2Reader(text).plain()
+
+
+class _MarkdownV2Reader:
+    """One pass over a MarkdownV2 text: the plain text shown, or the error Telegram gives."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.pieces: list[str] = []
+        self.open_entities: list[tuple[str, int]] = []
+        self.in_link_text_at: int | None = None
+        self.index = 0
+
+    def plain(self) -> str:
+        """The text without its markup, once every entity and link is found closed."""
+        at_line_start = True
+        while self.index < len(self.text):
+            at_line_start = self._step(at_line_start)
+        if self.in_link_text_at is not None:
+            raise EntityParseError(
+                "Can't find end of a url at byte offset "
+                f"{_byte_offset(self.text, self.in_link_text_at)}"
+            )
+        if self.open_entities:
+            marker, start = self.open_entities[-1]
+            raise EntityParseError(
+                f"Can't find end of {_MARKDOWN_V2_ENTITY_NAMES[marker]} entity "
+                f"at byte offset {_byte_offset(self.text, start)}"
+            )
+        return "".join(self.pieces)
+
+    def _step(self, at_line_start: bool) -> bool:
+        """Read one character or token; whether the next one starts a line."""
+        text, index = self.text, self.index
         char = text[index]
         if char == "\\":
             if index + 1 >= len(text):
@@ -162,65 +190,59 @@ def _plain_from_markdown_v2(text: str) -> str:
                     f"Character '\\' is reserved and must be escaped with the preceding '\\'"
                     f" at byte offset {_byte_offset(text, index)}"
                 )
-            pieces.append(text[index + 1])
-            index += 2
-            at_line_start = False
-            continue
+            self.pieces.append(text[index + 1])
+            self.index += 2
+            return False
         if char == "`":
-            index = _consume_markdown_v2_code(text, index, pieces)
-            at_line_start = False
-            continue
+            self.index = _consume_markdown_v2_code(text, index, self.pieces)
+            return False
         marker = text[index : index + 2] if text[index : index + 2] in ("__", "||") else char
         if marker in _MARKDOWN_V2_ENTITY_NAMES:
-            if open_entities and open_entities[-1][0] == marker:
-                open_entities.pop()
-            elif any(open_marker == marker for open_marker, _ in open_entities):
-                raise EntityParseError(
-                    f"Can't find end of {_MARKDOWN_V2_ENTITY_NAMES[marker]} entity "
-                    f"at byte offset {_byte_offset(text, index)}"
-                )
-            else:
-                open_entities.append((marker, index))
-            index += len(marker)
-            at_line_start = False
-            continue
-        if char == "[":
-            if in_link_text_at is not None:
-                raise EntityParseError(
-                    f"Character '[' is reserved and must be escaped with the preceding '\\'"
-                    f" at byte offset {_byte_offset(text, index)}"
-                )
-            in_link_text_at = index
-            index += 1
-            at_line_start = False
-            continue
-        if char == "]" and in_link_text_at is not None:
-            index = _consume_markdown_v2_link_target(text, index + 1, in_link_text_at)
-            in_link_text_at = None
-            at_line_start = False
-            continue
+            self._entity(marker)
+            return False
+        if char == "[" or (char == "]" and self.in_link_text_at is not None):
+            self._link(char)
+            return False
         if char == ">" and at_line_start:
-            index += 1
-            at_line_start = False
-            continue
+            self.index += 1
+            return False
         if char in _MARKDOWN_V2_RESERVED:
             raise EntityParseError(
                 f"Character '{char}' is reserved and must be escaped with the preceding '\\'"
             )
-        pieces.append(char)
-        at_line_start = char == "\n"
-        index += 1
-    if in_link_text_at is not None:
-        raise EntityParseError(
-            f"Can't find end of a url at byte offset {_byte_offset(text, in_link_text_at)}"
-        )
-    if open_entities:
-        marker, start = open_entities[-1]
-        raise EntityParseError(
-            f"Can't find end of {_MARKDOWN_V2_ENTITY_NAMES[marker]} entity "
-            f"at byte offset {_byte_offset(text, start)}"
-        )
-    return "".join(pieces)
+        self.pieces.append(char)
+        self.index += 1
+        return char == "\n"
+
+    def _entity(self, marker: str) -> None:
+        """A bold, italic, underline, strikethrough or spoiler marker: opens or closes one."""
+        if self.open_entities and self.open_entities[-1][0] == marker:
+            self.open_entities.pop()
+        elif any(open_marker == marker for open_marker, _ in self.open_entities):
+            raise EntityParseError(
+                f"Can't find end of {_MARKDOWN_V2_ENTITY_NAMES[marker]} entity "
+                f"at byte offset {_byte_offset(self.text, self.index)}"
+            )
+        else:
+            self.open_entities.append((marker, self.index))
+        self.index += len(marker)
+
+    def _link(self, char: str) -> None:
+        """A link's text opens with "[", and its "]" is followed by the target in brackets."""
+        if char == "]":
+            assert self.in_link_text_at is not None
+            self.index = _consume_markdown_v2_link_target(
+                self.text, self.index + 1, self.in_link_text_at
+            )
+            self.in_link_text_at = None
+            return
+        if self.in_link_text_at is not None:
+            raise EntityParseError(
+                f"Character '[' is reserved and must be escaped with the preceding '\\'"
+                f" at byte offset {_byte_offset(self.text, self.index)}"
+            )
+        self.in_link_text_at = self.index
+        self.index += 1
 
 
 def _consume_markdown_v2_code(text: str, index: int, pieces: list[str]) -> int:

@@ -19,7 +19,7 @@ import hashlib
 import hmac
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -375,42 +375,18 @@ def verify(
             "FROM audit_entry ORDER BY seq"
         )
     )
-    previous_seq, previous_hash = 0, GENESIS_HASH
-    beyond_head: tuple[int, int, bool] | None = None  # first entry past the head, prev, gap
-    head_entry_hash: str | None = None
-    anchored_hash: str | None = None
-    checked = 0
-    for row in rows:
-        seq = int(row.seq)
-        try:
-            _check_entry(walk, row)
-        except Exception as err:  # any other damage is named, not raised
-            walk.report(seq, f"entry #{seq} cannot be checked ({type(err).__name__}: {err})")
-        gap = seq > previous_seq + 1
-        if head is not None and seq > head.seq:
-            if beyond_head is None:
-                beyond_head = (seq, previous_seq, gap)
-        elif gap:
-            walk.report(previous_seq + 1, _missing(previous_seq + 1, seq - 1))
-        elif row.prev_hash != previous_hash:
-            walk.report(seq, _does_not_follow(seq, previous_seq))
-        if head is not None and seq == head.seq:
-            head_entry_hash = row.hash
-        if anchor is not None and seq == anchor.seq:
-            anchored_hash = row.hash
-        previous_seq, previous_hash = seq, row.hash
-        checked += 1
+    chain = _walk_chain(walk, rows, head, anchor)
     if head is not None:
-        _check_head(walk, head, previous_seq, head_entry_hash, beyond_head)
+        _check_head(walk, head, chain.last_seq, chain.head_entry_hash, chain.beyond_head)
     if anchor is not None:
-        _check_anchor(walk, anchor, previous_seq, head, anchored_hash)
+        _check_anchor(walk, anchor, chain.last_seq, head, chain.anchored_hash)
     unsealed = (
         (walk.unsealed_first, walk.unsealed_last)
         if walk.unsealed_first is not None and walk.unsealed_last is not None
         else None
     )
     return VerifyReport(
-        entries_checked=checked,
+        entries_checked=chain.checked,
         problems=tuple(walk.problems),
         first_bad_seq=walk.first_bad_seq,
         more_problems=walk.more_problems,
@@ -419,6 +395,44 @@ def verify(
         unsealed_before_key=unsealed,
         anchor_checked=anchor,
     )
+
+
+@dataclass
+class _Chain:
+    """What the walk along the entries found for the head and the anchor to be checked."""
+
+    last_seq: int = 0
+    checked: int = 0
+    beyond_head: tuple[int, int, bool] | None = None  # first entry past the head, prev, gap
+    head_entry_hash: str | None = None
+    anchored_hash: str | None = None
+
+
+def _walk_chain(walk: _Walk, rows: Iterable[Any], head: Any, anchor: Anchor | None) -> _Chain:
+    """Check every entry and its link to the one before; note the head's and anchor's hashes."""
+    chain = _Chain()
+    previous_hash = GENESIS_HASH
+    for row in rows:
+        seq, previous_seq = int(row.seq), chain.last_seq
+        try:
+            _check_entry(walk, row)
+        except Exception as err:  # any other damage is named, not raised
+            walk.report(seq, f"entry #{seq} cannot be checked ({type(err).__name__}: {err})")
+        gap = seq > previous_seq + 1
+        if head is not None and seq > head.seq:
+            if chain.beyond_head is None:
+                chain.beyond_head = (seq, previous_seq, gap)
+        elif gap:
+            walk.report(previous_seq + 1, _missing(previous_seq + 1, seq - 1))
+        elif row.prev_hash != previous_hash:
+            walk.report(seq, _does_not_follow(seq, previous_seq))
+        if head is not None and seq == head.seq:
+            chain.head_entry_hash = row.hash
+        if anchor is not None and seq == anchor.seq:
+            chain.anchored_hash = row.hash
+        chain.last_seq, previous_hash = seq, row.hash
+        chain.checked += 1
+    return chain
 
 
 def _check_head(

@@ -3,7 +3,7 @@
 Pure: the planner's result and the planning input's plain values in, text out. The frame is
 translated here; the planner's own sentences (``planner.explain``: when each capability is on
 scene and by whom, who is in every plan, why a unit is not in plan 1, which crisis holds a
-busy unit) are used as the pure core composes them, in English, until the core marks them.
+busy unit) are translated where the pure core composes them.
 """
 
 from __future__ import annotations

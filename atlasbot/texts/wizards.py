@@ -446,15 +446,30 @@ def answer_summary(
     units: Sequence[str],
     note: str,
     agreement: Mapping[str, object],
+    asked_lines: Sequence[str] = (),
 ) -> str:
-    """The answer as its author confirms it."""
-    if accepting:
-        title = _("ACCEPT request #{id} (units {units})", id=request_id, units=", ".join(units))
-    else:
-        title = _(
-            "COUNTER-PROPOSE request #{id} (units {units})", id=request_id, units=", ".join(units)
+    """The answer as its author confirms it: each unit with the teams asked of it, when the
+    request says so (``asked_lines``), else the units alone."""
+    if asked_lines:
+        title = (
+            _("ACCEPT request #{id}, units and the teams asked of them:", id=request_id)
+            if accepting
+            else _(
+                "COUNTER-PROPOSE request #{id}, units and the teams asked of them:",
+                id=request_id,
+            )
         )
-    lines = [title]
+        lines = [title, *asked_lines]
+    elif accepting:
+        lines = [_("ACCEPT request #{id} (units {units})", id=request_id, units=", ".join(units))]
+    else:
+        lines = [
+            _(
+                "COUNTER-PROPOSE request #{id} (units {units})",
+                id=request_id,
+                units=", ".join(units),
+            )
+        ]
     if note:
         lines.append(_("Proposal: {note}", note=note))
     lines += agreement_lines(agreement)

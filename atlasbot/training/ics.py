@@ -14,8 +14,10 @@ import datetime as dt
 from collections.abc import Mapping
 
 from atlasbot.domain import Network
+from atlasbot.i18n import _
 from atlasbot.training.calendar import ScheduledEvent, ScheduleResult
 from atlasbot.training.events_file import EventsPlan
+from atlasbot.training.report import kind_name
 
 UID_DOMAIN = "atlasbot"
 PRODUCT_ID = "-//atlasbot//joint training calendar//EN"
@@ -33,9 +35,10 @@ def to_ics(
     *,
     dtstamp: dt.datetime | None = None,
     sequences: Mapping[str, int] | None = None,
-    calendar_name: str = "ATLAS joint trainings",
+    calendar_name: str | None = None,
 ) -> bytes:
-    """One all-day VEVENT per placed event; reproducible when ``dtstamp`` is given.
+    """One all-day VEVENT per placed event; reproducible when ``dtstamp`` is given. The
+    calendar is named "ATLAS joint trainings" unless ``calendar_name`` is given.
 
     Without ``dtstamp`` the stamp is midnight UTC of the horizon start (or the first event),
     never the clock, so the same schedule always gives the same bytes.
@@ -47,7 +50,8 @@ def to_ics(
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
-    calendar.add("x-wr-calname", calendar_name)
+    name = _("ATLAS joint trainings") if calendar_name is None else calendar_name
+    calendar.add("x-wr-calname", name)
     stamp = dtstamp or _default_stamp(result, plan)
     year = plan.horizon.start.year if plan is not None else None
     for placed in result.events:
@@ -101,9 +105,15 @@ def _description(network: Network, placed: ScheduledEvent) -> str:
             names.append(f"{unit.name} ({unit_id}, {unit.country})")
         except KeyError:
             names.append(unit_id)
-    host = f"Host: {placed.host}" if placed.host else "Virtual meeting"
-    capability = f"Capability: {placed.capability}\n" if placed.capability else ""
-    return (
-        f"{placed.kind.value.capitalize()}: {placed.title}\n{host}\n{capability}"
-        f"Participants:\n" + "\n".join(f"- {name}" for name in names)
+    host = _("Host: {host}", host=placed.host) if placed.host else _("Virtual meeting")
+    capability = (
+        _("Capability: {capability}\n", capability=placed.capability) if placed.capability else ""
+    )
+    return _(
+        "{kind}: {title}\n{host}\n{capability}Participants:\n{participants}",
+        kind=kind_name(placed.kind).capitalize(),
+        title=placed.title,
+        host=host,
+        capability=capability,
+        participants="\n".join(f"- {name}" for name in names),
     )

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
 from atlasbot.domain import Network
+from atlasbot.i18n import _
 from atlasbot.training.calendar import (
     Placement,
     ScheduledEvent,
@@ -65,11 +66,9 @@ def replan(
         if event.id in pinned:
             events.append(event)
             continue
-        leaving = dict.fromkeys(unavailable, f"unavailable from {from_date}")
-        leaving.update(dict.fromkeys(declined_by_event.get(event.id, ()), "declined"))
-        removed = [u for u in event.participants if u in leaving]
-        for unit_id in removed:
-            changes.append(f"{unit_id} removed from {event.id} ({leaving[unit_id]})")
+        leaving = dict.fromkeys(unavailable, _("unavailable from {day}", day=from_date))
+        leaving.update(dict.fromkeys(declined_by_event.get(event.id, ()), _("declined")))
+        changes.extend(_removals(event, leaving))
         participants = tuple(u for u in event.participants if u not in leaving)
         host = event.host if event.host in participants else None
         events.append(replace(event, participants=participants, host=host))
@@ -94,6 +93,15 @@ def replan(
     )
     changes.extend(_describe_changes(published, result))
     return Replan(result=result, plan=revised, changes=tuple(changes))
+
+
+def _removals(event: Event, leaving: Mapping[str, str]) -> list[str]:
+    """ "de-1 removed from mar-1 (declined)" for each participant leaving the event."""
+    return [
+        _("{unit} removed from {event} ({why})", unit=unit_id, event=event.id, why=why)
+        for unit_id in event.participants
+        if (why := leaving.get(unit_id)) is not None
+    ]
 
 
 def _unavailability_blackouts(
@@ -127,8 +135,8 @@ def format_days(start: dt.date, end: dt.date) -> str:
 
 
 def _where(placed: ScheduledEvent) -> str:
-    place = f"at {placed.host}" if placed.host else "(virtual)"
-    return f"{format_days(placed.start, placed.end)} {place}"
+    place = _("at {host}", host=placed.host) if placed.host else _("(virtual)")
+    return _("{days} {place}", days=format_days(placed.start, placed.end), place=place)
 
 
 def _describe_changes(published: ScheduleResult, result: ScheduleResult) -> list[str]:
@@ -137,11 +145,26 @@ def _describe_changes(published: ScheduleResult, result: ScheduleResult) -> list
     for before in published.events:
         after = result.event(before.id)
         if after is None:
-            changes.append(f"{before.id} could no longer be placed: {reasons.get(before.id, '')}")
+            changes.append(
+                _(
+                    "{event} could no longer be placed: {reason}",
+                    event=before.id,
+                    reason=reasons.get(before.id, ""),
+                )
+            )
         elif (after.start, after.host) != (before.start, before.host):
-            changes.append(f"{before.id} moved from {_where(before)} to {_where(after)}")
+            changes.append(
+                _(
+                    "{event} moved from {before} to {after}",
+                    event=before.id,
+                    before=_where(before),
+                    after=_where(after),
+                )
+            )
     for missing in published.unscheduled:
         after = result.event(missing.id)
         if after is not None:
-            changes.append(f"{missing.id} is now placed: {_where(after)}")
+            changes.append(
+                _("{event} is now placed: {where}", event=missing.id, where=_where(after))
+            )
     return changes

@@ -1,12 +1,35 @@
-"""Plain renderings of a schedule: the §8 JSON object and a table for the terminal."""
+"""Plain renderings of a schedule: the §8 JSON object and a table for the terminal.
+
+The JSON keeps the format's codes; the table's words go through ``atlasbot.i18n`` (an
+operator reads it in the terminal, members in the chat).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from atlasbot.domain import Network
-from atlasbot.training.calendar import ScheduleResult
+from atlasbot.i18n import N_, _, ngettext
+from atlasbot.training.calendar import ScheduleResult, ScheduleStatus
+from atlasbot.training.events_file import EventKind
 from atlasbot.training.replan import format_days
+
+EVENT_KINDS: Mapping[EventKind, str] = {
+    EventKind.TRAINING: N_("training"),
+    EventKind.EXERCISE: N_("exercise"),
+    EventKind.MEETING: N_("meeting"),
+}
+STATUSES: Mapping[ScheduleStatus, str] = {
+    ScheduleStatus.OPTIMAL: N_("optimal"),
+    ScheduleStatus.FEASIBLE: N_("feasible"),
+    ScheduleStatus.PARTIAL: N_("partial"),
+}
+
+
+def kind_name(kind: EventKind) -> str:
+    """An event's kind as a word ("training")."""
+    return _(EVENT_KINDS[kind])
 
 
 def result_to_json(result: ScheduleResult) -> dict[str, Any]:
@@ -35,18 +58,18 @@ def result_to_json(result: ScheduleResult) -> dict[str, Any]:
 
 def format_table(result: ScheduleResult, network: Network) -> str:
     """A readable terminal table: one line per event, then the unplaced ones and totals."""
-    headers = ("Dates", "Event", "Kind", "Host", "Units", "Travel km")
+    headers = (_("Dates"), _("Event"), _("Kind"), _("Host"), _("Units"), _("Travel km"))
     rows = []
     for placed in result.events:
         if placed.host is None:
-            host = "virtual"
+            host = _("virtual")
         else:
             host = f"{placed.host} ({network.unit(placed.host).country})"
         rows.append(
             (
                 format_days(placed.start, placed.end),
                 _one_line(f"{placed.id}: {placed.title}"),
-                placed.kind.value,
+                kind_name(placed.kind),
                 host,
                 str(len(placed.participants)),
                 f"{placed.travel_km:,}",
@@ -67,20 +90,28 @@ def format_table(result: ScheduleResult, network: Network) -> str:
     out.extend(line(row) for row in rows)
     if result.unscheduled:
         out.append("")
-        out.append(f"Not placed ({len(result.unscheduled)}):")
+        out.append(_("Not placed ({count}):", count=len(result.unscheduled)))
         out.extend(
             f"  {_one_line(f'{missing.id}: {missing.reason}')}" for missing in result.unscheduled
         )
     out.append("")
+    out.append(_totals(result))
+    return "\n".join(out)
+
+
+def _totals(result: ScheduleResult) -> str:
+    """The status, events placed, total travel (and the best bound) and the solve time."""
     bound = ""
     if result.lower_bound_km != result.total_travel_km:
-        bound = f" (best bound {result.lower_bound_km:,} km)"
-    count = len(result.events)
-    out.append(
-        f"Status: {result.status.value}; {count} event{'' if count == 1 else 's'} placed; "
-        f"total travel {result.total_travel_km:,} km{bound}; solved in {result.solve_ms:,.0f} ms"
+        bound = _(" (best bound {km:,} km)", km=result.lower_bound_km)
+    return _(
+        "Status: {status}; {placed}; total travel {km:,} km{bound}; solved in {ms:,.0f} ms",
+        status=_(STATUSES[result.status]),
+        placed=ngettext("{count} event placed", "{count} events placed", len(result.events)),
+        km=result.total_travel_km,
+        bound=bound,
+        ms=result.solve_ms,
     )
-    return "\n".join(out)
 
 
 def _one_line(text: str) -> str:

@@ -145,3 +145,27 @@ async def test_a_crisis_of_higher_priority_is_told_whose_units_are_busy(
     # Not taken: no plan of the second crisis asks them.
     for line in plans.split("Busy in other crises:", 1)[0].splitlines():
         assert not line.startswith(("  • nl-1 ", "  • de-1 ", "  • de-2 "))
+
+
+async def test_the_answer_confirmation_names_each_unit_with_the_teams_asked_of_it(
+    ana: Person, person: PersonFactory
+) -> None:
+    people = await authorities(person)
+    await fill_antwerp_request(ana)
+    await send_plan_one(ana)
+    germany = people["DE"]
+    await germany.tap("✅ Accept…")
+    await germany.tap("Next ➡")
+    if "carry arms" in ((await germany.last()).get("text") or ""):
+        await germany.tap("Yes, armed")
+    await germany.tap("8")
+    await germany.tap(re.compile("^Until the requesting state releases"))
+    await germany.tap(re.compile("^Requesting state pays"))
+    await germany.say("Duty desk, secure line 12")
+    confirmation = (await germany.last())["text"]
+    assert re.match(
+        r"ACCEPT request #\d+, units and the teams asked of them:\n"
+        r"  • de-2: Precision marksmen ×1\n"
+        r"  • de-1: Explosive ordnance disposal ×1\n",
+        confirmation,
+    )

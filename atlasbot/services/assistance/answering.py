@@ -461,6 +461,9 @@ class AnswerStart:
     forms: tuple[str, ...]  # preselected: the asked forms the state may give
     armed_allowed: bool
     units: tuple[str, ...]
+    # One line per unit with the teams asked of it ("  • nl-1: Hostage rescue ×2"), for the
+    # confirmation screen; empty for a request of several units sent before plans said so.
+    asked_lines: tuple[str, ...] = ()
 
 
 def start_answer(session: Session, press: PressInput) -> AnswerStart:
@@ -479,6 +482,7 @@ def start_answer(session: Session, press: PressInput) -> AnswerStart:
         forms=tuple(rules.forms_a_state_may_give(request.forms, armed)),
         armed_allowed=bool(country and country.armed_action_abroad),
         units=tuple(u for u in request.units if session.get(UnitRow, u) is not None),
+        asked_lines=tuple(crisis_texts.asked_lines(request, raising.capability_names(session))),
     )
 
 

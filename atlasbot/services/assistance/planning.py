@@ -17,6 +17,7 @@ from atlasbot.domain import (
     CrisisType,
     Location,
     Network,
+    Unit,
     UnitStatus,
     make_request,
 )
@@ -202,6 +203,23 @@ def send_requests(
         raise InvalidInput(_("The plan has no unit to ask for."))
     assert crisis.id is not None
     current = planning_input(session, crisis)
+    by_id = _still_askable(current, plan_units)
+    by_country: dict[str, list[ChosenUnit]] = defaultdict(list)
+    for chosen in plan_units:
+        by_country[by_id[chosen.unit_id].country].append(chosen)
+    _within_allowances(current, by_country)
+    created = [
+        _record_request(session, identity, crisis, country, units, moment)
+        for country, units in sorted(by_country.items())
+    ]
+    crisis.status = CrisisStatus.OPEN.value
+    crisis.version += 1
+    session.add(crisis)
+    return created
+
+
+def _still_askable(current: PlanningInput, plan_units: Sequence[ChosenUnit]) -> dict[str, Unit]:
+    """The registry's units by id, once every chosen unit is found still free to be asked."""
     by_id = {unit.id: unit for unit in current.network.units}
     for chosen in plan_units:
         unit = by_id.get(chosen.unit_id)
@@ -219,11 +237,14 @@ def send_requests(
                     reasons=", ".join(r.value for r in reasons),
                 )
             )
-    by_country: dict[str, list[ChosenUnit]] = defaultdict(list)
-    for chosen in plan_units:
-        by_country[by_id[chosen.unit_id].country].append(chosen)
+    return by_id
+
+
+def _within_allowances(
+    current: PlanningInput, by_country: Mapping[str, Sequence[ChosenUnit]]
+) -> None:
+    """OP-RESERVE again: units taken since the plan was made may have used the allowance."""
     for code, chosen_units in by_country.items():
-        # OP-RESERVE again: units taken since the plan was made may have used the allowance.
         allowance = rules.country_allowance(current.network.country(code), current.network.units)
         if len(chosen_units) > allowance:
             raise Conflict(
@@ -234,47 +255,53 @@ def send_requests(
                     allowance=allowance,
                 )
             )
-    created = []
-    for country, units in sorted(by_country.items()):
-        # The state is asked for what the plan asks of its units, not for their full counts:
-        # still_missing counts these teams as covered.
-        provides: dict[str, int] = defaultdict(int)
-        for chosen in units:
-            for code, count in chosen.teams.items():
-                provides[code] += count
-        asked = {u.unit_id: u.teams for u in units}
-        request = AssistanceRequest(
-            crisis_id=crisis.id,
-            country=country,
-            units=[u.unit_id for u in units],
-            provides=dict(sorted(provides.items())),
-            forms=list(crisis.assistance),
-            status=AnswerStatus.PENDING.value,
-            sent_at=moment,
-            agreement={"planned_eta": {u.unit_id: u.eta_minutes for u in units}, "asked": asked},
-        )
-        session.add(request)
-        session.flush()
-        created.append(request)
-        audit.append(
-            session,
-            actor=identity.actor,
-            action="assistance.requested",
-            obj=crisis_object(crisis.id),
-            payload={
-                "request": request.id,
-                "country": country,
-                "units": request.units,
-                "provides": request.provides,
-                "asked": asked,
-                "forms": request.forms,
-            },
-            at=moment,
-        )
-    crisis.status = CrisisStatus.OPEN.value
-    crisis.version += 1
-    session.add(crisis)
-    return created
+
+
+def _record_request(
+    session: Session,
+    identity: Identity,
+    crisis: Crisis,
+    country: str,
+    units: Sequence[ChosenUnit],
+    moment: datetime,
+) -> AssistanceRequest:
+    """One state's request, with the teams the plan asks of each of its units, and its audit."""
+    assert crisis.id is not None
+    # The state is asked for what the plan asks of its units, not for their full counts:
+    # still_missing counts these teams as covered.
+    provides: dict[str, int] = defaultdict(int)
+    for chosen in units:
+        for code, count in chosen.teams.items():
+            provides[code] += count
+    asked = {u.unit_id: u.teams for u in units}
+    request = AssistanceRequest(
+        crisis_id=crisis.id,
+        country=country,
+        units=[u.unit_id for u in units],
+        provides=dict(sorted(provides.items())),
+        forms=list(crisis.assistance),
+        status=AnswerStatus.PENDING.value,
+        sent_at=moment,
+        agreement={"planned_eta": {u.unit_id: u.eta_minutes for u in units}, "asked": asked},
+    )
+    session.add(request)
+    session.flush()
+    audit.append(
+        session,
+        actor=identity.actor,
+        action="assistance.requested",
+        obj=crisis_object(crisis.id),
+        payload={
+            "request": request.id,
+            "country": country,
+            "units": request.units,
+            "provides": request.provides,
+            "asked": asked,
+            "forms": request.forms,
+        },
+        at=moment,
+    )
+    return request
 
 
 # --- use cases: plans shown, chosen, sent; units removed ------------------------------

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from atlasbot.domain import Network
+from atlasbot.i18n import N_
 from atlasbot.training.calendar.bookings import Bookings
 from atlasbot.training.calendar.options import EventOptions, Slot, all_options
 from atlasbot.training.calendar.outcome import Proof, read_result
@@ -72,5 +73,5 @@ def first_fit(network: Network, plan: EventsPlan) -> ScheduleResult:
         slots,
         Proof(count=False, all_stages=False, travel_bound=None),
         started,
-        stopped=("not placed by first fit", ""),
+        stopped=(N_("not placed by first fit"), ""),
     )

@@ -2,7 +2,8 @@
 
 Everything that depends on one event alone (weekdays, holidays of the host's country, window,
 horizon, participants' blackouts, who may host) is worked out here in plain Python, so the
-solver only sees the feasible start days; an event with none gets a reason in words.
+solver only sees the feasible start days; an event with none gets a reason in words, through
+``atlasbot.i18n`` (an operator and the members read it).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from atlasbot.domain import Network
+from atlasbot.i18n import N_, _, ngettext
 from atlasbot.training.calendar.facts import holiday_names, is_public_holiday, travel_km
 from atlasbot.training.calendar.results import Placement
 from atlasbot.training.events_file import (
@@ -55,12 +57,16 @@ Slot = tuple[int, str | None]
 def _candidate_hosts(network: Network, event: Event) -> tuple[tuple[str | None, ...], str]:
     """Who may host, or a reason why nobody can."""
     if len(set(event.participants)) < 2:
-        return (), "fewer than two participants remain, so there is no joint event to hold"
+        return (), _("fewer than two participants remain, so there is no joint event to hold")
     if event.virtual:
         return (None,), ""
     if event.host is not None:
         if event.capability and network.unit(event.host).teams_of(event.capability) < 1:
-            return (), f"the fixed host {event.host} does not have capability {event.capability}"
+            return (), _(
+                "the fixed host {host} does not have capability {capability}",
+                host=event.host,
+                capability=event.capability,
+            )
         return (event.host,), ""
     hosts = tuple(
         unit_id
@@ -68,7 +74,9 @@ def _candidate_hosts(network: Network, event: Event) -> tuple[tuple[str | None, 
         if not event.capability or network.unit(unit_id).teams_of(event.capability) >= 1
     )
     if not hosts:
-        return (), f"no participant has capability {event.capability} to host"
+        return (), _(
+            "no participant has capability {capability} to host", capability=event.capability
+        )
     return hosts, ""
 
 
@@ -141,7 +149,14 @@ def event_options(
 ) -> EventOptions:
     if event.duration_days > LONGEST_POSSIBLE_EVENT_DAYS:
         return EventOptions(
-            event, {}, {}, f"{event.duration_days} consecutive days cannot all be Monday to Friday"
+            event,
+            {},
+            {},
+            ngettext(
+                "{count} consecutive day cannot all be Monday to Friday",
+                "{count} consecutive days cannot all be Monday to Friday",
+                event.duration_days,
+            ),
         )
     window = event.window
     if window is not None and (window.end < plan.horizon.start or window.start > plan.horizon.end):
@@ -149,8 +164,13 @@ def event_options(
             event,
             {},
             {},
-            f"its window {window.start}..{window.end} lies outside the horizon "
-            f"{plan.horizon.start}..{plan.horizon.end}",
+            _(
+                "its window {start}..{end} lies outside the horizon {first}..{last}",
+                start=window.start,
+                end=window.end,
+                first=plan.horizon.start,
+                last=plan.horizon.end,
+            ),
         )
     hosts, reason = _candidate_hosts(network, event)
     if not hosts:
@@ -180,17 +200,12 @@ def _no_slot_reason(
 ) -> str:
     """Why an event has no slot even alone, naming only what blocks it in its own days."""
     allowed = _days_allowed(plan, event, earliest)
-    where = "in the horizon"
-    if event.window is not None:
-        clipped = event.window.start < plan.horizon.start or event.window.end > plan.horizon.end
-        where = "in the window (within the horizon)" if clipped else "in the window"
-    if earliest is not None:
-        where += f" from {earliest}"
+    where = _where(plan, event, earliest)
     duration = event.duration_days
-    slot = f"no {duration}-day slot"
+    slot = ngettext("no {count}-day slot", "no {count}-day slot", duration)
     weekdays = _open_days(plan, event, earliest, with_blackouts=False)
     if not _starts_in(weekdays, duration):
-        return f"{slot} of consecutive weekdays {where}"
+        return _("{slot} of consecutive weekdays {where}", slot=slot, where=where)
     country_sets = list(dict.fromkeys(_holiday_countries(network, event, h) for h in hosts))
     holidays_alone = not any(
         _starts_in(_without_holidays(plan, weekdays, countries), duration)
@@ -212,16 +227,41 @@ def _no_slot_reason(
             )
         }
     )
-    blackouts = f"blackouts of {', '.join(blocking_units)}"
+    blackouts = _("blackouts of {units}", units=", ".join(blocking_units))
     holidays = _holidays_text(country_sets, allowed, blacked)
     if blackouts_alone:
-        return f"{slot} free of blackouts for all participants {where} ({blackouts})"
+        return _(
+            "{slot} free of blackouts for all participants {where} ({blackouts})",
+            slot=slot,
+            where=where,
+            blackouts=blackouts,
+        )
     if holidays_alone:
-        return f"{slot} free of public holidays {where} ({holidays})"
-    return (
-        f"{slot} free of holidays and blackouts for all participants {where} "
-        f"({blackouts}; {holidays})"
+        return _(
+            "{slot} free of public holidays {where} ({holidays})",
+            slot=slot,
+            where=where,
+            holidays=holidays,
+        )
+    return _(
+        "{slot} free of holidays and blackouts for all participants {where} "
+        "({blackouts}; {holidays})",
+        slot=slot,
+        where=where,
+        blackouts=blackouts,
+        holidays=holidays,
     )
+
+
+def _where(plan: EventsPlan, event: Event, earliest: dt.date | None) -> str:
+    """Where the days were looked for: the horizon or the window, from the earliest day."""
+    where = _("in the horizon")
+    if event.window is not None:
+        clipped = event.window.start < plan.horizon.start or event.window.end > plan.horizon.end
+        where = _("in the window (within the horizon)") if clipped else _("in the window")
+    if earliest is not None:
+        where += _(" from {day}", day=earliest)
+    return where
 
 
 def days_between(first: dt.date, last: dt.date) -> Iterable[dt.date]:
@@ -249,14 +289,18 @@ def _holidays_text(
         if names:
             shown = ", ".join(names[:MAX_HOLIDAYS_NAMED])
             if len(names) > MAX_HOLIDAYS_NAMED:
-                shown += f" and {len(names) - MAX_HOLIDAYS_NAMED} more"
+                shown += _(" and {count} more", count=len(names) - MAX_HOLIDAYS_NAMED)
             named[country] = shown
     if not named:
-        return "public holidays"
-    return "public holidays " + "; ".join(f"in {c}: {shown}" for c, shown in named.items())
+        return _("public holidays")
+    by_country = "; ".join(
+        _("in {country}: {holidays}", country=c, holidays=shown) for c, shown in named.items()
+    )
+    return _("public holidays {by_country}", by_country=by_country)
 
 
-NOT_BUILT_REASON = (
+# Translated when an event is left out for it, in the reader's language.
+NOT_BUILT_REASON = N_(
     "not placed within the time limit: its possible days were not worked out before the "
     "limit was reached; a longer time limit may find room for it"
 )
@@ -275,7 +319,7 @@ def all_options(
     options: dict[str, EventOptions] = {}
     for event in plan.events:
         if deadline is not None and time.perf_counter() >= deadline:
-            options[event.id] = EventOptions(event, {}, {}, NOT_BUILT_REASON, not_built=True)
+            options[event.id] = EventOptions(event, {}, {}, _(NOT_BUILT_REASON), not_built=True)
         else:
             options[event.id] = event_options(network, plan, event, earliest.get(event.id))
     return {

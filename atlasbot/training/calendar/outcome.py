@@ -1,4 +1,7 @@
-"""A schedule's result: placed events, and a reason in words for every event left out."""
+"""A schedule's result: placed events, and a reason in words for every event left out.
+
+The reasons are read by an operator and by members, so they go through ``atlasbot.i18n``.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from atlasbot.domain import Network
+from atlasbot.i18n import N_, _, ngettext
 from atlasbot.training.calendar.bookings import Bookings
 from atlasbot.training.calendar.options import EventOptions, Slot
 from atlasbot.training.calendar.results import (
@@ -47,12 +51,13 @@ def read_result(
     started: float,
     *,
     stopped: tuple[str, str] = (
-        "not placed within the time limit",
-        "; a longer time limit may find room for it",
+        N_("not placed within the time limit"),
+        N_("; a longer time limit may find room for it"),
     ),
 ) -> ScheduleResult:
     """The result of a schedule; ``stopped`` frames the reason of an event placeable on its
-    own that an unproven schedule left out (how it stopped, what might still place it)."""
+    own that an unproven schedule left out (how it stopped, what might still place it), as
+    texts marked with ``N_`` (translated here; an empty one stays empty)."""
     bookings = Bookings(network, plan, options)
     placed = _placed_events(plan, options, slots, bookings)
     unscheduled = []
@@ -63,10 +68,13 @@ def read_result(
         reason = _unplaced_reason(network, plan, opts, bookings)
         if opts.hosts and not proof.count:
             # Not proven impossible: moving other events might make room for it.
-            how, hope = stopped
-            reason = (
-                f"{how}, though it could be placed on its own: with the events placed so far, "
-                f"{reason}{hope}"
+            how, hope = (_(text) if text else "" for text in stopped)
+            reason = _(
+                "{how}, though it could be placed on its own: with the events placed so far, "
+                "{reason}{hope}",
+                how=how,
+                reason=reason,
+                hope=hope,
             )
         unscheduled.append(UnscheduledEvent(event.id, reason))
     total = sum(e.travel_km for e in placed)
@@ -138,34 +146,42 @@ def _unplaced_reason(
     if blocking_units:
         ranked = sorted(blocking_units, key=lambda u: (-blocking_units[u], u))
         parts.append(
-            f"conflicts with other events of {listed(ranked)} (min gap {count_of(gap, 'day')})"
+            _(
+                "conflicts with other events of {units} (min gap {gap})",
+                units=listed(ranked),
+                gap=ngettext("{count} day", "{count} days", gap),
+            )
         )
     if full_countries:
-        verb = "hosts" if len(full_countries) == 1 else "host"
-        each = "" if len(full_countries) == 1 else " each"
         parts.append(
-            f"needs a host in {listed(full_countries, conjunction='or')}, which already "
-            f"{verb} the maximum of {count_of(limit, 'event')}{each}"
+            ngettext(
+                "needs a host in {countries}, which already hosts the maximum of {events}",
+                "needs a host in {countries}, which already host the maximum of {events} each",
+                len(full_countries),
+                countries=listed(full_countries, conjunction=_("or")),
+                events=ngettext("{count} event", "{count} events", limit),
+            )
         )
     if not parts:
         # Not reached: first fit (or the proof that no more events fit) fills a free slot.
-        return "every possible slot is blocked by the events placed"
-    return "every possible slot " + " or ".join(parts)
+        return _("every possible slot is blocked by the events placed")
+    return _("every possible slot {blocked}", blocked=_(" or ").join(parts))
 
 
 MAX_UNITS_NAMED = 4
 
 
-def count_of(number: int, noun: str) -> str:
-    """``1 day``, ``14 days``."""
-    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
-
-
-def listed(names: Sequence[str], *, conjunction: str = "and") -> str:
-    """``a``, ``a and b``, ``a, b and c``, ``a, b, c, d and 3 more``."""
+def listed(names: Sequence[str], *, conjunction: str | None = None) -> str:
+    """``a``, ``a and b``, ``a, b and c``, ``a, b, c, d and 3 more`` (``conjunction``, already
+    translated, replaces "and")."""
     shown = list(names[:MAX_UNITS_NAMED])
     if len(names) > MAX_UNITS_NAMED:
-        shown.append(f"{len(names) - MAX_UNITS_NAMED} more")
+        shown.append(_("{count} more", count=len(names) - MAX_UNITS_NAMED))
     if len(shown) == 1:
         return shown[0]
-    return f"{', '.join(shown[:-1])} {conjunction} {shown[-1]}"
+    return _(
+        "{names} {conjunction} {last}",
+        names=", ".join(shown[:-1]),
+        conjunction=conjunction or _("and"),
+        last=shown[-1],
+    )
