@@ -10,8 +10,10 @@ member's authority and the request's state again at that moment.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
+from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
@@ -427,37 +429,34 @@ def _close_answer(context: AtlasContext) -> None:
         close(context)
 
 
+async def _confirm(
+    update: Update, context: AtlasContext, use_case: Callable[..., Any], **values: Any
+) -> None:
+    """One confirmed answer: the use case decides, the draft closes, the outcome is shown."""
+    press = notices.press_input(update, context)
+    outcome = await context.services.run(partial(use_case, press=press, **values))
+    _close_answer(context)
+    await notices.show(update, context, outcome, edit=True)
+
+
 @guarded
 async def confirm_accept(update: Update, context: AtlasContext) -> None:
     """The acceptance confirmed: units ordered, requester told."""
-    press = notices.press_input(update, context)
     timings = context.services.settings.escalation_timings()
-    outcome = await context.services.run(
-        partial(answering.confirm_accept, press=press, timings=timings)
-    )
-    _close_answer(context)
-    await notices.show(update, context, outcome, edit=True)
+    await _confirm(update, context, answering.confirm_accept, timings=timings)
 
 
 @guarded
 async def confirm_counter(update: Update, context: AtlasContext) -> None:
     """The counter-proposal confirmed: the requester is alerted."""
-    press = notices.press_input(update, context)
     timings = context.services.settings.escalation_timings()
-    outcome = await context.services.run(
-        partial(answering.confirm_counter, press=press, timings=timings)
-    )
-    _close_answer(context)
-    await notices.show(update, context, outcome, edit=True)
+    await _confirm(update, context, answering.confirm_counter, timings=timings)
 
 
 @guarded
 async def confirm_decline(update: Update, context: AtlasContext) -> None:
     """The refusal confirmed: requester told and offered the next best plan."""
-    press = notices.press_input(update, context)
-    outcome = await context.services.run(partial(answering.confirm_decline, press=press))
-    _close_answer(context)
-    await notices.show(update, context, outcome, edit=True)
+    await _confirm(update, context, answering.confirm_decline)
 
 
 @guarded
