@@ -95,6 +95,9 @@ class Settings(BaseSettings):
     alert_send_attempts: int = Field(default=5, ge=1, le=20)
     alert_retry_base_s: float = Field(default=0.5, gt=0)
     alert_send_timeout_s: float = Field(default=10.0, gt=0)
+    # How long a process holds a copy it sends (renewed while sending or waiting out a
+    # 429); another process takes over a copy only once its lease ran out.
+    delivery_lease_s: float = Field(default=30.0, gt=0)
 
     # Operations (issue 13). Log lines as text, or one JSON object per line for collectors.
     log_format: LogFormat = "text"

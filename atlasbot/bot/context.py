@@ -21,9 +21,10 @@ from atlasbot.bot.uploads import UploadReader
 from atlasbot.clock import Clock, SystemClock
 from atlasbot.config import Settings
 from atlasbot.gazetteer import Gazetteer
+from atlasbot.services.alerting.leases import Owner
 from atlasbot.services.errors import DatabaseUnavailable
 from atlasbot.storage.db import session_scope
-from atlasbot.storage.leadership import Fence
+from atlasbot.storage.leadership import Fence, this_process
 from atlasbot.storage.leadership import (
     NotLeader as NotLeader,  # for handlers, which never import storage
 )
@@ -63,6 +64,16 @@ class BotServices:
     def __post_init__(self) -> None:
         self.uploads = UploadReader(
             seconds=self.settings.upload_seconds, memory_bytes=self.settings.upload_memory_bytes
+        )
+
+    def owner(self) -> Owner:
+        """This process as the owner of the alert copies it sends (issue 12): its name, the
+        epoch it leads with, its lease; on SQLite no other process can be alive."""
+        return Owner(
+            this_process(),
+            None if self.fence is None else self.fence.epoch,
+            self.settings.delivery_lease_s,
+            alone=self.engine.dialect.name == "sqlite",
         )
 
     async def run(self, work: Callable[[Session], T]) -> T:

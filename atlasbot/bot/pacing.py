@@ -44,6 +44,12 @@ class TokenBucket:
             self._tokens -= 1
 
 
+# ``rate_limit_args`` of a call whose 429 the caller handles itself (an alert copy: its wait
+# must renew the copy's lease and end when leadership is lost, and a retry after that must
+# not happen behind the caller's back). PTB reads 0 as "the default", hence a sentinel.
+NO_RETRY = -1
+
+
 class CountingRateLimiter(AIORateLimiter):
     """PTB's rate limiter, telling ``on_429`` of every 429 Telegram answers, including the
     ones it retries by itself (which the delivery code never sees)."""
@@ -51,6 +57,29 @@ class CountingRateLimiter(AIORateLimiter):
     def __init__(self, on_429: Callable[[], None], **options: Any) -> None:
         super().__init__(**options)
         self._on_429 = on_429
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, Any]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> Any:
+        if rate_limit_args != NO_RETRY:
+            return await super().process_request(
+                callback, args, kwargs, endpoint, data, rate_limit_args
+            )
+        # Through the same limits, once: a 429 goes to the caller.
+        return await self._run_request(
+            chat=data.get("chat_id") is not None,
+            group=False,
+            allow_paid_broadcast=bool(data.get("allow_paid_broadcast", False)),
+            callback=callback,
+            args=args,
+            kwargs=kwargs,
+        )
 
     async def _run_request(  # PTB's own private method: the one place a retried 429 shows
         self,

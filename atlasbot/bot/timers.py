@@ -46,6 +46,7 @@ log = logging.getLogger(__name__)
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 STATE_KEY = "alerting.jobs"
 REARM_JOB = "alerting:rearm"
+TAKE_OVER_JOB = "alerting:take-over"
 
 
 # Steps that take the database at once: SQLite serialises writers, and a few at a time
@@ -127,6 +128,39 @@ def schedule_rearm(application: AnyApplication) -> None:
 
 async def _rearm_job(context: AtlasContext) -> None:
     await rearm(context)
+    owner = context.services.owner()
+    queue = _queue(context.application)
+    if queue is not None and not owner.alone:
+        # Other processes share the database: take over the copies they leave (issue 12).
+        every = min(5.0, max(0.5, owner.lease_s / 3))
+        queue.run_repeating(_take_over_job, interval=every, first=every, name=TAKE_OVER_JOB)
+
+
+async def _take_over_job(context: AtlasContext) -> None:
+    await take_over(context)
+
+
+async def take_over(context: AtlasContext) -> int:
+    """Send the copies another process left: its lease ran out (it died or hangs), or it
+    was fenced with no call in doubt. Returns how many were sent."""
+    services = context.services
+    owner = services.owner()
+    try:
+        if not await services.read(lambda s: alerting.held_elsewhere(s, owner)):
+            return 0
+        with _busy(context.application):
+            copies = await services.run(
+                lambda s: alerting.taken_over(
+                    s, now=services.clock.now(), owner=owner, at_start=False
+                )
+            )
+            outcomes = await asyncio.gather(*(deliver(context, copy) for copy in copies))
+            if copies:
+                await close_copies(context, sorted({copy.alert_id for copy in copies}))
+    except (NotLeader, SQLAlchemyError) as err:
+        log.warning("copies of other processes not taken over now: %s", err)
+        return 0
+    return sum(1 for status in outcomes if status is DeliveryStatus.SENT)
 
 
 def _delay(context: AtlasContext, due: datetime) -> float:
@@ -206,7 +240,8 @@ async def rearm(context: AtlasContext) -> RearmReport:
     services = context.services
     now = services.clock.now()
     with _busy(context.application):
-        found = await services.run(lambda s: alerting.recover(s, now=now))
+        owner = services.owner()
+        found = await services.run(lambda s: alerting.recover(s, now=now, owner=owner))
         overdue_steps = [step for step in found.steps if step.due_at <= now]
         for step in found.steps:
             if step.due_at > now:

@@ -213,7 +213,7 @@ class SandboxClient:
         seconds: float | None = None,
     ) -> dict[str, Any]:
         """Make the next ``count`` calls of ``method`` fail ("429", "500", "502", "delay",
-        "drop")."""
+        "drop", "late": carried out, answered only after ``seconds``)."""
         body: dict[str, Any] = {"kind": str(kind), "count": count}
         for name, value in (
             ("method", method),

@@ -34,7 +34,7 @@ ControlHook = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
 """An app-provided control endpoint: JSON body in, JSON object out."""
 
 _METHODS_BY_LOWER_NAME = {name.lower(): name for name in [*BOT_API_METHODS, "getUpdates"]}
-_FAULT_KINDS = ("429", "500", "502", "delay", "drop")
+_FAULT_KINDS = ("429", "500", "502", "delay", "drop", "late")
 # Telegram's default when getUpdates never named allowed_updates.
 _DEFAULT_EXCLUDED_UPDATES = frozenset(
     {"chat_member", "message_reaction", "message_reaction_count"}
@@ -390,12 +390,17 @@ class SandboxServer:
     async def _call(self, method: str, request: web.Request) -> Any:
         params = Params(await _request_values(request))
         self.state.call_counts[method] += 1
-        await self._apply_fault(method, params.optional_chat_id())
+        late = await self._apply_fault(method, params.optional_chat_id())
         if method in MESSAGE_SENDING_METHODS:
             self._check_rate_limit()
         if method == "getUpdates":
             return await self._get_updates(params)
         result = BOT_API_METHODS[method](self.state, params)
+        if late is not None:
+            # Accepted (the message is in the chat), answered only after a while: the window
+            # in which a crash leaves the bot not knowing whether its message arrived.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._closing.wait(), late)
         if method in ("setWebhook", "deleteWebhook"):
             hook = self.state.webhook
             if hook is not None and hook.allowed_updates is not None:
@@ -403,13 +408,17 @@ class SandboxServer:
             self._wake_pollers()  # a waiting long poll ends with 409; posting starts or stops
         return result
 
-    async def _apply_fault(self, method: str, chat_id: int | None) -> None:
+    async def _apply_fault(self, method: str, chat_id: int | None) -> float | None:
+        """Fail (or delay) a call as a fault says; a "late" fault's delay is returned, to
+        wait after the call took effect."""
         fault = next((fault for fault in self._faults if fault.matches(method, chat_id)), None)
         if fault is None:
-            return
+            return None
         fault.count -= 1
         if fault.count <= 0:
             self._faults.remove(fault)
+        if fault.kind == "late":
+            return fault.seconds
         if fault.kind == "429":
             raise BotApiError(
                 429,
@@ -424,6 +433,7 @@ class SandboxServer:
             raise _DropConnection
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._closing.wait(), fault.seconds)
+        return None
 
     def _check_rate_limit(self) -> None:
         if self._rate_per_second is None:

@@ -28,6 +28,12 @@ def ack_label() -> str:
     return _("✋ Acknowledge")
 
 
+def marked_repeat(text: str) -> str:
+    """A copy sent again after a crash that may have delivered it already."""
+    marker = _("🔁 POSSIBLE REPEAT: this alert may have reached you already.")
+    return f"{marker}\n{text}"[:4096]
+
+
 def drill_mark() -> str:
     """The mark above and below every drill alert, so nobody mistakes it for a real one."""
     return _("🧪 DRILL — NOT A REAL REQUEST")

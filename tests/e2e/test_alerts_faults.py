@@ -55,17 +55,46 @@ async def test_server_errors_are_retried_with_backoff_and_every_outcome_audited(
         assert "alert.delivery_sent" in audit_actions(runtime)
 
 
-async def test_a_timeout_is_retried_so_the_alert_arrives_at_least_once(tmp_path: Path) -> None:
+def dora_copy(runtime: Any) -> AlertDelivery | None:
+    return next((d for d in deliveries(runtime) if d.chat_id == 10), None)
+
+
+async def test_a_timeout_is_retried_once_marked_as_a_possible_repeat(tmp_path: Path) -> None:
     async with unit_with_rota(tmp_path, alert_send_timeout_s=0.3) as (runtime, sandbox, people):
-        await sandbox.fault("delay", method="sendMessage", chat_id=10, seconds=0.8)
+        # Telegram takes the copy but answers after the bot gave up waiting: it may have
+        # arrived, so the retry says so.
+        await sandbox.fault("late", method="sendMessage", chat_id=10, seconds=0.8)
         await people["cora"].say("/drill de-1")
-        await eventually(lambda: copies(people["dora"]), within=4)
-        dora = next(d for d in deliveries(runtime) if d.chat_id == 10)
-        assert dora.status == "sent" and dora.attempts == 2
-        assert "TimedOut" in dora.last_error
-        # Telegram may have taken the timed-out send too: at least once, at most twice.
+
+        async def sent() -> AlertDelivery | None:
+            dora = dora_copy(runtime)
+            return dora if dora is not None and dora.status == "sent" else None
+
+        dora = await eventually(sent, within=4)
+        assert dora.attempts == 2 and "TimedOut" in dora.last_error
+        await asyncio.sleep(1.0)  # a third copy would arrive now
+        got = await copies(people["dora"])
+        assert len(got) == 2
+        assert "POSSIBLE REPEAT" not in got[0]["text"] and "POSSIBLE REPEAT" in got[1]["text"]
+        assert dora.message_id == got[1]["message_id"]
+
+
+async def test_a_copy_whose_repeat_times_out_too_is_never_sent_a_third_time(
+    tmp_path: Path,
+) -> None:
+    async with unit_with_rota(tmp_path, alert_send_timeout_s=0.3) as (runtime, sandbox, people):
+        await sandbox.fault("late", method="sendMessage", chat_id=10, seconds=0.8, count=5)
+        await people["cora"].say("/drill de-1")
+
+        async def unconfirmed() -> AlertDelivery | None:
+            dora = dora_copy(runtime)
+            return dora if dora is not None and dora.status == "unconfirmed" else None
+
+        await eventually(unconfirmed, within=4)
         await asyncio.sleep(1.0)
-        assert 1 <= len(await copies(people["dora"])) <= 2
+        got = await copies(people["dora"])
+        assert len(got) == 2 and "POSSIBLE REPEAT" in got[1]["text"]
+        assert "alert.delivery_unconfirmed" in audit_actions(runtime)
 
 
 async def test_a_member_who_blocked_the_bot_is_skipped_at_once_and_the_commander_told(
@@ -199,3 +228,27 @@ async def test_an_acknowledged_request_gets_no_reminder_but_still_needs_an_answe
             (m.get("text") or "").startswith("⏰ REMINDER") for m in await authority.all_messages()
         )
         assert "alert.acknowledged" in audit_actions(runtime)
+
+
+async def test_a_copy_delivered_while_the_alert_is_acknowledged_is_edited_like_the_others(
+    tmp_path: Path,
+) -> None:
+    async with unit_with_rota(tmp_path) as (runtime, sandbox, people):
+        # Kurt's copy (the second step) is taken by Telegram, and answered 2 s later.
+        await sandbox.fault("late", method="sendMessage", chat_id=11, seconds=2.0)
+        await people["cora"].say("/drill de-1")
+        await eventually(lambda: copies(people["kurt"]), within=4)
+        kurt_row = next(d for d in deliveries(runtime) if d.chat_id == 11)
+        assert (kurt_row.status, kurt_row.calls_in_doubt) == ("sending", 1)
+        # Dora acknowledges while Kurt's send is still unanswered.
+        await people["dora"].tap(ACK)
+
+        async def kurt_edited() -> bool:
+            got = await copies(people["kurt"])
+            return bool(got) and "Acknowledged by Dora" in got[0]["text"]
+
+        await eventually(kurt_edited, within=6)
+        kurt_row = next(d for d in deliveries(runtime) if d.chat_id == 11)
+        assert (kurt_row.status, kurt_row.copy_closed) == ("sent", True)
+        got = await copies(people["kurt"])
+        assert len(got) == 1 and ACK not in button_texts(got[0])

@@ -314,3 +314,69 @@ async def test_a_copy_in_flight_at_the_crash_is_sent_again_only_while_the_alert_
     }
     assert statuses == {waiting: "sent", settled: "abandoned"}
     await harness.kill()
+
+
+REPEAT = "POSSIBLE REPEAT"
+
+
+def assert_at_most_one_marked_repeat(harness: Harness) -> None:
+    """Each recipient holds at most two copies of the drill, and a second one is marked."""
+    for name in ("dora", "kurt", "anke"):
+        copies = harness.copies(name)
+        assert len(copies) <= 2, (name, [c["text"] for c in copies])
+        assert REPEAT not in copies[0]["text"] if copies else True
+        if len(copies) == 2:
+            assert REPEAT in copies[1]["text"], (name, copies[1]["text"])
+
+
+async def test_kill_9_right_after_telegram_accepted_a_copy_repeats_it_once_marked(
+    harness: Harness,
+) -> None:
+    """The sandbox takes Dora's copy and answers only 30 s later: every kill lands in the
+    window between Telegram accepting a message and the bot learning its id. Restarted
+    again and again, she gets it once more, marked, and then never again."""
+    harness.server.set_fault("late", method="sendMessage", chat_id=10, count=20, seconds=30)
+    alert_id = harness.raise_drill()  # committed; the bot sends it at its start
+    expected = (1, 2, 2, 2, 2)
+    for restart, copies in enumerate(expected):
+        await harness.start()
+        await harness.until(lambda c=copies: len(harness.copies("dora")) >= c)
+        # Let the doubt be committed and any (wrong) further call reach the sandbox.
+        await asyncio.sleep(0.5)
+        await harness.kill()
+        assert len(harness.copies("dora")) == copies, restart
+        assert_at_most_one_marked_repeat(harness)
+    dora = next(d for d in harness.deliveries(alert_id) if d.chat_id == PEOPLE["dora"][0])
+    assert (dora.status, dora.calls_in_doubt) == ("unconfirmed", 2)
+    assert REPEAT in harness.copies("dora")[1]["text"]
+    assert "Drill #k" in harness.copies("dora")[1]["text"]
+
+
+async def test_a_repeat_that_gets_its_answer_is_recorded_and_edited_at_the_acknowledgement(
+    harness: Harness,
+) -> None:
+    harness.server.set_fault("late", method="sendMessage", chat_id=10, count=1, seconds=30)
+    alert_id = harness.raise_drill()
+    await harness.start()
+    await harness.until(lambda: harness.copies("dora"))
+    await asyncio.sleep(0.3)
+    await harness.kill()
+    await harness.start()  # the copy is in doubt: sent once more, marked, and answered
+    await harness.until(
+        lambda: any(d.status == "sent" and d.chat_id == 10 for d in harness.deliveries(alert_id))
+    )
+    first, repeat = harness.copies("dora")
+    assert REPEAT not in first["text"] and REPEAT in repeat["text"]
+    dora = next(d for d in harness.deliveries(alert_id) if d.chat_id == 10)
+    assert (dora.message_id, dora.calls_in_doubt) == (repeat["message_id"], 0)
+    ack = next(
+        b["callback_data"]
+        for row in repeat["reply_markup"]["inline_keyboard"]
+        for b in row
+        if b["text"] == ACK
+    )
+    harness.server.press(10, repeat["message_id"], ack)
+    await harness.until(lambda: harness.copies("dora")[1]["edited"])
+    assert "Acknowledged by Dora" in harness.copies("dora")[1]["text"]
+    assert harness.alert(alert_id).state == "acknowledged"
+    await harness.kill()

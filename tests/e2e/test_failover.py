@@ -106,6 +106,7 @@ async def pair(tmp_path: Path) -> AsyncIterator[Pair]:
             leadership_renew_s="0.5",
             leadership_lease_s="3",
             log_format="json",
+            delivery_lease_s="4",
             **TIMINGS,
         )
         first = BotProcess("first", env, tmp_path / "first.log")
@@ -132,8 +133,8 @@ async def test_kill_9_of_the_leader_mid_drill_the_standby_takes_over_and_nothing
     pair: Pair,
 ) -> None:
     await start_leader_and_standby(pair)
-    # Telegram has a bad moment for the second step's copies: 429s (PTB's rate limiter
-    # absorbs three and the delivery sees the fourth), then a 502.
+    # Telegram has a bad moment for the second step's copies: four 429s (an alert copy's
+    # 429 goes to the delivery, which waits it out under its lease), then a 502.
     pair.server.set_fault("429", method="sendMessage", chat_id=11, retry_after=1, count=4)
     pair.server.set_fault("502", method="sendMessage", chat_id=21)
     pair.server.send(1, "/drill de-1 fr-1", first_name="Cora")
@@ -174,8 +175,8 @@ async def test_kill_9_of_the_leader_mid_drill_the_standby_takes_over_and_nothing
     assert notify == 4
     assert found[("atlasbot_escalation_step_lateness_seconds_count", ())] >= notify
     assert found[("atlasbot_deliveries_total", (("outcome", "sent"),))] == 4
-    assert found[("atlasbot_deliveries_total", (("outcome", "retry_429"),))] == 1
-    # All four 429s: three retried by PTB's rate limiter, the fourth by the delivery.
+    assert found[("atlasbot_deliveries_total", (("outcome", "retry_429"),))] == 4
+    # All four 429s, each waited out by the delivery (PTB's rate limiter retries none).
     assert found[("atlasbot_telegram_429s_total", ())] == 4
     assert found[("atlasbot_deliveries_total", (("outcome", "server_5xx"),))] == 1
     assert found[("atlasbot_alerts_pending", ())] == 0
@@ -223,3 +224,33 @@ async def test_a_frozen_leader_that_lost_its_lock_is_fenced_when_it_wakes_up(pai
     assert "stops leading" in said
     # Its due steps did run, and the epoch check refused them: nothing was sent.
     assert "leadership moved on to epoch" in said
+
+
+async def test_a_rolling_deploy_while_the_old_leader_waits_out_a_429_sends_one_copy(
+    pair: Pair,
+) -> None:
+    """The new version stands by; the old leader is stopped (SIGTERM) while Telegram has
+    told it to wait 20 s before Dora's copy. It stops at once instead of waiting; the new
+    leader takes the copy over (the old one is fenced and had no call in doubt) and sends
+    it once, unmarked; the /drill it was handling is not handled a second time."""
+    await start_leader_and_standby(pair)
+    pair.server.set_fault("429", method="sendMessage", chat_id=10, retry_after=20, count=1)
+    pair.server.send(1, "/drill de-1", first_name="Cora")
+    await pair.until(lambda: pair.server.state.error_counts["sendMessage 429"] >= 1)
+    await asyncio.sleep(0.3)  # the old leader is now waiting out the 429
+    loop = asyncio.get_running_loop()
+    stopping = loop.time()
+    assert await pair.first.stop() is not None, "the old leader had to be killed"
+    stop_s = loop.time() - stopping
+    assert stop_s < 10, f"the old leader took {stop_s:.1f} s to stop: it waited out the 429"
+    await pair.second.wait_role("leader", within=15)
+    await pair.until(lambda: pair.copies("dora"))
+    await pair.until(lambda: [a.state for a in pair.alerts()] == ["expired"], 30)
+    await asyncio.sleep(1.0)  # a doubled copy would arrive now
+    counts = {name: len(pair.copies(name)) for name in ("dora", "kurt", "anke")}
+    assert counts == {"dora": 1, "kurt": 1, "anke": 1}, counts
+    assert "POSSIBLE REPEAT" not in pair.copies("dora")[0]["text"]
+    assert len(pair.alerts()) == 1, "the /drill was handled twice"
+    dora = next(d for d in pair.deliveries() if d.chat_id == 10)
+    assert (dora.status, dora.calls_in_doubt) == ("sent", 0)
+    assert "leads" in pair.second.tail(50000)

@@ -6,6 +6,7 @@ survive a restart").
 - ``settling``: whether the thing behind an alert was acted on; stopping its chain.
 - ``steps``: running one step (guarded by its version) and composing its copies.
 - ``deliveries``: what became of each copy (sent, blocked, failed), audited.
+- ``leases``: who sends a copy, until when, and whether a send call is in doubt.
 - ``acknowledging``: one press stops the escalation everywhere.
 - ``recovery``: settled alerts' copies to edit, and what a restart finds.
 
@@ -29,6 +30,13 @@ from atlasbot.services.alerting.deliveries import (
     hurry_if_unreached,
     record_delivery,
     record_send,
+)
+from atlasbot.services.alerting.leases import (
+    CallPermit,
+    Owner,
+    begin_call,
+    call_answered,
+    held_elsewhere,
 )
 from atlasbot.services.alerting.raising import (
     ArmedStep,
@@ -54,6 +62,7 @@ from atlasbot.services.alerting.recovery import (
     in_flight_at_start,
     mark_copies_closed,
     recover,
+    taken_over,
 )
 from atlasbot.services.alerting.settling import SETTLED_CHECKS, Settled, settle_acted_upon
 from atlasbot.services.alerting.steps import (
@@ -72,10 +81,12 @@ __all__ = [
     "AckOutcome",
     "AckResult",
     "ArmedStep",
+    "CallPermit",
     "CopyEdit",
     "CopyToClose",
     "CopyToSend",
     "InFlight",
+    "Owner",
     "PlannedCopy",
     "Recipient",
     "Recovery",
@@ -87,13 +98,16 @@ __all__ = [
     "acknowledge_press",
     "addressed_count",
     "alert_buttons",
+    "begin_call",
     "button_specs",
+    "call_answered",
     "closing_edits",
     "commanders_to_tell",
     "copies_to_close",
     "delivery_member",
     "describe_copy",
     "get_alert",
+    "held_elsewhere",
     "hurry_if_unreached",
     "in_flight_at_start",
     "mark_copies_closed",
@@ -109,5 +123,6 @@ __all__ = [
     "settle_acted_upon",
     "step_job_name",
     "take_step",
+    "taken_over",
     "timings_for",
 ]

@@ -87,6 +87,9 @@ def record_delivery(
     delivery.message_id = message_id
     delivery.attempts += attempts
     delivery.last_error = error[:300]
+    # A definite outcome: nothing is in doubt any more, and nobody needs to hold the row.
+    delivery.calls_in_doubt = 0
+    delivery.lease_until = None
     delivery.updated_at = now
     session.add(delivery)
     audit.append(

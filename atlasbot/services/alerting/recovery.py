@@ -1,8 +1,9 @@
 """Copies of settled alerts, and recovery after a restart.
 
-Delivery semantics after a crash: a ``sending`` row of an alert that still waits for someone
-is sent again (at least once: an alert is never lost, and a duplicate can only happen when the
-process died in the few milliseconds between Telegram accepting the message and our commit);
+Delivery semantics after a crash (``leases``): a ``sending`` row of an alert that still waits
+for someone is sent again: plainly when no send call was in doubt, marked "possible repeat"
+when one was (Telegram may have accepted it just before the crash), never a third time
+(``unconfirmed``); a row another live process holds is left to it until its lease runs out;
 a ``sending`` row of an alert already acknowledged, answered or expired is abandoned, so a
 settled alert is never sent again.
 """
@@ -22,6 +23,7 @@ from atlasbot.clock import as_utc
 from atlasbot.escalation import AlertKind
 from atlasbot.services import duty
 from atlasbot.services.alerting.deliveries import CopyToSend, keyboard_of
+from atlasbot.services.alerting.leases import Owner, give_up, may_take, take
 from atlasbot.services.alerting.raising import (
     ArmedStep,
     alert_object,
@@ -31,6 +33,7 @@ from atlasbot.services.alerting.raising import (
 from atlasbot.services.outbox import Message
 from atlasbot.services.zones import zone_of
 from atlasbot.storage import audit
+from atlasbot.storage.leadership import this_process
 from atlasbot.storage.models import (
     ACTIVE_ALERT_STATES,
     Alert,
@@ -158,9 +161,14 @@ class InFlight:
         return CopyToSend(self.delivery_id, self.alert_id, member_id, message)
 
 
-def in_flight_at_start(session: Session, *, now: datetime) -> list[InFlight]:
-    """``sending`` rows left by a crash: those of alerts still waiting are returned to be sent
-    again (at least once); those of settled alerts are abandoned (never re-sent)."""
+def in_flight_at_start(
+    session: Session, *, now: datetime, owner: Owner | None = None, at_start: bool = True
+) -> list[InFlight]:
+    """``sending`` rows left by a crash (or by a process whose lease ran out), taken over by
+    ``owner``: those of alerts still waiting are returned to be sent again (marked "possible
+    repeat" when a call is in doubt, never a third time); those of settled alerts are
+    abandoned. A row another live process holds is left alone."""
+    owner = owner or Owner(this_process(), None, 30.0, alone=True)
     rows = session.exec(
         select(AlertDelivery, Alert)
         .join(Alert, col(Alert.id) == col(AlertDelivery.alert_id))
@@ -170,7 +178,12 @@ def in_flight_at_start(session: Session, *, now: datetime) -> list[InFlight]:
     again = []
     for delivery, alert in rows:
         assert delivery.id is not None
-        if AlertState(alert.state).is_active and delivery.text:
+        if not may_take(delivery, owner, now, at_start=at_start):
+            continue
+        if delivery.calls_in_doubt >= 2:
+            give_up(session, delivery, now)
+        elif AlertState(alert.state).is_active and delivery.text:
+            take(session, delivery, owner, now)
             again.append(
                 InFlight(
                     delivery.id,
@@ -180,23 +193,30 @@ def in_flight_at_start(session: Session, *, now: datetime) -> list[InFlight]:
                     list(delivery.markup),
                 )
             )
-            continue
-        delivery.status = DeliveryStatus.ABANDONED.value
-        delivery.updated_at = now
-        session.add(delivery)
-        audit.append(
-            session,
-            actor="bot",
-            action="alert.delivery_abandoned",
-            obj=alert_object(delivery.alert_id),
-            payload={
-                "member": delivery.member_id,
-                "step": delivery.step_number,
-                "reason": f"in flight at a restart; alert {alert.state}",
-            },
-            at=now,
-        )
+        else:
+            _abandon(session, delivery, alert.state, now)
     return again
+
+
+def _abandon(session: Session, delivery: AlertDelivery, state: str, now: datetime) -> None:
+    delivery.status = DeliveryStatus.ABANDONED.value
+    delivery.updated_at = now
+    delivery.lease_until = None
+    session.add(delivery)
+    doubt = "; it may have been delivered (no message id to edit)"
+    audit.append(
+        session,
+        actor="bot",
+        action="alert.delivery_abandoned",
+        obj=alert_object(delivery.alert_id),
+        payload={
+            "member": delivery.member_id,
+            "step": delivery.step_number,
+            "reason": f"in flight at a restart; alert {state}"
+            + (doubt if delivery.calls_in_doubt else ""),
+        },
+        at=now,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,9 +228,11 @@ class Recovery:
     reminders: tuple[tuple[int, int, datetime], ...]  # (shift id, version, due)
 
 
-def recover(session: Session, *, now: datetime) -> Recovery:
-    """At start: abandon or resend the copies a crash left in flight, and every due time."""
-    in_flight = in_flight_at_start(session, now=now)
+def taken_over(
+    session: Session, *, now: datetime, owner: Owner | None = None, at_start: bool = True
+) -> tuple[CopyToSend, ...]:
+    """The copies ``owner`` takes over (``in_flight_at_start``), ready to send."""
+    in_flight = in_flight_at_start(session, now=now, owner=owner, at_start=at_start)
     wanted = [copy.delivery_id for copy in in_flight]
     members = (
         dict(
@@ -223,8 +245,13 @@ def recover(session: Session, *, now: datetime) -> Recovery:
         if wanted
         else {}
     )
+    return tuple(copy.resend(int(members[copy.delivery_id])) for copy in in_flight)
+
+
+def recover(session: Session, *, now: datetime, owner: Owner | None = None) -> Recovery:
+    """At start: abandon or resend the copies a crash left in flight, and every due time."""
     return Recovery(
-        tuple(copy.resend(int(members[copy.delivery_id])) for copy in in_flight),
+        taken_over(session, now=now, owner=owner),
         tuple(next_steps(session)),
         tuple(duty.pending_reminders(session)),
     )

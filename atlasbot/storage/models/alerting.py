@@ -48,6 +48,8 @@ class DeliveryStatus(StrEnum):
     BLOCKED = "blocked"  # 403: the member blocked the bot
     FAILED = "failed"  # gave up after the retries, or Telegram refused the message
     ABANDONED = "abandoned"  # in flight at a crash, and the alert was settled meanwhile
+    # A send call and its one marked re-send both died unanswered: never sent a third time.
+    UNCONFIRMED = "unconfirmed"
 
 
 class ShiftReminderState(StrEnum):
@@ -155,3 +157,11 @@ class AlertDelivery(SQLModel, table=True):
     updated_at: datetime = _utc_column()
     # True once the copy shows the settled alert (who acknowledged, no Acknowledge button).
     copy_closed: bool = False
+    # Who sends this copy (host:pid, and the leadership epoch it led with) and until when
+    # that process is taken to be alive (renewed while it sends or waits out a 429).
+    owner: str | None = Field(default=None, max_length=120)
+    owner_epoch: int | None = None
+    lease_until: datetime | None = _utc_column(nullable=True)
+    # Send calls started and not known to have failed: 1 means the copy may have reached
+    # the member; it is then sent once more only marked "possible repeat", never a third time.
+    calls_in_doubt: int = 0
