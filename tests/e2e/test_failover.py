@@ -81,7 +81,12 @@ class Pair:
         while not check():
             if loop.time() - started > within:
                 logs = "\n".join(p.name + ":\n" + p.tail(2500) for p in (self.first, self.second))
-                raise AssertionError(f"not true after {within} s:\n{logs}")
+                rows = [
+                    (d.alert_id, d.chat_id, d.status, d.owner, d.owner_epoch, d.calls_in_doubt)
+                    for d in self.deliveries()
+                ]
+                states = [a.state for a in self.alerts()]
+                raise AssertionError(f"not true after {within} s: {states} {rows}\n{logs}")
             await asyncio.sleep(0.05)
         return loop.time() - started
 
