@@ -11,6 +11,7 @@ import contextlib
 import signal
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +20,10 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
+from atlasbot.escalation import AlertKind, Timings
 from atlasbot.runtime import DEMO_NETWORK, SANDBOX_TOKEN, prepare_database
 from atlasbot.sandbox import SandboxServer
+from atlasbot.services import alerting
 from atlasbot.storage import db
 from atlasbot.storage.db import session_scope
 from atlasbot.storage.models import Alert, AlertDelivery, Role
@@ -81,7 +84,12 @@ class Pair:
         while not check():
             if loop.time() - started > within:
                 logs = "\n".join(p.name + ":\n" + p.tail(2500) for p in (self.first, self.second))
-                raise AssertionError(f"not true after {within} s:\n{logs}")
+                rows = [
+                    (d.alert_id, d.chat_id, d.status, d.owner, d.owner_epoch, d.calls_in_doubt)
+                    for d in self.deliveries()
+                ]
+                states = [a.state for a in self.alerts()]
+                raise AssertionError(f"not true after {within} s: {states} {rows}\n{logs}")
             await asyncio.sleep(0.05)
         return loop.time() - started
 
@@ -254,3 +262,52 @@ async def test_a_rolling_deploy_while_the_old_leader_waits_out_a_429_sends_one_c
     dora = next(d for d in pair.deliveries() if d.chat_id == 10)
     assert (dora.status, dora.calls_in_doubt) == ("sent", 0)
     assert "leads" in pair.second.tail(50000)
+
+
+def raise_drill(engine: Engine) -> int:
+    """A drill of de-1 committed straight in the database (no chat command to hand over)."""
+    with session_scope(engine) as session:
+        alert = alerting.raise_alert(
+            session,
+            kind=AlertKind.DRILL,
+            subject="drill:kill:de-1",
+            text="🧪 DRILL — NOT A REAL REQUEST\nDrill #k for de-1",
+            timings=Timings().with_overrides(
+                {k.removeprefix("escalation_"): float(v) for k, v in TIMINGS.items()}
+            ),
+            now=datetime.now(UTC),
+            unit_id="de-1",
+        )
+        assert alert.id is not None
+        return alert.id
+
+
+async def test_kill_9_after_telegram_accepted_a_copy_the_standby_repeats_it_once_marked(
+    pair: Pair,
+) -> None:
+    """Telegram takes Dora's copy and never answers in time; the leader is killed in that
+    window, twice over. The standby waits for the dead leader's lease (4 s here), sends the
+    copy once more marked "possible repeat"; killed in the same window again, the copy is
+    recorded unconfirmed and never sent a third time."""
+    pair.server.set_fault("late", method="sendMessage", chat_id=10, count=20, seconds=60)
+    raise_drill(pair.engine)
+    await pair.first.start()
+    await pair.first.wait_role("leader")
+    await pair.second.start()
+    await pair.second.wait_role("standby")
+    await pair.until(lambda: pair.copies("dora"))
+    await asyncio.sleep(0.3)
+    await pair.first.kill()
+    await pair.second.wait_role("leader", within=15)
+    await pair.until(lambda: len(pair.copies("dora")) >= 2)
+    await asyncio.sleep(0.3)
+    await pair.second.kill()
+    await pair.first.start()
+    await pair.first.wait_role("leader", within=15)
+    dora_row = lambda: next(d for d in pair.deliveries() if d.chat_id == 10)  # noqa: E731
+    await pair.until(lambda: dora_row().status == "unconfirmed")
+    await asyncio.sleep(1.0)  # a third copy would arrive now
+    dora = pair.copies("dora")
+    assert len(dora) == 2, [m["text"] for m in dora]
+    assert "POSSIBLE REPEAT" not in dora[0]["text"] and "POSSIBLE REPEAT" in dora[1]["text"]
+    assert dora_row().calls_in_doubt == 2
