@@ -19,7 +19,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from atlasbot.bot import notices
 from atlasbot.bot.context import AtlasContext
-from atlasbot.bot.replies import guarded, markup, require_identity
+from atlasbot.bot.replies import answer_user, guarded, markup, require_identity
 from atlasbot.bot.wizard import END, STAY, Draft, Step, Turn, Wizard, close, open_draft
 from atlasbot.domain import AssistanceForm
 from atlasbot.i18n import _
@@ -29,6 +29,7 @@ from atlasbot.services.assistance import (
     COSTS_REQUESTER_PAYS,
     Agreement,
     answering,
+    deadlines,
 )
 from atlasbot.texts import wizards as texts
 from atlasbot.texts.crisis import DURATIONS, FORMS
@@ -91,7 +92,12 @@ Answer = Turn[AnswerDraft]
 async def _open(update: Update, context: AtlasContext, mode: str, step: str) -> None:
     """Redeem the pressed Accept/Counter/Decline token and open the wizard at ``step``."""
     press = notices.press_input(update, context)
-    start = await context.services.run(partial(answering.start_answer, press=press))
+    hold_s = context.services.settings.answer_hold_s if mode != DECLINE else 0.0
+    tz = context.services.settings.tz
+    opened = await context.services.run(
+        partial(deadlines.open_answer, press=press, hold_s=hold_s, tz=tz)
+    )
+    start = opened.start
     draft = AnswerDraft(
         mode=mode,
         request=start.request_id,
@@ -104,6 +110,10 @@ async def _open(update: Update, context: AtlasContext, mode: str, step: str) -> 
     )
     if update.callback_query is not None:
         await update.callback_query.answer()
+    if opened.held.alert_id is not None:
+        # Acknowledged: the deadline's step is re-armed, every copy says who took it.
+        await notices.after_held(context, opened.held.alert_id)
+        await answer_user(update, opened.notice)
     await ANSWER_WIZARD.start(update, context, draft, step=step)
 
 
