@@ -62,6 +62,8 @@ def build_application(
         services.on_no_response = notices.tell_no_response
     if services.on_ran_out is None:
         services.on_ran_out = notices.tell_ran_out
+    if services.on_board_changed is None:
+        services.on_board_changed = notices.refresh_board
     processor = TrackingUpdateProcessor(max_concurrent_updates, services.metrics)
     builder = (
         ApplicationBuilder()

@@ -142,8 +142,9 @@ async def tell_ran_out(context: AtlasContext, alert_id: int) -> None:
     await follow_up(context, outcome)
 
 
-async def after_held(context: AtlasContext, alert_id: int) -> None:
+async def after_held(context: AtlasContext, alert_id: int, crisis_id: int) -> None:
     """A request was acknowledged by opening its answer: its deadline's step is armed anew
-    (the deadline may have moved) and every copy says who is answering."""
+    (the deadline may have moved), every copy and the board say who is answering."""
     await timers.arm_next(context, alert_id)
     await timers.close_copies(context, [alert_id])
+    await refresh_board(context, crisis_id)

@@ -429,6 +429,9 @@ async def after_acknowledged(context: AtlasContext, outcome: AckOutcome) -> None
     edit every copy, and report a drill when it was the last unit to answer."""
     await arm_next(context, outcome.alert_id)
     await close_copies(context, [outcome.alert_id])
+    board_changed = context.services.on_board_changed
+    if outcome.crisis_id is not None and board_changed is not None:
+        await board_changed(context, outcome.crisis_id)  # it shows who acknowledged
     if outcome.drill_id is not None:
         await maybe_report_drill(context, outcome.drill_id)
 

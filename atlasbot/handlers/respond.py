@@ -112,7 +112,7 @@ async def _open(update: Update, context: AtlasContext, mode: str, step: str) -> 
         await update.callback_query.answer()
     if opened.held.alert_id is not None:
         # Acknowledged: the deadline's step is re-armed, every copy says who took it.
-        await notices.after_held(context, opened.held.alert_id)
+        await notices.after_held(context, opened.held.alert_id, start.crisis_id)
         await answer_user(update, opened.notice)
     await ANSWER_WIZARD.start(update, context, draft, step=step)
 
