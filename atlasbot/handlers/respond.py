@@ -89,16 +89,8 @@ class AnswerDraft(Draft):
 Answer = Turn[AnswerDraft]
 
 
-async def _open(update: Update, context: AtlasContext, mode: str, step: str) -> None:
-    """Redeem the pressed Accept/Counter/Decline token and open the wizard at ``step``."""
-    press = notices.press_input(update, context)
-    hold_s = context.services.settings.answer_hold_s if mode != DECLINE else 0.0
-    tz = context.services.settings.tz
-    opened = await context.services.run(
-        partial(deadlines.open_answer, press=press, hold_s=hold_s, tz=tz)
-    )
-    start = opened.start
-    draft = AnswerDraft(
+def _draft(mode: str, start: answering.AnswerStart) -> AnswerDraft:
+    return AnswerDraft(
         mode=mode,
         request=start.request_id,
         crisis=start.crisis_id,
@@ -108,13 +100,23 @@ async def _open(update: Update, context: AtlasContext, mode: str, step: str) -> 
         units=list(start.units),
         asked_lines=list(start.asked_lines),
     )
+
+
+async def _open(update: Update, context: AtlasContext, mode: str, step: str) -> None:
+    """Redeem the pressed Accept/Counter/Decline token and open the wizard at ``step``;
+    Accept and Counter acknowledge the request and hold its deadline (R5, issue 11)."""
+    press = notices.press_input(update, context)
+    settings = context.services.settings
+    hold_s = settings.answer_hold_s if mode != DECLINE else 0.0
+    opened = await context.services.run(
+        partial(deadlines.open_answer, press=press, hold_s=hold_s, tz=settings.tz)
+    )
     if update.callback_query is not None:
         await update.callback_query.answer()
     if opened.held.alert_id is not None:
-        # Acknowledged: the deadline's step is re-armed, every copy says who took it.
-        await notices.after_held(context, opened.held.alert_id, start.crisis_id)
+        await notices.after_held(context, opened.held.alert_id, opened.start.crisis_id)
         await answer_user(update, opened.notice)
-    await ANSWER_WIZARD.start(update, context, draft, step=step)
+    await ANSWER_WIZARD.start(update, context, _draft(mode, opened.start), step=step)
 
 
 @guarded
