@@ -46,6 +46,7 @@ ACTIONS: dict[str, Handler] = {
     "plan.exclusions": plans.exclusions,
     "plan.remove_menu": plans.remove_menu,
     "plan.remove": plans.remove,
+    "plan.restore": plans.restore,
     "answer.accept": respond.begin_accept,
     "answer.counter": respond.begin_counter,
     "answer.decline": respond.begin_decline,

@@ -17,6 +17,7 @@ from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
+from atlasbot import chat_input
 from atlasbot.bot import notices
 from atlasbot.bot.context import AtlasContext
 from atlasbot.bot.replies import answer_user, guarded, markup, require_identity
@@ -31,6 +32,7 @@ from atlasbot.services.assistance import (
     answering,
     deadlines,
 )
+from atlasbot.services.errors import InvalidInput
 from atlasbot.texts import wizards as texts
 from atlasbot.texts.crisis import DURATIONS, FORMS
 
@@ -224,10 +226,13 @@ async def ask_headcount(turn: Answer) -> None:
 
 
 def _headcount(value: str) -> int | None:
-    text = value.strip()
-    if not text.isdigit() or not 1 <= int(text) <= assistance.MAX_HEADCOUNT:
+    """A headcount tapped or typed, read by the one parser of typed input (None: not one)."""
+    try:
+        return chat_input.whole_number(
+            value, low=1, high=assistance.MAX_HEADCOUNT, what=texts.headcount_word()
+        )
+    except InvalidInput:
         return None
-    return int(text)
 
 
 async def tap_headcount(turn: Answer, value: str) -> str:

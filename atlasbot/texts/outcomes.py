@@ -116,3 +116,41 @@ def told_released(
         name=by,
         time=local_time(at, tz),
     )
+
+
+def remove_label(unit_id: str, country: str) -> str:
+    return _("➖ {unit} ({country})", unit=unit_id, country=country)
+
+
+def which_unit() -> str:
+    return _("Which unit of these plans should the next plans leave out?")
+
+
+def restore_label(unit_id: str) -> str:
+    return _("↩ Undo: put {unit} back", unit=unit_id)
+
+
+def removed(unit_id: str) -> str:
+    return _(
+        "{unit} left out. Planning again… (you can undo this until a plan is sent)", unit=unit_id
+    )
+
+
+def restored(unit_id: str) -> str:
+    return _("{unit} is back in planning. Planning again…", unit=unit_id)
+
+
+def restore_too_late(unit_id: str) -> str:
+    return _(
+        "A plan was sent since {unit} was left out: it cannot be put back from here.",
+        unit=unit_id,
+    )
+
+
+def nobody_enrolled(states: str) -> str:
+    """Before sending: some states have nobody enrolled to receive the request."""
+    return _(
+        "⚠ Nobody of {states}'s competent authority is enrolled in atlasbot: the request "
+        "would reach nobody there. Call them first, or choose another plan.",
+        states=states,
+    )

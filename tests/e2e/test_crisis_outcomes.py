@@ -293,3 +293,30 @@ async def test_an_expired_counter_proposal_is_told_to_the_state_that_made_it(
             m for m in await ana.all_messages() if "COUNTER-PROPOSES" in (m.get("text") or "")
         )
         assert "✅ Accept proposal" not in button_texts(proposal)
+
+
+async def test_remove_lists_only_the_plans_units_can_be_undone_and_sending_warns_first(
+    tmp_path: Path,
+) -> None:
+    async with crisis_bot(tmp_path) as (runtime, sandbox):
+        ana = Person(sandbox, 1001, "Ana")
+        await ana.enrol("authority", country="BE")  # nobody of any other state is enrolled
+        replies = await fill_request(ana)
+        plans = next(m for m in reversed(replies) if (m.get("text") or "").startswith("PLANS"))
+        in_plans = set(re.findall(r"• ([a-z]{2}-\d+) \(", plans["text"]))
+        menu = (await ana.tap("➖ Remove a unit…", plans))[-1]
+        listed = {label.split()[1] for label in button_texts(menu)}
+        assert listed and listed <= in_plans, (listed, in_plans)
+        unit_id = sorted(listed)[0]
+        removed = await ana.tap(f"➖ {unit_id} ({unit_id[:2].upper()})", menu)
+        assert any(f"Removed by you: {unit_id}" in t for t in texts_of(removed))
+        undone = await ana.tap(f"↩ Undo: put {unit_id} back")
+        again = next(m for m in reversed(undone) if (m.get("text") or "").startswith("PLANS"))
+        assert f"Removed by you: {unit_id}" not in again["text"]
+        actions = [e.action for e in rows_of(runtime, AuditEntry)]
+        assert "plan.unit_removed" in actions and "plan.unit_restored" in actions
+        # The warning that nobody is enrolled comes before "This cannot be taken back".
+        asked = await ana.tap(re.compile(r"^📨 Send plan 1"), again)
+        question = asked[-1]["text"]
+        assert question.startswith("⚠ Nobody of")
+        assert question.index("Nobody of") < question.index("cannot be taken back")
