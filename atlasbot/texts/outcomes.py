@@ -62,9 +62,9 @@ def unit_track(
 ) -> str:
     """How far a unit's order went: asked → acknowledged (by whom, when) → its state."""
     if ran_out:
-        return _("⚠ order NOT ACKNOWLEDGED by anyone — call its state")
+        return _("{state} — ⚠ NOT ACKNOWLEDGED by anyone: call its state", state=state_label)
     if at is None:
-        return _("asked, not yet acknowledged")
+        return _("{state}, not yet acknowledged", state=state_label)
     return _(
         "acknowledged by {name} at {time} → {state}",
         name=by_name,

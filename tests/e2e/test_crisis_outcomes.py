@@ -142,7 +142,7 @@ async def test_an_order_nobody_acknowledges_shows_on_the_board_and_reaches_the_r
         assert authority.name in message["text"], "the requester learns whom to call"
         assert "🧭 Plan again" in button_texts(message)
         await sandbox.wait_idle(timeout=30)
-        assert "order NOT ACKNOWLEDGED by anyone" in await board(ana)
+        assert "ordered — ⚠ NOT ACKNOWLEDGED by anyone" in await board(ana)
         plans_before = sum(t.startswith("PLANS") for t in texts_of(await ana.all_messages()))
         await ana.tap("🧭 Plan again", message)
         plans_after = sum(t.startswith("PLANS") for t in texts_of(await ana.all_messages()))
@@ -163,7 +163,7 @@ async def test_an_acknowledged_order_says_by_whom_and_releasing_asks_first_and_t
         await kurt.enrol("commander", unit=unit.group(1))
         await accept_until_confirmation(authority)
         await authority.tap("✅ Confirm")
-        assert "asked, not yet acknowledged" in await board(ana)
+        assert "ordered, not yet acknowledged" in await board(ana)
         await kurt.tap("✋ Acknowledge")
         assert re.search(r"acknowledged by Kurt at \d\d:\d\d", await board(ana))
         await kurt.tap("🟡 Mobilising")
