@@ -345,11 +345,11 @@ async def _after_step(context: AtlasContext, work: StepWork) -> None:
         arm_step(context, following)
     if work.no_response_request is not None:
         await _tell_no_response(context, work)
-    if work.ran_out and alert.drill_id is None and services.on_ran_out is not None:
-        await services.on_ran_out(context, alert_id)  # whoever waits on it is told
     if work.copies or work.settled:
         # An acknowledgement may have landed while these copies were on their way.
         await close_copies(context, [alert_id])
+    if work.ran_out and alert.drill_id is None and services.on_ran_out is not None:
+        await services.on_ran_out(context, alert_id)  # whoever waits on it is told
     if work.settled and alert.drill_id is not None:
         await maybe_report_drill(context, alert.drill_id)
 

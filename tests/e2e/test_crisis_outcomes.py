@@ -289,6 +289,7 @@ async def test_an_expired_counter_proposal_is_told_to_the_state_that_made_it(
             )
 
         await eventually(expired)
+        await sandbox.wait_idle(timeout=30)
         proposal = next(
             m for m in await ana.all_messages() if "COUNTER-PROPOSES" in (m.get("text") or "")
         )
