@@ -63,8 +63,14 @@ def offer(
     return "\n".join([head, *terms, "", tail])
 
 
-def recorded_late(request_id: int | None) -> str:
+def recorded_late(request_id: int | None, *, declined: bool = False) -> str:
     """To the state that answered late."""
+    if declined:
+        return _(
+            "Your refusal of request #{request} came after its deadline (it was recorded as "
+            "'no response'). It is recorded and the requesting state is told.",
+            request=request_id,
+        )
     return _(
         "Your answer to request #{request} came after its deadline (it was recorded as 'no "
         "response'). It is recorded and offered to the requesting state, which decides; you "
@@ -111,4 +117,16 @@ def told_country(request_id: int | None, crisis_id: int, *, taken: bool) -> str:
         "nothing was agreed.",
         request=request_id,
         crisis=crisis_id,
+    )
+
+
+def late_decline(country: str, request_id: int | None, crisis_id: int, reason: str) -> str:
+    """To the requester: a refusal that came after "no response"."""
+    return _(
+        "✖ {country} DECLINED request #{request} (crisis #{crisis}) after the deadline: "
+        "{reason}. It stays 'no response'; nothing changes.",
+        country=country,
+        request=request_id,
+        crisis=crisis_id,
+        reason=reason,
     )

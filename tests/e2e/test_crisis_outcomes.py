@@ -211,7 +211,7 @@ async def test_a_late_acceptance_is_offered_and_taken_and_every_copy_lost_its_bu
             copy = await request_copy(someone)
             assert not ANSWER_BUTTONS & set(button_texts(copy)), someone.name
         replies = await authorities[0].tap("✅ Confirm")
-        assert "came after its deadline" in replies[-1]["text"]
+        assert any("came after its deadline" in t for t in texts_of(replies))
         offer = next(
             m for m in await ana.all_messages() if "LATE ACCEPTANCE" in (m.get("text") or "")
         )
@@ -321,3 +321,34 @@ async def test_remove_lists_only_the_plans_units_can_be_undone_and_sending_warns
         question = asked[-1]["text"]
         assert question.startswith("⚠ Nobody of")
         assert question.index("Nobody of") < question.index("cannot be taken back")
+
+
+async def test_a_late_refusal_is_recorded_and_told_to_the_requester(
+    tmp_path: Path,
+) -> None:
+    timings = {"request_reminder_s": 0.5, "request_deadline_s": 2.0, "answer_hold_s": 0}
+    async with crisis_bot(tmp_path, **timings) as (runtime, sandbox):
+        ana, others = await people(sandbox)
+        await fill_request(ana)
+        await send_plan_one(ana)
+        country, (authority,) = await requested(others)
+        await authority.tap("✖ Decline…")
+        await authority.tap("No capacity available now")
+
+        async def no_response() -> bool:
+            return any(
+                f"{country} gave NO RESPONSE" in t for t in texts_of(await ana.all_messages())
+            )
+
+        await eventually(no_response)
+        replies = await authority.tap("✖ Confirm decline")
+        assert any(
+            "It is recorded and the requesting state is told" in t for t in texts_of(replies)
+        )
+        assert any(
+            f"{country} DECLINED request" in t and "after the deadline" in t
+            for t in texts_of(await ana.all_messages())
+        )
+        statuses = {r.country: r.status for r in rows_of(runtime, AssistanceRequest)}
+        assert statuses[country] == "no_response"
+        assert "assistance.late_answer" in [e.action for e in rows_of(runtime, AuditEntry)]

@@ -17,7 +17,7 @@ from atlasbot.domain import (
 from atlasbot.escalation import Timings
 from atlasbot.i18n import _
 from atlasbot.services import registry
-from atlasbot.services.assistance import raising
+from atlasbot.services.assistance import late_answers, raising
 from atlasbot.services.assistance.outcome import Outcome, PressInput
 from atlasbot.services.assistance.records import (
     COST_ARRANGEMENTS,
@@ -36,7 +36,6 @@ from atlasbot.services.crisis_records import crisis_object, get_answer, get_cris
 from atlasbot.services.enrolment import Identity
 from atlasbot.services.errors import Conflict, InvalidInput
 from atlasbot.services.outbox import Button, Keyboard, Message, issue_keyboard
-from atlasbot.services.tokens import Press
 from atlasbot.storage import audit
 from atlasbot.storage.models import (
     AnswerStatus,
@@ -48,7 +47,6 @@ from atlasbot.storage.models import (
     utc_now,
 )
 from atlasbot.texts import crisis as crisis_texts
-from atlasbot.texts import late as late_texts
 from atlasbot.texts.crisis import DURATIONS
 
 
@@ -338,8 +336,8 @@ def confirm_accept(session: Session, press: PressInput, *, timings: Timings) -> 
     """The requested state's authority confirms its acceptance: its units are ordered and the
     requester sees what was agreed (it may be less than asked: fewer forms, no arms)."""
     pressed = press.redeem(session)
-    if _is_late(session, pressed):
-        return _record_late(session, pressed, press.now, counter=False)
+    if late_answers.is_late(session, pressed):
+        return late_answers.record(session, pressed, press.now, kind=AnswerStatus.ACCEPTED)
     agreement = Agreement.from_payload(dict(pressed.payload["agreement"]))
     request, deployments = accept(
         session, pressed.identity, int(pressed.payload["request"]), agreement, now=press.now
@@ -371,8 +369,8 @@ def confirm_counter(session: Session, press: PressInput, *, timings: Timings) ->
     """The requested state's authority confirms its counter-proposal; the requester is alerted
     (the alert commits with the proposal, so a crash after the commit cannot lose it)."""
     pressed = press.redeem(session)
-    if _is_late(session, pressed):
-        return _record_late(session, pressed, press.now, counter=True)
+    if late_answers.is_late(session, pressed):
+        return late_answers.record(session, pressed, press.now, kind=AnswerStatus.COUNTERED)
     proposal = Agreement.from_payload(dict(pressed.payload["agreement"]))
     request = counter_propose(
         session, pressed.identity, int(pressed.payload["request"]), proposal, now=press.now
@@ -392,6 +390,8 @@ def confirm_decline(session: Session, press: PressInput) -> Outcome:
     """The requested state's authority confirms its refusal; the requester is told and offered
     the next best plan."""
     pressed = press.redeem(session)
+    if late_answers.is_late(session, pressed):
+        return late_answers.record(session, pressed, press.now, kind=AnswerStatus.DECLINED)
     request = decline(
         session,
         pressed.identity,
@@ -509,69 +509,3 @@ def confirmation_keyboard(
     }
     button = Button(labels[decision], decision, {"request": request_id, **values}, single_use=True)
     return issue_keyboard(session, member_id, [[button]], now=now)
-
-
-# --- late answers (R5, issue 11): recorded and offered, the requester decides ----------
-
-LATE = "late_answer"  # where a late answer waits in the request's agreement record
-
-
-def _late_offer(
-    session: Session, request: AssistanceRequest, counter: bool, now: datetime
-) -> tuple[Message, ...]:
-    crisis = get_crisis(session, request.crisis_id)
-    payload = {"request": request.id}
-    rows = [
-        [
-            Button(late_texts.take_label(), "late.take", payload, single_use=True),
-            Button(late_texts.leave_label(), "late.leave", payload, single_use=True),
-        ]
-    ]
-    terms = crisis_texts.agreement_lines(dict(request.agreement[LATE]["agreement"]))
-    text = late_texts.offer(
-        request.country, request.id, request.crisis_id, counter=counter, terms=terms
-    )
-    return tuple(
-        Message(chat, text, issue_keyboard(session, member, rows, now=now))
-        for member, chat in board_viewers(session, crisis)
-    )
-
-
-def _record_late(session: Session, pressed: Press, now: datetime, *, counter: bool) -> Outcome:
-    """An acceptance or counter-proposal confirmed after "no response": recorded, audited and
-    offered to the requester, who decides."""
-    request = get_answer(session, int(pressed.payload["request"]), lock=True)
-    require_requested_authority(pressed.identity, request)
-    require_open(get_crisis(session, request.crisis_id))
-    agreement = Agreement.from_payload(dict(pressed.payload["agreement"]))
-    problems = validate_agreement(session, request, agreement)
-    if problems:
-        raise InvalidInput("; ".join(problems))
-    late: dict[str, Any] = {
-        "kind": AnswerStatus.COUNTERED.value if counter else AnswerStatus.ACCEPTED.value,
-        "agreement": agreement.as_payload(),
-        "by": pressed.identity.member_id,
-        "at": now.isoformat(),
-    }
-    request.agreement = {**request.agreement, LATE: late}
-    request.version += 1
-    session.add(request)
-    audit.append(
-        session,
-        actor=pressed.identity.actor,
-        action="assistance.late_answer",
-        obj=crisis_object(request.crisis_id),
-        payload={"request": request.id, "country": request.country, **late},
-        at=now,
-    )
-    return Outcome(
-        reply=late_texts.recorded_late(request.id),
-        messages=_late_offer(session, request, counter, now),
-        board=request.crisis_id,
-    )
-
-
-def _is_late(session: Session, pressed: Press) -> bool:
-    """The request was recorded "no response": an answer now is a late one."""
-    request = get_answer(session, int(pressed.payload["request"]))
-    return request.status == AnswerStatus.NO_RESPONSE.value

@@ -19,7 +19,14 @@ from atlasbot.clock import as_utc
 from atlasbot.escalation import Action, AlertKind, Timings
 from atlasbot.services import alerting
 from atlasbot.services.assistance import raising
-from atlasbot.services.assistance.answering import LATE, AnswerStart, _order_units, start_answer
+from atlasbot.services.assistance.answering import (
+    Agreement,
+    AnswerStart,
+    _order_units,
+    start_answer,
+    validate_agreement,
+)
+from atlasbot.services.assistance.late_answers import LATE
 from atlasbot.services.assistance.outcome import Outcome, PressInput
 from atlasbot.services.assistance.records import (
     authority_recipients,
@@ -28,7 +35,7 @@ from atlasbot.services.assistance.records import (
 )
 from atlasbot.services.crisis_records import crisis_object, get_answer, get_crisis
 from atlasbot.services.enrolment import Identity, require_member
-from atlasbot.services.errors import Conflict, NotAuthorised
+from atlasbot.services.errors import Conflict, InvalidInput, NotAuthorised
 from atlasbot.services.outbox import Message
 from atlasbot.services.zones import zone_of
 from atlasbot.storage import audit
@@ -128,7 +135,13 @@ def _waiting_late(session: Session, identity: Identity, request_id: int) -> Assi
     crisis = get_crisis(session, request.crisis_id)
     require_requester(identity, crisis)
     require_open(crisis)
-    if request.status != AnswerStatus.NO_RESPONSE.value or LATE not in request.agreement:
+    late = request.agreement.get(LATE)
+    if (
+        request.status != AnswerStatus.NO_RESPONSE.value
+        or not isinstance(late, dict)
+        or "agreement" not in late
+        or "taken" in late
+    ):
         raise Conflict(texts.no_late_answer(request.status.replace("_", " ")))
     return request
 
@@ -142,7 +155,10 @@ def decide_late_answer(session: Session, press: PressInput, *, timings: Timings)
     taken = pressed.action == "late.take"
     orders: list[int] = []
     if taken:
-        terms = dict(late["agreement"])
+        terms = Agreement.from_payload(dict(late["agreement"])).as_payload()
+        problems = validate_agreement(session, request, Agreement.from_payload(terms))
+        if problems:
+            raise InvalidInput("; ".join(problems))
         request.status = AnswerStatus.ACCEPTED.value
         request.answered_at = press.now
         request.answered_by_member_id = int(late["by"])
