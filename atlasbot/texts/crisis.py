@@ -310,9 +310,10 @@ def _unit_state(
             time=local_time(deployment.eta_at, tz),
             minutes=minutes,
         )
-    if track is None:
-        return state
-    ran_out = track.ran_out and deployment.state == "ordered"
+    ordered = deployment.state == "ordered"
+    if track is None or (track.at is None and not ordered):
+        return state  # a unit that reported after its order ran out: its report says enough
+    ran_out = track.ran_out and ordered
     return outcome_texts.unit_track(state, track.by_name, track.at, ran_out=ran_out, tz=tz)
 
 
