@@ -388,8 +388,8 @@ async def start_alerts(context: AtlasContext, alert_ids: Sequence[int]) -> int:
 
 
 async def close_copies(context: AtlasContext, alert_ids: Sequence[int] | None) -> int:
-    """Edit every sent copy of the settled alerts: who acknowledged, no Acknowledge button
-    (the other buttons stay: pressed too late, they say what became of the request)."""
+    """Edit every sent copy of the settled alerts: who acknowledged, no Acknowledge button;
+    a request or counter-proposal that was answered (or ran out) loses all its buttons."""
     services = context.services
     tz = _zone(context)
     edits = await services.run(lambda s: alerting.closing_edits(s, alert_ids, tz=tz))
