@@ -60,6 +60,10 @@ def build_application(
         raise ValueError("no Telegram token: set ATLASBOT_TOKEN")
     if services.on_no_response is None:
         services.on_no_response = notices.tell_no_response
+    if services.on_ran_out is None:
+        services.on_ran_out = notices.tell_ran_out
+    if services.on_board_changed is None:
+        services.on_board_changed = notices.refresh_board
     processor = TrackingUpdateProcessor(max_concurrent_updates, services.metrics)
     builder = (
         ApplicationBuilder()

@@ -91,6 +91,8 @@ class Settings(BaseSettings):
     request_deadline_s: float = Field(default=1800, ge=0)
     counter_reminder_s: float = Field(default=600, ge=0)
     counter_expire_s: float = Field(default=1800, ge=0)
+    # Opening Accept or Counter-propose holds the answer deadline this long (R5, issue 11).
+    answer_hold_s: float = Field(default=900, ge=0)
     duty_reminder_before_s: float = Field(default=1800, ge=0)
     alert_send_attempts: int = Field(default=5, ge=1, le=20)
     alert_retry_base_s: float = Field(default=0.5, gt=0)

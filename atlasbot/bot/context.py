@@ -58,6 +58,11 @@ class BotServices:
     # the board, offer the next plan). The wiring sets it (bootstrap): that follow-up lives in
     # bot/notices, which starts alerts through the timers, so the timers cannot import it.
     on_no_response: Callable[[AtlasContext, int, str], Awaitable[None]] | None = None
+    # What follows when an order or a counter-proposal ran out its chain unacknowledged (tell
+    # whoever waits on it, refresh the board); wired like ``on_no_response``. Takes the alert.
+    on_ran_out: Callable[[AtlasContext, int], Awaitable[None]] | None = None
+    # Refresh a crisis's live board (after an acknowledgement); wired like the two above.
+    on_board_changed: Callable[[AtlasContext, int], Awaitable[None]] | None = None
     # Chat uploads are read in a worker process (started by ``start_bot``, not here).
     uploads: UploadReader = field(init=False)
 

@@ -13,7 +13,7 @@ from telegram.error import BadRequest, TelegramError
 from atlasbot.bot import timers
 from atlasbot.bot.context import AtlasContext
 from atlasbot.bot.replies import answer_user, edit_pressed, markup, send_messages
-from atlasbot.services.assistance import board, planning
+from atlasbot.services.assistance import board, outcomes, planning
 from atlasbot.services.assistance.outcome import Outcome, PlanTarget, PressInput
 from atlasbot.services.outbox import Message
 
@@ -131,3 +131,20 @@ async def tell_no_response(context: AtlasContext, crisis_id: int, text: str) -> 
             offer_next_plan=True,
         ),
     )
+
+
+async def tell_ran_out(context: AtlasContext, alert_id: int) -> None:
+    """An order or a counter-proposal ran out its chain unacknowledged: tell whoever waits on
+    it what to do next, and show it on the board."""
+    services = context.services
+    now, tz = services.clock.now(), services.settings.tz
+    outcome = await services.run(lambda s: outcomes.ran_out(s, alert_id, tz=tz, now=now))
+    await follow_up(context, outcome)
+
+
+async def after_held(context: AtlasContext, alert_id: int, crisis_id: int) -> None:
+    """A request was acknowledged by opening its answer: its deadline's step is armed anew
+    (the deadline may have moved), every copy and the board say who is answering."""
+    await timers.arm_next(context, alert_id)
+    await timers.close_copies(context, [alert_id])
+    await refresh_board(context, crisis_id)

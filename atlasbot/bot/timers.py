@@ -383,6 +383,8 @@ async def _after_step(context: AtlasContext, work: StepWork) -> None:
     if work.copies or work.settled:
         # An acknowledgement may have landed while these copies were on their way.
         await close_copies(context, [alert_id])
+    if work.ran_out and alert.drill_id is None and services.on_ran_out is not None:
+        await services.on_ran_out(context, alert_id)  # whoever waits on it is told
     if work.settled and alert.drill_id is not None:
         await maybe_report_drill(context, alert.drill_id)
 
@@ -421,8 +423,8 @@ async def start_alerts(context: AtlasContext, alert_ids: Sequence[int]) -> int:
 
 
 async def close_copies(context: AtlasContext, alert_ids: Sequence[int] | None) -> int:
-    """Edit every sent copy of the settled alerts: who acknowledged, no Acknowledge button
-    (the other buttons stay: pressed too late, they say what became of the request)."""
+    """Edit every sent copy of the settled alerts: who acknowledged, no Acknowledge button;
+    a request or counter-proposal that was answered (or ran out) loses all its buttons."""
     services = context.services
     tz = _zone(context)
     edits = await services.run(lambda s: alerting.closing_edits(s, alert_ids, tz=tz))
@@ -462,6 +464,9 @@ async def after_acknowledged(context: AtlasContext, outcome: AckOutcome) -> None
     edit every copy, and report a drill when it was the last unit to answer."""
     await arm_next(context, outcome.alert_id)
     await close_copies(context, [outcome.alert_id])
+    board_changed = context.services.on_board_changed
+    if outcome.crisis_id is not None and board_changed is not None:
+        await board_changed(context, outcome.crisis_id)  # it shows who acknowledged
     if outcome.drill_id is not None:
         await maybe_report_drill(context, outcome.drill_id)
 

@@ -10,7 +10,7 @@ from atlasbot.bot import notices
 from atlasbot.bot.context import AtlasContext
 from atlasbot.bot.replies import guarded
 from atlasbot.i18n import _
-from atlasbot.services.assistance import planning
+from atlasbot.services.assistance import planning, removing
 from atlasbot.services.assistance.outcome import Outcome
 
 # Telegram's message limit, with room to spare: a long explanation goes in several messages.
@@ -74,7 +74,7 @@ async def exclusions(update: Update, context: AtlasContext) -> None:
 async def remove_menu(update: Update, context: AtlasContext) -> None:
     """The units the requester may leave out."""
     press = notices.press_input(update, context)
-    outcome = await context.services.run(lambda s: planning.removal_menu(s, press))
+    outcome = await context.services.run(lambda s: removing.removal_menu(s, press))
     await notices.show(update, context, outcome, edit=False)
 
 
@@ -82,5 +82,13 @@ async def remove_menu(update: Update, context: AtlasContext) -> None:
 async def remove(update: Update, context: AtlasContext) -> None:
     """One unit left out; plan again."""
     press = notices.press_input(update, context)
-    outcome = await context.services.run(lambda s: planning.remove_unit(s, press))
+    outcome = await context.services.run(lambda s: removing.remove_unit(s, press))
+    await notices.show(update, context, outcome, edit=True)
+
+
+@guarded
+async def restore(update: Update, context: AtlasContext) -> None:
+    """Undo a removal (until a plan is sent); plan again."""
+    press = notices.press_input(update, context)
+    outcome = await context.services.run(lambda s: removing.restore_unit(s, press))
     await notices.show(update, context, outcome, edit=True)

@@ -17,9 +17,10 @@ from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
+from atlasbot import chat_input
 from atlasbot.bot import notices
 from atlasbot.bot.context import AtlasContext
-from atlasbot.bot.replies import guarded, markup, require_identity
+from atlasbot.bot.replies import answer_user, guarded, markup, require_identity
 from atlasbot.bot.wizard import END, STAY, Draft, Step, Turn, Wizard, close, open_draft
 from atlasbot.domain import AssistanceForm
 from atlasbot.i18n import _
@@ -29,7 +30,9 @@ from atlasbot.services.assistance import (
     COSTS_REQUESTER_PAYS,
     Agreement,
     answering,
+    deadlines,
 )
+from atlasbot.services.errors import InvalidInput
 from atlasbot.texts import wizards as texts
 from atlasbot.texts.crisis import DURATIONS, FORMS
 
@@ -88,11 +91,8 @@ class AnswerDraft(Draft):
 Answer = Turn[AnswerDraft]
 
 
-async def _open(update: Update, context: AtlasContext, mode: str, step: str) -> None:
-    """Redeem the pressed Accept/Counter/Decline token and open the wizard at ``step``."""
-    press = notices.press_input(update, context)
-    start = await context.services.run(partial(answering.start_answer, press=press))
-    draft = AnswerDraft(
+def _draft(mode: str, start: answering.AnswerStart) -> AnswerDraft:
+    return AnswerDraft(
         mode=mode,
         request=start.request_id,
         crisis=start.crisis_id,
@@ -102,9 +102,23 @@ async def _open(update: Update, context: AtlasContext, mode: str, step: str) -> 
         units=list(start.units),
         asked_lines=list(start.asked_lines),
     )
+
+
+async def _open(update: Update, context: AtlasContext, mode: str, step: str) -> None:
+    """Redeem the pressed Accept/Counter/Decline token and open the wizard at ``step``;
+    Accept and Counter acknowledge the request and hold its deadline (R5, issue 11)."""
+    press = notices.press_input(update, context)
+    settings = context.services.settings
+    hold_s = settings.answer_hold_s if mode != DECLINE else 0.0
+    opened = await context.services.run(
+        partial(deadlines.open_answer, press=press, hold_s=hold_s, tz=settings.tz)
+    )
     if update.callback_query is not None:
         await update.callback_query.answer()
-    await ANSWER_WIZARD.start(update, context, draft, step=step)
+    if opened.held.alert_id is not None:
+        await notices.after_held(context, opened.held.alert_id, opened.start.crisis_id)
+        await answer_user(update, opened.notice)
+    await ANSWER_WIZARD.start(update, context, _draft(mode, opened.start), step=step)
 
 
 @guarded
@@ -212,10 +226,13 @@ async def ask_headcount(turn: Answer) -> None:
 
 
 def _headcount(value: str) -> int | None:
-    text = value.strip()
-    if not text.isdigit() or not 1 <= int(text) <= assistance.MAX_HEADCOUNT:
+    """A headcount tapped or typed, read by the one parser of typed input (None: not one)."""
+    try:
+        return chat_input.whole_number(
+            value, low=1, high=assistance.MAX_HEADCOUNT, what=texts.headcount_word()
+        )
+    except InvalidInput:
         return None
-    return int(text)
 
 
 async def tap_headcount(turn: Answer, value: str) -> str:

@@ -67,6 +67,13 @@ def copy_text(
             else _("⏰ REMINDER: still waiting for an answer.")
         )
         return f"{head}\n\n{text}"
+    if action is Action.NOTIFY and deadline is not None:
+        text = _(
+            "{text}\n\n⏳ Answer by {time} (the deadline; opening Accept or Counter-propose "
+            "holds it while you answer).",
+            text=text,
+            time=clock_time(deadline, tz),
+        )
     if number == 0:
         return text
     head = _("⏫ ESCALATED (step {step}): nobody has acknowledged this yet.", step=number + 1)

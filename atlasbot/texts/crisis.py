@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from atlasbot import rules
 from atlasbot.i18n import N_, _
+from atlasbot.texts import outcomes as outcome_texts
 
 CRISIS_TYPES: Mapping[str, str] = {
     "hostage_taking": N_("Hostage-taking"),
@@ -117,6 +118,8 @@ class RequestView(Protocol):
 class DeploymentView(Protocol):
     """What the texts read of a deployment (a ``Deployment`` row)."""
 
+    @property
+    def id(self) -> int | None: ...
     @property
     def assistance_request_id(self) -> int: ...
     @property
@@ -284,36 +287,62 @@ def liability_note() -> str:
     )
 
 
+class TrackView(Protocol):
+    """What became of an alert (``assistance.outcomes.Track``): who acknowledged it, when."""
+
+    @property
+    def by_name(self) -> str: ...
+    @property
+    def at(self) -> datetime | None: ...
+    @property
+    def ran_out(self) -> bool: ...
+
+
+def _unit_state(
+    deployment: DeploymentView, track: TrackView | None, tz: ZoneInfo, now: datetime
+) -> str:
+    """asked → acknowledged (by whom, when) → mobilising → en route (ETA) → on scene."""
+    state = shown(STATES, deployment.state)
+    if deployment.state == "departed" and deployment.eta_at:
+        minutes = max(0, round((deployment.eta_at - now).total_seconds() / 60))
+        state += _(
+            ", ETA {time} (in {minutes} min)",
+            time=local_time(deployment.eta_at, tz),
+            minutes=minutes,
+        )
+    ordered = deployment.state == "ordered"
+    if track is None or (track.at is None and not ordered):
+        return state  # a unit that reported after its order ran out: its report says enough
+    ran_out = track.ran_out and ordered
+    return outcome_texts.unit_track(state, track.by_name, track.at, ran_out=ran_out, tz=tz)
+
+
 def _board_request_lines(
     request: RequestView,
     deployments: Sequence[DeploymentView],
     tz: ZoneInfo,
     now: datetime,
     names: Mapping[str, str] | None,
+    tracks: Mapping[str, TrackView],
 ) -> list[str]:
     lines = [
         _("\n{country}: {answer}", country=request.country, answer=shown(ANSWERS, request.status))
     ]
+    opened = tracks.get(f"request:{request.id}")
+    if request.status == "pending" and opened is not None and opened.at is not None:
+        lines.append(outcome_texts.request_acknowledged(opened.by_name, opened.at, tz))
     if request.status == "declined" and request.decline_reason:
         lines.append(_("  reason: {reason}", reason=request.decline_reason))
     if request.status == "accepted" and request.agreement.get("forms"):
         lines.append(_("  agreed: {terms}", terms=agreement_summary(request.agreement)))
     asked = asked_of_units(request)
     for deployment in deployments:
-        eta = ""
-        if deployment.state == "departed" and deployment.eta_at:
-            minutes = max(0, round((deployment.eta_at - now).total_seconds() / 60))
-            eta = _(
-                ", ETA {time} (in {minutes} min)",
-                time=local_time(deployment.eta_at, tz),
-                minutes=minutes,
-            )
+        track = tracks.get(f"deployment:{deployment.id}")
         lines.append(
             _(
-                "  • {unit}: {state}{eta}",
+                "  • {unit}: {state}",
                 unit=_unit_with_teams(deployment.unit_id, asked, names),
-                state=shown(STATES, deployment.state),
-                eta=eta,
+                state=_unit_state(deployment, track, tz, now),
             )
         )
     if not deployments:
@@ -339,8 +368,10 @@ def board(
     tz: ZoneInfo,
     now: datetime,
     names: Mapping[str, str] | None = None,
+    tracks: Mapping[str, TrackView] | None = None,
 ) -> str:
-    """The live board: one message, edited in place, with every state's answer and unit."""
+    """The live board: one message, edited in place, with every state's answer and unit, and
+    what became of each alert (``tracks``, by alert subject)."""
     lines = [
         _("LIVE BOARD — {title}", title=crisis_title(crisis)),
         _("Status: {status}", status=crisis.status.upper()),
@@ -350,7 +381,9 @@ def board(
         by_request.setdefault(deployment.assistance_request_id, []).append(deployment)
     for request in requests:
         assert request.id is not None
-        lines += _board_request_lines(request, by_request.get(request.id, []), tz, now, names)
+        lines += _board_request_lines(
+            request, by_request.get(request.id, []), tz, now, names, tracks or {}
+        )
     if missing and crisis.status != "closed":
         lines.append(_("\nStill missing: {missing}", missing=capability_line(missing, names)))
     lines.append(_("\nUpdated {time}", time=local_time(now, tz)))

@@ -503,3 +503,8 @@ def reason_chosen(reason: str) -> str:
 def confirm_decline(request_id: int, reason: str) -> str:
     """The refusal as its author confirms it."""
     return _("Decline request #{id} — reason: {reason}. Confirm?", id=request_id, reason=reason)
+
+
+def headcount_word() -> str:
+    """What a typed headcount is called when it is not one."""
+    return _("headcount")

@@ -34,6 +34,7 @@ class AckOutcome:
     at: datetime | None
     is_drill: bool
     drill_id: int | None
+    crisis_id: int | None = None  # its crisis: the board shows who acknowledged
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,4 +126,5 @@ def _outcome(session: Session, alert: Alert, *, newly: bool) -> AckOutcome:
         as_utc(alert.acknowledged_at) if alert.acknowledged_at else None,
         alert.is_drill,
         alert.drill_id,
+        alert.crisis_id,
     )

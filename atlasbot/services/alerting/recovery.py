@@ -43,6 +43,9 @@ from atlasbot.storage.models import (
 )
 from atlasbot.texts import alerts as texts
 
+# Alerts whose buttons are an answer: once answered, every copy loses them all (issue 11).
+_ANSWERABLE = frozenset({AlertKind.REQUEST.value, AlertKind.COUNTER.value})
+
 
 @dataclass(frozen=True, slots=True)
 class CopyToClose:
@@ -60,6 +63,8 @@ class CopyToClose:
     at: datetime | None
     skip_edit: bool  # the reporter's own copy of an order: the report already edited it
     member_id: int = 0  # whose copy it is (they read its times in their zone)
+    # A request or counter-proposal answered (or run out): no button of it works any more.
+    answered: bool = False
 
 
 def copies_to_close(session: Session, alert_ids: Sequence[int] | None = None) -> list[CopyToClose]:
@@ -101,6 +106,7 @@ def copies_to_close(session: Session, alert_ids: Sequence[int] | None = None) ->
                 and alert.outcome.startswith("reported")
                 and delivery.member_id == who,
                 member_id=delivery.member_id,
+                answered=alert.resolved_at is not None and alert.kind in _ANSWERABLE,
             )
         )
     return copies
@@ -120,8 +126,8 @@ def closing_edits(
     session: Session, alert_ids: Sequence[int] | None, *, tz: ZoneInfo
 ) -> list[CopyEdit]:
     """Every sent copy of the settled alerts, as it should now read: who acknowledged, no
-    Acknowledge button (the other buttons stay: pressed too late, they say what became of
-    the request)."""
+    Acknowledge button; once a request or counter-proposal is answered (or ran out), none of
+    its buttons either, on every copy."""
     edits = []
     ack = texts.ack_label()
     for copy in copies_to_close(session, alert_ids):
@@ -129,6 +135,8 @@ def closing_edits(
             edits.append(CopyEdit(copy.delivery_id, copy.message_id, None))
             continue
         rows = [row for row in copy.markup if not any(b.get("text") == ack for b in row)]
+        if copy.answered:
+            rows = []
         text = texts.closed_copy(copy, zone_of(session, copy.member_id, fallback=tz))
         message = Message(copy.chat_id, text, keyboard_of(rows), alert_object(copy.alert_id))
         edits.append(CopyEdit(copy.delivery_id, copy.message_id, message))

@@ -67,6 +67,7 @@ class StepWork:
     copies: list[PlannedCopy] = field(default_factory=list)
     no_response_request: int | None = None  # the request just recorded as "no response"
     settled: bool = False  # the alert stopped here (settled, expired, no response)
+    ran_out: bool = False  # the chain ran out unacknowledged (an order, a counter-proposal)
     deadline: datetime | None = None  # the answer deadline, for a reminder
     next_step: ArmedStep | None = None  # what to arm once this step's copies are out
     lateness_s: float = 0.0  # how long after its due time the step was taken
@@ -189,6 +190,9 @@ def _notify(
     reached = TARGETS[Target(step.target)](session, alert, now)
     fresh = [(m, c) for m, c in reached if m not in already]
     _write_copies(session, alert, step, fresh, work, now)
+    if alert.kind == AlertKind.REQUEST.value:
+        # A request states its deadline, each reader in their own zone (R5, issue 11).
+        work.deadline = _answer_deadline(session, alert)
     alert.step_reached = step.number
     if step.number > 0:
         alert.state = AlertState.ESCALATED.value
@@ -209,16 +213,20 @@ def _notify(
     )
 
 
-def _remind(
-    session: Session, alert: Alert, step: EscalationStep, work: StepWork, now: datetime
-) -> None:
+def _answer_deadline(session: Session, alert: Alert) -> datetime | None:
     deadline = session.exec(
         select(EscalationStep.due_at).where(
             EscalationStep.alert_id == alert.id,
             col(EscalationStep.action).in_([Action.NO_RESPONSE.value, Action.EXPIRE.value]),
         )
     ).first()
-    work.deadline = as_utc(deadline) if deadline else None
+    return as_utc(deadline) if deadline else None
+
+
+def _remind(
+    session: Session, alert: Alert, step: EscalationStep, work: StepWork, now: datetime
+) -> None:
+    work.deadline = _answer_deadline(session, alert)
     reached = holders(session, alert, now)
     _write_copies(session, alert, step, reached, work, now)
     alert.step_reached = step.number
@@ -249,6 +257,8 @@ def _no_response(
 def _expire(
     session: Session, alert: Alert, step: EscalationStep, work: StepWork, now: datetime
 ) -> None:
+    # An alert acknowledged but not acted on has no expiry step left (it stops on ack).
+    work.ran_out = AlertState(alert.state).is_active
     finish(session, alert, "expired unacknowledged", now)
     work.settled = True
 

@@ -17,7 +17,7 @@ from atlasbot.domain import (
 from atlasbot.escalation import Timings
 from atlasbot.i18n import _
 from atlasbot.services import registry
-from atlasbot.services.assistance import raising
+from atlasbot.services.assistance import late_answers, raising
 from atlasbot.services.assistance.outcome import Outcome, PressInput
 from atlasbot.services.assistance.records import (
     COST_ARRANGEMENTS,
@@ -336,6 +336,8 @@ def confirm_accept(session: Session, press: PressInput, *, timings: Timings) -> 
     """The requested state's authority confirms its acceptance: its units are ordered and the
     requester sees what was agreed (it may be less than asked: fewer forms, no arms)."""
     pressed = press.redeem(session)
+    if late_answers.is_late(session, pressed):
+        return late_answers.record(session, pressed, press.now, kind=AnswerStatus.ACCEPTED)
     agreement = Agreement.from_payload(dict(pressed.payload["agreement"]))
     request, deployments = accept(
         session, pressed.identity, int(pressed.payload["request"]), agreement, now=press.now
@@ -367,6 +369,8 @@ def confirm_counter(session: Session, press: PressInput, *, timings: Timings) ->
     """The requested state's authority confirms its counter-proposal; the requester is alerted
     (the alert commits with the proposal, so a crash after the commit cannot lose it)."""
     pressed = press.redeem(session)
+    if late_answers.is_late(session, pressed):
+        return late_answers.record(session, pressed, press.now, kind=AnswerStatus.COUNTERED)
     proposal = Agreement.from_payload(dict(pressed.payload["agreement"]))
     request = counter_propose(
         session, pressed.identity, int(pressed.payload["request"]), proposal, now=press.now
@@ -386,6 +390,8 @@ def confirm_decline(session: Session, press: PressInput) -> Outcome:
     """The requested state's authority confirms its refusal; the requester is told and offered
     the next best plan."""
     pressed = press.redeem(session)
+    if late_answers.is_late(session, pressed):
+        return late_answers.record(session, pressed, press.now, kind=AnswerStatus.DECLINED)
     request = decline(
         session,
         pressed.identity,

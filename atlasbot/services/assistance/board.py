@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from atlasbot.i18n import _
+from atlasbot.services.assistance import outcomes
 from atlasbot.services.assistance.outcome import Outcome, PressInput
 from atlasbot.services.assistance.raising import capability_names
 from atlasbot.services.assistance.records import (
@@ -22,6 +23,7 @@ from atlasbot.services.crisis_records import get_crisis
 from atlasbot.services.enrolment import Identity
 from atlasbot.services.errors import NotAuthorised
 from atlasbot.services.outbox import Button, Message, issue_keyboard
+from atlasbot.services.zones import zone_of, zones_of
 from atlasbot.storage.models import (
     BoardMessage,
     Crisis,
@@ -98,6 +100,7 @@ def _board_text(session: Session, crisis: Crisis, tz: ZoneInfo, now: datetime) -
         tz,
         now,
         capability_names(session),
+        outcomes.tracks(session, crisis.id),
     )
 
 
@@ -110,13 +113,17 @@ class BoardView:
 
 
 def board_views(session: Session, crisis_id: int, tz: ZoneInfo, now: datetime) -> list[BoardView]:
-    """The live board for every viewer (the requesting state's authorities), buttons issued."""
+    """The live board for every viewer (the requesting state's authorities), buttons issued,
+    each reading its times in their own zone (``tz`` for those with none)."""
     crisis = get_crisis(session, crisis_id)
-    text = _board_text(session, crisis, tz, now)
     missing = bool(still_missing(session, crisis))
     where = {b.chat_id: b.message_id for b in board_messages(session, crisis_id)}
+    viewers = board_viewers(session, crisis)
+    zones = zones_of(session, (member_id for member_id, _chat in viewers), fallback=tz)
+    texts = {zone.key: _board_text(session, crisis, zone, now) for zone in zones.values()}
     views = []
-    for member_id, chat_id in board_viewers(session, crisis):
+    for member_id, chat_id in viewers:
+        text = texts[zones[member_id].key]
         rows: list[list[Button]] = []
         if crisis.status != CrisisStatus.CLOSED.value:
             rows = board_buttons(crisis_id, missing=missing)
@@ -126,9 +133,10 @@ def board_views(session: Session, crisis_id: int, tz: ZoneInfo, now: datetime) -
 
 
 def show_board(session: Session, press: PressInput, tz: ZoneInfo) -> Outcome:
-    """A crisis's board for a member who may see it; its requester acts from there too
-    (plans lost with a message, closing)."""
+    """A crisis's board for a member who may see it, in their zone; its requester acts from
+    there too (plans lost with a message, closing)."""
     pressed = press.redeem(session)
+    tz = zone_of(session, pressed.identity.member_id, fallback=tz)
     crisis = get_crisis(session, int(pressed.payload["crisis"]))
     if not can_see(session, pressed.identity, crisis):
         raise NotAuthorised(_("You may not see this crisis."))

@@ -27,7 +27,7 @@ from atlasbot.planner import reasons as planner_reasons
 from atlasbot.planner.matching import Engagement, Plan, PlanningResult, plan_single
 from atlasbot.planner.reasons import Irreplaceable
 from atlasbot.planner.travel import TravelModel
-from atlasbot.services import registry
+from atlasbot.services import registry, tokens
 from atlasbot.services.assistance import raising
 from atlasbot.services.assistance.outcome import Outcome, PlanTarget, PressInput
 from atlasbot.services.assistance.records import (
@@ -55,6 +55,7 @@ from atlasbot.storage.models import (
     utc_now,
 )
 from atlasbot.texts import crisis as crisis_texts
+from atlasbot.texts import outcomes as outcome_texts
 from atlasbot.texts import plans as plan_texts
 
 
@@ -435,7 +436,10 @@ def plans_message(
     ]
     rows.append([Button(_("❓ Why not others?"), "plan.exclusions", {"crisis": crisis_id})])
     if planning.candidates:
-        rows.append([Button(_("➖ Remove a unit…"), "plan.remove_menu", {"crisis": crisis_id})])
+        # Only the units of the plans shown (issue 11), each once.
+        listed = sorted({(u.id, u.country) for plan in planning.plans for u in plan.units})
+        payload = {"crisis": crisis_id, "units": [list(pair) for pair in listed]}
+        rows.append([Button(_("➖ Remove a unit…"), "plan.remove_menu", payload)])
     rows.append([Button(_("🏁 Close crisis…"), "crisis.close", {"crisis": crisis_id})])
     keyboard = issue_keyboard(session, target.member_id, rows, now=now)
     return Message(target.chat_id, text, keyboard)
@@ -469,8 +473,11 @@ def ask_to_send(session: Session, press: PressInput) -> Outcome:
         [Button(_("✅ Confirm and send"), "plan.send", pressed.payload, single_use=True)],
         [Button(_("↩ Back to the plans"), "plan.back", {"crisis": crisis.id})],
     ]
+    # Said before "this cannot be taken back", not after (issue 11).
+    unreachable = sorted(s for s in by_state if not authority_recipients(session, s))
+    warning = outcome_texts.nobody_enrolled(", ".join(unreachable)) + "\n\n" if unreachable else ""
     return Outcome(
-        reply=plan_texts.send_question(pressed.payload["rank"], crisis.id, by_state),
+        reply=warning + plan_texts.send_question(pressed.payload["rank"], crisis.id, by_state),
         keyboard=issue_keyboard(session, pressed.identity.member_id, rows, now=press.now),
     )
 
@@ -509,9 +516,9 @@ def exclusions_input(session: Session, press: PressInput) -> PlanningInput:
     return planning_input(session, crisis)
 
 
-def removal_menu(session: Session, press: PressInput) -> Outcome:
-    """The units the requester may leave out of the next plans (those that could help)."""
-    pressed = press.redeem(session)
+def removal_menu_of(session: Session, pressed: tokens.Press, now: datetime) -> Outcome:
+    """The units the requester may leave out of the next plans (those that could help): for
+    a button issued before the menu listed the plans' units."""
     crisis = get_crisis(session, int(pressed.payload["crisis"]))
     require_requester(pressed.identity, crisis)
     pin = planning_input(session, crisis)
@@ -533,18 +540,7 @@ def removal_menu(session: Session, press: PressInput) -> Outcome:
     ]
     return Outcome(
         reply=_("Which unit should the next plans leave out?"),
-        keyboard=issue_keyboard(session, pressed.identity.member_id, rows, now=press.now),
-    )
-
-
-def remove_unit(session: Session, press: PressInput) -> Outcome:
-    """The requester leaves one unit out; the plans are made again."""
-    pressed = press.redeem(session)
-    crisis_id, unit_id = int(pressed.payload["crisis"]), str(pressed.payload["unit"])
-    remove_unit_from_planning(session, pressed.identity, crisis_id, unit_id)
-    return Outcome(
-        reply=_("{unit} left out. Planning again…", unit=unit_id),
-        plans=(PlanTarget(press.chat_id, pressed.identity.member_id, crisis_id),),
+        keyboard=issue_keyboard(session, pressed.identity.member_id, rows, now=now),
     )
 
 

@@ -66,7 +66,11 @@ def progress_buttons(deployment_id: int, state: str) -> list[list[Button]]:
         DeploymentState.ON_SCENE.value: _("📍 On scene"),
         DeploymentState.RELEASED.value: _("🏁 Released"),
     }
-    action = {DeploymentState.DEPARTED.value: "progress.departed"}
+    # Releasing cannot be taken back: it asks first (issue 11).
+    action = {
+        DeploymentState.DEPARTED.value: "progress.departed",
+        DeploymentState.RELEASED.value: "release.ask",
+    }
     return [
         [Button(label, action.get(step, "progress.report"), {**payload, "state": step})]
         for step, label in labels.items()

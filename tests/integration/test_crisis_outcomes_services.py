@@ -1,0 +1,126 @@
+"""Issue 11's use cases on SQLite and PostgreSQL: undoing a removal until a plan is sent, a
+late answer decided once, and the deadline held by opening an answer."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from atlasbot.escalation import Action, Timings
+from atlasbot.services import tokens
+from atlasbot.services.assistance import deadlines, removing
+from atlasbot.services.assistance.late_answers import LATE
+from atlasbot.services.assistance.outcome import PressInput
+from atlasbot.services.crisis_records import get_answer, get_crisis
+from atlasbot.services.enrolment import Identity
+from atlasbot.services.errors import Conflict, NotAuthorised
+from atlasbot.storage.models import AnswerStatus, AssistanceRequest, EscalationStep, Member
+
+from .test_assistance_service import NOW, run, send, submit, world
+
+__all__ = ["world"]  # the fixture, used by name
+
+
+def press(
+    engine: Engine, who: Identity, action: str, payload: dict[str, Any], *, later: float = 0
+) -> PressInput:
+    """A press of a freshly issued button by ``who``."""
+
+    def issue(session: Session) -> tuple[str, int]:
+        data = tokens.issue(session, member_id=who.member_id, action=action, payload=payload)
+        member = session.get(Member, who.member_id)
+        assert member is not None
+        return data, member.telegram_user_id
+
+    data, user_id = run(engine, issue)
+    return PressInput(data, user_id, user_id, NOW + timedelta(seconds=later))
+
+
+def act(engine: Engine, use_case: Any, who: Identity, action: str, payload: Any, **kw: Any) -> Any:
+    """Press a freshly issued ``action`` button as ``who`` and run the use case on it."""
+    pressed = press(engine, who, action, payload)
+    return run(engine, lambda s: use_case(s, pressed, **kw))
+
+
+def test_a_removed_unit_is_put_back_until_a_plan_is_sent_not_after(
+    engine: Engine, world: dict[str, Identity]
+) -> None:
+    ana = world["BE"]
+    crisis_id = submit(engine, ana)
+    payload = {"crisis": crisis_id, "unit": "nl-1"}
+    act(engine, removing.remove_unit, ana, "plan.remove", payload)
+    assert "nl-1" in run(engine, lambda s: get_crisis(s, crisis_id).excluded_units)
+    undo = {**payload, "sent": 0}
+    act(engine, removing.restore_unit, ana, "plan.restore", undo)
+    assert "nl-1" not in run(engine, lambda s: get_crisis(s, crisis_id).excluded_units)
+    # Removed again, then a plan goes out: the undo of that removal is refused, nothing changes.
+    act(engine, removing.remove_unit, ana, "plan.remove", payload)
+    send(engine, ana, crisis_id, ("de-1", "DE"))
+    with pytest.raises(Conflict, match="plan was sent"):
+        act(engine, removing.restore_unit, ana, "plan.restore", undo)
+    assert "nl-1" in run(engine, lambda s: get_crisis(s, crisis_id).excluded_units)
+
+
+def _late_acceptance(engine: Engine, request_id: int) -> None:
+    def record(session: Session) -> None:
+        request = get_answer(session, request_id, lock=True)
+        request.status = AnswerStatus.NO_RESPONSE.value
+        terms = {"forms": ["action"], "arms": True, "headcount": 8, "contact": "desk"}
+        late = {"kind": "accepted", "by": 1, "at": NOW.isoformat(), "agreement": terms}
+        request.agreement = {**request.agreement, LATE: late}
+        session.add(request)
+
+    run(engine, record)
+
+
+def test_a_late_answer_is_decided_once_and_only_by_the_requester(
+    engine: Engine, world: dict[str, Identity]
+) -> None:
+    crisis_id = submit(engine, world["BE"])
+    (request_id,) = send(engine, world["BE"], crisis_id, ("nl-1", "NL"))
+    _late_acceptance(engine, request_id)
+    decide = deadlines.decide_late_answer
+    payload = {"request": request_id}
+    with pytest.raises(NotAuthorised, match="competent authority of BE"):
+        act(engine, decide, world["NL"], "late.take", payload, timings=Timings())
+    act(engine, decide, world["BE"], "late.leave", payload, timings=Timings())
+    with pytest.raises(Conflict, match="no late answer"):
+        act(engine, decide, world["BE"], "late.take", payload, timings=Timings())
+    stored = run(engine, lambda s: s.exec(select(AssistanceRequest)).one())
+    assert stored.status == AnswerStatus.NO_RESPONSE.value
+    assert stored.agreement[LATE]["taken"] is False
+
+
+def test_opening_an_answer_holds_the_deadline_and_never_shortens_it(
+    engine: Engine, world: dict[str, Identity]
+) -> None:
+    from atlasbot.services.assistance import raising
+
+    crisis_id = submit(engine, world["BE"])
+    (request_id,) = send(engine, world["BE"], crisis_id, ("nl-1", "NL"))
+    timings = Timings(request_reminder_s=60, request_deadline_s=120)
+    run(
+        engine,
+        lambda s: raising.raise_assistance_requests(s, [request_id], timings=timings, now=NOW),
+    )
+
+    def deadline(session: Session) -> Any:
+        step = session.exec(
+            select(EscalationStep).where(EscalationStep.action == Action.NO_RESPONSE.value)
+        ).one()
+        return step.due_at.replace(tzinfo=NOW.tzinfo)
+
+    held = run(
+        engine,
+        lambda s: deadlines.hold_deadline(s, world["NL"], request_id, hold_s=900, now=NOW),
+    )
+    assert held.deadline == NOW + timedelta(seconds=900) == run(engine, deadline)
+    shorter = run(
+        engine,
+        lambda s: deadlines.hold_deadline(s, world["NL"], request_id, hold_s=10, now=NOW),
+    )
+    assert shorter.deadline == NOW + timedelta(seconds=900)
