@@ -168,3 +168,49 @@ def _describe_changes(published: ScheduleResult, result: ScheduleResult) -> list
                 _("{event} is now placed: {where}", event=missing.id, where=_where(after))
             )
     return changes
+
+
+def other_placement(
+    network: Network,
+    plan: EventsPlan,
+    published: ScheduleResult,
+    event_id: str,
+    *,
+    avoid: Iterable[str],
+    from_date: dt.date,
+    time_limit_s: float = DEFAULT_REPLAN_TIME_LIMIT_S,
+) -> ScheduledEvent | None:
+    """Another date or host for one published event that keeps every participant, moving no
+    other event (minimal change), or None when there is none.
+
+    The units in ``avoid`` cannot attend the event's current days (a blackout there); every
+    other published event stays exactly where it is; events not published are left out.
+    """
+    current = published.event(event_id)
+    if current is None:
+        return None
+    placed = {p.id: p for p in published.events}
+    events = []
+    for event in plan.events:
+        if event.id not in placed:
+            continue
+        participants = placed[event.id].participants
+        host = event.host if event.host in participants else None
+        events.append(replace(event, participants=participants, host=host))
+    blocked = tuple(
+        Blackout(unit_id, current.start, current.end, "can't attend") for unit_id in avoid
+    )
+    revised = replace(plan, events=tuple(events), blackouts=plan.blackouts + blocked)
+    pinned = {p.id: Placement(p.start, p.host) for p in published.events if p.id != event_id}
+    result = solve_calendar(
+        network,
+        revised,
+        time_limit_s=time_limit_s,
+        earliest={event_id: from_date},
+        pinned=pinned,
+        published={event_id: Placement(current.start, current.host)},
+    )
+    found = result.event(event_id)
+    if found is None or (found.start, found.host) == (current.start, current.host):
+        return None
+    return found

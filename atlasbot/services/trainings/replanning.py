@@ -287,6 +287,8 @@ def _moved(
     )
     units = tuple(dict.fromkeys([*event.participants, *placed.participants]))
     event.start, event.end, event.host = placed.start, placed.end, placed.host
+    left = set(event.participants) - set(placed.participants)
+    event.dropped = sorted({*(event.dropped or []), *left} - set(placed.participants)) or None
     event.participants = list(placed.participants)
     event.travel_km = placed.travel_km
     event.status = TrainingEventStatus.PUBLISHED.value
