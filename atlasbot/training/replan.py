@@ -23,7 +23,9 @@ from atlasbot.training.calendar import (
     Placement,
     ScheduledEvent,
     ScheduleResult,
+    check_schedule,
     solve_calendar,
+    travel_km,
 )
 from atlasbot.training.events_file import Blackout, Event, EventsPlan
 
@@ -214,3 +216,53 @@ def other_placement(
     if found is None or (found.start, found.host) == (current.start, current.host):
         return None
     return found
+
+
+def _aligned(plan: EventsPlan, published: ScheduleResult, moved: ScheduledEvent) -> EventsPlan:
+    """The plan's published events with their current participants; the moved event's fixed
+    host (if the file fixed one) follows the move."""
+    placed = {p.id: p for p in published.events}
+    events = []
+    for event in plan.events:
+        if event.id not in placed:
+            continue
+        participants = placed[event.id].participants
+        host = moved.host if event.id == moved.id and event.host is not None else event.host
+        events.append(
+            replace(event, participants=participants, host=host if host in participants else None)
+        )
+    return replace(plan, events=tuple(events))
+
+
+def placement_problems(
+    network: Network, plan: EventsPlan, published: ScheduleResult, moved: ScheduledEvent
+) -> list[str]:
+    """Every hard rule one published event breaks at a new place (date or host), the other
+    published events staying where they are; empty when the move is valid."""
+    moved = replace(moved, travel_km=travel_km(network, moved.host, moved.participants))
+    events = tuple(moved if p.id == moved.id else p for p in published.events)
+    result = replace(
+        published,
+        events=events,
+        unscheduled=(),
+        total_travel_km=sum(e.travel_km for e in events),
+    )
+    return [
+        problem
+        for problem in check_schedule(network, _aligned(plan, published, moved), result)
+        if moved.id in problem
+    ]
+
+
+def hosted_by(
+    network: Network, plan: EventsPlan, published: ScheduleResult, event_id: str, host: str
+) -> ScheduledEvent | None:
+    """The event on the same days hosted by ``host`` (a unit for which travel is the
+    obstacle), or None when that breaks a rule or changes nothing."""
+    current = published.event(event_id)
+    if current is None or current.host is None or current.host == host:
+        return None
+    if host not in current.participants:
+        return None
+    moved = replace(current, host=host, travel_km=travel_km(network, host, current.participants))
+    return None if placement_problems(network, plan, published, moved) else moved

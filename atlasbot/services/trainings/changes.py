@@ -35,13 +35,14 @@ from atlasbot.storage import audit
 from atlasbot.storage.models import TrainingEvent, TrainingEventStatus, TrainingRsvp
 from atlasbot.texts import training as training_texts
 from atlasbot.texts import training_digest as texts
-from atlasbot.training.calendar import ScheduledEvent, ScheduleResult, check_schedule
+from atlasbot.training.calendar import ScheduledEvent, ScheduleResult, travel_km
 from atlasbot.training.events_file import EventsPlan
 from atlasbot.training.ics import calendar_update
-from atlasbot.training.replan import other_placement
+from atlasbot.training.replan import hosted_by, other_placement, placement_problems
 
 UPDATE_FILENAME = "atlas-calendar-update.ics"
 VIRTUAL = "virtual"
+TRAVEL = "travel"  # the reason code for which hosting the event is the first thing to try
 
 
 def find_event(session: Session, ref: str) -> TrainingEvent:
@@ -165,23 +166,11 @@ def _check_move(
         raise InvalidInput(_("That is where the event is already."))
     network = registry.load_network(session)
     plan, published = _published_plan(session, event, network)
-    events = tuple(moved if p.id == event.event_key else p for p in published.events)
-    aligned = _aligned(plan, published, event.event_key, host)
-    problems = [
-        p
-        for p in check_schedule(
-            network, aligned, replace(published, events=events, unscheduled=())
-        )
-        if event.event_key in p and "travel" not in p
-    ]
+    problems = placement_problems(network, plan, published, moved)
     if problems:
-        raise InvalidInput(
-            _(
-                "The event cannot go there:\n{problems}",
-                problems="\n".join(f"• {p}" for p in problems),
-            )
-        )
-    return moved
+        listed = "\n".join(f"• {p}" for p in problems)
+        raise InvalidInput(_("The event cannot go there:\n{problems}", problems=listed))
+    return replace(moved, travel_km=travel_km(network, moved.host, moved.participants))
 
 
 def _published_plan(
@@ -190,23 +179,6 @@ def _published_plan(
     row = records.get_plan(session, event.plan_id)
     plan = records.stored_plan(row, network)
     return plan, published_schedule(records.published_events(session, plan_id=row.id), plan)
-
-
-def _aligned(
-    plan: EventsPlan, published: ScheduleResult, key: str, host: str | None
-) -> EventsPlan:
-    """The plan's published events with their current participants (only those placed)."""
-    placed = {p.id: p for p in published.events}
-    events = []
-    for item in plan.events:
-        if item.id not in placed:
-            continue
-        fixed = host if item.id == key and item.host is not None else item.host
-        participants = placed[item.id].participants
-        events.append(
-            replace(item, participants=participants, host=fixed if fixed in participants else None)
-        )
-    return replace(plan, events=tuple(events))
 
 
 def _move_question(
@@ -333,6 +305,7 @@ def confirm_move(work: Work, pressed: Pressed) -> Outcome:
     assert event.id is not None
     before, old_host = _placement(event), event.host
     event.start, event.end, event.host = moved.start, moved.end, moved.host
+    event.travel_km = moved.travel_km
     event.revision += 1
     work.session.add(event)
     for rsvp in work.session.exec(select(TrainingRsvp).where(TrainingRsvp.event_id == event.id)):
@@ -462,6 +435,7 @@ class PlacementSearch:
     published: ScheduleResult
     from_date: dt.date
     outcome: Outcome
+    host_first: str | None = None  # travel is the unit's obstacle: try it as the host first
 
 
 def start_search(work: Work, pressed: Pressed) -> PlacementSearch:
@@ -481,6 +455,7 @@ def start_search(work: Work, pressed: Pressed) -> PlacementSearch:
     assert event.id is not None
     avoid = (unit_id,) if unit_id is not None else tuple(event.participants)
     seconds = work.terms.plan_time_limit_s
+    reason = _reason(work.session, event.id, unit_id)
     return PlacementSearch(
         press.identity,
         event.id,
@@ -493,11 +468,31 @@ def start_search(work: Work, pressed: Pressed) -> PlacementSearch:
         published,
         work.today + dt.timedelta(days=1),
         reply(texts.searching(unit_id or ", ".join(event.participants), seconds)),
+        unit_id if reason == TRAVEL else None,
     )
 
 
+def _reason(session: Session, event_id: int, unit_id: str | None) -> str | None:
+    """Why the unit said it can't attend (None: no reason, or no unit)."""
+    if unit_id is None:
+        return None
+    rsvp = session.exec(
+        select(TrainingRsvp).where(
+            TrainingRsvp.event_id == event_id, TrainingRsvp.unit_id == unit_id
+        )
+    ).first()
+    return None if rsvp is None else rsvp.reason
+
+
 def solve_search(search: PlacementSearch, time_limit_s: float) -> ScheduledEvent | None:
-    """CPU-bound, no database: the best other placement that keeps every unit."""
+    """CPU-bound, no database: the best other placement that keeps every unit; when travel is
+    the unit's obstacle, the same days hosted by that unit first."""
+    if search.host_first is not None:
+        hosted = hosted_by(
+            search.network, search.plan, search.published, search.key, search.host_first
+        )
+        if hosted is not None:
+            return hosted
     return other_placement(
         search.network,
         search.plan,
