@@ -92,13 +92,14 @@ async def test_a_coordinator_publishes_commanders_answer_and_cant_attend_leads_t
     de_digest = find(await de.news(), r"Joint calendar for de-1: 3 events")
     de_neg = number_of(de_digest, "neg-a")
     await de.tap(f"{de_neg} ✅", de_digest)
-    edited = next(
-        m for m in await de.all_messages() if m["message_id"] == de_digest["message_id"]
-    )
+    edited = next(m for m in await de.all_messages() if m["message_id"] == de_digest["message_id"])
     assert "Answer: attends (DE cmdr)" in edited["text"]
     assert len(button_texts(edited)) == 9  # the answer can still change
 
-    question = find(await be.tap(f"{neg} ✖", digest), r"Recorded: be-1 can't attend Negotiation in a siege\. Why\?")
+    question = find(
+        await be.tap(f"{neg} ✖", digest),
+        r"Recorded: be-1 can't attend Negotiation in a siege\. Why\?",
+    )
     await be.tap("📆 The dates clash with operations", question)
     alert = find(await cora.news(), r"be-1 can't attend Negotiation in a siege")
     assert "Reason: 📆 The dates clash with operations" in alert["text"]
