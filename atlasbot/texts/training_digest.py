@@ -64,33 +64,50 @@ def _given(given: GivenAnswer | None) -> str:
     return text
 
 
-def digest(unit_id: str, lines: Sequence[DigestLine], network: Network, may_answer: bool) -> str:
-    """A unit's calendar as one message, in date order, with each event's current answer."""
+def _digest_line(line: DigestLine, unit_id: str, network: Network, compact: bool) -> str:
+    event = line.event
+    if line.cancelled:
+        state = _("❌ Cancelled.")
+    elif line.dropped:
+        state = _("❌ {unit} no longer takes part.", unit=unit_id)
+    else:
+        state = _("Answer: {given}", given=_given(line.given))
+    if compact:
+        return _(
+            "{number}. {where} {key}: {state}",
+            number=line.number,
+            where=where(event.start, event.end, event.host, None),
+            key=event.id,
+            state=state,
+        )
+    return _(
+        "{number}. {kind} {title} ({key})\n   {where}\n   {state}",
+        number=line.number,
+        kind=kind_label(event.kind.value),
+        title=event.title,
+        key=event.id,
+        where=where(event.start, event.end, event.host, network),
+        state=state,
+    )
+
+
+def digest(
+    unit_id: str,
+    lines: Sequence[DigestLine],
+    network: Network,
+    may_answer: bool,
+    *,
+    compact: bool = False,
+) -> str:
+    """A unit's calendar as one message, in date order, with each event's current answer
+    (``compact``: one short line per event, for a year too long for one message)."""
     head = ngettext(
         "📅 Joint calendar for {unit}: {count} event, in date order.",
         "📅 Joint calendar for {unit}: {count} events, in date order.",
         len(lines),
         unit=unit_id,
     )
-    out = [head]
-    for line in lines:
-        event = line.event
-        out.append(
-            _(
-                "{number}. {kind} {title} ({key})\n   {where}",
-                number=line.number,
-                kind=kind_label(event.kind.value),
-                title=event.title,
-                key=event.id,
-                where=where(event.start, event.end, event.host, network),
-            )
-        )
-        if line.cancelled:
-            out.append(_("   ❌ Cancelled."))
-        elif line.dropped:
-            out.append(_("   ❌ {unit} no longer takes part.", unit=unit_id))
-        else:
-            out.append(_("   Answer: {given}", given=_given(line.given)))
+    out = [head, *(_digest_line(line, unit_id, network, compact) for line in lines)]
     out.append(
         _("Answer each event with the buttons of its number (✅ attend, ✖ can't, ❔ tentative).")
         if may_answer

@@ -247,3 +247,45 @@ def test_a_move_is_checked_resets_the_answers_and_a_unit_can_be_dropped(
     assert entry.cancelled and entry.sequence == 2
     assert not run(db, lambda s: records.calendar_entry(s, event, ["be-1"])).cancelled
     assert run(db, lambda s: s.get(TrainingEvent, hr.id)) is not None
+
+
+def test_the_demo_year_fits_one_message_per_unit_and_member(
+    db: Engine,  # noqa: F811
+    people: dict[str, Identity],
+) -> None:
+    """45 events: each digest within Telegram's 4096 characters and 100 buttons."""
+    from atlasbot.services.trainings import drafts, publishing, solving
+    from atlasbot.training.calendar import schedule
+
+    from ..conftest import REPO_ROOT
+    from .test_training_service import POLICY
+
+    text = (REPO_ROOT / "data" / "exercises-2027.yaml").read_text(encoding="utf-8")
+    cora = people["cora"]
+    plan = run(db, lambda s: drafts.upload_events(s, cora, text=text, filename="y.yaml", now=NOW))
+    inputs = run(db, lambda s: solving.solve_inputs(s, cora, plan.id or 0))
+    result = schedule(inputs.network, inputs.plan, time_limit_s=20)
+    run(
+        db,
+        lambda s: solving.store_schedule(
+            s, cora, inputs.plan_id, inputs.plan_version, result, now=NOW
+        ),
+    )
+    run(
+        db,
+        lambda s: publishing.publish(
+            s, cora, inputs.plan_id, inputs.plan_version, policy=POLICY, now=NOW
+        ),
+    )
+    sent = work_on(
+        db,
+        lambda w: digests.plan_digests(
+            w.session, inputs.plan_id, records_network(w), today=w.today, now=w.now
+        ),
+    )
+    de = [m for m in sent if m.chat_id == people["de"].telegram_user_id]
+    assert len(de) == 1
+    assert de[0].text.count("\n") > 5
+    for message in sent:
+        assert len(message.text) <= 4096
+        assert sum(len(row) for row in message.keyboard) <= 100

@@ -27,6 +27,11 @@ from atlasbot.storage.models import (
 from atlasbot.texts import training_digest as texts
 
 PURPOSE = "digest"
+# Telegram takes 4096 characters a message and 100 buttons a keyboard: a longer digest is
+# written one short line per event, and the soonest 33 events carry answer rows (the later
+# ones get theirs in the reminders, /rsvp's reminder and the 14-day reminder).
+MAX_TEXT = 4000
+MAX_ROWS = 33
 
 
 def is_digest(purpose: str) -> bool:
@@ -144,7 +149,7 @@ def answer_rows(digest: UnitDigest) -> list[list[Button]]:
             )
             for answer in texts.ANSWER_MARKS
         ]
-        for number, event_id in digest.answerable
+        for number, event_id in digest.answerable[:MAX_ROWS]
     ]
 
 
@@ -159,6 +164,9 @@ def _rendered(
     now: dt.datetime,
 ) -> tuple[str, Keyboard]:
     text = texts.digest(digest.unit_id, digest.lines, network, may_answer)
+    if len(text) > MAX_TEXT:
+        text = texts.digest(digest.unit_id, digest.lines, network, may_answer, compact=True)
+        text = text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"
     if not may_answer or not digest.answerable:
         return text, ()
     lifetime = audience.token_lifetime(digest.end, today)
