@@ -28,7 +28,8 @@ def calendar_for(session: Session, identity: Identity) -> list[TrainingEvent]:
 def show_calendar(work: Work, identity: Identity) -> Outcome:
     """/calendar: the member's events with their units' answers, and the .ics of them."""
     events = calendar_for(work.session, identity)
-    if not events:
+    rows = _calendar_rows(work.session, identity)
+    if not rows:
         return reply(texts.no_events_for_you())
     network = registry.load_network(work.session)
     listed = [
@@ -39,7 +40,7 @@ def show_calendar(work: Work, identity: Identity) -> Outcome:
     text = texts.calendar(listed, identity.units(), network, work.today, coordinator)
     entries = [
         records.calendar_entry(work.session, e, () if coordinator else identity.units())
-        for e in _calendar_rows(work.session, identity)
+        for e in rows
     ]
     ics = calendar_update(entries, network, dtstamp=work.now)
     document = Reply(texts.ics_caption(), document=Document(ICS_FILENAME, ics))
