@@ -101,6 +101,17 @@ async def test_a_published_year_reaches_each_commander_as_one_digest_and_every_c
     overview = texts_of(await cora.say("/rsvp"))
     assert "de-1: tentative (DE second)" in overview
 
+    # be-1 turns copies on after publication: its duty officer gets the digest at once.
+    await cmd["be-1"].say("/rsvp")
+    await cmd["be-1"].tap("🔔 Send copies to the duty officers too")
+    copy = find(await be_duty.news(), r"Joint calendar for be-1: 2 events")
+    assert button_texts(copy) == []
+    be_digest = find(await cmd["be-1"].all_messages(), r"Joint calendar for be-1")
+    await cmd["be-1"].tap(f"{number_of(be_digest, 'hr-a')} ✅", be_digest)
+    edited = find(await be_duty.news(), r"Joint calendar for be-1")
+    assert edited["message_id"] == copy["message_id"]
+    assert "Answer: attends (BE-1 cmdr)" in edited["text"]
+
 
 async def test_the_rsvp_overview_after_mixed_answers_and_a_reminder_to_the_silent(
     sandbox: SandboxClient, person: PersonFactory, cora: Person

@@ -127,4 +127,33 @@ def set_duty_copies(work: Work, pressed: Pressed) -> Outcome:
         payload={"on": on},
         at=work.now,
     )
-    return reply(texts.duty_copies_set(unit_id, on), shown=Shown.REPLACE)
+    messages = _copies_now(work, unit_id) if on else []
+    return Outcome(
+        replies=(Reply(texts.duty_copies_set(unit_id, on)),),
+        shown=Shown.REPLACE,
+        messages=tuple(messages),
+    )
+
+
+def _copies_now(work: Work, unit_id: str) -> list[Message]:
+    """Copies turned on: the duty officers get the unit's digest of every plan with an
+    upcoming event of the unit at once (later changes reach them too)."""
+    network = registry.load_network(work.session)
+    plans = sorted(
+        {
+            e.plan_id
+            for e in records.published_events(work.session)
+            if unit_id in e.participants and e.end >= work.today
+        }
+    )
+    out = []
+    for plan_id in plans:
+        digest = digests.unit_digest(work.session, plan_id, unit_id, work.today)
+        out += [
+            digests.digest_message(
+                work.session, plan_id, digest, r, network, today=work.today, now=work.now
+            )
+            for r in digests.recipients(work.session, unit_id)
+            if not r.may_answer
+        ]
+    return out
