@@ -80,6 +80,7 @@ ACTIONS: dict[str, Handler] = {
     "train.keep": trainings.search,
     "train.move_find": trainings.search,
     "train.move_ok": trainings.move_confirm,
+    "train.title_ok": trainings.title_confirm,
     "train.cancel_ask": trainings.cancel_ask,
     "train.cancel_ok": trainings.cancel_confirm,
     "train.drop_ask": trainings.drop_ask,

@@ -238,9 +238,37 @@ def event_list(lines: Sequence[tuple[int, ScheduledEvent]], network: Network) ->
 
 def event_usage() -> str:
     return _(
-        "Send /event KEY to see one published event with its buttons, /event KEY cancel, or "
-        "/event KEY move YYYY-MM-DD [HOST] (HOST: a participating unit, or 'virtual')."
+        "Send /event KEY to see one published event with its buttons, /event KEY cancel, "
+        "/event KEY move YYYY-MM-DD [HOST] (HOST: a participating unit, or 'virtual'), or "
+        "/event KEY title NEW TITLE."
     )
+
+
+def confirm_title_question(title: str, key: str, new: str) -> str:
+    return _(
+        "Rename {title} ({key}) to {new}? Every unit is told and the calendars are updated.",
+        title=title,
+        key=key,
+        new=new,
+    )
+
+
+def confirm_title_button() -> str:
+    return _("✅ Confirm: rename and tell the units")
+
+
+def renamed_notice(unit_id: str, before: str, after: str) -> str:
+    return _(
+        "📅 What changed for {unit}: {before} is now called {after}. /calendar gives the "
+        "updated calendar file.",
+        unit=unit_id,
+        before=before,
+        after=after,
+    )
+
+
+def renamed_done(title: str, people: int) -> str:
+    return _("✏ Renamed to {title}; {people} people told.", title=title, people=people)
 
 
 def cancel_button() -> str:

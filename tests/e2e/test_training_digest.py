@@ -202,6 +202,16 @@ async def test_cancel_and_move_one_event_with_calendar_updates_and_the_cli_uids(
     assert "Please answer again" in moved["text"]
     assert button_texts(moved) == ["✅ Attend", "✖ Can't attend", "❔ Tentative"]
 
+    # Editing the title: confirmed, told, and the calendars carry it with a new SEQUENCE.
+    question = find(await cora.say("/event neg-a title Negotiation under siege"), r"Rename")
+    news = await cora.tap("✅ Confirm: rename and tell the units", question)
+    assert "Renamed to Negotiation under siege; 4 people told" in texts_of(news)
+    renamed = vevents(document_of(runtime, cora, news))["neg-a@2027.atlasbot"]
+    assert str(renamed["summary"]) == "Negotiation under siege" and int(renamed["sequence"]) == 1
+    told = texts_of(await cmd["be-1"].news())
+    assert "Negotiation in a siege is now called Negotiation under siege" in told
+    assert "Negotiation under siege (neg-a)" in told  # the digest edited
+
 
 async def test_cant_attend_asks_why_and_keeps_the_unit_by_a_new_date_or_a_new_host(
     sandbox: SandboxClient, runtime: SandboxRuntime, person: PersonFactory, cora: Person

@@ -29,6 +29,7 @@ from atlasbot.handlers.trainings.events import (
     remind,
     rsvp_command,
     search,
+    title_confirm,
 )
 from atlasbot.handlers.trainings.meeting_wizard import (
     MEETING_WIZARD,
@@ -83,6 +84,7 @@ __all__ = [
     "rsvp_command",
     "search",
     "solve",
+    "title_confirm",
     "typed",
     "vote",
 ]

@@ -60,6 +60,12 @@ async def move_confirm(update: Update, context: AtlasContext) -> None:
 
 
 @guarded
+async def title_confirm(update: Update, context: AtlasContext) -> None:
+    outcome = await run(context, lambda w: changes.confirm_title(w, pressed(update)))
+    await show(update, context, outcome)
+
+
+@guarded
 async def drop_ask(update: Update, context: AtlasContext) -> None:
     await show(update, context, await run(context, lambda w: changes.ask_drop(w, pressed(update))))
 

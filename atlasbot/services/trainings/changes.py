@@ -89,6 +89,8 @@ def event_command(work: Work, identity: Identity, args: Sequence[str]) -> Outcom
     verb = args[1].lower() if len(args) > 1 else ""
     if verb == "cancel":
         return _cancel_question(work, identity.member_id, event)
+    if verb == "title" and len(args) > 2:
+        return _title_question(work, identity.member_id, event, " ".join(args[2:]))
     if verb == "move" and len(args) in (3, 4):
         start = _typed_date(args[2])
         host = args[3] if len(args) == 4 else event.host
@@ -343,6 +345,32 @@ def _move_notices(
                 text += "\n" + texts.new_host(unit_id, event.title, after)
             out.append(Message(r.chat_id, text, keyboard, f"move:{event.id}"))
     return out
+
+
+def _title_question(work: Work, member_id: int, event: TrainingEvent, title: str) -> Outcome:
+    _open(event, work.today)
+    title = title.strip()[:200]
+    payload = {"event": event.id, "revision": event.revision, "title": title}
+    button = Button(texts.confirm_title_button(), "train.title_ok", payload, single_use=True)
+    keyboard = issue_keyboard(work.session, member_id, [[button]], now=work.now)
+    return reply(texts.confirm_title_question(event.title, event.event_key, title), keyboard)
+
+
+def confirm_title(work: Work, pressed: Pressed) -> Outcome:
+    """ "Confirm: rename" pressed: the event's new title reaches its units and calendars."""
+    identity, event, payload = _locked(work, pressed)
+    assert event.id is not None
+    before, event.title = event.title, str(payload["title"])
+    event.revision += 1
+    work.session.add(event)
+    _audit(work, identity, event, "training.event_renamed", before=before, after=event.title)
+    messages = [
+        Message(r.chat_id, texts.renamed_notice(u, before, event.title), (), f"title:{event.id}")
+        for u in event.participants
+        for r in digests.recipients(work.session, u)
+    ]
+    done = texts.renamed_done(event.title, len({m.chat_id for m in messages}))
+    return _changed(work, event, event.participants, messages, "PUBLISH", done)
 
 
 # --- keeping an event without one unit -------------------------------------------------------
