@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TypeVar
 
+from telegram import Message as TelegramMessage
 from telegram import Update
-from telegram.error import BadRequest
+from telegram.error import BadRequest, TelegramError
 
 from atlasbot.bot.context import AtlasContext
 from atlasbot.bot.replies import edit_pressed, markup, press_of, send_messages
 from atlasbot.bot.training_timers import arm_reminders
-from atlasbot.services.trainings.work import Outcome, Pressed, Reply, Shown, Terms, Work
+from atlasbot.services.outbox import Message as OutboxMessage
+from atlasbot.services.trainings import digests
+from atlasbot.services.trainings.work import Edit, Outcome, Pressed, Reply, Shown, Terms, Work
 from atlasbot.texts.training import chunks
 
 T = TypeVar("T")
@@ -27,7 +30,9 @@ T = TypeVar("T")
 def pressed(update: Update) -> Pressed:
     """The press a use case redeems: its callback data and who pressed."""
     data, user_id = press_of(update)
-    return Pressed(data, user_id)
+    query = update.callback_query
+    shown = query.message if query is not None else None
+    return Pressed(data, user_id, shown.message_id if shown is not None else None)
 
 
 def terms(context: AtlasContext) -> Terms:
@@ -101,7 +106,37 @@ async def show(update: Update, context: AtlasContext, outcome: Outcome) -> None:
         await _say(update, item)
     if outcome.timers:
         arm_reminders(context.job_queue, outcome.timers, context.services.clock.now())
-    await send_messages(context, outcome.messages)
+    for edit in outcome.edits:
+        await _edit(context, edit)
+    sent = await send_messages(context, outcome.messages)
+    await remember_digests(context, outcome.messages, sent)
+
+
+async def _edit(context: AtlasContext, edit: Edit) -> None:
+    """A digest copy edited in place (a copy that is gone or unchanged is left as it is)."""
+    with contextlib.suppress(TelegramError):
+        await context.bot.edit_message_text(
+            edit.text,
+            chat_id=edit.chat_id,
+            message_id=edit.message_id,
+            reply_markup=markup(edit.keyboard),
+        )
+
+
+async def remember_digests(
+    context: AtlasContext,
+    messages: Sequence[OutboxMessage],
+    sent: Sequence[TelegramMessage | None],
+) -> None:
+    """Keep where each digest was shown, so its copies can be edited when answers change."""
+    shown = [
+        (m.purpose, m.chat_id, s.message_id)
+        for m, s in zip(messages, sent, strict=True)
+        if s is not None and digests.is_digest(m.purpose)
+    ]
+    if shown:
+        now = context.services.clock.now()
+        await context.services.run(lambda session: digests.remember(session, shown, now))
 
 
 def today(context: AtlasContext) -> dt.date:

@@ -82,6 +82,18 @@ ACTIONS: dict[str, Handler] = {
     "train.vote": trainings.vote,
     "train.tally": trainings.poll_tally,
     "train.poll_ok": trainings.poll_confirm,
+    # One published event changed, a unit kept in, the answers overview (issue 14).
+    "train.reason": trainings.reason,
+    "train.keep": trainings.search,
+    "train.move_find": trainings.search,
+    "train.move_ok": trainings.move_confirm,
+    "train.title_ok": trainings.title_confirm,
+    "train.cancel_ask": trainings.cancel_ask,
+    "train.cancel_ok": trainings.cancel_confirm,
+    "train.drop_ask": trainings.drop_ask,
+    "train.drop_ok": trainings.drop_confirm,
+    "train.remind": trainings.remind,
+    "train.duty_copies": trainings.duty_copies,
     # People management: a revocation is asked, then confirmed; a hand-over issues a code.
     "people.revoke_ask": people.revoke_ask,
     "people.revoke": people.revoke,
@@ -142,6 +154,8 @@ def register(application: AtlasApplication) -> None:
     application.add_handler(CommandHandler("plan_trainings", trainings.plan_command))
     application.add_handler(CommandHandler("meeting", trainings.meeting_command))
     application.add_handler(CommandHandler("readiness", trainings.readiness_command))
+    application.add_handler(CommandHandler("event", trainings.event_command))
+    application.add_handler(CommandHandler("rsvp", trainings.rsvp_command))
     # 3. Buttons: opaque tokens, then the wizards' steps, then anything else.
     application.add_handler(CallbackQueryHandler(on_token_button, pattern=rf"^{CALLBACK_PREFIX}"))
     application.add_handler(CallbackQueryHandler(wizards.on_button, pattern=r"^w:"))

@@ -87,6 +87,7 @@ def role_help(roles: Collection[str]) -> str:
                 "released."
             ),
             _("/calendar: your unit's trainings, exercises and meetings, with an .ics file"),
+            _("/rsvp: your unit's answers; commanders choose copies for the duty officers"),
             _("/duty: who is on duty now and the rota (commanders add, remove or import shifts)"),
             _("Alerts carry an Acknowledge button: one press stops the escalation for everyone."),
         ]
@@ -117,6 +118,8 @@ def _coordinator_help() -> list[str]:
         ),
         _("/meeting: find the three best dates for a meeting and let units vote"),
         _("/readiness: capabilities not trained jointly within the last 12 months"),
+        _("/rsvp: every unit's answers to the published calendar, and a reminder to the silent"),
+        _("/event KEY: cancel or move one published event (the units and calendars follow)"),
     ]
 
 

@@ -6,12 +6,19 @@ duplicating them, while ``mar-1`` of the 2027 file and ``mar-1`` of the 2028 fil
 events. Without a plan the id alone is used (``<event-id>@atlasbot``): the caller's ids must
 then be unique on their own. Pass ``sequences`` (event id -> revision number) when
 re-publishing moved events, so clients accept the newer version.
+
+The chat uses the same ``event_uid`` with the year of the plan's horizon, so the file of
+``atlasbot schedule --ics`` and the chat's files update one and the same event. An event that
+ends (cancelled, or a unit's part in it ended) is sent with ``STATUS:CANCELLED`` and a higher
+``SEQUENCE``; ``calendar_update`` with ``method="CANCEL"`` is the iTIP cancellation.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from atlasbot.domain import Network
 from atlasbot.i18n import _
@@ -55,19 +62,62 @@ def to_ics(
     stamp = dtstamp or _default_stamp(result, plan)
     year = plan.horizon.start.year if plan is not None else None
     for placed in result.events:
-        entry = Event()
-        entry.add("uid", event_uid(placed.id, year))
-        entry.add("dtstamp", stamp)
-        entry.add("dtstart", placed.start)
-        # All-day DTEND is exclusive: the day after the last day.
-        entry.add("dtend", placed.end + dt.timedelta(days=1))
-        entry.add("summary", placed.title)
-        entry.add("location", _location(network, placed))
-        entry.add("description", _description(network, placed))
-        entry.add("categories", [placed.kind.value])
-        entry.add("transp", "OPAQUE")
-        entry.add("sequence", (sequences or {}).get(placed.id, 0))
-        calendar.add_component(entry)
+        entry = CalendarEntry(placed, year, (sequences or {}).get(placed.id, 0))
+        calendar.add_component(_vevent(entry, network, stamp, Event))
+    ical: bytes = calendar.to_ical()
+    return ical
+
+
+@dataclass(frozen=True, slots=True)
+class CalendarEntry:
+    """One event as a calendar file carries it: its UID year, revision and whether it ended
+    (for everyone, or for the unit whose calendar this is)."""
+
+    placed: ScheduledEvent
+    year: int | None
+    sequence: int = 0
+    cancelled: bool = False
+
+
+def _vevent(entry: CalendarEntry, network: Network, stamp: dt.datetime, factory: Any) -> Any:
+    placed = entry.placed
+    vevent = factory()
+    vevent.add("uid", event_uid(placed.id, entry.year))
+    vevent.add("dtstamp", stamp)
+    vevent.add("dtstart", placed.start)
+    # All-day DTEND is exclusive: the day after the last day.
+    vevent.add("dtend", placed.end + dt.timedelta(days=1))
+    vevent.add("summary", placed.title)
+    vevent.add("location", _location(network, placed))
+    vevent.add("description", _description(network, placed))
+    vevent.add("categories", [placed.kind.value])
+    vevent.add("transp", "TRANSPARENT" if entry.cancelled else "OPAQUE")
+    vevent.add("sequence", entry.sequence)
+    vevent.add("status", "CANCELLED" if entry.cancelled else "CONFIRMED")
+    return vevent
+
+
+def calendar_update(
+    entries: Sequence[CalendarEntry],
+    network: Network,
+    *,
+    dtstamp: dt.datetime,
+    method: str = "PUBLISH",
+    calendar_name: str | None = None,
+) -> bytes:
+    """A calendar of published events as they stand now (``method`` PUBLISH), or the
+    cancellation of events that ended (``method`` CANCEL: every entry cancelled)."""
+    from icalendar import Calendar, Event
+
+    calendar = Calendar()
+    calendar.add("prodid", PRODUCT_ID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", method)
+    name = _("ATLAS joint trainings") if calendar_name is None else calendar_name
+    calendar.add("x-wr-calname", name)
+    for entry in entries:
+        calendar.add_component(_vevent(entry, network, dtstamp, Event))
     ical: bytes = calendar.to_ical()
     return ical
 

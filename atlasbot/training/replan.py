@@ -23,7 +23,9 @@ from atlasbot.training.calendar import (
     Placement,
     ScheduledEvent,
     ScheduleResult,
+    check_schedule,
     solve_calendar,
+    travel_km,
 )
 from atlasbot.training.events_file import Blackout, Event, EventsPlan
 
@@ -168,3 +170,99 @@ def _describe_changes(published: ScheduleResult, result: ScheduleResult) -> list
                 _("{event} is now placed: {where}", event=missing.id, where=_where(after))
             )
     return changes
+
+
+def other_placement(
+    network: Network,
+    plan: EventsPlan,
+    published: ScheduleResult,
+    event_id: str,
+    *,
+    avoid: Iterable[str],
+    from_date: dt.date,
+    time_limit_s: float = DEFAULT_REPLAN_TIME_LIMIT_S,
+) -> ScheduledEvent | None:
+    """Another date or host for one published event that keeps every participant, moving no
+    other event (minimal change), or None when there is none.
+
+    The units in ``avoid`` cannot attend the event's current days (a blackout there); every
+    other published event stays exactly where it is; events not published are left out.
+    """
+    current = published.event(event_id)
+    if current is None:
+        return None
+    placed = {p.id: p for p in published.events}
+    events = []
+    for event in plan.events:
+        if event.id not in placed:
+            continue
+        participants = placed[event.id].participants
+        host = event.host if event.host in participants else None
+        events.append(replace(event, participants=participants, host=host))
+    blocked = tuple(
+        Blackout(unit_id, current.start, current.end, "can't attend") for unit_id in avoid
+    )
+    revised = replace(plan, events=tuple(events), blackouts=plan.blackouts + blocked)
+    pinned = {p.id: Placement(p.start, p.host) for p in published.events if p.id != event_id}
+    result = solve_calendar(
+        network,
+        revised,
+        time_limit_s=time_limit_s,
+        earliest={event_id: from_date},
+        pinned=pinned,
+        published={event_id: Placement(current.start, current.host)},
+    )
+    found = result.event(event_id)
+    if found is None or (found.start, found.host) == (current.start, current.host):
+        return None
+    return found
+
+
+def _aligned(plan: EventsPlan, published: ScheduleResult, moved: ScheduledEvent) -> EventsPlan:
+    """The plan's published events with their current participants; the moved event's fixed
+    host (if the file fixed one) follows the move."""
+    placed = {p.id: p for p in published.events}
+    events = []
+    for event in plan.events:
+        if event.id not in placed:
+            continue
+        participants = placed[event.id].participants
+        host = moved.host if event.id == moved.id and event.host is not None else event.host
+        events.append(
+            replace(event, participants=participants, host=host if host in participants else None)
+        )
+    return replace(plan, events=tuple(events))
+
+
+def placement_problems(
+    network: Network, plan: EventsPlan, published: ScheduleResult, moved: ScheduledEvent
+) -> list[str]:
+    """Every hard rule one published event breaks at a new place (date or host), the other
+    published events staying where they are; empty when the move is valid."""
+    moved = replace(moved, travel_km=travel_km(network, moved.host, moved.participants))
+    events = tuple(moved if p.id == moved.id else p for p in published.events)
+    result = replace(
+        published,
+        events=events,
+        unscheduled=(),
+        total_travel_km=sum(e.travel_km for e in events),
+    )
+    return [
+        problem
+        for problem in check_schedule(network, _aligned(plan, published, moved), result)
+        if moved.id in problem
+    ]
+
+
+def hosted_by(
+    network: Network, plan: EventsPlan, published: ScheduleResult, event_id: str, host: str
+) -> ScheduledEvent | None:
+    """The event on the same days hosted by ``host`` (a unit for which travel is the
+    obstacle), or None when that breaks a rule or changes nothing."""
+    current = published.event(event_id)
+    if current is None or current.host is None or current.host == host:
+        return None
+    if host not in current.participants:
+        return None
+    moved = replace(current, host=host, travel_km=travel_km(network, host, current.participants))
+    return None if placement_problems(network, plan, published, moved) else moved

@@ -33,6 +33,13 @@ def texts_of(messages: list[dict[str, Any]]) -> str:
     return "\n---\n".join((m.get("text") or m.get("caption") or "") for m in messages)
 
 
+def number_of(digest: dict[str, Any], key: str) -> int:
+    """The number of an event (by its file id) in a unit's digest."""
+    found = re.search(rf"^(\d+)\. .*\({re.escape(key)}\)$", digest["text"], re.MULTILINE)
+    assert found, f"{key} not in {digest['text']}"
+    return int(found.group(1))
+
+
 def find(messages: list[dict[str, Any]], pattern: str) -> dict[str, Any]:
     for message in reversed(messages):
         if re.search(pattern, message.get("text") or ""):
@@ -73,23 +80,34 @@ async def test_a_coordinator_publishes_commanders_answer_and_cant_attend_leads_t
     assert "Plan #1 published: 3 events" in texts_of(published)
 
     be_news = await be.news()
-    neg = find(be_news, r"invitation for be-1\nNegotiation in a siege")
-    assert button_texts(neg) == ["✅ Attend", "✖ Can't attend", "❔ Tentative"]
-    assert "Hostage rescue in a school" in texts_of(be_news)
-    assert "Commanders by video" not in texts_of(be_news)  # be-1 is not in that meeting
-    duty_news = await de_duty.news()
-    assert len(duty_news) == 3 and all(not button_texts(m) for m in duty_news)
-    assert "the unit's commander answers" in texts_of(duty_news)
+    assert len(be_news) == 1, "one digest per unit and member"
+    digest = find(be_news, r"Joint calendar for be-1: 2 events")
+    assert "Negotiation in a siege (neg-a)" in digest["text"]
+    assert "Hostage rescue in a school" in digest["text"]
+    assert "Commanders by video" not in digest["text"]  # be-1 is not in that meeting
+    neg = number_of(digest, "neg-a")
+    assert button_texts(digest)[:3] == [f"{neg} ✅", f"{neg} ✖", f"{neg} ❔"]
+    assert await de_duty.news() == [], "duty officers get copies only where the unit wants"
 
-    de_neg = find(await de.news(), r"Negotiation in a siege")
-    await de.tap("✅ Attend", de_neg)
-    edited = next(m for m in await de.all_messages() if m["message_id"] == de_neg["message_id"])
-    assert edited["text"].endswith("Your answer: de-1 attends.")
-    assert button_texts(edited) == button_texts(de_neg)  # the answer can still change
+    de_digest = find(await de.news(), r"Joint calendar for de-1: 3 events")
+    de_neg = number_of(de_digest, "neg-a")
+    await de.tap(f"{de_neg} ✅", de_digest)
+    edited = next(m for m in await de.all_messages() if m["message_id"] == de_digest["message_id"])
+    assert "Answer: attends (DE cmdr)" in edited["text"]
+    assert len(button_texts(edited)) == 9  # the answer can still change
 
-    await be.tap("✖ Can't attend", neg)
+    question = find(
+        await be.tap(f"{neg} ✖", digest),
+        r"Recorded: be-1 can't attend Negotiation in a siege\. Why\?",
+    )
+    await be.tap("📆 The dates clash with operations", question)
     alert = find(await cora.news(), r"be-1 can't attend Negotiation in a siege")
-    assert button_texts(alert) == ["🔁 Re-plan without be-1"]
+    assert "Reason: 📆 The dates clash with operations" in alert["text"]
+    assert button_texts(alert) == [
+        "🔎 Find a date that keeps be-1",
+        "➖ Keep neg-a without be-1",
+        "🔁 Re-plan without be-1",
+    ]
     news = await cora.tap("🔁 Re-plan without be-1", alert)
     proposal = find(news, r"Re-plan of plan #1\. What changes:")
     assert "• be-1 removed from neg-a (declined)" in proposal["text"]
@@ -102,8 +120,8 @@ async def test_a_coordinator_publishes_commanders_answer_and_cant_attend_leads_t
     moved = find(await de.news(), r"Calendar change for de-1: Negotiation in a siege moved")
     assert "Please answer again" in moved["text"]
     assert button_texts(moved) == ["✅ Attend", "✖ Can't attend", "❔ Tentative"]
-    # The old invitation's buttons still exist, but the unit is no longer in the event.
-    await be.tap("✅ Attend", neg)
+    # The old digest's buttons still exist, but the unit is no longer in the event.
+    await be.tap(f"{neg} ✅", digest)
     answers = await be.callback_answers()
     assert "no longer a participant" in (answers[-1].get("text") or "")
 
@@ -151,7 +169,7 @@ async def test_calendar_sends_the_units_events_as_an_ics_that_parses(
     summaries = sorted(str(e["summary"]) for e in calendar.walk("VEVENT"))
     assert summaries == ["Commanders by video", "Hostage rescue in a school"]
     uids = {str(e["uid"]) for e in calendar.walk("VEVENT")}
-    assert uids == {"plan1-hr-a@atlasbot", "plan1-mtg-a@atlasbot"}
+    assert uids == {"hr-a@2027.atlasbot", "mtg-a@2027.atlasbot"}  # as `atlasbot schedule`
     nobody = await person(3007, "PL cmdr", "commander", unit="pl-1")
     assert "No published training" in texts_of(await nobody.say("/calendar"))
 

@@ -9,7 +9,10 @@ members see only their own units' events unless they coordinate.
 - ``records``: plans, schedules and events as stored; ``audience``: who hears of an event.
 - ``drafts``: the coordinator's draft (events file, wizard events, discard).
 - ``solving`` and ``publishing``: run the planner on a draft; publish it with invitations.
-- ``answers``: invitations answered; ``replanning``: a re-plan after "can't attend".
+- ``digests``: one digest per unit and member, its copies edited as answers change.
+- ``answers``: invitations answered (and why a unit can't); ``replanning``: a re-plan after
+  "can't attend"; ``changes``: cancel, move, rename one event, keep it without a unit, and
+  the search for a date that keeps every unit; ``overview``: /rsvp and its reminder.
 - ``reminders``: reminders placed, re-armed and sent; ``calendar``: what a member sees.
 - ``readiness``: training currency; ``meetings``: meeting polls.
 

@@ -3,18 +3,15 @@ coordinator), as text and as an .ics file to import."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from atlasbot.services import registry
 from atlasbot.services.enrolment import Identity
 from atlasbot.services.trainings import audience, records
 from atlasbot.services.trainings.work import Document, Outcome, Reply, Work, reply
-from atlasbot.storage.models import Role, TrainingEvent
+from atlasbot.storage.models import Role, TrainingEvent, TrainingEventStatus
 from atlasbot.texts import training as texts
-from atlasbot.training.calendar import ScheduleResult, ScheduleStatus
-from atlasbot.training.ics import to_ics
+from atlasbot.training.ics import calendar_update
 
 ICS_FILENAME = "atlas-calendar.ics"
 
@@ -31,7 +28,8 @@ def calendar_for(session: Session, identity: Identity) -> list[TrainingEvent]:
 def show_calendar(work: Work, identity: Identity) -> Outcome:
     """/calendar: the member's events with their units' answers, and the .ics of them."""
     events = calendar_for(work.session, identity)
-    if not events:
+    rows = _calendar_rows(work.session, identity)
+    if not rows:
         return reply(texts.no_events_for_you())
     network = registry.load_network(work.session)
     listed = [
@@ -40,18 +38,26 @@ def show_calendar(work: Work, identity: Identity) -> Outcome:
     ]
     coordinator = identity.has(Role.COORDINATOR)
     text = texts.calendar(listed, identity.units(), network, work.today, coordinator)
-    result = ScheduleResult(
-        status=ScheduleStatus.OPTIMAL,
-        solve_ms=0.0,
-        total_travel_km=sum(e.travel_km for e in events),
-        lower_bound_km=0,
-        events=tuple(replace(records.as_scheduled(e), id=records.ics_id(e)) for e in events),
-    )
-    ics = to_ics(
-        result,
-        network,
-        dtstamp=work.now,
-        sequences={records.ics_id(e): e.revision for e in events},
-    )
+    entries = [
+        records.calendar_entry(work.session, e, () if coordinator else identity.units())
+        for e in rows
+    ]
+    ics = calendar_update(entries, network, dtstamp=work.now)
     document = Reply(texts.ics_caption(), document=Document(ICS_FILENAME, ics))
     return Outcome(replies=(Reply(text), document))
+
+
+def _calendar_rows(session: Session, identity: Identity) -> list[TrainingEvent]:
+    """What the member's .ics carries: their events, and those that ended (cancelled, or the
+    unit's part dropped) so that calendars which imported them see the cancellation."""
+    coordinator = identity.has(Role.COORDINATOR)
+    mine = set(identity.units())
+    rows = session.exec(select(TrainingEvent).order_by(col(TrainingEvent.start))).all()
+    out = []
+    for event in rows:
+        if event.status == TrainingEventStatus.CANCELLED.value and event.revision == 0:
+            continue  # never published as a placed event
+        involved = mine.intersection([*event.participants, *(event.dropped or [])])
+        if coordinator or involved:
+            out.append(event)
+    return out

@@ -13,7 +13,7 @@ from atlasbot.services import registry
 from atlasbot.services.enrolment import Identity
 from atlasbot.services.errors import Conflict
 from atlasbot.services.outbox import Button, issue_keyboard
-from atlasbot.services.trainings import audience, drafts, records
+from atlasbot.services.trainings import digests, drafts, records
 from atlasbot.services.trainings.reminders import ReminderPolicy, ReminderTimer, set_reminders
 from atlasbot.services.trainings.work import (
     Outcome,
@@ -27,6 +27,7 @@ from atlasbot.services.trainings.work import (
 from atlasbot.storage import audit
 from atlasbot.storage.models import PlanStatus
 from atlasbot.texts import training as texts
+from atlasbot.texts import training_digest as digest_texts
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,10 +129,14 @@ def confirm_publication(work: Work, pressed: Pressed) -> Outcome:
         now=work.now,
     )
     network = registry.load_network(work.session)
-    messages = audience.invitations(
-        work.session, publication.event_ids, network, today=work.today, now=work.now
+    messages = digests.plan_digests(
+        work.session, publication.plan_id, network, today=work.today, now=work.now
     )
-    text = texts.published(publication.plan_id, len(publication.event_ids), len(messages))
+    people = len({m.chat_id for m in messages})
+    units = len(
+        {u for e in records.events_of(work.session, publication.plan_id) for u in e.participants}
+    )
+    text = digest_texts.published(publication.plan_id, len(publication.event_ids), people, units)
     return Outcome(
         replies=(Reply(text),),
         shown=Shown.REPLACE,

@@ -25,6 +25,7 @@ from atlasbot.training.calendar import (
     UnscheduledEvent,
 )
 from atlasbot.training.events_file import EventKind, EventsFileError, EventsPlan, parse_events
+from atlasbot.training.ics import CalendarEntry
 from atlasbot.training.report import result_to_json
 from atlasbot.yamltext import YamlTextError, load_yaml
 
@@ -176,9 +177,28 @@ def new_event(plan_id: int, placed: ScheduledEvent, now: dt.datetime) -> Trainin
     )
 
 
-def ics_id(event: TrainingEvent) -> str:
-    """The event's id in the .ics: plan and file id, unique across plans and stable."""
-    return f"plan{event.plan_id}-{event.event_key}"
+def plan_year(session: Session, plan_id: int) -> int:
+    """The year of the plan's horizon start: the events' UIDs are ``<event-id>@<year>.atlasbot``,
+    as ``atlasbot schedule --ics`` writes them for the same file."""
+    row = get_plan(session, plan_id)
+    start = str(row.events.get("horizon", {}).get("start", ""))
+    try:
+        return dt.date.fromisoformat(start).year
+    except ValueError:
+        return row.created_at.year
+
+
+def calendar_entry(
+    session: Session, event: TrainingEvent, unit_ids: Sequence[str] = ()
+) -> CalendarEntry:
+    """The event as a calendar file carries it; cancelled when it was cancelled, or when
+    none of ``unit_ids`` (the reader's units; empty: everyone) still takes part."""
+    cancelled = event.status == TrainingEventStatus.CANCELLED.value
+    if unit_ids and not set(unit_ids).intersection(event.participants):
+        cancelled = True
+    return CalendarEntry(
+        as_scheduled(event), plan_year(session, event.plan_id), event.revision, cancelled
+    )
 
 
 # --- rows ------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from atlasbot.services import registry
 from atlasbot.services.enrolment import Identity
 from atlasbot.services.errors import Conflict
 from atlasbot.services.outbox import Button, Keyboard, Message, issue_keyboard
-from atlasbot.services.trainings import audience, records
+from atlasbot.services.trainings import audience, digests, records
 from atlasbot.services.trainings.reminders import (
     ReminderPolicy,
     ReminderTimer,
@@ -287,6 +287,8 @@ def _moved(
     )
     units = tuple(dict.fromkeys([*event.participants, *placed.participants]))
     event.start, event.end, event.host = placed.start, placed.end, placed.host
+    left = set(event.participants) - set(placed.participants)
+    event.dropped = sorted({*(event.dropped or []), *left} - set(placed.participants)) or None
     event.participants = list(placed.participants)
     event.travel_km = placed.travel_km
     event.status = TrainingEventStatus.PUBLISHED.value
@@ -382,7 +384,8 @@ def _change_notices(work: Work, change: EventChange) -> list[Message]:
     """What each affected unit hears; commanders of moved events may answer again."""
     event = records.get_event(work.session, change.event_id)
     out = []
-    for recipient in audience.unit_recipients(work.session, change.units):
+    recipients = [r for unit_id in change.units for r in digests.recipients(work.session, unit_id)]
+    for recipient in recipients:
         still_in = bool(change.after) and recipient.unit_id in event.participants
         text = texts.change_notice(
             change.title, change.before, change.after, change.moved, recipient.unit_id, still_in
@@ -408,11 +411,36 @@ def confirm_replan(work: Work, pressed: Pressed) -> Outcome:
         policy=work.terms.policy,
         now=work.now,
     )
-    messages = [m for change in applied.changes for m in _change_notices(work, change)]
+    messages = _one_per_chat(
+        [m for change in applied.changes for m in _change_notices(work, change)]
+    )
     text = texts.replan_published(applied.plan_id, len(applied.changes), len(messages))
+    network = registry.load_network(work.session)
+    units = {u for change in applied.changes for u in change.units}
+    edits = digests.digest_edits(
+        work.session, applied.plan_id, units, network, today=work.today, now=work.now
+    )
     return Outcome(
         replies=(Reply(text),),
         shown=Shown.REPLACE,
         messages=tuple(messages),
         timers=applied.timers,
+        edits=tuple(edits),
     )
+
+
+def _one_per_chat(messages: Sequence[Message]) -> list[Message]:
+    """Every change a member hears of, as one "what changed" message (in the given order)."""
+    merged: dict[int, Message] = {}
+    for message in messages:
+        first = merged.get(message.chat_id)
+        if first is None:
+            merged[message.chat_id] = message
+            continue
+        merged[message.chat_id] = Message(
+            message.chat_id,
+            f"{first.text}\n\n{message.text}",
+            first.keyboard + message.keyboard,
+            first.purpose,
+        )
+    return list(merged.values())

@@ -63,6 +63,8 @@ class Pressed:
 
     callback_data: str
     telegram_user_id: int
+    # The pressed message (a digest copy is edited with the others, not replaced).
+    message_id: int | None = None
 
 
 def require_coordinator(identity: Identity) -> None:
@@ -98,6 +100,16 @@ class Reply:
 
 
 @dataclass(frozen=True, slots=True)
+class Edit:
+    """A message shown earlier (a digest copy) to be edited in place: its new text, buttons."""
+
+    chat_id: int
+    message_id: int
+    text: str
+    keyboard: Keyboard = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Outcome:
     """What a use case decided: replies to the member who acted, a short notice on the
     pressed button, messages to others (their tokens issued), and reminder timers to arm."""
@@ -107,6 +119,7 @@ class Outcome:
     notice: str | None = None
     messages: tuple[Message, ...] = ()
     timers: tuple[ReminderTimer, ...] = ()
+    edits: tuple[Edit, ...] = ()
 
 
 def reply(text: str, keyboard: Keyboard = (), *, shown: Shown = Shown.NEW) -> Outcome:

@@ -13,7 +13,7 @@ import datetime as dt
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from atlasbot.storage.models.columns import utc_column as _utc_column
@@ -90,6 +90,9 @@ class TrainingEvent(SQLModel, table=True):
     # Bumped on every move, so calendar clients accept the newer .ics (SEQUENCE).
     revision: int = 0
     published_at: dt.datetime = _utc_column()
+    # Units whose part in the event ended (declined and dropped, or removed by a re-plan):
+    # their calendars get the event as cancelled.
+    dropped: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
 class TrainingRsvp(SQLModel, table=True):
@@ -104,6 +107,36 @@ class TrainingRsvp(SQLModel, table=True):
     answer: str = Field(max_length=16)
     member_id: int = Field(foreign_key="member.id")
     answered_at: dt.datetime = _utc_column()
+    # Why a unit can't attend (the reason wizard's answer); None for other answers.
+    reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+class TrainingDigestMessage(SQLModel, table=True):
+    """Where one digest of a plan was shown: a unit's calendar in one member's chat, so every
+    copy can be edited when an answer or the calendar changes."""
+
+    __tablename__ = "training_digest_message"
+    __table_args__ = (UniqueConstraint("plan_id", "unit_id", "chat_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="training_plan.id", index=True)
+    unit_id: str = Field(foreign_key="unit.id", max_length=64, index=True)
+    member_id: int = Field(foreign_key="member.id")
+    chat_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    message_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    may_answer: bool = False
+    shown_at: dt.datetime = _utc_column()
+
+
+class TrainingUnitPreference(SQLModel, table=True):
+    """A unit's own choices for the training calendar (set by its commander)."""
+
+    __tablename__ = "training_unit_preference"
+
+    unit_id: str = Field(foreign_key="unit.id", max_length=64, primary_key=True)
+    duty_copies: bool = False  # duty officers get a copy of the digest and its changes
+    member_id: int = Field(foreign_key="member.id")
+    updated_at: dt.datetime = _utc_column()
 
 
 class TrainingReminder(SQLModel, table=True):

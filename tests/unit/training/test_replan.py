@@ -113,3 +113,43 @@ def test_day_ranges_are_written_compactly():
     assert format_days(day("2027-03-08"), day("2027-03-10")) == "2027-03-08..10"
     assert format_days(day("2027-03-31"), day("2027-04-02")) == "2027-03-31..04-02"
     assert format_days(day("2027-03-08"), day("2027-03-08")) == "2027-03-08"
+
+
+def test_another_placement_keeps_every_unit_and_moves_no_other_event(network: Network):
+    from atlasbot.training.replan import other_placement
+
+    plan = three_event_plan()
+    published = schedule(network, plan)
+    mar = published.event("mar-1")
+    assert mar is not None
+    found = other_placement(
+        network, plan, published, "mar-1", avoid=["pl-1"], from_date=plan.horizon.start
+    )
+    assert found is not None and found.participants == mar.participants
+    assert not (found.start <= mar.end and mar.start <= found.end), "pl-1 can't on those days"
+    moved = dataclasses.replace(
+        published,
+        events=tuple(found if e.id == "mar-1" else e for e in published.events),
+        total_travel_km=sum((found if e.id == "mar-1" else e).travel_km for e in published.events),
+    )
+    assert check_schedule(network, plan, moved) == []
+
+
+def test_a_unit_for_which_travel_is_the_obstacle_may_host_on_the_same_days(network: Network):
+    from atlasbot.training.replan import hosted_by, placement_problems
+
+    plan = three_event_plan()
+    published = schedule(network, plan)
+    mar = published.event("mar-1")
+    assert mar is not None and mar.host == "de-1"
+    hosted = hosted_by(network, plan, published, "mar-1", "nl-1")
+    assert hosted is not None
+    assert (hosted.start, hosted.host) == (mar.start, "nl-1")
+    assert hosted.travel_km == travel_km(network, "nl-1", mar.participants)
+    # pl-1 cannot host a maritime training: the rule it breaks is named, and no option.
+    assert hosted_by(network, plan, published, "mar-1", "pl-1") is None
+    moved = dataclasses.replace(mar, host="pl-1")
+    assert placement_problems(network, plan, published, moved) == [
+        "mar-1: host pl-1 lacks capability maritime"
+    ]
+    assert hosted_by(network, plan, published, "mar-1", "fr-1") is None  # not a participant
