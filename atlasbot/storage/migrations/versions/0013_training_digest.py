@@ -3,7 +3,7 @@ choice of copies for its duty officers, the reason a unit can't attend, and the 
 part in an event ended (issue 14)
 
 Revision ID: 0013
-Revises: 0011 (people)
+Revises: 0011 (delivery leases)
 Create Date: 2026-12-03 06:30:00
 """
 
