@@ -21,7 +21,7 @@ from telegram.error import Forbidden, NetworkError, RetryAfter, TelegramError, T
 
 from atlasbot.bot.context import AtlasContext
 from atlasbot.bot.metrics import DeliveryOutcome
-from atlasbot.bot.replies import markup
+from atlasbot.bot.replies import markup, send_pin
 from atlasbot.services import alerting, drills
 from atlasbot.services.alerting import CopyToSend, SendOutcome
 from atlasbot.services.outbox import Message
@@ -96,7 +96,8 @@ async def send_with_retries(
 
 
 async def send_notices(context: AtlasContext, notices: Sequence[Message]) -> None:
-    """Send what a use case decided, each with retries; a failure is logged, never raised."""
+    """Send what a use case decided, each with retries (and its pin); a failure is logged,
+    never raised."""
     for notice in notices:
         outcome = await send_with_retries(
             context, notice.chat_id, notice.text, markup(notice.keyboard)
@@ -105,6 +106,8 @@ async def send_notices(context: AtlasContext, notices: Sequence[Message]) -> Non
             log.warning(
                 "%s not delivered to %s: %s", notice.purpose, notice.chat_id, outcome.error
             )
+        elif notice.venue is not None:
+            await send_pin(context, notice.chat_id, notice.venue)
 
 
 async def deliver(context: AtlasContext, copy: CopyToSend) -> DeliveryStatus:
@@ -115,6 +118,8 @@ async def deliver(context: AtlasContext, copy: CopyToSend) -> DeliveryStatus:
     outcome = await send_with_retries(
         context, message.chat_id, message.text, markup(message.keyboard)
     )
+    if outcome.status is DeliveryStatus.SENT and message.venue is not None:
+        await send_pin(context, message.chat_id, message.venue)
     notices = await services.run(
         lambda s: alerting.record_send(s, copy, outcome, now=services.clock.now())
     )

@@ -55,6 +55,7 @@ ACTIONS: dict[str, Handler] = {
     "counter.reject": respond.answer_counter,
     "progress.report": mobilise.report,
     "progress.departed": mobilise.departed_menu,
+    "progress.eta_typed": mobilise.begin_typed_eta,
     "unit.status": status.set_status,
     "board.show": status.show_board,
     "board.refresh": status.refresh,

@@ -35,6 +35,7 @@ USE_THE_BUTTONS = N_("Please answer with the buttons above, or send /cancel to s
 NOT_UNDERSTOOD = N_("I did not understand that. Send /help to see what you can do.")
 UNKNOWN_COMMAND = N_("Unknown command. Send /help to see what you can do.")
 NOTHING_TO_CANCEL = N_("Nothing to cancel.")
+NOTHING_RECORDED = N_("Cancelled: nothing was recorded.")
 TRAINING_WIZARD_CLOSED = N_("Wizard closed; nothing was added.")
 
 # --- /request ------------------------------------------------------------------------------

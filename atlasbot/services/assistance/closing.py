@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from atlasbot.clock import as_utc
 from atlasbot.i18n import _
-from atlasbot.services.assistance.mobilising import release_unit
+from atlasbot.services.assistance.mobilising import TRAVELLED, release_unit
 from atlasbot.services.assistance.outcome import Outcome, PressInput
 from atlasbot.services.assistance.records import (
     authority_recipients,
@@ -50,11 +50,12 @@ def close_crisis(
             session.add(request)
     for deployment in deployments_of(session, crisis.id):
         if deployment.state != DeploymentState.RELEASED.value:
+            travelled = deployment.state in TRAVELLED
             deployment.state = DeploymentState.RELEASED.value
             deployment.updated_at = moment
             deployment.version += 1
             session.add(deployment)
-            release_unit(session, deployment.unit_id, identity.actor, crisis.id, moment)
+            release_unit(session, deployment, identity.actor, moment, travelled=travelled)
     crisis.status = CrisisStatus.CLOSED.value
     crisis.closed_at = moment
     crisis.version += 1
