@@ -504,3 +504,21 @@ def reason_chosen(reason: str) -> str:
 def confirm_decline(request_id: int, reason: str) -> str:
     """The refusal as its author confirms it."""
     return _("Decline request #{id} — reason: {reason}. Confirm?", id=request_id, reason=reason)
+
+
+# --- /request: changing one answer before submitting ---------------------------------------
+
+EDIT_REQUEST = N_("✏ Change an answer…")
+ASK_WHICH_ANSWER = N_("Which answer do you want to change? The summary comes back after it.")
+BACK_TO_SUMMARY = N_("⬅ Back to the summary")
+# The steps of /request that can be asked again from the summary (step name: label).
+EDITABLE_STEPS: dict[str, str] = {
+    "where": N_("📍 Place"),
+    "caps": N_("🛡 Capabilities and teams"),
+    "forms": N_("🤝 Forms of assistance"),
+    "nature": N_("📝 Nature of the assistance"),
+    "necessity": N_("❗ Operational necessity"),
+    "commander": N_("👤 Commander on scene"),
+    "partners": N_("🌍 Partner states"),
+    "priority": N_("⚡ Priority"),
+}
