@@ -17,7 +17,11 @@ from atlasbot.services.errors import Conflict, InvalidInput, NotAuthorised
 from atlasbot.storage import audit
 from atlasbot.storage.models import AnswerStatus, DeploymentState, UnitRow
 
-from .test_assistance_service import AGREED, NOW, run, send, submit, world  # noqa: F401
+from . import test_assistance_service as service
+from .test_assistance_service import AGREED, NOW, run, send, submit
+
+# The same enrolled world as the workflow's tests (BE, NL, DE authorities; nl-1 commander).
+world = service.world
 
 HOME = timedelta(minutes=20)
 
