@@ -5,7 +5,7 @@ The job calls the use case, which acts only if the unit is still returning and d
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from telegram.ext import JobQueue
@@ -16,6 +16,11 @@ from atlasbot.services.assistance import returning
 log = logging.getLogger(__name__)
 
 RETURN_JOB = "unit:{unit}:return"
+
+
+def home(context: AtlasContext) -> timedelta:
+    """How long a released unit is returning when no ETA home is known (the setting)."""
+    return context.services.settings.return_home
 
 
 def _arm(context: AtlasContext, unit_id: str, due: datetime) -> None:

@@ -126,3 +126,41 @@ async def test_adding_a_need_plans_what_is_now_missing(person: PersonFactory) ->
     assert "Explosive ordnance disposal ×1" in plans["text"]
     assert "Hostage rescue" not in plans["text"].split("Plan 1", 1)[1].split("\n\n")[0]
     assert "missing" in (await board(ana))["text"].lower()
+
+
+async def test_one_answer_is_changed_from_the_summary_before_submitting(
+    person: PersonFactory,
+) -> None:
+    ana = await person(1001, "Ana", "authority", country="BE")
+    await ana.say("/request")
+    await ana.tap("Hostage-taking")
+    await ana.tap("Yes, I confirm")
+    await ana.say("Antwerpen")
+    await ana.tap(re.compile(r"^Antwerp"))
+    await ana.tap(re.compile(r"^Hostage rescue"))
+    await ana.tap("✅ Done")
+    await ana.tap(re.compile("Action on our territory"))
+    await ana.tap("✅ Done")
+    await ana.say("Free hostages held in an office building in the city centre.")
+    await ana.say("Our unit is committed at a second incident in Brussels.")
+    await ana.say("Commissaris Peeters, ANTWERP-1")
+    await ana.tap("No")
+    first = (await ana.tap("1 normal"))[-1]
+    assert "Commissaris Peeters" in first["text"]
+    assert "✏ Change an answer…" in button_texts(first)
+    await ana.tap("✏ Change an answer…")
+    await ana.tap("👤 Commander on scene")
+    # After the changed answer: the summary again, not the questions that followed it.
+    again = (await ana.say("Commissaris Janssens, ANTWERP-2"))[-1]
+    assert "Commissaris Janssens, ANTWERP-2" in again["text"]
+    assert "Peeters" not in again["text"]
+    assert "✅ Submit request" in button_texts(again)
+    await ana.tap("✏ Change an answer…")
+    await ana.tap("🛡 Capabilities and teams")
+    await ana.tap(re.compile(r"^Negotiation"))
+    again = (await ana.tap("✅ Done"))[-1]
+    assert re.search(
+        r"Hostage rescue ×1, Negotiation ×1|Negotiation ×1, Hostage rescue ×1", again["text"]
+    )
+    replies = await ana.tap("✅ Submit request")
+    assert any((m.get("text") or "").startswith("PLANS") for m in replies)
