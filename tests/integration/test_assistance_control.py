@@ -6,11 +6,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+import yaml
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from atlasbot.domain import UnitStatus
-from atlasbot.services import assistance
+from atlasbot.network import dump_network, parse_network
+from atlasbot.services import assistance, registry
 from atlasbot.services.assistance import control, returning
 from atlasbot.services.enrolment import Identity
 from atlasbot.services.errors import Conflict, InvalidInput, NotAuthorised
@@ -81,6 +83,10 @@ def test_a_released_unit_is_returning_until_its_eta_home_then_available(
     unit = run(engine, lambda s: s.get(UnitRow, "nl-1"))
     assert unit is not None and unit.status == UnitStatus.RETURNING.value
     assert run(engine, returning.returning_units) == [("nl-1", NOW + HOME)]
+    # An export writes it as still away (a file has no "returning"), and reads back.
+    exported = dump_network(run(engine, registry.load_network))
+    again = parse_network(yaml.safe_load(exported), "export")
+    assert next(u for u in again.units if u.id == "nl-1").status is UnitStatus.DEPLOYED
     # Not yet home: nothing changes, and the job is told when to come back.
     assert run(engine, lambda s: returning.come_home(s, "nl-1", now=NOW)) == NOW + HOME
     assert run(engine, lambda s: returning.come_home(s, "nl-1", now=NOW + HOME)) is None
