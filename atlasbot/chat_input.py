@@ -34,6 +34,7 @@ __all__ = [
     "MAX_ID",
     "MAX_TYPED",
     "InvalidInput",
+    "arrival_time",
     "clock_time",
     "country_code",
     "duration",
@@ -159,6 +160,30 @@ def relative_time(text: str, *, what: str, now: dt.datetime, longest: dt.timedel
     if not cleaned.startswith("+"):
         raise _say(what, cleaned, _("is not a time from now like +45 or +1h30"))
     return now + duration(cleaned[1:], what=what, longest=longest)
+
+
+def arrival_time(
+    text: str, *, what: str, now: dt.datetime, tz: dt.tzinfo, longest: dt.timedelta
+) -> dt.datetime:
+    """When someone will arrive: a time of day in ``tz`` (``19:40``: today, or tomorrow once
+    that time has passed) or minutes from now (``+45``, ``+1h30``); from one minute to
+    ``longest`` ahead. Returned in the zone of ``now``."""
+    cleaned = text.strip()
+    if cleaned.startswith("+"):
+        return relative_time(cleaned, what=what, now=now, longest=longest)
+    if _CLOCK.fullmatch(cleaned) is None:
+        raise _say(what, cleaned, _("is not a time like 19:40 or +45 (minutes from now)"))
+    wanted = clock_time(cleaned, what=what)
+    local_now = now.astimezone(tz)
+    day = local_now.date()
+    moment = dt.datetime.combine(day, wanted, tzinfo=tz)
+    if moment <= local_now:
+        moment = dt.datetime.combine(day + dt.timedelta(days=1), wanted, tzinfo=tz)
+    # A wall time skipped or doubled by a clock change is read as the zone's rules say.
+    moment = moment.astimezone(dt.UTC).astimezone(now.tzinfo)
+    if moment - now > longest:
+        raise _say(what, cleaned, _("is more than {longest} from now", longest=_spoken(longest)))
+    return moment
 
 
 def free_text(text: str, *, what: str, max_length: int, min_length: int = 1) -> str:

@@ -93,6 +93,8 @@ class Settings(BaseSettings):
     counter_expire_s: float = Field(default=1800, ge=0)
     # Opening Accept or Counter-propose holds the answer deadline this long (R5, issue 11).
     answer_hold_s: float = Field(default=900, ge=0)
+    # A released unit is "returning" this long when no ETA home is known (it never departed).
+    return_home_s: float = Field(default=3600, ge=0)
     duty_reminder_before_s: float = Field(default=1800, ge=0)
     alert_send_attempts: int = Field(default=5, ge=1, le=20)
     alert_retry_base_s: float = Field(default=0.5, gt=0)
@@ -188,6 +190,11 @@ class Settings(BaseSettings):
     @property
     def invite_ttl(self) -> timedelta:
         return timedelta(days=self.invite_ttl_days)
+
+    @property
+    def return_home(self) -> timedelta:
+        """How long a released unit is "returning" when no ETA home is known."""
+        return timedelta(seconds=self.return_home_s)
 
     def escalation_timings(self) -> Timings:
         """The default escalation chains' timings."""

@@ -20,6 +20,8 @@ class UnitStatus(StrEnum):
     STANDBY = "standby"
     DEPLOYED = "deployed"
     UNAVAILABLE = "unavailable"
+    # Released from a crisis and on its way home (``unit.returns_at``): not yet available.
+    RETURNING = "returning"
 
     @property
     def can_be_proposed(self) -> bool:

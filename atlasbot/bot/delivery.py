@@ -22,7 +22,7 @@ from telegram.error import Forbidden, NetworkError, RetryAfter, TelegramError, T
 from atlasbot.bot.context import AtlasContext
 from atlasbot.bot.metrics import DeliveryOutcome
 from atlasbot.bot.pacing import NO_RETRY
-from atlasbot.bot.replies import markup
+from atlasbot.bot.replies import markup, send_pin
 from atlasbot.services import alerting, drills
 from atlasbot.services.alerting import CopyToSend, Owner, SendOutcome
 from atlasbot.services.outbox import Message
@@ -99,7 +99,8 @@ async def send_with_retries(
 
 
 async def send_notices(context: AtlasContext, notices: Sequence[Message]) -> None:
-    """Send what a use case decided, each with retries; a failure is logged, never raised."""
+    """Send what a use case decided, each with retries (and its pin); a failure is logged,
+    never raised."""
     for notice in notices:
         outcome = await send_with_retries(
             context, notice.chat_id, notice.text, markup(notice.keyboard)
@@ -108,6 +109,8 @@ async def send_notices(context: AtlasContext, notices: Sequence[Message]) -> Non
             log.warning(
                 "%s not delivered to %s: %s", notice.purpose, notice.chat_id, outcome.error
             )
+        elif notice.venue is not None:
+            await send_pin(context, notice.chat_id, notice.venue)
 
 
 def _never_reached(err: NetworkError) -> bool:
@@ -228,6 +231,8 @@ async def deliver(context: AtlasContext, copy: CopyToSend) -> DeliveryStatus:
     outcome = await send_copy(context, copy)
     if outcome is None:
         return DeliveryStatus.SENDING
+    if outcome.status is DeliveryStatus.SENT and copy.message.venue is not None:
+        await send_pin(context, copy.message.chat_id, copy.message.venue)
     notices = await services.run(
         lambda s: alerting.record_send(s, copy, outcome, now=services.clock.now())
     )

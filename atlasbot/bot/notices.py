@@ -10,7 +10,7 @@ import functools
 from telegram import Update
 from telegram.error import BadRequest, TelegramError
 
-from atlasbot.bot import timers
+from atlasbot.bot import returns, timers
 from atlasbot.bot.context import AtlasContext
 from atlasbot.bot.replies import answer_user, edit_pressed, markup, send_messages
 from atlasbot.services.assistance import board, outcomes, planning
@@ -46,6 +46,8 @@ async def follow_up(context: AtlasContext, outcome: Outcome) -> None:
     await send_messages(context, outcome.messages)
     if outcome.board is not None:
         await refresh_board(context, outcome.board)
+        # A decision on a crisis may have released units: each gets its job home.
+        await returns.arm_returns(context)
     for target in outcome.plans:
         await present_plans(context, target)
     if outcome.offer_next_plan and outcome.board is not None:

@@ -19,7 +19,7 @@ from atlasbot.bot.context import AtlasContext
 from atlasbot.services import tokens
 from atlasbot.services.enrolment import Identity, identify
 from atlasbot.services.errors import DomainError, NotEnrolled
-from atlasbot.services.outbox import Button, Keyboard
+from atlasbot.services.outbox import Button, Keyboard, Venue
 from atlasbot.services.outbox import Message as OutboxMessage
 from atlasbot.services.undelivered import record_undelivered
 from atlasbot.texts import people
@@ -108,6 +108,23 @@ async def _audit_undelivered(
     )
 
 
+async def send_pin(context: AtlasContext, chat_id: int, venue: Venue) -> bool:
+    """The map pin after a message: a venue with its name, or a bare location; a failure
+    is logged (the message itself names the place), never raised."""
+    await context.services.broadcast.take()
+    try:
+        if venue.title and venue.address:
+            await context.bot.send_venue(
+                chat_id, venue.lat, venue.lon, title=venue.title, address=venue.address
+            )
+        else:
+            await context.bot.send_location(chat_id, venue.lat, venue.lon)
+    except TelegramError as err:
+        log.warning("the pin was not sent to %s: %s", chat_id, err)
+        return False
+    return True
+
+
 async def send_messages(
     context: AtlasContext, messages: Sequence[OutboxMessage]
 ) -> list[Message | None]:
@@ -117,9 +134,12 @@ async def send_messages(
     async def send_one(outgoing: OutboxMessage) -> Message | None:
         await context.services.broadcast.take()
         try:
-            return await context.bot.send_message(
+            sent = await context.bot.send_message(
                 outgoing.chat_id, outgoing.text, reply_markup=markup(outgoing.keyboard)
             )
+            if outgoing.venue is not None:
+                await send_pin(context, outgoing.chat_id, outgoing.venue)
+            return sent
         except Forbidden:
             log.warning("chat %s blocked the bot; message not delivered", outgoing.chat_id)
             await _audit_undelivered(context, outgoing, "blocked the bot")

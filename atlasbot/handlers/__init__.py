@@ -16,6 +16,7 @@ from atlasbot.bot.context import AtlasApplication, AtlasContext
 from atlasbot.bot.replies import Handler
 from atlasbot.handlers import (
     alerts,
+    control,
     duty,
     errors,
     mobilise,
@@ -62,11 +63,21 @@ ACTIONS: dict[str, Handler] = {
     "release.keep": outcomes.keep_unit,
     "late.take": outcomes.decide_late,
     "late.leave": outcomes.decide_late,
+    "progress.eta_typed": mobilise.begin_typed_eta,
     "unit.status": status.set_status,
     "board.show": status.show_board,
     "board.refresh": status.refresh,
     "crisis.close": status.close_ask,
     "crisis.close_confirm": status.close_confirm,
+    # The requester's controls of an open crisis: each irreversible step is asked first.
+    "control.menu": control.menu,
+    "control.keep": control.keep,
+    "control.withdraw_ask": control.withdraw_ask,
+    "control.withdraw": control.withdraw,
+    "control.release_ask": control.release_ask,
+    "control.release": control.release,
+    "control.needs": control.needs,
+    "control.need": control.need,
     # On-call alerting: one Acknowledge stops the escalation everywhere.
     "alert.ack": alerts.acknowledge,
     # Joint trainings, exercises and meetings (R11).

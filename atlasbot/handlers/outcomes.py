@@ -25,8 +25,10 @@ async def ask_release(update: Update, context: AtlasContext) -> None:
 async def confirm_release(update: Update, context: AtlasContext) -> None:
     """The release confirmed: recorded, the requester told, the board refreshed."""
     press = notices.press_input(update, context)
-    tz = context.services.settings.tz
-    outcome = await context.services.run(partial(releasing.confirm_release, press=press, tz=tz))
+    tz, home = context.services.settings.tz, context.services.settings.return_home
+    outcome = await context.services.run(
+        partial(releasing.confirm_release, press=press, tz=tz, return_home=home)
+    )
     await notices.show(update, context, outcome, edit=True)
 
 

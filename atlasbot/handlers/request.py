@@ -11,7 +11,7 @@ of a capability in the draft's catalogue), and ``requesting.submit`` checks ever
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from functools import partial
 from typing import Any
@@ -52,6 +52,7 @@ COMMANDER = "commander"
 PARTNERS = "partners"
 PRIORITY = "priority"
 CONFIRM = "confirm"
+EDIT = "edit"
 
 MAX_TEAMS_ON_BUTTON = 3
 PLACES_SHOWN = 3
@@ -67,6 +68,8 @@ class RequestForm(Draft, RequestDraft):
     listing: int = 0
     places: list[dict[str, Any]] = field(default_factory=list)
     catalogue: dict[str, str] = field(default_factory=dict)
+    # Revisiting one answer from the summary: the summary comes back after that step.
+    editing: bool = False
 
     def capability_order(self) -> list[tuple[str, str]]:
         """(code, name) of the catalogue in the order its buttons show it."""
@@ -411,13 +414,53 @@ def summary(draft: RequestForm) -> str:
 
 
 async def ask_confirmation(turn: Request) -> None:
-    """The summary with Submit and Cancel."""
-    buttons = [[(_(texts.SUBMIT_REQUEST), "submit"), (_(texts.CANCEL), "cancel")]]
+    """The summary with Submit, Change an answer and Cancel."""
+    turn.draft.editing = False
+    buttons = [
+        [(_(texts.SUBMIT_REQUEST), "submit"), (_(texts.CANCEL), "cancel")],
+        [(_(texts.EDIT_REQUEST), "edit")],
+    ]
     await turn.say(summary(turn.draft), turn.keyboard(buttons))
+
+
+async def ask_which_answer(turn: Request) -> None:
+    """Which answer to change: each editable step, and back to the summary."""
+    rows = [[(_(label), step)] for step, label in texts.EDITABLE_STEPS.items()]
+    rows.append([(_(texts.BACK_TO_SUMMARY), CONFIRM)])
+    await turn.say(_(texts.ASK_WHICH_ANSWER), turn.keyboard(rows))
+
+
+async def revisit(turn: Request, value: str) -> str:
+    """Ask that step again; after it, the summary (not the steps that followed it)."""
+    if value == CONFIRM:
+        await turn.replace_pressed(_(texts.BACK_TO_SUMMARY))
+        return CONFIRM
+    if value not in texts.EDITABLE_STEPS:
+        await turn.alert(_(texts.USE_THE_BUTTONS))
+        return STAY
+    turn.draft.editing = True
+    await turn.replace_pressed(_(texts.EDITABLE_STEPS[value]))
+    return value
+
+
+def _or_summary(step: str, answer: Callable[..., Awaitable[str]]) -> Any:
+    """``answer`` of ``step``; while an answer is revisited, the step that would follow
+    (another step than this one) is the summary instead."""
+
+    async def answered(turn: Request, *values: Any) -> str:
+        next_step = await answer(turn, *values)
+        if turn.draft.editing and next_step not in (STAY, END, step):
+            return CONFIRM
+        return next_step
+
+    return answered
 
 
 async def submit(turn: Request, value: str) -> str:
     """Submit records the request once; then the planner proposes units."""
+    if value == "edit":
+        await turn.replace_pressed(summary(turn.draft))
+        return EDIT
     if value != "submit":
         await turn.replace_pressed(_(texts.REQUEST_CANCELLED))
         return END
@@ -453,19 +496,44 @@ STEPS: dict[str, Step[RequestForm]] = {
     THREAT: Step(ask_threat, on_button=confirm_threat, expect=texts.USE_THE_BUTTONS),
     WHERE: Step(
         ask_location,
-        on_button=where_pressed,
-        on_text=typed_location,
-        on_location=shared_location,
+        on_button=_or_summary(WHERE, where_pressed),
+        on_text=_or_summary(WHERE, typed_location),
+        on_location=_or_summary(WHERE, shared_location),
         expect=texts.EXPECT_PLACE,
     ),
-    CAPABILITIES: Step(ask_capabilities, on_button=count_capability, expect=texts.USE_THE_BUTTONS),
-    FORMS_STEP: Step(ask_forms, on_button=toggle_form, expect=texts.USE_THE_BUTTONS),
-    NATURE: Step(_ask(texts.ask_nature), on_text=nature, expect=texts.EXPECT_NATURE),
-    NECESSITY: Step(_ask(texts.ask_necessity), on_text=necessity, expect=texts.EXPECT_NECESSITY),
-    COMMANDER: Step(_ask(texts.ask_commander), on_text=commander, expect=texts.EXPECT_COMMANDER),
-    PARTNERS: Step(ask_partners, on_button=choose_partners, expect=texts.USE_THE_BUTTONS),
-    PRIORITY: Step(ask_priority, on_button=choose_priority, expect=texts.USE_THE_BUTTONS),
+    CAPABILITIES: Step(
+        ask_capabilities,
+        on_button=_or_summary(CAPABILITIES, count_capability),
+        expect=texts.USE_THE_BUTTONS,
+    ),
+    FORMS_STEP: Step(
+        ask_forms, on_button=_or_summary(FORMS_STEP, toggle_form), expect=texts.USE_THE_BUTTONS
+    ),
+    NATURE: Step(
+        _ask(texts.ask_nature), on_text=_or_summary(NATURE, nature), expect=texts.EXPECT_NATURE
+    ),
+    NECESSITY: Step(
+        _ask(texts.ask_necessity),
+        on_text=_or_summary(NECESSITY, necessity),
+        expect=texts.EXPECT_NECESSITY,
+    ),
+    COMMANDER: Step(
+        _ask(texts.ask_commander),
+        on_text=_or_summary(COMMANDER, commander),
+        expect=texts.EXPECT_COMMANDER,
+    ),
+    PARTNERS: Step(
+        ask_partners,
+        on_button=_or_summary(PARTNERS, choose_partners),
+        expect=texts.USE_THE_BUTTONS,
+    ),
+    PRIORITY: Step(
+        ask_priority,
+        on_button=_or_summary(PRIORITY, choose_priority),
+        expect=texts.USE_THE_BUTTONS,
+    ),
     CONFIRM: Step(ask_confirmation, on_button=submit, expect=texts.USE_THE_BUTTONS),
+    EDIT: Step(ask_which_answer, on_button=revisit, expect=texts.USE_THE_BUTTONS),
 }
 
 REQUEST_WIZARD = Wizard(

@@ -6,7 +6,7 @@ import io
 
 from telegram import Update
 
-from atlasbot.bot import notices
+from atlasbot.bot import notices, returns
 from atlasbot.bot.context import AtlasContext
 from atlasbot.bot.replies import guarded, markup, require_identity
 from atlasbot.i18n import _
@@ -81,7 +81,7 @@ async def close_ask(update: Update, context: AtlasContext) -> None:
 async def close_confirm(update: Update, context: AtlasContext) -> None:
     """The crisis is closed: the closer gets the after-action summary (text and file)."""
     press = notices.press_input(update, context)
-    closed = await context.services.run(lambda s: closing.close(s, press))
+    closed = await context.services.run(lambda s: closing.close(s, press, returns.home(context)))
     decided = closed.outcome
     await notices.show(
         update, context, Outcome(reply=decided.reply, board=decided.board), edit=True

@@ -15,6 +15,7 @@ from atlasbot.bot.context import AtlasContext
 from atlasbot.bot.replies import guarded
 from atlasbot.bot.wizard import WizardRouter, WizardTexts, close
 from atlasbot.handlers import trainings
+from atlasbot.handlers.mobilise import ETA_WIZARD
 from atlasbot.handlers.request import REQUEST_WIZARD
 from atlasbot.handlers.respond import ANSWER_WIZARD
 from atlasbot.i18n import _
@@ -22,7 +23,7 @@ from atlasbot.texts import wizards as texts
 
 # Every wizard of the bot is listed here (one router: one open wizard per member).
 ROUTER = WizardRouter(
-    [REQUEST_WIZARD, ANSWER_WIZARD, *trainings.TRAINING_WIZARDS],
+    [REQUEST_WIZARD, ANSWER_WIZARD, ETA_WIZARD, *trainings.TRAINING_WIZARDS],
     WizardTexts(
         replaced=texts.REPLACED,
         step_passed=texts.STEP_PASSED,
@@ -35,6 +36,7 @@ ROUTER = WizardRouter(
 CANCELLED = {
     REQUEST_WIZARD.name: texts.REQUEST_CANCELLED,
     ANSWER_WIZARD.name: texts.ANSWER_DISCARDED,
+    ETA_WIZARD.name: texts.NOTHING_RECORDED,
     **{wizard.name: texts.TRAINING_WIZARD_CLOSED for wizard in trainings.TRAINING_WIZARDS},
 }
 

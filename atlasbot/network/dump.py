@@ -8,6 +8,7 @@ import yaml
 
 from atlasbot.domain import (
     Network,
+    UnitStatus,
 )
 from atlasbot.network.schema import FORMAT_VERSION
 
@@ -51,7 +52,12 @@ def dump_network(network: Network) -> str:
                     "name": unit.name,
                     "country": unit.country,
                     "base": base,
-                    "status": unit.status.value,
+                    # "returning" is the bot's own state, not a file's: still away, as deployed.
+                    "status": (
+                        UnitStatus.DEPLOYED.value
+                        if unit.status is UnitStatus.RETURNING
+                        else unit.status.value
+                    ),
                     "mobilisation_minutes": unit.mobilisation_minutes,
                     "transport": [mode.value for mode in unit.transport],
                     "capabilities": dict(unit.capabilities),

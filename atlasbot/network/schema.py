@@ -31,7 +31,8 @@ SNAKE_CASE = re.compile(r"[a-z][a-z0-9]*(_[a-z0-9]+)*")
 COUNTRY_CODE = re.compile(r"[A-Z]{2}")
 _UNIT_ID = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 _LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")
-_STATUSES = tuple(status.value for status in UnitStatus)
+# "returning" is the bot's own (a released unit on its way home), never a file's.
+_STATUSES = tuple(status.value for status in UnitStatus if status is not UnitStatus.RETURNING)
 _TRANSPORT_MODES = tuple(mode.value for mode in TransportMode)
 
 

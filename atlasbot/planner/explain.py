@@ -33,6 +33,7 @@ UNIT_STATUSES: Mapping[UnitStatus, str] = {
     UnitStatus.STANDBY: N_("standby"),
     UnitStatus.DEPLOYED: N_("deployed"),
     UnitStatus.UNAVAILABLE: N_("unavailable"),
+    UnitStatus.RETURNING: N_("returning home"),
 }
 
 

@@ -424,18 +424,37 @@ def send_photo(state: SandboxState, params: Params) -> Any:
     return _deliver(state, "sendPhoto", message)
 
 
-def send_location(state: SandboxState, params: Params) -> Any:
-    """sendLocation with coordinates checked."""
-    user = _reachable_user(state, params)
+def _coordinates(params: Params) -> tuple[float, float]:
     latitude, longitude = params.number("latitude"), params.number("longitude")
     if not -90 <= latitude <= 90:
         raise BotApiError(400, "Bad Request: wrong latitude specified")
     if not -180 <= longitude <= 180:
         raise BotApiError(400, "Bad Request: wrong longitude specified")
+    return latitude, longitude
+
+
+def send_location(state: SandboxState, params: Params) -> Any:
+    """sendLocation with coordinates checked."""
+    user = _reachable_user(state, params)
+    location = _coordinates(params)
     markup = _markup(params)
     message = _new_bot_message(state, user)
-    message.location, message.reply_markup = (latitude, longitude), markup
+    message.location, message.reply_markup = location, markup
     return _deliver(state, "sendLocation", message)
+
+
+def send_venue(state: SandboxState, params: Params) -> Any:
+    """sendVenue: a location with a title and an address (both required, as Telegram has)."""
+    user = _reachable_user(state, params)
+    location = _coordinates(params)
+    title, address = (params.text(name) or "" for name in ("title", "address"))
+    if not title.strip() or not address.strip():
+        raise BotApiError(400, "Bad Request: venue title or address is empty")
+    markup = _markup(params)
+    message = _new_bot_message(state, user)
+    message.location, message.reply_markup = location, markup
+    message.venue = (title, address)
+    return _deliver(state, "sendVenue", message)
 
 
 def send_chat_action(state: SandboxState, params: Params) -> Any:
@@ -555,6 +574,7 @@ BOT_API_METHODS: dict[str, MethodImplementation] = {
     "sendDocument": send_document,
     "sendPhoto": send_photo,
     "sendLocation": send_location,
+    "sendVenue": send_venue,
     "sendChatAction": send_chat_action,
     "editMessageText": edit_message_text,
     "editMessageCaption": edit_message_caption,
@@ -571,6 +591,7 @@ MESSAGE_SENDING_METHODS = frozenset(
         "sendDocument",
         "sendPhoto",
         "sendLocation",
+        "sendVenue",
         "editMessageText",
         "editMessageCaption",
         "editMessageReplyMarkup",

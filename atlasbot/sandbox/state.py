@@ -157,6 +157,7 @@ class BotMessage:
     document: StoredFile | None = None
     photo: StoredFile | None = None
     location: tuple[float, float] | None = None
+    venue: tuple[str, str] | None = None  # (title, address) of a sendVenue
     edit_count: int = 0
     edit_date: int | None = None
     deleted: bool = False
@@ -177,6 +178,9 @@ class BotMessage:
                 None
                 if self.location is None
                 else {"lat": self.location[0], "lon": self.location[1]}
+            ),
+            "venue": (
+                None if self.venue is None else {"title": self.venue[0], "address": self.venue[1]}
             ),
             "edited": self.edit_count > 0,
             "edit_count": self.edit_count,
@@ -350,6 +354,12 @@ class SandboxState:
             body["photo"] = message.photo.as_photo_sizes()
         if message.location is not None:
             body["location"] = {"latitude": message.location[0], "longitude": message.location[1]}
+        if message.venue is not None and message.location is not None:
+            body["venue"] = {
+                "location": body["location"],
+                "title": message.venue[0],
+                "address": message.venue[1],
+            }
         if message.reply_markup is not None and "inline_keyboard" in message.reply_markup:
             # Telegram echoes only inline keyboards in a Message object.
             body["reply_markup"] = message.reply_markup

@@ -40,14 +40,27 @@ Keyboard = tuple[tuple[IssuedButton, ...], ...]
 
 
 @dataclass(frozen=True, slots=True)
+class Venue:
+    """A place to show as a map pin after a message: a venue when it has a name (Telegram's
+    ``sendVenue``), a bare location (``sendLocation``) when it has none."""
+
+    lat: float
+    lon: float
+    title: str = ""
+    address: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Message:
     """One message to one chat, decided by a use case; ``purpose`` says what it is for
-    (e.g. "board:12"), so the caller can remember where it went."""
+    (e.g. "board:12"), so the caller can remember where it went; ``venue``, a pin sent right
+    after the text (an order's place)."""
 
     chat_id: int
     text: str
     keyboard: Keyboard = ()
     purpose: str = ""
+    venue: Venue | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -395,8 +395,11 @@ def mobilisation_order(
     deployment: DeploymentView,
     request: RequestView,
     names: Mapping[str, str] | None = None,
+    requester: str = "",
 ) -> str:
-    """The order a unit receives once its state accepted (R7), with the teams asked of it."""
+    """The order a unit receives once its state accepted (R7): what (the teams asked of it,
+    the nature and forms of the assistance), where (the place by name; a map pin follows)
+    and who (the commander on scene and the requesting authority to contact)."""
     asked = asked_of_units(request)
     teams = (
         _("Teams asked of you: {teams}", teams=capability_line(asked[deployment.unit_id], names))
@@ -407,15 +410,33 @@ def mobilisation_order(
             teams=capability_line(dict(request.provides), names),
         )
     )
+    coordinates = _("{lat:.4f}, {lon:.4f}", lat=crisis.lat, lon=crisis.lon)
+    place = (
+        _(
+            "Place: {place} ({coordinates}); the map pin follows",
+            place=crisis.place,
+            coordinates=coordinates,
+        )
+        if crisis.place
+        else _("Place: {coordinates}; the map pin follows", coordinates=coordinates)
+    )
+    forms = list(request.agreement.get("forms") or request.forms)
     return "\n".join(
         [
             _("MOBILISATION ORDER for {unit}", unit=deployment.unit_id),
             crisis_title(crisis),
             teams,
-            _("Location: {lat:.4f}, {lon:.4f}", lat=crisis.lat, lon=crisis.lon),
+            _("Nature of the assistance: {nature}", nature=crisis.nature),
+            _("Forms of assistance: {forms}", forms=forms_line(forms) or _("as agreed")),
+            place,
             _(
                 "Commander on scene (requesting state): {commander}",
                 commander=crisis.commander_on_scene or _("to be named"),
+            ),
+            _(
+                "Requesting authority to contact: {who} ({country})",
+                who=requester or _("its competent authority"),
+                country=crisis.requesting_country,
             ),
             _(
                 "You act in a supporting role under the requesting state's command ({cite}).",
@@ -513,3 +534,23 @@ def after_action(
             + (f" ({detail})" if detail else "")
         )
     return "\n".join(lines)
+
+
+# --- the ETA typed by a departing unit -------------------------------------------------------
+
+EXPECT_ETA = N_("Type the time of arrival, like 19:40 (your time) or +45 (minutes from now).")
+ETA_TIMED_OUT = N_("The ETA was not typed in time: press 🚁 Departed… again.")
+
+
+def ask_typed_eta(unit_id: str) -> str:
+    """The question of the ETA wizard."""
+    return _(
+        "{unit} departing: when will you be on scene? Type a time like 19:40 (your time) or "
+        "+45 (minutes from now). /cancel to stop.",
+        unit=unit_id,
+    )
+
+
+def eta_again(problem: str, question: str) -> str:
+    """A typed ETA that is not a time: what was wrong, and the question again."""
+    return f"{problem}\n{question}"

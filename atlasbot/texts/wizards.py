@@ -35,6 +35,7 @@ USE_THE_BUTTONS = N_("Please answer with the buttons above, or send /cancel to s
 NOT_UNDERSTOOD = N_("I did not understand that. Send /help to see what you can do.")
 UNKNOWN_COMMAND = N_("Unknown command. Send /help to see what you can do.")
 NOTHING_TO_CANCEL = N_("Nothing to cancel.")
+NOTHING_RECORDED = N_("Cancelled: nothing was recorded.")
 TRAINING_WIZARD_CLOSED = N_("Wizard closed; nothing was added.")
 
 # --- /request ------------------------------------------------------------------------------
@@ -508,3 +509,21 @@ def confirm_decline(request_id: int, reason: str) -> str:
 def headcount_word() -> str:
     """What a typed headcount is called when it is not one."""
     return _("headcount")
+
+
+# --- /request: changing one answer before submitting ---------------------------------------
+
+EDIT_REQUEST = N_("✏ Change an answer…")
+ASK_WHICH_ANSWER = N_("Which answer do you want to change? The summary comes back after it.")
+BACK_TO_SUMMARY = N_("⬅ Back to the summary")
+# The steps of /request that can be asked again from the summary (step name: label).
+EDITABLE_STEPS: dict[str, str] = {
+    "where": N_("📍 Place"),
+    "caps": N_("🛡 Capabilities and teams"),
+    "forms": N_("🤝 Forms of assistance"),
+    "nature": N_("📝 Nature of the assistance"),
+    "necessity": N_("❗ Operational necessity"),
+    "commander": N_("👤 Commander on scene"),
+    "partners": N_("🌍 Partner states"),
+    "priority": N_("⚡ Priority"),
+}

@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 
 from atlasbot.domain import Network, UnitStatus
 from atlasbot.services import assistance, enrolment, registry
-from atlasbot.services.assistance import Agreement, ChosenUnit, RequestDraft
+from atlasbot.services.assistance import Agreement, ChosenUnit, RequestDraft, returning
 from atlasbot.services.enrolment import Identity
 from atlasbot.services.errors import Conflict, InvalidInput, NotAuthorised
 from atlasbot.storage import audit
@@ -245,6 +245,9 @@ def test_closing_withdraws_open_requests_releases_units_and_is_audited(
     }
     assert statuses[pending] == AnswerStatus.WITHDRAWN.value
     unit = run(engine, lambda s: s.get(UnitRow, "nl-1"))
+    assert unit is not None and unit.status == UnitStatus.RETURNING.value
+    run(engine, lambda s: returning.come_home(s, "nl-1", now=NOW + timedelta(days=1)))
+    unit = run(engine, lambda s: s.get(UnitRow, "nl-1"))
     assert unit is not None and unit.status == UnitStatus.AVAILABLE.value
     with pytest.raises(Conflict, match="closed"):
         run(engine, lambda s: assistance.close_crisis(s, world["BE"], crisis_id, now=NOW))
@@ -289,5 +292,6 @@ def test_a_unit_taken_from_standby_goes_back_to_standby_when_released(
     unit = run(engine, lambda s: s.get(UnitRow, "nl-1"))
     assert unit is not None and unit.status == UnitStatus.DEPLOYED.value
     run(engine, lambda s: assistance.close_crisis(s, world["BE"], crisis_id, now=NOW))
+    run(engine, lambda s: returning.come_home(s, "nl-1", now=NOW + timedelta(days=1)))
     unit = run(engine, lambda s: s.get(UnitRow, "nl-1"))
     assert unit is not None and unit.status == UnitStatus.STANDBY.value

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, settings
@@ -18,6 +19,8 @@ from atlasbot.services.errors import InvalidInput as ServiceInvalidInput
 
 NOW = dt.datetime(2027, 1, 4, 8, 0, tzinfo=dt.UTC)
 DAY = dt.timedelta(days=1)
+BERLIN = ZoneInfo("Europe/Berlin")
+LISBON = ZoneInfo("Europe/Lisbon")
 
 
 def test_the_parsers_error_is_the_services_error_so_the_chat_shows_it() -> None:
@@ -165,6 +168,7 @@ PARSERS: list[Callable[[str], object]] = [
     lambda t: chat_input.clock_time(t, what="at"),
     lambda t: chat_input.duration(t, what="d", longest=DAY),
     lambda t: chat_input.relative_time(t, what="r", now=NOW, longest=DAY),
+    lambda t: chat_input.arrival_time(t, what="ETA", now=NOW, tz=LISBON, longest=DAY),
     lambda t: chat_input.free_text(t, what="t", max_length=120, min_length=3),
 ]
 
@@ -192,3 +196,38 @@ def test_accepted_free_text_holds_no_control_or_bidi_character(text: str) -> Non
     assert not set(kept) & chat_input.BIDI_CONTROLS
     assert "\0" not in kept and "\r" not in kept
     assert kept == kept.strip()
+
+
+def _arrival(typed: str, tz: dt.tzinfo = BERLIN, longest: dt.timedelta = DAY) -> dt.datetime:
+    return chat_input.arrival_time(typed, what="ETA", now=NOW, tz=tz, longest=longest)
+
+
+def test_an_arrival_time_of_day_is_read_in_the_members_zone() -> None:
+    # 08:00 UTC is 09:00 in Berlin and 08:00 in Lisbon (winter).
+    assert _arrival("19:40") == dt.datetime(2027, 1, 4, 18, 40, tzinfo=dt.UTC)
+    assert _arrival("19:40", LISBON) == dt.datetime(2027, 1, 4, 19, 40, tzinfo=dt.UTC)
+    assert _arrival("9h30") == dt.datetime(2027, 1, 4, 8, 30, tzinfo=dt.UTC)
+
+
+def test_an_arrival_time_already_passed_today_is_tomorrow() -> None:
+    assert _arrival("08:30") == dt.datetime(2027, 1, 5, 7, 30, tzinfo=dt.UTC)
+    assert _arrival("09:00") == dt.datetime(2027, 1, 5, 8, 0, tzinfo=dt.UTC)
+
+
+@pytest.mark.parametrize(("typed", "minutes"), [("+45", 45), ("+1h30", 90), (" +2h ", 120)])
+def test_an_arrival_in_minutes_from_now_is_read(typed: str, minutes: int) -> None:
+    assert _arrival(typed) == NOW + dt.timedelta(minutes=minutes)
+
+
+@pytest.mark.parametrize("typed", ["soon", "25:00", "19:61", "+", "+0", "-45", "45", "19 40", ""])
+def test_what_is_not_an_arrival_time_is_refused_with_the_expected_form(typed: str) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        _arrival(typed)
+    assert str(refused.value).startswith("ETA:")
+
+
+def test_an_arrival_further_than_the_longest_wait_is_refused() -> None:
+    with pytest.raises(InvalidInput, match="more than 2h"):
+        _arrival("19:40", longest=dt.timedelta(hours=2))
+    with pytest.raises(InvalidInput):
+        _arrival("+3h", longest=dt.timedelta(hours=2))

@@ -306,6 +306,14 @@ def test_an_unknown_status_is_refused() -> None:
     )
 
 
+def test_returning_is_the_bots_own_status_and_refused_in_a_file() -> None:
+    data = valid_data()
+    data["units"][0]["status"] = "returning"
+    problem = only_problem(data)
+    assert problem.path == "units[0].status"
+    assert "(got 'returning')" in problem.message
+
+
 def test_an_unknown_transport_mode_is_refused() -> None:
     data = valid_data()
     data["units"][0]["transport"] = ["road", "boat"]

@@ -34,18 +34,20 @@ from atlasbot.services.alerting.raising import (
 )
 from atlasbot.services.alerting.recipients import TARGETS, Recipient, holders
 from atlasbot.services.alerting.settling import SETTLED_CHECKS, finish, settle
-from atlasbot.services.outbox import Message, issue_keyboard
+from atlasbot.services.outbox import Message, Venue, issue_keyboard
 from atlasbot.services.zones import zones_of
 from atlasbot.storage import audit
 from atlasbot.storage.models import (
     Alert,
     AlertDelivery,
     AlertState,
+    Crisis,
     DeliveryStatus,
     EscalationStep,
     StepState,
 )
 from atlasbot.texts import alerts as texts
+from atlasbot.texts import crisis as crisis_texts
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +96,7 @@ def run_step(
     buttons = alert_buttons(alert) if work.copies else []
     # Each recipient reads the deadline in their own zone (``tz`` is for those with none).
     zones = zones_of(session, (planned.member_id for planned in work.copies), fallback=tz)
+    pin = order_pin(session, alert)
     copies = []
     for planned in work.copies:
         text = texts.copy_text(
@@ -106,9 +109,21 @@ def run_step(
         )
         keyboard = issue_keyboard(session, planned.member_id, buttons, now=now)
         describe_copy(session, planned.delivery_id, text, stored_rows(keyboard))
-        message = Message(planned.chat_id, text, keyboard, purpose=alert_object(alert.id))
+        message = Message(
+            planned.chat_id, text, keyboard, purpose=alert_object(alert.id), venue=pin
+        )
         copies.append(CopyToSend(planned.delivery_id, alert.id, planned.member_id, message))
     return StepDecision(work, tuple(copies))
+
+
+def order_pin(session: Session, alert: Alert) -> Venue | None:
+    """A mobilisation order's place as a map pin after its text (None for other alerts)."""
+    if alert.kind != AlertKind.ORDER.value or alert.crisis_id is None:
+        return None
+    crisis = session.get(Crisis, alert.crisis_id)
+    if crisis is None:
+        return None
+    return Venue(crisis.lat, crisis.lon, crisis.place, crisis_texts.crisis_title(crisis))
 
 
 def take_step(session: Session, step_id: int, version: int, *, now: datetime) -> StepWork | None:

@@ -30,6 +30,7 @@ from atlasbot.storage.models import (
     CrisisStatus,
     Role,
 )
+from atlasbot.texts import control as control_texts
 from atlasbot.texts import crisis as crisis_texts
 
 
@@ -86,6 +87,7 @@ def board_buttons(crisis_id: int, *, missing: bool) -> list[list[Button]]:
     rows = [[Button(_("🔄 Refresh"), "board.refresh", payload)]]
     if missing:
         rows.append([Button(_("🧭 Plan what is still missing"), "plan.show", payload)])
+    rows.append([Button(_(control_texts.MANAGE), "control.menu", payload)])
     rows.append([Button(_("🏁 Close crisis…"), "crisis.close", payload)])
     return rows
 

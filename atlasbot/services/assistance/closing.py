@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session
 
 from atlasbot.clock import as_utc
 from atlasbot.i18n import _
-from atlasbot.services.assistance.mobilising import release_unit
+from atlasbot.services.assistance.mobilising import TRAVELLED, release_unit
 from atlasbot.services.assistance.outcome import Outcome, PressInput
 from atlasbot.services.assistance.records import (
     authority_recipients,
@@ -20,6 +20,7 @@ from atlasbot.services.assistance.records import (
     require_requester,
     unit_recipients,
 )
+from atlasbot.services.assistance.returning import DEFAULT_RETURN_HOME
 from atlasbot.services.crisis_records import crisis_object, get_crisis
 from atlasbot.services.enrolment import Identity
 from atlasbot.services.outbox import Button, Message, issue_keyboard
@@ -35,7 +36,12 @@ from atlasbot.texts import crisis as crisis_texts
 
 
 def close_crisis(
-    session: Session, identity: Identity, crisis_id: int, *, now: datetime | None = None
+    session: Session,
+    identity: Identity,
+    crisis_id: int,
+    *,
+    now: datetime | None = None,
+    return_home: timedelta = DEFAULT_RETURN_HOME,
 ) -> Crisis:
     """The requester closes the crisis: open requests are withdrawn, every unit released."""
     moment = now or utc_now()
@@ -50,11 +56,19 @@ def close_crisis(
             session.add(request)
     for deployment in deployments_of(session, crisis.id):
         if deployment.state != DeploymentState.RELEASED.value:
+            travelled = deployment.state in TRAVELLED
             deployment.state = DeploymentState.RELEASED.value
             deployment.updated_at = moment
             deployment.version += 1
             session.add(deployment)
-            release_unit(session, deployment.unit_id, identity.actor, crisis.id, moment)
+            release_unit(
+                session,
+                deployment,
+                identity.actor,
+                moment,
+                travelled=travelled,
+                return_home=return_home,
+            )
     crisis.status = CrisisStatus.CLOSED.value
     crisis.closed_at = moment
     crisis.version += 1
@@ -191,10 +205,18 @@ def _closing_messages(session: Session, crisis_id: int) -> tuple[Message, ...]:
     return (*messages, *(Message(chat, released) for chat in unit_chats))
 
 
-def close(session: Session, press: PressInput) -> Closed:
+def close(
+    session: Session, press: PressInput, return_home: timedelta = DEFAULT_RETURN_HOME
+) -> Closed:
     """The requester closes the crisis; the states and units involved are told."""
     pressed = press.redeem(session)
-    crisis = close_crisis(session, pressed.identity, int(pressed.payload["crisis"]), now=press.now)
+    crisis = close_crisis(
+        session,
+        pressed.identity,
+        int(pressed.payload["crisis"]),
+        now=press.now,
+        return_home=return_home,
+    )
     assert crisis.id is not None
     report = after_action(session, crisis.id)
     summary = crisis_texts.after_action(

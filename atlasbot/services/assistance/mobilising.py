@@ -2,30 +2,32 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
+from atlasbot import chat_input
 from atlasbot.domain import (
     UnitStatus,
 )
 from atlasbot.i18n import N_, _
 from atlasbot.services import registry
-from atlasbot.services.assistance import raising
+from atlasbot.services.assistance import raising, returning
 from atlasbot.services.assistance.outcome import Outcome, PressInput
 from atlasbot.services.assistance.records import PROGRESS, require_open
 from atlasbot.services.crisis_records import crisis_object, get_crisis, get_deployment
 from atlasbot.services.enrolment import Identity
 from atlasbot.services.errors import Conflict, InvalidInput, NotAuthorised
 from atlasbot.services.outbox import Button, issue_keyboard
+from atlasbot.services.zones import zone_of
 from atlasbot.storage import audit
 from atlasbot.storage.models import (
     Deployment,
     DeploymentState,
     Role,
     UnitRow,
-    UnitStatusChange,
     utc_now,
 )
 from atlasbot.texts import crisis as crisis_texts
@@ -67,7 +69,9 @@ def report_progress(
     state: DeploymentState,
     *,
     eta_minutes: int | None = None,
+    eta_at: datetime | None = None,
     now: datetime | None = None,
+    return_home: timedelta = returning.DEFAULT_RETURN_HOME,
 ) -> Deployment:
     """A unit's commander or duty officer reports mobilising, departed (with ETA), on scene or
     released; so may its state's competent authority, which answers for the unit and gets its
@@ -85,7 +89,9 @@ def report_progress(
         require_open(get_crisis(session, deployment.crisis_id))
     if eta_minutes is not None and not 1 <= eta_minutes <= 48 * 60:
         raise InvalidInput(_("ETA: minutes from now, 1 to {limit}.", limit=48 * 60))
-    if state is DeploymentState.DEPARTED:
+    if state is DeploymentState.DEPARTED and eta_at is not None:
+        deployment.eta_at = eta_at  # a time the member typed, checked by the caller
+    elif state is DeploymentState.DEPARTED:
         minutes = eta_minutes if eta_minutes is not None else travel_minutes(session, deployment)
         deployment.eta_at = moment + timedelta(minutes=minutes)
     elif state is DeploymentState.ON_SCENE:
@@ -95,7 +101,14 @@ def report_progress(
     deployment.version += 1
     session.add(deployment)
     if state is DeploymentState.RELEASED:
-        release_unit(session, deployment.unit_id, identity.actor, deployment.crisis_id, moment)
+        release_unit(
+            session,
+            deployment,
+            identity.actor,
+            moment,
+            travelled=current.value in TRAVELLED,
+            return_home=return_home,
+        )
     audit.append(
         session,
         actor=identity.actor,
@@ -111,36 +124,29 @@ def report_progress(
     return deployment
 
 
+# A unit that travelled comes home in its planned travel time; one that never left stands down.
+TRAVELLED = (DeploymentState.DEPARTED.value, DeploymentState.ON_SCENE.value)
+
+
 def release_unit(
-    session: Session, unit_id: str, actor: str, crisis_id: int, moment: datetime
-) -> None:
-    row = session.get(UnitRow, unit_id)
-    if row is not None and row.status == UnitStatus.DEPLOYED.value:
-        registry.set_unit_status(
-            session,
-            unit_id=unit_id,
-            status=_status_before_deployment(session, unit_id),
-            actor=actor,
-            reason=f"released from crisis #{crisis_id}",
-            now=moment,
-        )
-
-
-def _status_before_deployment(session: Session, unit_id: str) -> UnitStatus:
-    """What the unit was before it was deployed: a unit taken from standby goes back to
-    standby, not to 'available' (its commander decides when it is ready again)."""
-    change = session.exec(
-        select(UnitStatusChange)
-        .where(
-            UnitStatusChange.unit_id == unit_id,
-            UnitStatusChange.status == UnitStatus.DEPLOYED.value,
-        )
-        .order_by(col(UnitStatusChange.changed_at).desc(), col(UnitStatusChange.id).desc())
-    ).first()
-    before = change.previous if change is not None else None
-    if before is None or before == UnitStatus.DEPLOYED.value:
-        return UnitStatus.AVAILABLE
-    return UnitStatus(before)
+    session: Session,
+    deployment: Deployment,
+    actor: str,
+    moment: datetime,
+    *,
+    travelled: bool,
+    return_home: timedelta = returning.DEFAULT_RETURN_HOME,
+) -> datetime | None:
+    """A released unit is on its way home: "returning" until its ETA home, then what it was
+    before it was deployed (``returning.come_home``). Returns its ETA home."""
+    return returning.start_return(
+        session,
+        deployment,
+        travelled=travelled,
+        actor=actor,
+        now=moment,
+        return_home=return_home,
+    )
 
 
 def set_readiness(
@@ -172,6 +178,8 @@ STATUS_LABELS = {
     UnitStatus.DEPLOYED: N_("🔵 deployed"),
     UnitStatus.UNAVAILABLE: N_("⚫ unavailable"),
 }
+# A typed ETA: at most this far ahead (as the preset buttons' limit).
+LONGEST_ETA = timedelta(hours=48)
 
 
 def departed_menu(session: Session, press: PressInput) -> Outcome:
@@ -185,7 +193,8 @@ def departed_menu(session: Session, press: PressInput) -> Outcome:
         [
             Button(_("ETA in {minutes} min", minutes=m), "progress.report", {**payload, "eta": m})
             for m in (planned, planned + 30, planned + 60)
-        ]
+        ],
+        [Button(_("⌨ Type the time…"), "progress.eta_typed", {"deployment": deployment.id})],
     ]
     return Outcome(
         reply=_("{unit} departing: when will you be on scene?", unit=deployment.unit_id),
@@ -193,7 +202,55 @@ def departed_menu(session: Session, press: PressInput) -> Outcome:
     )
 
 
-def report(session: Session, press: PressInput, tz: ZoneInfo) -> Outcome:
+@dataclass(frozen=True, slots=True)
+class EtaAsked:
+    """A unit about to type its ETA: which deployment, and the question to ask."""
+
+    deployment_id: int
+    question: str
+
+
+def ask_typed_eta(session: Session, press: PressInput) -> EtaAsked:
+    """ "Type the time…": the member may report the unit's progress, on an open crisis."""
+    pressed = press.redeem(session)
+    deployment = get_deployment(session, int(pressed.payload["deployment"]))
+    require_progress_reporter(session, pressed.identity, deployment)
+    require_open(get_crisis(session, deployment.crisis_id))
+    assert deployment.id is not None
+    return EtaAsked(deployment.id, crisis_texts.ask_typed_eta(deployment.unit_id))
+
+
+def report_typed_eta(
+    session: Session,
+    identity: Identity,
+    deployment_id: int,
+    typed: str,
+    *,
+    now: datetime,
+    fallback_tz: ZoneInfo,
+) -> Outcome:
+    """Departed, with the ETA typed as a time of day in the member's zone ("19:40") or in
+    minutes from now ("+45"); anything else is refused (InvalidInput) and asked again."""
+    tz = zone_of(session, identity.member_id, fallback=fallback_tz)
+    arrival = chat_input.arrival_time(typed, what=_("ETA"), now=now, tz=tz, longest=LONGEST_ETA)
+    deployment = report_progress(
+        session, identity, deployment_id, DeploymentState.DEPARTED, eta_at=arrival, now=now
+    )
+    assert deployment.id is not None
+    rows = raising.progress_buttons(deployment.id, deployment.state)
+    return Outcome(
+        reply=crisis_texts.deployment_status(deployment, tz),
+        keyboard=issue_keyboard(session, identity.member_id, rows, now=now),
+        board=deployment.crisis_id,
+    )
+
+
+def report(
+    session: Session,
+    press: PressInput,
+    tz: ZoneInfo,
+    return_home: timedelta = returning.DEFAULT_RETURN_HOME,
+) -> Outcome:
     """A unit reports its progress; the reply is its state with the next steps' buttons."""
     pressed = press.redeem(session)
     eta = pressed.payload.get("eta")
@@ -204,6 +261,7 @@ def report(session: Session, press: PressInput, tz: ZoneInfo) -> Outcome:
         DeploymentState(str(pressed.payload["state"])),
         eta_minutes=int(eta) if eta is not None else None,
         now=press.now,
+        return_home=return_home,
     )
     assert deployment.id is not None
     rows = raising.progress_buttons(deployment.id, deployment.state)

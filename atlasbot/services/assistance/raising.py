@@ -19,7 +19,9 @@ from atlasbot.storage.models import (
     AssistanceRequest,
     CapabilityRow,
     CountryRow,
+    Crisis,
     DeploymentState,
+    Member,
 )
 from atlasbot.texts import crisis as texts
 
@@ -111,6 +113,12 @@ def raise_assistance_requests(
     return alert_ids
 
 
+def requester_name(session: Session, crisis: Crisis) -> str:
+    """Who asked for help, by name: the order's contact in the requesting state."""
+    member = session.get(Member, crisis.requester_member_id)
+    return member.display_name if member is not None else ""
+
+
 def raise_mobilisation_orders(
     session: Session, deployment_ids: list[int], *, timings: Timings, now: datetime
 ) -> list[int]:
@@ -126,7 +134,9 @@ def raise_mobilisation_orders(
             session,
             kind=AlertKind.ORDER,
             subject=f"deployment:{deployment_id}",
-            text=texts.mobilisation_order(crisis, deployment, request, names),
+            text=texts.mobilisation_order(
+                crisis, deployment, request, names, requester_name(session, crisis)
+            ),
             buttons=button_specs(progress_buttons(deployment_id, deployment.state)),
             timings=timings,
             now=now,

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
@@ -37,8 +38,11 @@ def ask_release(session: Session, press: PressInput) -> Outcome:
     )
 
 
-def confirm_release(session: Session, press: PressInput, tz: ZoneInfo) -> Outcome:
-    """The release confirmed: recorded (audited by the progress report), the requester told."""
+def confirm_release(
+    session: Session, press: PressInput, tz: ZoneInfo, return_home: timedelta
+) -> Outcome:
+    """The release confirmed: recorded (audited by the progress report), the unit "returning"
+    until its ETA home, the requester told."""
     pressed = press.redeem(session)
     deployment = mobilising.report_progress(
         session,
@@ -46,6 +50,7 @@ def confirm_release(session: Session, press: PressInput, tz: ZoneInfo) -> Outcom
         int(pressed.payload["deployment"]),
         DeploymentState.RELEASED,
         now=press.now,
+        return_home=return_home,
     )
     crisis = get_crisis(session, deployment.crisis_id)
     unit = session.get(UnitRow, deployment.unit_id)

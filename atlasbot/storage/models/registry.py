@@ -75,6 +75,8 @@ class UnitRow(SQLModel, table=True):
     lon: float
     place: str = Field(default="", max_length=200)
     status: str = Field(max_length=16)
+    # While "returning": when the unit is home again (then what it was before it deployed).
+    returns_at: datetime | None = _utc_column(nullable=True)
     mobilisation_minutes: int
     transport: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     capabilities: dict[str, int] = Field(

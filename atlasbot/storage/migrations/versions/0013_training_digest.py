@@ -3,7 +3,7 @@ choice of copies for its duty officers, the reason a unit can't attend, and the 
 part in an event ended (issue 14)
 
 Revision ID: 0013
-Revises: 0011 (delivery leases)
+Revises: 0012 (requester control)
 Create Date: 2026-12-03 06:30:00
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 
 
 revision: str = '0013'
-down_revision: str | None = '0011'
+down_revision: str | None = '0012'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
