@@ -41,7 +41,7 @@ def geodesic_km_matrix(lats1: Any, lons1: Any, lats2: Any, lons2: Any) -> Any:
     u1, u2 = np.arctan((1 - f) * np.tan(phi1)), np.arctan((1 - f) * np.tan(phi2))
     sin_u1, cos_u1, sin_u2, cos_u2 = np.sin(u1), np.cos(u1), np.sin(u2), np.cos(u2)
     lam = big_l
-    for _ in range(200):
+    for _ in range(50):  # a handful of rounds is enough between any two places in Europe
         sin_lam, cos_lam = np.sin(lam), np.cos(lam)
         sin_sigma = np.hypot(cos_u2 * sin_lam, cos_u1 * sin_u2 - sin_u1 * cos_u2 * cos_lam)
         cos_sigma = sin_u1 * sin_u2 + cos_u1 * cos_u2 * cos_lam
@@ -56,7 +56,7 @@ def geodesic_km_matrix(lats1: Any, lons1: Any, lats2: Any, lons2: Any) -> Any:
         lam = big_l + (1 - c) * f * sin_alpha * (
             sigma + c * sin_sigma * (cos_2sm + c * cos_sigma * (-1 + 2 * cos_2sm**2))
         )
-        if np.all(np.abs(lam - previous) < 1e-13):
+        if np.all(np.abs(lam - previous) < 1e-12):
             break
     u_sq = cos2_alpha * (a**2 - b**2) / b**2
     big_a = 1 + u_sq / 16384 * (4096 + u_sq * (-768 + u_sq * (320 - 175 * u_sq)))

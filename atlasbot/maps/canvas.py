@@ -54,7 +54,7 @@ def _draw_countries(axes: Axes, frame: Frame, outlines: Outlines) -> None:
     for country in outlines.countries:
         colour = NETWORK_LAND if country.code else LAND
         for polygon in country.polygons:
-            ring = polygon[0]
+            ring = _unwrapped(polygon[0])
             lons = [p[0] for p in ring]
             lats = [p[1] for p in ring]
             if (
@@ -68,6 +68,13 @@ def _draw_countries(axes: Axes, frame: Frame, outlines: Outlines) -> None:
             axes.add_patch(
                 Polygon(xy, closed=True, facecolor=colour, edgecolor=BORDER, lw=0.6, zorder=Z_LAND)
             )
+
+
+def _unwrapped(ring: Sequence[tuple[float, float]]) -> list[tuple[float, float]]:
+    """A ring across the antimeridian (Russia's far east) continued past 180° east."""
+    if max(p[0] for p in ring) - min(p[0] for p in ring) <= 180:
+        return list(ring)
+    return [(lon + 360 if lon < 0 else lon, lat) for lon, lat in ring]
 
 
 def title_box(axes: Axes, lines: Sequence[str]) -> None:
@@ -86,15 +93,17 @@ def title_box(axes: Axes, lines: Sequence[str]) -> None:
     )
 
 
-def legend(axes: Axes, entries: Sequence[tuple[str, str, str]]) -> None:
-    """A legend at the bottom left: (marker, colour, label) per entry."""
+def legend(
+    axes: Axes, entries: Sequence[tuple[str, str, str]], where: str = "lower left", columns: int = 1
+) -> None:
+    """A legend (bottom left unless told): (marker, colour, label) per entry."""
     from matplotlib.lines import Line2D
 
     handles = [
         Line2D([], [], marker=marker, color=colour, linestyle="", markersize=10, label=label)
         for marker, colour, label in entries
     ]
-    box = axes.legend(handles=handles, loc="lower left", fontsize=12, framealpha=0.9)
+    box = axes.legend(handles=handles, loc=where, ncols=columns, fontsize=12, framealpha=0.9)
     box.set_zorder(Z_TOP)
 
 

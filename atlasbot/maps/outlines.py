@@ -40,10 +40,22 @@ class Outlines:
             if not country.code:
                 continue
             for polygon in country.polygons:
-                inside = MplPath(polygon[0]).contains_points(points)
+                ring = np.asarray(polygon[0])
+                (lon0, lat0), (lon1, lat1) = ring.min(axis=0), ring.max(axis=0)
+                # Only the points in the polygon's box are tested against the polygon.
+                near = np.flatnonzero(
+                    (points[:, 0] >= lon0)
+                    & (points[:, 0] <= lon1)
+                    & (points[:, 1] >= lat0)
+                    & (points[:, 1] <= lat1)
+                    & (found == "")
+                )
+                if not len(near):
+                    continue
+                inside = MplPath(ring).contains_points(points[near])
                 for hole in polygon[1:]:
-                    inside &= ~MplPath(hole).contains_points(points)
-                found[inside & (found == "")] = country.code
+                    inside &= ~MplPath(hole).contains_points(points[near])
+                found[near[inside]] = country.code
         return [str(code) for code in found]
 
 
