@@ -35,9 +35,10 @@ def geodesic_km_matrix(lats1: Any, lons1: Any, lats2: Any, lons2: Any) -> Any:
     b = (1 - f) * a
     phi1 = np.radians(np.asarray(lats1, dtype=float))[:, None]
     phi2 = np.radians(np.asarray(lats2, dtype=float))[None, :]
-    big_l = np.radians(np.asarray(lons2, dtype=float))[None, :] - np.radians(
-        np.asarray(lons1, dtype=float)
-    )[:, None]
+    big_l = (
+        np.radians(np.asarray(lons2, dtype=float))[None, :]
+        - np.radians(np.asarray(lons1, dtype=float))[:, None]
+    )
     u1, u2 = np.arctan((1 - f) * np.tan(phi1)), np.arctan((1 - f) * np.tan(phi2))
     sin_u1, cos_u1, sin_u2, cos_u2 = np.sin(u1), np.cos(u1), np.sin(u2), np.cos(u2)
     lam = big_l

@@ -18,6 +18,7 @@ from atlasbot.handlers import (
     alerts,
     duty,
     errors,
+    maps,
     mobilise,
     people,
     plans,
@@ -58,6 +59,7 @@ ACTIONS: dict[str, Handler] = {
     "unit.status": status.set_status,
     "board.show": status.show_board,
     "board.refresh": status.refresh,
+    "board.map": maps.board_map,
     "crisis.close": status.close_ask,
     "crisis.close_confirm": status.close_confirm,
     # On-call alerting: one Acknowledge stops the escalation everywhere.
@@ -128,6 +130,7 @@ def register(application: AtlasApplication) -> None:
     application.add_handler(CommandHandler("settings", people.settings_command))
     application.add_handler(CommandHandler("status", status.status_command))
     application.add_handler(CommandHandler("crises", status.crises_command))
+    application.add_handler(CommandHandler("coverage", maps.coverage_command))
     application.add_handler(CommandHandler("cancel", wizards.cancel))
     application.add_handler(CommandHandler("duty", duty.duty_command))
     application.add_handler(CommandHandler("drill", alerts.drill_command))

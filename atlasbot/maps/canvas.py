@@ -94,16 +94,20 @@ def title_box(axes: Axes, lines: Sequence[str]) -> None:
 
 
 def legend(
-    axes: Axes, entries: Sequence[tuple[str, str, str]], where: str = "lower left", columns: int = 1
+    axes: Axes,
+    entries: Sequence[tuple[str, str, str]],
+    columns: int = 1,
 ) -> None:
-    """A legend (bottom left unless told): (marker, colour, label) per entry."""
+    """A legend at the bottom left, in ``columns``: (marker, colour, label) per entry."""
     from matplotlib.lines import Line2D
 
     handles = [
         Line2D([], [], marker=marker, color=colour, linestyle="", markersize=10, label=label)
         for marker, colour, label in entries
     ]
-    box = axes.legend(handles=handles, loc=where, ncols=columns, fontsize=12, framealpha=0.9)
+    box = axes.legend(
+        handles=handles, loc="lower left", ncols=columns, fontsize=12, framealpha=0.9
+    )
     box.set_zorder(Z_TOP)
 
 

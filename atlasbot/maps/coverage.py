@@ -10,7 +10,9 @@ with X deployed.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -116,7 +118,7 @@ def compute_coverage(
     network: Network,
     places: Sequence[Place],
     question: CoverageQuestion,
-    model: TravelModel = TravelModel(),
+    model: TravelModel | None = None,
 ) -> Coverage:
     """Each place's earliest on-scene time for the question (the ETAs as one numpy matrix)."""
     import numpy as np
@@ -125,7 +127,8 @@ def compute_coverage(
     countries = sorted({p.country for p in places})
     row_of = {code: row for row, code in enumerate(countries)}
     allowed = eligibility(network, question, countries)
-    minutes = eta_matrix(network.units, [p.lat for p in places], [p.lon for p in places], model)
+    lats, lons = [p.lat for p in places], [p.lon for p in places]
+    minutes = eta_matrix(network.units, lats, lons, model or TravelModel())
     if len(network.units):
         rows = np.array([row_of[p.country] for p in places], dtype=int)
         minutes = np.where(allowed[rows], minutes, np.inf)
@@ -151,3 +154,46 @@ def network_key(network: Network) -> str:
     """Everything in the registry the coverage depends on (units, their readiness, bases,
     capabilities, states and reserves) as one string, so a cache knows when to compute again."""
     return repr(network.canonical())
+
+
+class CoverageMemo:
+    """Coverages already computed, by the registry's state and the question: a coverage is
+    computed again only when readiness (or anything else it depends on) changed. Also keeps
+    the places, which never change while the bot runs. Owned by whoever runs the bot."""
+
+    def __init__(self, size: int = 32) -> None:
+        self._size = size
+        self._entries: OrderedDict[tuple[str, CoverageQuestion], Coverage] = OrderedDict()
+        self._places: tuple[Place, ...] | None = None
+        self.computed = 0  # how many coverages were computed (not found here)
+        # The bot asks from worker threads: one computation at a time.
+        self._lock = threading.Lock()
+
+    def places(self, make: Callable[[], tuple[Place, ...]]) -> tuple[Place, ...]:
+        """The places, made on first use."""
+        with self._lock:
+            if self._places is None:
+                self._places = make()
+            return self._places
+
+    def coverage(
+        self,
+        network: Network,
+        places: Sequence[Place],
+        question: CoverageQuestion,
+        model: TravelModel | None = None,
+    ) -> Coverage:
+        """The coverage, from the memo when the registry has not changed since."""
+        model = model or TravelModel()
+        key = (network_key(network) + repr(model), question)
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+                return found
+            result = compute_coverage(network, places, question, model)
+            self.computed += 1
+            self._entries[key] = result
+            while len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+            return result

@@ -3,6 +3,7 @@ the units that could come, the worst-covered places numbered; GeoJSON for other 
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Sequence
 from typing import Any
@@ -92,7 +93,7 @@ def render_coverage_map(
 def _cell_size(coverage: Coverage, frame: Frame) -> float:
     """Marker area (points²) of one grid cell: the gap between neighbouring places."""
     lats = sorted({p.place.lat for p in coverage.places})
-    gaps = [b - a for a, b in zip(lats, lats[1:], strict=False) if b - a > 1e-6]
+    gaps = [b - a for a, b in itertools.pairwise(lats) if b - a > 1e-6]
     step = min(gaps, default=0.5)
     points_per_degree = frame.height_px / (frame.lat_max - frame.lat_min) * 72 / 150
     # A little more than the gap, so neighbouring cells meet.

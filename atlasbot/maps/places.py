@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from atlasbot.gazetteer import Gazetteer
-from atlasbot.i18n import _
 from atlasbot.geo import geodesic_km
+from atlasbot.i18n import _
 from atlasbot.maps.coverage import Place
 from atlasbot.maps.outlines import Outlines
 
@@ -72,8 +72,8 @@ def _nearest_towns(
     flat = np.hypot((town_lon - lon) * np.cos((lat + town_lat) / 2), town_lat - lat)
     nearest = np.argmin(flat, axis=1)
     return [
-        (places[int(j)].name, geodesic_km(lats[i], lons[i], places[int(j)].lat, places[int(j)].lon))
-        for i, j in enumerate(nearest)
+        (town.name, geodesic_km(lats[i], lons[i], town.lat, town.lon))
+        for i, town in enumerate(places[int(j)] for j in nearest)
     ]
 
 

@@ -16,6 +16,7 @@ DESCRIPTIONS: dict[str, str] = {
     "start": N_("Enrol with your one-time invite code"),
     "request": N_("Ask other states for help in a crisis"),
     "crises": N_("Open crises you may see"),
+    "coverage": N_("Where help cannot come in time: the coverage map"),
     "status": N_("Set your unit's readiness"),
     "duty": N_("Who is on duty; the rota"),
     "calendar": N_("Your unit's trainings, exercises and meetings (.ics)"),
@@ -33,10 +34,18 @@ DESCRIPTIONS: dict[str, str] = {
 
 # What each role adds to the menu.
 BY_ROLE: dict[str, tuple[str, ...]] = {
-    "authority": ("request", "crises", "duty", "drill", "members", "invite"),
+    "authority": ("request", "crises", "coverage", "duty", "drill", "members", "invite"),
     "commander": ("status", "duty", "calendar", "members", "invite"),
     "duty": ("duty", "calendar"),
-    "coordinator": ("crises", "duty", "plan_trainings", "meeting", "readiness", "drill"),
+    "coordinator": (
+        "crises",
+        "coverage",
+        "duty",
+        "plan_trainings",
+        "meeting",
+        "readiness",
+        "drill",
+    ),
     "admin": ("members", "invite"),
 }
 # What every member's menu ends with, and what someone not enrolled sees.
