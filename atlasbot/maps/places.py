@@ -23,7 +23,8 @@ def grid_places(
     box: tuple[float, float, float, float] = EUROPE,
 ) -> tuple[Place, ...]:
     """The points of a regular grid that lie in one of the network's states, each named by
-    its coordinates (and its nearest town, when a gazetteer is given)."""
+    its coordinates (and its nearest town, when a gazetteer is given; then a state the grid
+    misses is represented by its towns)."""
     import numpy as np
 
     lon_min, lat_min, lon_max, lat_max = box
@@ -35,7 +36,7 @@ def grid_places(
     lats_kept = [round(float(grid_lat[i]), 4) for i in kept]
     lons_kept = [round(float(grid_lon[i]), 4) for i in kept]
     near = _nearest_towns(towns, lats_kept, lons_kept) if towns is not None else None
-    return tuple(
+    grid = tuple(
         Place(
             _grid_name(lat, lon, near[n] if near is not None else None),
             codes[i],
@@ -44,6 +45,11 @@ def grid_places(
         )
         for n, (i, lat, lon) in enumerate(zip(kept, lats_kept, lons_kept, strict=True))
     )
+    if towns is None:
+        return grid
+    # A state too small for the grid (Luxembourg, Malta at half a degree) gets its towns.
+    missed = {c.code for c in outlines.countries if c.code} - {p.country for p in grid}
+    return grid + town_places(towns, sorted(missed))
 
 
 def town_places(towns: Gazetteer, countries: Sequence[str] | None = None) -> tuple[Place, ...]:
