@@ -45,6 +45,23 @@ def _places(kind: str, step: float) -> Any:
     return grid_places(load_outlines(), towns, step_deg=step)
 
 
+def _question(
+    network: Any, capability: str, deployed: list[str], assistance: str, include_partners: bool
+) -> Any:
+    """The question asked, checked against the network (a bad value fails with one line)."""
+    from atlasbot.maps.coverage import CoverageQuestion
+
+    if capability not in network.capability_codes():
+        common.fail(f"--capability {capability}: not in the network's catalogue")
+    unknown = sorted(set(deployed) - {u.id for u in network.units})
+    if unknown:
+        common.fail(f"--deployed: unknown units {', '.join(unknown)}")
+    forms = tuple(f.strip() for f in assistance.split(",") if f.strip())
+    if not forms or not set(forms) <= {"equipment", "expertise", "action"}:
+        common.fail("--assistance: a comma-separated list of equipment, expertise, action")
+    return CoverageQuestion(capability, forms, include_partners, tuple(dict.fromkeys(deployed)))
+
+
 @commands.command("coverage")
 def coverage_command(
     capability: Annotated[str, typer.Option("--capability", help="A capability code.")],
@@ -73,7 +90,7 @@ def coverage_command(
     worst: Annotated[int, typer.Option("--worst", help="Places listed.", min=1)] = 10,
 ) -> None:
     """The earliest time a full team could be on scene at every place, from another state."""
-    from atlasbot.maps.coverage import CoverageQuestion, compute_coverage
+    from atlasbot.maps.coverage import compute_coverage
     from atlasbot.maps.coverage_map import (
         WORST_APART_KM,
         coverage_geojson_text,
@@ -82,18 +99,10 @@ def coverage_command(
     from atlasbot.texts import maps as texts
 
     network = _network(network_file)
-    if capability not in network.capability_codes():
-        common.fail(f"--capability {capability}: not in the network's catalogue")
-    unknown = sorted(set(deployed or ()) - {u.id for u in network.units})
-    if unknown:
-        common.fail(f"--deployed: unknown units {', '.join(unknown)}")
-    forms = tuple(f.strip() for f in assistance.split(",") if f.strip())
-    if not forms or not set(forms) <= {"equipment", "expertise", "action"}:
-        common.fail("--assistance: a comma-separated list of equipment, expertise, action")
+    question = _question(network, capability, deployed or [], assistance, include_partners)
     for path, option in ((png, "--png"), (geojson, "--geojson")):
         if path is not None:
             common.check_writable(option, path)
-    question = CoverageQuestion(capability, forms, include_partners, tuple(deployed or ()))
     where = _places(places, step)
     started = time.perf_counter()
     coverage = compute_coverage(network, where, question, common.settings().travel_model())
