@@ -41,23 +41,25 @@ def geodesic_km_matrix(lats1: Any, lons1: Any, lats2: Any, lons2: Any) -> Any:
     )
     u1, u2 = np.arctan((1 - f) * np.tan(phi1)), np.arctan((1 - f) * np.tan(phi2))
     sin_u1, cos_u1, sin_u2, cos_u2 = np.sin(u1), np.cos(u1), np.sin(u2), np.cos(u2)
+    # The products that do not change between rounds, computed once.
+    su1su2, cu1cu2 = sin_u1 * sin_u2, cos_u1 * cos_u2
+    cu1su2, su1cu2 = cos_u1 * sin_u2, sin_u1 * cos_u2
+    tiny = 1e-300  # keeps 0/0 (the same point; an equatorial line) from becoming NaN: 0
     lam = big_l
     for _ in range(50):  # a handful of rounds is enough between any two places in Europe
         sin_lam, cos_lam = np.sin(lam), np.cos(lam)
-        sin_sigma = np.hypot(cos_u2 * sin_lam, cos_u1 * sin_u2 - sin_u1 * cos_u2 * cos_lam)
-        cos_sigma = sin_u1 * sin_u2 + cos_u1 * cos_u2 * cos_lam
+        sin_sigma = np.hypot(cos_u2 * sin_lam, cu1su2 - su1cu2 * cos_lam)
+        cos_sigma = su1su2 + cu1cu2 * cos_lam
         sigma = np.arctan2(sin_sigma, cos_sigma)
-        safe = np.where(sin_sigma == 0, 1.0, sin_sigma)
-        sin_alpha = np.where(sin_sigma == 0, 0.0, cos_u1 * cos_u2 * sin_lam / safe)
+        sin_alpha = cu1cu2 * sin_lam / np.maximum(sin_sigma, tiny)
         cos2_alpha = 1 - sin_alpha**2
-        safe_cos2 = np.where(cos2_alpha == 0, 1.0, cos2_alpha)
-        cos_2sm = np.where(cos2_alpha == 0, 0.0, cos_sigma - 2 * sin_u1 * sin_u2 / safe_cos2)
+        cos_2sm = cos_sigma - 2 * su1su2 / np.maximum(cos2_alpha, tiny)
         c = f / 16 * cos2_alpha * (4 + f * (4 - 3 * cos2_alpha))
         previous = lam
         lam = big_l + (1 - c) * f * sin_alpha * (
             sigma + c * sin_sigma * (cos_2sm + c * cos_sigma * (-1 + 2 * cos_2sm**2))
         )
-        if np.all(np.abs(lam - previous) < 1e-12):
+        if np.max(np.abs(lam - previous), initial=0.0) < 1e-12:
             break
     u_sq = cos2_alpha * (a**2 - b**2) / b**2
     big_a = 1 + u_sq / 16384 * (4096 + u_sq * (-768 + u_sq * (320 - 175 * u_sq)))

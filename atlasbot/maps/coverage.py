@@ -127,25 +127,24 @@ def compute_coverage(
     countries = sorted({p.country for p in places})
     row_of = {code: row for row, code in enumerate(countries)}
     allowed = eligibility(network, question, countries)
+    # Only the units that may help some place travel (for one capability, a fraction).
+    helpers = np.flatnonzero(allowed.any(axis=0)) if len(places) else np.array([], dtype=int)
+    if not len(helpers):
+        return Coverage(question, tuple(PlaceCoverage(p, None, None) for p in places))
+    units = [network.units[int(j)] for j in helpers]
     lats, lons = [p.lat for p in places], [p.lon for p in places]
-    minutes = eta_matrix(network.units, lats, lons, model or TravelModel())
-    if len(network.units):
-        rows = np.array([row_of[p.country] for p in places], dtype=int)
-        minutes = np.where(allowed[rows], minutes, np.inf)
-        best = np.argmin(minutes, axis=1)
-        earliest = minutes[np.arange(len(places)), best]
-    else:
-        best = np.zeros(len(places), dtype=int)
-        earliest = np.full(len(places), np.inf)
+    minutes = eta_matrix(units, lats, lons, model or TravelModel())
+    rows = np.array([row_of[p.country] for p in places], dtype=int)
+    minutes = np.where(allowed[rows][:, helpers], minutes, np.inf)
+    best = np.argmin(minutes, axis=1)
+    earliest = minutes[np.arange(len(places)), best]
     return Coverage(
         question,
         tuple(
-            PlaceCoverage(
-                place,
-                int(earliest[i]) if np.isfinite(earliest[i]) else None,
-                network.units[int(best[i])].id if np.isfinite(earliest[i]) else None,
-            )
-            for i, place in enumerate(places)
+            PlaceCoverage(place, int(value), units[column].id)
+            if value != float("inf")
+            else PlaceCoverage(place, None, None)
+            for place, value, column in zip(places, earliest.tolist(), best.tolist(), strict=True)
         ),
     )
 

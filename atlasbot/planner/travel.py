@@ -110,10 +110,11 @@ def eta_matrix(
     distances = geodesic_km_matrix(
         lats, lons, [u.base.lat for u in units], [u.base.lon for u in units]
     )
+    by_unit = np.ascontiguousarray(distances.T)  # one unit's distances side by side
     for column, unit in enumerate(units):
         travel = np.full(len(lats), np.inf)
         for mode in unit.transport:
-            travel = np.minimum(travel, model.travel_minutes_array(mode, distances[:, column]))
+            travel = np.minimum(travel, model.travel_minutes_array(mode, by_unit[column]))
         result[:, column] = np.ceil(unit.mobilisation_minutes + travel - 1e-9)
     return result
 
