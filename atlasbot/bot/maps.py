@@ -35,7 +35,8 @@ async def send_plans_map(
 
 async def send_board_map(context: AtlasContext, press: PressInput) -> None:
     """A crisis's board on a map, for a member who may see the crisis."""
-    chat_id, spec = await context.services.run(lambda s: maps.board_map(s, press))
+    tz = context.services.settings.tz
+    chat_id, spec = await context.services.run(lambda s: maps.board_map(s, press, tz))
     picture = await context.services.plan(lambda: maps.board_picture(chat_id, spec))
     await send_picture(context, picture)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
@@ -30,7 +31,7 @@ from atlasbot.services.assistance.records import deployments_of, requests_of
 from atlasbot.services.crisis_records import get_crisis
 from atlasbot.services.enrolment import Identity
 from atlasbot.services.errors import InvalidInput, NotAuthorised
-from atlasbot.storage.models import Role, UnitRow
+from atlasbot.storage.models import DeploymentState, Role, UnitRow
 from atlasbot.texts import crisis as crisis_texts
 from atlasbot.texts import maps as texts
 
@@ -52,8 +53,9 @@ def plans_picture(chat_id: int, view: PlanningView, proposed: ProposedPlans) -> 
     return Picture(chat_id, render_plan_map(spec), texts.plans_map_caption(view.title))
 
 
-def board_map(session: Session, press: PressInput) -> tuple[int, BoardMap]:
-    """A crisis's board as a map's plain values, for a member who may see the crisis."""
+def board_map(session: Session, press: PressInput, tz: ZoneInfo) -> tuple[int, BoardMap]:
+    """A crisis's board as a map's plain values, for a member who may see the crisis: each
+    unit asked with its deployment's state (en route: with its ETA), else its state's answer."""
     pressed = press.redeem(session)
     crisis = get_crisis(session, int(pressed.payload["crisis"]))
     if not can_see(session, pressed.identity, crisis):
@@ -62,13 +64,18 @@ def board_map(session: Session, press: PressInput) -> tuple[int, BoardMap]:
     state: dict[str, str] = {}
     for request in requests_of(session, crisis.id):
         state.update(dict.fromkeys(request.units, request.status))
+    eta_at = {}
     for deployment in deployments_of(session, crisis.id):
         state[deployment.unit_id] = deployment.state
+        if deployment.state == DeploymentState.DEPARTED.value and deployment.eta_at:
+            eta_at[deployment.unit_id] = crisis_texts.local_time(deployment.eta_at, tz)
     units = []
     for unit_id, key in state.items():
         row = session.get(UnitRow, unit_id)
         if row is not None:
             label = _("{unit} · {state}", unit=unit_id, state=_state_name(key))
+            if unit_id in eta_at:
+                label = _("{label}, ETA {time}", label=label, time=eta_at[unit_id])
             units.append(BoardUnit(unit_id, row.lat, row.lon, key, label))
     legend = tuple((key, _state_name(key)) for key in dict.fromkeys(u.state for u in units))
     title = crisis_texts.crisis_title(crisis)
