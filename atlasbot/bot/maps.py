@@ -9,10 +9,11 @@ from telegram import Update
 from telegram.error import TelegramError
 
 from atlasbot.bot.context import AtlasContext
-from atlasbot.bot.replies import require_identity
+from atlasbot.bot.replies import markup, require_identity
 from atlasbot.services import maps
 from atlasbot.services.assistance.outcome import PressInput
 from atlasbot.services.assistance.planning import PlanningView, ProposedPlans
+from atlasbot.services.enrolment import Identity
 
 log = logging.getLogger(__name__)
 
@@ -44,14 +45,32 @@ async def send_board_map(context: AtlasContext, press: PressInput) -> None:
 async def send_coverage(update: Update, context: AtlasContext, args: Sequence[str]) -> None:
     """/coverage: the map of the earliest help at every place, then the worst places."""
     identity = await require_identity(update, context)
+    given = await context.services.read(lambda s: maps.coverage_input(s, identity, args))
+    await _answer(update, context, identity, given)
+
+
+async def send_what_if(update: Update, context: AtlasContext, press: PressInput) -> None:
+    """A "what if … is deployed?" button: the coverage again with that unit deployed."""
+    identity, given = await context.services.run(lambda s: maps.what_if_input(s, press))
+    await _answer(update, context, identity, given)
+
+
+async def _answer(
+    update: Update, context: AtlasContext, identity: Identity, given: maps.CoverageInput
+) -> None:
+    """Compute (or find) and draw the coverage off the event loop; send the map, then the
+    worst places with a "what if" button for each unit that carries the most places."""
     services = context.services
-    given = await services.read(lambda s: maps.coverage_input(s, identity, args))
     answer = await services.plan(
         lambda: maps.coverage_answer(
             given, services.coverage_memo, services.gazetteer, services.settings.travel_model()
         )
     )
+    now = services.clock.now()
+    keyboard = await services.run(
+        lambda s: maps.what_if_keyboard(s, identity, given, answer.key_units, now)
+    )
     chat = update.effective_chat
     if chat is not None:
         await chat.send_photo(answer.png, caption=answer.title[:1000])
-        await chat.send_message(answer.text)
+        await chat.send_message(answer.text, reply_markup=markup(keyboard))

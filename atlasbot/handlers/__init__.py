@@ -60,6 +60,7 @@ ACTIONS: dict[str, Handler] = {
     "board.show": status.show_board,
     "board.refresh": status.refresh,
     "board.map": maps.board_map,
+    "coverage.what_if": maps.what_if,
     "crisis.close": status.close_ask,
     "crisis.close_confirm": status.close_confirm,
     # On-call alerting: one Acknowledge stops the escalation everywhere.

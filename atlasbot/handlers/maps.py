@@ -19,6 +19,15 @@ async def board_map(update: Update, context: AtlasContext) -> None:
 
 
 @guarded
+async def what_if(update: Update, context: AtlasContext) -> None:
+    """A "what if … is deployed?" button under a coverage."""
+    press = notices.press_input(update, context)
+    if update.callback_query:
+        await update.callback_query.answer()
+    await maps.send_what_if(update, context, press)
+
+
+@guarded
 async def coverage_command(update: Update, context: AtlasContext) -> None:
     """/coverage CAPABILITY [UNIT …]: coordinators and competent authorities only."""
     await maps.send_coverage(update, context, context.args or [])

@@ -6,8 +6,10 @@ and the coverage computation are CPU work the bot runs off the event loop.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
@@ -31,11 +33,13 @@ from atlasbot.services.assistance.records import deployments_of, requests_of
 from atlasbot.services.crisis_records import get_crisis
 from atlasbot.services.enrolment import Identity
 from atlasbot.services.errors import InvalidInput, NotAuthorised
+from atlasbot.services.outbox import Button, Keyboard, issue_keyboard
 from atlasbot.storage.models import DeploymentState, Role, UnitRow
 from atlasbot.texts import crisis as crisis_texts
 from atlasbot.texts import maps as texts
 
 WORST_PLACES = 10
+WHAT_IF_UNITS = 3  # "what if … is deployed?" buttons under a coverage
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,13 +134,40 @@ def current_network(session: Session) -> Network:
     return network.with_statuses(dict.fromkeys(engaged_units(session), UnitStatus.DEPLOYED))
 
 
+def what_if_input(session: Session, press: PressInput) -> tuple[Identity, CoverageInput]:
+    """A "what if … is deployed?" button under a coverage: the same checks as /coverage."""
+    pressed = press.redeem(session)
+    args = [str(pressed.payload["capability"]), *map(str, pressed.payload["deployed"])]
+    return pressed.identity, coverage_input(session, pressed.identity, args)
+
+
+def what_if_keyboard(
+    session: Session, identity: Identity, given: CoverageInput, units: Sequence[str], now: datetime
+) -> Keyboard:
+    """One button per unit that carries the most places: what if it were deployed too?"""
+    question = given.question
+    rows = [
+        [
+            Button(
+                texts.what_if_button(unit),
+                "coverage.what_if",
+                {"capability": question.capability, "deployed": [*question.deployed, unit]},
+            )
+        ]
+        for unit in units
+    ]
+    return issue_keyboard(session, identity.member_id, rows, now=now)
+
+
 @dataclass(frozen=True, slots=True)
 class CoverageAnswer:
-    """The coverage map and the list of the worst-covered places."""
+    """The coverage map, the list of the worst-covered places, and the units that carry the
+    most places (the first to ask "what if it were deployed?" about)."""
 
     png: bytes
     title: str
     text: str
+    key_units: tuple[str, ...] = ()
 
 
 def coverage_answer(
@@ -148,6 +179,10 @@ def coverage_answer(
     coverage = memo.coverage(given.network, places, given.question, model)
     title = texts.coverage_title(given.question.capability, given.names, given.question.deployed)
     png = render_coverage_map(coverage, given.network, title, worst=WORST_PLACES)
+    carried = Counter(p.unit for p in coverage.places if p.unit is not None)
     return CoverageAnswer(
-        png, title, texts.coverage_text(coverage, title, WORST_PLACES, WORST_APART_KM)
+        png,
+        title,
+        texts.coverage_text(coverage, title, WORST_PLACES, WORST_APART_KM),
+        tuple(unit for unit, _count in carried.most_common(WHAT_IF_UNITS)),
     )

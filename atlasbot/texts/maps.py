@@ -42,6 +42,11 @@ def unknown_units(units: Sequence[str]) -> str:
     return _("Unknown units: {units}. Nothing was computed.", units=", ".join(units))
 
 
+def what_if_button(unit: str) -> str:
+    """A button under a coverage: the same coverage with one more unit deployed."""
+    return _("🔮 What if {unit} is deployed?", unit=unit)
+
+
 def coverage_title(capability: str, names: Mapping[str, str], deployed: Sequence[str]) -> str:
     """The coverage map's title."""
     name = names.get(capability, capability)

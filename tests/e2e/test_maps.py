@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from atlasbot.sandbox.people import Person
+from atlasbot.sandbox.people import Person, button_texts
 
 from .conftest import PersonFactory
 from .test_assistance_flow import ana, authorities, fill_request, send_plan_one  # noqa: F401
@@ -48,9 +48,18 @@ async def test_coverage_answers_a_coordinator_with_a_map_and_the_worst_places(
     text = next(m["text"] for m in replies if m.get("text"))
     assert "The 10 worst-covered places:" in text
     assert len(re.findall(r"^\d+\. .+: (\d+ min|nobody can come)", text, re.MULTILINE)) == 10
-    # What if a unit is deployed: the figures can only get worse.
+    # What if a unit is deployed: asked by name, or by a button under the list.
     worse = await cora.say("/coverage eod de-1")
     assert "if de-1 deployed" in next(m["text"] for m in worse if m.get("text"))
+    listed = next(m for m in reversed(worse) if m.get("text"))
+    labels = button_texts(listed)
+    assert labels and all(label.startswith("🔮 What if") for label in labels)
+    unit = re.search(r"What if (\S+) is deployed", labels[0])
+    assert unit is not None
+    again = await cora.tap(labels[0], listed)
+    assert any(m.get("photo") for m in again)
+    text = next(m["text"] for m in again if m.get("text"))
+    assert f"if de-1, {unit.group(1)} deployed" in text
 
 
 async def test_coverage_answers_an_authority_and_explains_its_usage(
