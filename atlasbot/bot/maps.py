@@ -29,8 +29,13 @@ async def send_picture(context: AtlasContext, picture: maps.Picture) -> None:
 async def send_plans_map(
     context: AtlasContext, chat_id: int, view: PlanningView, proposed: ProposedPlans
 ) -> None:
-    """The plans on a map, drawn off the event loop."""
-    picture = await context.services.plan(lambda: maps.plans_picture(chat_id, view, proposed))
+    """The plans on a map, drawn off the event loop; a map that cannot be drawn is logged and
+    left out, so the plans themselves always go."""
+    try:
+        picture = await context.services.plan(lambda: maps.plans_picture(chat_id, view, proposed))
+    except Exception:
+        log.exception("the plans' map could not be drawn")
+        return
     await send_picture(context, picture)
 
 
