@@ -21,6 +21,7 @@ from atlasbot.bot.uploads import UploadReader
 from atlasbot.clock import Clock, SystemClock
 from atlasbot.config import Settings
 from atlasbot.gazetteer import Gazetteer
+from atlasbot.maps.coverage import CoverageMemo
 from atlasbot.services.alerting.leases import Owner
 from atlasbot.services.errors import DatabaseUnavailable
 from atlasbot.storage.db import session_scope
@@ -48,6 +49,8 @@ class BotServices:
     engine: Engine
     clock: Clock = field(default_factory=SystemClock)
     gazetteer: Gazetteer = field(default_factory=Gazetteer.load)
+    # Coverage maps computed already, computed again only when readiness changes.
+    coverage_memo: CoverageMemo = field(default_factory=CoverageMemo)
     # Fan-out sends wait here; direct replies do not (see atlasbot/pacing.py).
     broadcast: TokenBucket = field(default_factory=TokenBucket)
     # The leadership epoch every write checks first (None: the one process of a sandbox or a

@@ -10,7 +10,7 @@ import functools
 from telegram import Update
 from telegram.error import BadRequest, TelegramError
 
-from atlasbot.bot import returns, timers
+from atlasbot.bot import maps, returns, timers
 from atlasbot.bot.context import AtlasContext
 from atlasbot.bot.replies import answer_user, edit_pressed, markup, send_messages
 from atlasbot.services.assistance import board, outcomes, planning
@@ -110,6 +110,8 @@ async def present_plans(context: AtlasContext, target: PlanTarget) -> None:
     )
     now = services.clock.now()
     message = await services.run(lambda s: planning.plans_message(s, target, view, proposed, now))
+    # The map first, so the plans with their buttons stay the last message in the chat.
+    await maps.send_plans_map(context, target.chat_id, view, proposed)
     await send_messages(context, [message])
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import typer
 
-from atlasbot.cli import audit, database, members, planning, registry, serving
+from atlasbot.cli import audit, coverage, database, members, planning, registry, serving
 from atlasbot.cli.audit import NO_KEY_NOTE as NO_KEY_NOTE
 from atlasbot.cli.common import EXIT_INVALID, CliError
 from atlasbot.config import Settings, SettingsError, load_settings
@@ -34,7 +34,13 @@ app.add_typer(database.db_app, name="db")
 app.add_typer(audit.audit_app, name="audit")
 app.add_typer(members.members_app, name="members")
 # The top-level commands of each family (backup, restore, invite, plan, schedule, run, ...).
-for family in (database.commands, registry.commands, planning.commands, serving.commands):
+for family in (
+    database.commands,
+    registry.commands,
+    planning.commands,
+    serving.commands,
+    coverage.commands,
+):
     app.add_typer(family)
 
 

@@ -19,6 +19,7 @@ from atlasbot.handlers import (
     control,
     duty,
     errors,
+    maps,
     mobilise,
     outcomes,
     people,
@@ -67,6 +68,8 @@ ACTIONS: dict[str, Handler] = {
     "unit.status": status.set_status,
     "board.show": status.show_board,
     "board.refresh": status.refresh,
+    "board.map": maps.board_map,
+    "coverage.what_if": maps.what_if,
     "crisis.close": status.close_ask,
     "crisis.close_confirm": status.close_confirm,
     # The requester's controls of an open crisis: each irreversible step is asked first.
@@ -158,6 +161,7 @@ def register(application: AtlasApplication) -> None:
     application.add_handler(CommandHandler("settings", people.settings_command))
     application.add_handler(CommandHandler("status", status.status_command))
     application.add_handler(CommandHandler("crises", status.crises_command))
+    application.add_handler(CommandHandler("coverage", maps.coverage_command))
     application.add_handler(CommandHandler("cancel", wizards.cancel))
     application.add_handler(CommandHandler("duty", duty.duty_command))
     application.add_handler(CommandHandler("drill", alerts.drill_command))

@@ -16,6 +16,7 @@ DESCRIPTIONS: dict[str, str] = {
     "start": N_("Enrol with your one-time invite code"),
     "request": N_("Ask other states for help in a crisis"),
     "crises": N_("Open crises you may see"),
+    "coverage": N_("Where help cannot come in time: the coverage map"),
     "status": N_("Set your unit's readiness"),
     "duty": N_("Who is on duty; the rota"),
     "calendar": N_("Your unit's trainings, exercises and meetings (.ics)"),
@@ -35,11 +36,12 @@ DESCRIPTIONS: dict[str, str] = {
 
 # What each role adds to the menu.
 BY_ROLE: dict[str, tuple[str, ...]] = {
-    "authority": ("request", "crises", "duty", "drill", "members", "invite", "rsvp"),
+    "authority": ("request", "crises", "coverage", "duty", "drill", "members", "invite", "rsvp"),
     "commander": ("status", "duty", "calendar", "members", "invite", "rsvp"),
     "duty": ("duty", "calendar"),
     "coordinator": (
         "crises",
+        "coverage",
         "duty",
         "plan_trainings",
         "meeting",

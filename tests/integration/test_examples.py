@@ -18,6 +18,7 @@ import pytest
 from atlasbot.cli import main
 from atlasbot.domain import Network
 from atlasbot.gazetteer import Gazetteer
+from atlasbot.maps.outlines import load_outlines
 from atlasbot.planner.request_file import load_requests
 from atlasbot.training.events_file import load_events
 
@@ -48,6 +49,17 @@ def _check_places(path: Path, network: Network, capsys: pytest.CaptureFixture[st
     assert len(Gazetteer.load(path)) > 0
 
 
+def _check_outlines(path: Path, network: Network, capsys: pytest.CaptureFixture[str]) -> None:
+    outlines = load_outlines(path)
+    # Every state of the network has an outline, so the maps and the coverage grid find it.
+    assert {c.code for c in outlines.countries if c.code} >= network.country_codes()
+
+
+def _check_licence(path: Path, network: Network, capsys: pytest.CaptureFixture[str]) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert "world-atlas" in text and "public domain" in text and "ISC" in text
+
+
 # Every file in data/ and the checker of its format. A new data file needs a line here.
 CHECKERS: dict[str, Callable[[Path, Network, pytest.CaptureFixture[str]], None]] = {
     "network.yaml": _check_network,
@@ -55,6 +67,8 @@ CHECKERS: dict[str, Callable[[Path, Network, pytest.CaptureFixture[str]], None]]
     "requests-joint-example.yaml": _check_requests,
     "exercises-2027.yaml": _check_events,
     "places.yaml": _check_places,
+    "outlines.json": _check_outlines,  # made by tools/make_outlines.py
+    "outlines.LICENSE": _check_licence,
 }
 
 

@@ -32,6 +32,7 @@ from atlasbot.storage.models import (
 )
 from atlasbot.texts import control as control_texts
 from atlasbot.texts import crisis as crisis_texts
+from atlasbot.texts import maps as maps_texts
 
 
 def can_see(session: Session, identity: Identity, crisis: Crisis) -> bool:
@@ -81,10 +82,15 @@ def remember_board_message(
 # --- use cases: the board, the list of crises --------------------------------------------
 
 
+def map_button(crisis_id: int) -> Button:
+    """The board's map: the crisis and its units' states (for everyone who sees the board)."""
+    return Button(maps_texts.board_map_button(), "board.map", {"crisis": crisis_id})
+
+
 def board_buttons(crisis_id: int, *, missing: bool) -> list[list[Button]]:
     """What the requester can do from an open crisis's board."""
     payload = {"crisis": crisis_id}
-    rows = [[Button(_("🔄 Refresh"), "board.refresh", payload)]]
+    rows = [[Button(_("🔄 Refresh"), "board.refresh", payload), map_button(crisis_id)]]
     if missing:
         rows.append([Button(_("🧭 Plan what is still missing"), "plan.show", payload)])
     rows.append([Button(_(control_texts.MANAGE), "control.menu", payload)])
@@ -146,7 +152,9 @@ def show_board(session: Session, press: PressInput, tz: ZoneInfo) -> Outcome:
     text = _board_text(session, crisis, tz, press.now)
     requester = pressed.identity.is_authority_of(crisis.requesting_country)
     if not requester or crisis.status == CrisisStatus.CLOSED.value:
-        return Outcome(reply=text)
+        rows = [[map_button(crisis.id)]]
+        keyboard = issue_keyboard(session, pressed.identity.member_id, rows, now=press.now)
+        return Outcome(reply=text, keyboard=keyboard)
     rows = board_buttons(crisis.id, missing=bool(still_missing(session, crisis)))
     keyboard = issue_keyboard(session, pressed.identity.member_id, rows, now=press.now)
     return Outcome(reply=text, keyboard=keyboard)

@@ -1,0 +1,81 @@
+"""Maps sent as photos: the plans' map, the board's map, /coverage's map and its list."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from telegram import Update
+from telegram.error import TelegramError
+
+from atlasbot.bot.context import AtlasContext
+from atlasbot.bot.replies import markup, require_identity
+from atlasbot.services import maps
+from atlasbot.services.assistance.outcome import PressInput
+from atlasbot.services.assistance.planning import PlanningView, ProposedPlans
+from atlasbot.services.enrolment import Identity
+
+log = logging.getLogger(__name__)
+
+
+async def send_picture(context: AtlasContext, picture: maps.Picture) -> None:
+    """Send a map; a map that cannot be sent is logged, never in the way of the text."""
+    try:
+        await context.bot.send_photo(picture.chat_id, picture.png, caption=picture.caption)
+    except TelegramError as err:
+        log.warning("map not delivered to %s: %s", picture.chat_id, err)
+
+
+async def send_plans_map(
+    context: AtlasContext, chat_id: int, view: PlanningView, proposed: ProposedPlans
+) -> None:
+    """The plans on a map, drawn off the event loop; a map that cannot be drawn is logged and
+    left out, so the plans themselves always go."""
+    try:
+        picture = await context.services.plan(lambda: maps.plans_picture(chat_id, view, proposed))
+    except Exception:
+        log.exception("the plans' map could not be drawn")
+        return
+    await send_picture(context, picture)
+
+
+async def send_board_map(context: AtlasContext, press: PressInput) -> None:
+    """A crisis's board on a map, for a member who may see the crisis."""
+    tz = context.services.settings.tz
+    chat_id, spec = await context.services.run(lambda s: maps.board_map(s, press, tz))
+    picture = await context.services.plan(lambda: maps.board_picture(chat_id, spec))
+    await send_picture(context, picture)
+
+
+async def send_coverage(update: Update, context: AtlasContext, args: Sequence[str]) -> None:
+    """/coverage: the map of the earliest help at every place, then the worst places."""
+    identity = await require_identity(update, context)
+    given = await context.services.read(lambda s: maps.coverage_input(s, identity, args))
+    await _answer(update, context, identity, given)
+
+
+async def send_what_if(update: Update, context: AtlasContext, press: PressInput) -> None:
+    """A "what if … is deployed?" button: the coverage again with that unit deployed."""
+    identity, given = await context.services.run(lambda s: maps.what_if_input(s, press))
+    await _answer(update, context, identity, given)
+
+
+async def _answer(
+    update: Update, context: AtlasContext, identity: Identity, given: maps.CoverageInput
+) -> None:
+    """Compute (or find) and draw the coverage off the event loop; send the map, then the
+    worst places with a "what if" button for each unit that carries the most places."""
+    services = context.services
+    answer = await services.plan(
+        lambda: maps.coverage_answer(
+            given, services.coverage_memo, services.gazetteer, services.settings.travel_model()
+        )
+    )
+    now = services.clock.now()
+    keyboard = await services.run(
+        lambda s: maps.what_if_keyboard(s, identity, given, answer.key_units, now)
+    )
+    chat = update.effective_chat
+    if chat is not None:
+        await chat.send_photo(answer.png, caption=answer.title[:1000])
+        await chat.send_message(answer.text, reply_markup=markup(keyboard))
