@@ -146,8 +146,11 @@ async def test_kill_9_of_the_leader_mid_drill_the_standby_takes_over_and_nothing
     pair.server.set_fault("429", method="sendMessage", chat_id=11, retry_after=1, count=4)
     pair.server.set_fault("502", method="sendMessage", chat_id=21)
     pair.server.send(1, "/drill de-1 fr-1", first_name="Cora")
-    # The first step's copies are recorded as sent: kill -9 the leader at once.
+    # The first step's copies are recorded as sent and the /drill confirmed to Telegram
+    # (killed before that, the new leader runs /drill again: the README's known gap of
+    # at-least-once updates, not a doubled copy): kill -9 the leader at once.
     await pair.until(lambda: sorted(d.status for d in pair.deliveries()) == ["sent", "sent"])
+    await pair.until(lambda: not pair.server.state.pending_updates)
     await pair.first.kill()
     killed_at = asyncio.get_running_loop().time()
     told_cora = len(pair.server.messages(1))
@@ -211,6 +214,7 @@ async def test_a_frozen_leader_that_lost_its_lock_is_fenced_when_it_wakes_up(pai
     await start_leader_and_standby(pair)
     pair.server.send(1, "/drill de-1 fr-1", first_name="Cora")
     await pair.until(lambda: sorted(d.status for d in pair.deliveries()) == ["sent", "sent"])
+    await pair.until(lambda: not pair.server.state.pending_updates)  # /drill confirmed
     process = pair.first.process
     assert process is not None
     # The leader freezes (a stalled VM); its connection to the lock is cut meanwhile.
