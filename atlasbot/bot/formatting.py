@@ -15,10 +15,10 @@ import html
 from typing import Any
 
 from markupsafe import Markup
+from telegram._utils.defaultvalue import DEFAULT_NONE
 from telegram._utils.types import JSONDict, ODVInput
 from telegram.constants import ParseMode
 from telegram.ext import ExtBot
-from telegram._utils.defaultvalue import DEFAULT_NONE
 
 __all__ = ["HtmlBot", "as_html"]
 

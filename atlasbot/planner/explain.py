@@ -50,13 +50,13 @@ def country_name(network: Network, code: str) -> str:
 
 
 def partner_mark(network: Network, code: str) -> str:
-    """ ", partner state (R12)" for a state the Decision does not bind, else "": the plan marks
+    """ ", partner state" for a state the Decision does not bind, else "": the plan marks
     partner units, which help on another legal basis."""
     try:
         bound = network.country(code).bound_by_decision
     except KeyError:
         return ""
-    return "" if bound else _(", partner state (R12)")
+    return "" if bound else _(", partner state")
 
 
 def capability_name(network: Network, code: str) -> str:

@@ -63,7 +63,13 @@ def copy_text(
         return f"{head}\n\n{text}"
     if number == 0:
         return text
-    head = _("⏫ ESCALATED (step {step}): nobody has acknowledged this yet.", step=number + 1)
+    # Often the first message of the bot a person ever reads: it says why it came to them and
+    # what to do, in words (no step number, no code).
+    head = _(
+        "⏫ Passed on to you: nobody has acknowledged this alert yet. Please read it and tap "
+        "“{ack}” if you take it on.",
+        ack=ack_label(),
+    )
     if is_drill:
         head = f"{drill_mark()}\n{head}"
     return f"{head}\n\n{text}"

@@ -3,7 +3,9 @@
 Pure: these functions take plain values or read-only views (``CrisisView`` and friends, which
 the storage rows satisfy), never a session, so a use case composes its messages with them in
 its own transaction. Every text goes through ``atlasbot.i18n``; tables are marked with ``N_``
-and translated when shown. Plain text: no parse mode, nothing to escape.
+and translated when shown; capabilities, crisis types and statuses are named through
+``atlasbot.names``, never shown as codes. Plain text: the bot escapes it for Telegram's HTML
+parse mode (``atlasbot.bot.formatting``), so what a member typed is shown as typed.
 """
 
 from __future__ import annotations
@@ -13,16 +15,12 @@ from datetime import datetime
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
+from atlasbot import names as display
 from atlasbot import rules
 from atlasbot.i18n import N_, _
 
-CRISIS_TYPES: Mapping[str, str] = {
-    "hostage_taking": N_("Hostage-taking"),
-    "hijacking": N_("Hijacking"),
-    "terrorist_attack": N_("Terrorist attack"),
-    "siege": N_("Siege / barricaded suspect"),
-    "other_serious_threat": N_("Other serious criminal threat"),
-}
+# The crisis types and their names live with every other display name (atlasbot.names).
+CRISIS_TYPES: Mapping[str, str] = display.CRISIS_TYPES
 OUT_OF_SCOPE_TYPES: Mapping[str, str] = {
     "natural_disaster": N_("Natural disaster"),
     "accident": N_("Serious accident"),
@@ -137,7 +135,7 @@ def capability_line(needs: Mapping[str, int], names: Mapping[str, str] | None = 
     if not needs:
         return _("none")
     return ", ".join(
-        _("{name} ×{count}", name=(names or {}).get(code, code), count=count)
+        _("{name} ×{count}", name=display.capability_name(code, names), count=count)
         for code, count in needs.items()
     )
 
@@ -205,7 +203,7 @@ def request_to_authority(
     """The request a requested state's competent authority receives (R2, R7, R12)."""
     # A partner state is not bound by the Decision: it is asked on another legal basis (R12).
     basis = (
-        _("partner state, not bound by Decision 2008/617/JHA: {cite}", cite=rules.cite("R12"))
+        _("partner state, not bound by Decision 2008/617/JHA: {cite}", cite=rules.basis("R12"))
         if partner
         else _("Art. 3, 2008/617/JHA")
     )
@@ -231,7 +229,7 @@ def request_to_authority(
         nature=crisis.nature,
         necessity=crisis.necessity,
         commander=crisis.commander_on_scene or _("to be named"),
-        cite=rules.cite("R7"),
+        cite=rules.basis("R7"),
     )
 
 
@@ -239,7 +237,7 @@ def agreement_lines(agreement: Mapping[str, Any]) -> list[str]:
     """The terms of an agreement or proposal, one per line (R6, R8, R9)."""
     costs_key = str(agreement.get("costs", "requesting_state_pays"))
     costs = (
-        _(COSTS[costs_key], cite=rules.cite("R9"), note=agreement.get("cost_note", ""))
+        _(COSTS[costs_key], cite=rules.basis("R9"), note=agreement.get("cost_note", ""))
         if costs_key in COSTS
         else costs_key
     )
@@ -280,7 +278,7 @@ def agreement_summary(agreement: Mapping[str, Any]) -> str:
 def liability_note() -> str:
     """Where officers' liability abroad comes from (R10)."""
     return _(
-        "Liability of officers abroad follows the Prüm Decision ({cite}).", cite=rules.cite("R10")
+        "Liability of officers abroad follows the Prüm Decision ({cite}).", cite=rules.basis("R10")
     )
 
 
@@ -343,7 +341,7 @@ def board(
     """The live board: one message, edited in place, with every state's answer and unit."""
     lines = [
         _("LIVE BOARD — {title}", title=crisis_title(crisis)),
-        _("Status: {status}", status=crisis.status.upper()),
+        _("Status: {status}", status=display.crisis_status_name(crisis.status).upper()),
     ]
     by_request: dict[int, list[DeploymentView]] = {}
     for deployment in deployments:
@@ -386,7 +384,7 @@ def mobilisation_order(
             ),
             _(
                 "You act in a supporting role under the requesting state's command ({cite}).",
-                cite=rules.cite("R7"),
+                cite=rules.basis("R7"),
             ),
             *agreement_lines(request.agreement),
             "",

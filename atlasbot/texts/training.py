@@ -84,7 +84,7 @@ def chunks(text: str, size: int = CHUNK) -> list[str]:
 
 def not_coordinator() -> str:
     return _(
-        "Only network coordinators plan, publish and re-plan joint trainings (R11). "
+        "Only network coordinators plan, publish and re-plan joint trainings. "
         "Ask a coordinator, or send /calendar to see your unit's events."
     )
 
@@ -113,7 +113,7 @@ def file_problems(source: str, problems: Sequence[str], shown: int) -> str:
 
 def plan_help() -> str:
     return _(
-        "Plan joint trainings, exercises and meetings (R11; not a request: no authority's "
+        "Plan joint trainings, exercises and meetings (not a request: no authority's "
         "approval is needed).\n"
         "• Send an events file (YAML, as for `atlasbot schedule`) as a document, or\n"
         "• add events one by one with the wizard.\n"

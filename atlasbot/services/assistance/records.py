@@ -63,7 +63,7 @@ def require_requested_authority(identity: Identity, request: AssistanceRequest) 
             _(
                 "Only the competent authority of {country} can answer this request ({cite}).",
                 country=request.country,
-                cite=rules.cite("R2"),
+                cite=rules.basis("R2"),
             )
         )
 
