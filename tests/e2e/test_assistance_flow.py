@@ -162,7 +162,7 @@ async def test_acceptance_orders_the_units_and_the_board_follows_their_progress(
     await ana.tap("🏁 Close crisis…", board)
     await ana.tap("🏁 Confirm: close the crisis")
     messages = await ana.all_messages()
-    assert any((m.get("text") or "").startswith("AFTER-ACTION SUMMARY") for m in messages)
+    assert any((m.get("text") or "").startswith("AFTER-ACTION REPORT") for m in messages)
     assert any(m.get("document") for m in messages)
     assert any("released" in (m.get("text") or "") for m in await commander.all_messages())
 
