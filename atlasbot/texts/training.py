@@ -17,7 +17,7 @@ from atlasbot.i18n import N_, _, ngettext
 from atlasbot.training.calendar import ScheduledEvent, ScheduleResult
 from atlasbot.training.currency import StaleCapability
 from atlasbot.training.replan import format_days
-from atlasbot.training.report import format_table
+from atlasbot.training.report import format_list
 
 # Telegram allows 4096 characters a message; leave room for a heading.
 CHUNK = 3800
@@ -222,7 +222,7 @@ def preview(plan_id: int, result: ScheduleResult, network: Network) -> str:
         "Preview of plan #{plan}: {status}.\n\n{table}",
         plan=plan_id,
         status=status,
-        table=format_table(result, network),
+        table=format_list(result, network),
     )
 
 
@@ -314,7 +314,7 @@ def replan_proposal(
         "stays where it is.\n\n{table}",
         plan=plan_id,
         what=what,
-        table=format_table(result, network),
+        table=format_list(result, network),
     )
 
 
