@@ -1,5 +1,5 @@
 """Every word of on-call alerting: alert copies, escalations, reminders, acknowledgements,
-the duty rota and drill reports (plain text, no parse mode).
+the duty rota and drill reports (plain text: the bot escapes it for HTML, bot/formatting.py).
 
 Pure: the use cases in ``atlasbot.services`` compose their messages with these functions, so
 the same words serve handlers and timers. Values come in as plain values, or as any object
