@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
@@ -25,7 +26,14 @@ from atlasbot.services.crisis_records import crisis_object, get_crisis
 from atlasbot.services.outbox import Document, Message
 from atlasbot.services.zones import country_zone, zones_of
 from atlasbot.storage import audit
-from atlasbot.storage.models import AnswerStatus, CountryRow, Member, UnitRow
+from atlasbot.storage.models import (
+    AnswerStatus,
+    AssistanceRequest,
+    CountryRow,
+    Deployment,
+    Member,
+    UnitRow,
+)
 from atlasbot.texts import after_action as texts
 from atlasbot.texts.crisis import asked_of_units
 
@@ -48,25 +56,24 @@ def _who(session: Session, actor: str) -> str:
     return actor
 
 
-def build_report(session: Session, crisis_id: int) -> texts.Report:
-    """The report's values, read in this transaction."""
-    crisis = get_crisis(session, crisis_id)
-    entries = [
-        e
-        for e in audit.entries_about(session, crisis_object(crisis_id))
-        if e.object == crisis_object(crisis_id)
-    ]
+def _timeline(session: Session, crisis_id: int) -> list[texts.Event]:
+    """The crisis's own audit entries, oldest first, each actor by name."""
     people: dict[str, str] = {}
     timeline = []
-    for entry in entries:
+    for entry in audit.entries_about(session, crisis_object(crisis_id)):
+        if entry.object != crisis_object(crisis_id):
+            continue
         if entry.actor not in people:
             people[entry.actor] = _who(session, entry.actor)
         timeline.append(
             texts.Event(as_utc(entry.at), people[entry.actor], entry.action, dict(entry.payload))
         )
+    return timeline
+
+
+def _state_lines(session: Session, requests: list[AssistanceRequest]) -> list[texts.StateLine]:
     countries = {row.code: row.name for row in session.exec(select(CountryRow)).all()}
-    requests = requests_of(session, crisis_id)
-    states = [
+    return [
         texts.StateLine(
             country=r.country,
             country_name=countries.get(r.country, r.country),
@@ -78,15 +85,19 @@ def build_report(session: Session, crisis_id: int) -> texts.Report:
         )
         for r in requests
     ]
-    deployments = deployments_of(session, crisis_id)
-    unit_ids = [d.unit_id for d in deployments] + [u for r in requests for u in r.units]
-    unit_names = {
-        row.id: row.name for row in session.exec(select(UnitRow)).all() if row.id in set(unit_ids)
-    }
+
+
+def _unit_lines(
+    deployments: list[Deployment],
+    requests: list[AssistanceRequest],
+    timeline: list[texts.Event],
+    unit_names: dict[str, str],
+) -> list[texts.UnitLine]:
     asked = {unit: teams for r in requests for unit, teams in asked_of_units(r).items()}
+    country_of = {r.id: r.country for r in requests}
     units = []
     for deployment in deployments:
-        reached = {}
+        reached: dict[str, datetime] = {}
         for event in timeline:
             state = event.action.removeprefix("deployment.")
             if event.detail.get("deployment") == deployment.id and state not in reached:
@@ -95,21 +106,31 @@ def build_report(session: Session, crisis_id: int) -> texts.Report:
             texts.UnitLine(
                 unit_id=deployment.unit_id,
                 unit_name=unit_names.get(deployment.unit_id, deployment.unit_id),
-                country=next(
-                    (r.country for r in requests if r.id == deployment.assistance_request_id),
-                    "",
-                ),
+                country=country_of.get(deployment.assistance_request_id, ""),
                 teams=asked.get(deployment.unit_id, {}),
                 reached=reached,
                 eta_at=as_utc(deployment.eta_at) if deployment.eta_at else None,
             )
         )
+    return units
+
+
+def build_report(session: Session, crisis_id: int) -> texts.Report:
+    """The report's values, read in this transaction."""
+    crisis = get_crisis(session, crisis_id)
+    timeline = _timeline(session, crisis_id)
+    requests = requests_of(session, crisis_id)
+    deployments = deployments_of(session, crisis_id)
+    involved = {d.unit_id for d in deployments} | {u for r in requests for u in r.units}
+    unit_names = {
+        row.id: row.name for row in session.exec(select(UnitRow)).all() if row.id in involved
+    }
     return texts.Report(
         crisis=crisis,
         requested_at=as_utc(crisis.created_at),
         closed_at=as_utc(crisis.closed_at) if crisis.closed_at else None,
-        states=states,
-        units=units,
+        states=_state_lines(session, requests),
+        units=_unit_lines(deployments, requests, timeline, unit_names),
         timeline=timeline,
         capability_names=capability_names(session),
         unit_names=unit_names,
