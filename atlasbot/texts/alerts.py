@@ -49,8 +49,10 @@ def copy_text(
     action: Action,
     deadline: datetime | None,
     tz: ZoneInfo,
+    reached_before: bool = True,
 ) -> str:
-    """What one recipient reads at one step of the chain."""
+    """What one recipient reads at one step of the chain; ``reached_before`` says whether an
+    earlier step reached anyone (a unit with nobody enrolled or on duty reached nobody)."""
     if action is Action.REMIND:
         head = (
             _(
@@ -65,10 +67,18 @@ def copy_text(
         return text
     # Often the first message of the bot a person ever reads: it says why it came to them and
     # what to do, in words (no step number, no code).
-    head = _(
-        "⏫ Passed on to you: nobody has acknowledged this alert yet. Please read it and tap "
-        "“{ack}” if you take it on.",
-        ack=ack_label(),
+    head = (
+        _(
+            "⏫ Passed on to you: nobody has acknowledged this alert yet. Please read it and "
+            "tap “{ack}” if you take it on.",
+            ack=ack_label(),
+        )
+        if reached_before
+        else _(
+            "⏫ Passed on to you: nobody could be reached before you (nobody of the unit is "
+            "enrolled or on duty). Please read it and tap “{ack}” if you take it on.",
+            ack=ack_label(),
+        )
     )
     if is_drill:
         head = f"{drill_mark()}\n{head}"

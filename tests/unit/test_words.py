@@ -123,3 +123,31 @@ def test_why_not_others_fits_one_phone_screen() -> None:
     assert text.count("later than plan 1") < 10
     assert "… and " in text and "more, all further away" in text
     assert "Not eligible: 1 of the requesting state" in text
+
+
+def test_an_escalated_alert_says_in_words_why_it_came_to_you() -> None:
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from atlasbot.escalation import Action
+    from atlasbot.texts.alerts import copy_text
+
+    def copy(reached_before: bool) -> str:
+        return copy_text(
+            "MOBILISATION ORDER for de-1",
+            is_drill=False,
+            number=2,
+            action=Action.NOTIFY,
+            deadline=datetime(2026, 1, 1, tzinfo=UTC),
+            tz=ZoneInfo("Europe/Berlin"),
+            reached_before=reached_before,
+        )
+
+    for text in (copy(True), copy(False)):
+        head = text.split("\n\n", 1)[0]
+        assert "ESCALATED" not in head and "step" not in head
+        assert "Passed on to you" in head and "Acknowledge" in head
+        assert text.endswith("MOBILISATION ORDER for de-1")
+    assert "nobody has acknowledged" in copy(True)
+    # A unit with nobody to reach: its first recipient is not told that someone ignored it.
+    assert "nobody could be reached before you" in copy(False)

@@ -93,6 +93,17 @@ def run_step(
     buttons = alert_buttons(alert) if work.copies else []
     # Each recipient reads the deadline in their own zone (``tz`` is for those with none).
     zones = zones_of(session, (planned.member_id for planned in work.copies), fallback=tz)
+    # Whether an earlier step reached anyone: if not (a unit with nobody enrolled or on duty),
+    # the first recipients are told so, not that "nobody acknowledged".
+    reached_before = work.number > 0 and (
+        session.exec(
+            select(AlertDelivery.id).where(
+                AlertDelivery.alert_id == alert.id,
+                col(AlertDelivery.step_number) < work.number,
+            )
+        ).first()
+        is not None
+    )
     copies = []
     for planned in work.copies:
         text = texts.copy_text(
@@ -102,6 +113,7 @@ def run_step(
             action=work.action,
             deadline=work.deadline,
             tz=zones[planned.member_id],
+            reached_before=reached_before,
         )
         keyboard = issue_keyboard(session, planned.member_id, buttons, now=now)
         describe_copy(session, planned.delivery_id, text, stored_rows(keyboard))
