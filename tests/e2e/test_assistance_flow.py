@@ -104,7 +104,7 @@ async def test_a_request_produces_plans_with_units_etas_and_exclusions_on_reques
     text = reasons[-1]["text"]
     # One screen (issue 10): the nearest left-out units with their reason, the ineligible
     # counted by reason.
-    assert "Could help, but not in plan 1:" in text
+    assert "Could help, but not in plan 1 (nearest first):" in text
     assert "Not eligible: 1 of the requesting state" in text
 
 
