@@ -126,8 +126,9 @@ class DeploymentView(Protocol):
 
 
 def shown(table: Mapping[str, str], code: str) -> str:
-    """The translated label of ``code`` in a table of texts (the code itself when unknown)."""
-    return _(table[code]) if code in table else code
+    """The translated label of ``code`` in a table of texts (words made of the code when the
+    table does not know it: a state added later reads "returning home", not "returning_home")."""
+    return _(table[code]) if code in table else display.from_code(code).lower()
 
 
 def capability_line(needs: Mapping[str, int], names: Mapping[str, str] | None = None) -> str:
@@ -152,7 +153,7 @@ def crisis_title(crisis: CrisisView) -> str:
         "Crisis #{id} ({country}): {kind} at {where}",
         id=crisis.id,
         country=crisis.requesting_country,
-        kind=shown(CRISIS_TYPES, crisis.crisis_type),
+        kind=display.crisis_type_name(crisis.crisis_type),
         where=where,
     )
 
