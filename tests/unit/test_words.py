@@ -151,3 +151,57 @@ def test_an_escalated_alert_says_in_words_why_it_came_to_you() -> None:
     assert "nobody has acknowledged" in copy(True)
     # A unit with nobody to reach: its first recipient is not told that someone ignored it.
     assert "nobody could be reached before you" in copy(False)
+
+
+def test_a_long_after_action_report_fits_one_message_and_the_csv_keeps_everything() -> None:
+    import csv
+    import io
+    from datetime import UTC, datetime, timedelta
+    from types import SimpleNamespace
+    from zoneinfo import ZoneInfo
+
+    from atlasbot.texts import after_action
+
+    start = datetime(2026, 12, 3, 13, 2, 7, 123456, tzinfo=UTC)
+    crisis = SimpleNamespace(
+        id=4,
+        requesting_country="BE",
+        crisis_type="hostage_taking",
+        lat=51.2,
+        lon=4.4,
+        place="Antwerp",
+        status="closed",
+    )
+    events = [
+        after_action.Event(
+            start + timedelta(minutes=i, microseconds=7),
+            "=HYPERLINK(x)" if i == 0 else "Ana",
+            "deployment.mobilising" if i % 2 else "some.new_action",
+            {"unit": "nl-1", "deployment": 1, "asked": {"nl-1": {"k9": 1}}, "note": "x"},
+        )
+        for i in range(300)
+    ]
+    report = after_action.Report(
+        crisis=crisis,
+        requested_at=start,
+        closed_at=start + timedelta(hours=5),
+        states=[
+            after_action.StateLine(
+                "NL", "Netherlands", "accepted", start, start + timedelta(minutes=7)
+            )
+        ],
+        units=[],
+        timeline=events,
+        unit_names={"nl-1": "Demo Unit Netherlands 1"},
+    )
+    tz = ZoneInfo("Europe/Lisbon")
+    text = after_action.report_text(report, tz)
+    assert len(text) <= after_action.MESSAGE_LIMIT
+    assert "earlier entries in the CSV" in text
+    assert "accepted at 13:09 WET, 7 min after it was sent" in text
+    assert "nl-1 (Demo Unit Netherlands 1) mobilising" in text
+    assert "Some new action (unit: nl-1" in text and "{" not in text
+    rows = list(csv.reader(io.StringIO(after_action.timeline_csv(report, tz).decode("utf-8"))))
+    assert len(rows) == 301
+    assert rows[1][0] == "2026-12-03T13:02:07+00:00" and rows[1][1] == "2026-12-03T13:02:07Z"
+    assert rows[1][2] == "'=HYPERLINK(x)"  # never a formula in a spreadsheet
