@@ -70,6 +70,7 @@ class StepWork:
     deadline: datetime | None = None  # the answer deadline, for a reminder
     next_step: ArmedStep | None = None  # what to arm once this step's copies are out
     lateness_s: float = 0.0  # how long after its due time the step was taken
+    reached_before: bool = True  # False: no earlier step reached anyone (nobody enrolled)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,17 +94,6 @@ def run_step(
     buttons = alert_buttons(alert) if work.copies else []
     # Each recipient reads the deadline in their own zone (``tz`` is for those with none).
     zones = zones_of(session, (planned.member_id for planned in work.copies), fallback=tz)
-    # Whether an earlier step reached anyone: if not (a unit with nobody enrolled or on duty),
-    # the first recipients are told so, not that "nobody acknowledged".
-    reached_before = work.number > 0 and (
-        session.exec(
-            select(AlertDelivery.id).where(
-                AlertDelivery.alert_id == alert.id,
-                col(AlertDelivery.step_number) < work.number,
-            )
-        ).first()
-        is not None
-    )
     copies = []
     for planned in work.copies:
         text = texts.copy_text(
@@ -113,7 +103,7 @@ def run_step(
             action=work.action,
             deadline=work.deadline,
             tz=zones[planned.member_id],
-            reached_before=reached_before,
+            reached_before=work.reached_before,
         )
         keyboard = issue_keyboard(session, planned.member_id, buttons, now=now)
         describe_copy(session, planned.delivery_id, text, stored_rows(keyboard))
@@ -200,6 +190,7 @@ def _notify(
     )
     reached = TARGETS[Target(step.target)](session, alert, now)
     fresh = [(m, c) for m, c in reached if m not in already]
+    work.reached_before = bool(already)
     _write_copies(session, alert, step, fresh, work, now)
     alert.step_reached = step.number
     if step.number > 0:
