@@ -8,6 +8,7 @@ from typing import Any, cast
 
 from telegram import BotCommand
 from telegram.ext import ApplicationBuilder, ContextTypes, ExtBot, Updater
+from telegram.request import HTTPXRequest
 
 from atlasbot.bot.context import (
     AtlasApplication,
@@ -15,6 +16,7 @@ from atlasbot.bot.context import (
     BotServices,
     TrackingUpdateProcessor,
 )
+from atlasbot.bot.formatting import HtmlBot
 from atlasbot.bot.menus import commands, set_menus
 from atlasbot.bot.pacing import CountingRateLimiter
 from atlasbot.bot.persistence import DatabasePersistence
@@ -65,18 +67,24 @@ def build_application(
     if services.on_board_changed is None:
         services.on_board_changed = notices.refresh_board
     processor = TrackingUpdateProcessor(max_concurrent_updates, services.metrics)
-    builder = (
-        ApplicationBuilder()
-        .token(secret)
-        .context_types(ContextTypes(context=AtlasContext))
-        .concurrent_updates(processor)
+    # Every message goes out in HTML parse mode with every plain text escaped (HtmlBot).
+    bot = HtmlBot(
+        secret,
+        base_url=base_url or "https://api.telegram.org/bot",
+        base_file_url=base_file_url or "https://api.telegram.org/file/bot",
+        request=HTTPXRequest(connection_pool_size=256),
+        get_updates_request=HTTPXRequest(connection_pool_size=1),
         # Replies go out at once; fan-outs are paced by services.broadcast (30/s). The limiter
         # keeps Telegram's per-group limit and retries a 429 after the time Telegram asks.
-        .rate_limiter(
-            CountingRateLimiter(
-                services.metrics.record_telegram_429, overall_max_rate=0, max_retries=3
-            )
-        )
+        rate_limiter=CountingRateLimiter(
+            services.metrics.record_telegram_429, overall_max_rate=0, max_retries=3
+        ),
+    )
+    builder = (
+        ApplicationBuilder()
+        .bot(bot)
+        .context_types(ContextTypes(context=AtlasContext))
+        .concurrent_updates(processor)
         .post_init(_post_init)
         # Wizard drafts live in the database, so a restart loses none; a draft older than
         # its wizard's timeout is dropped at the member's next input, not resumed.
@@ -88,10 +96,6 @@ def build_application(
             )
         )
     )
-    if base_url:
-        builder = builder.base_url(base_url)
-    if base_file_url:
-        builder = builder.base_file_url(base_file_url)
     application: AtlasApplication = builder.build()  # type: ignore[assignment]
     application.bot_data["services"] = services
     holding = HoldingBot(application.bot, processor.ledger)

@@ -72,6 +72,20 @@ def cite(rule_id: str) -> str:
     return _("{rule}, {article} (unverified)", rule=rule_id, article=article)
 
 
+def basis(rule_id: str) -> str:
+    """The legal basis as a member reads it: the article alone ("Art. 3(3)"), no rule code.
+
+    An article number not yet confirmed is not shown to members: they read the Decision's
+    name instead. ``cite`` (rule code, article, "unverified") is for the audit log and the
+    after-action report, where a reviewer checks it."""
+    entry = CITATIONS[rule_id]
+    if entry.article == NETWORK_PRACTICE:
+        return _(entry.article)
+    if entry.verified:
+        return entry.article
+    return _("Decision 2008/617/JHA")
+
+
 class Reason(StrEnum):
     """Why a unit is left out of planning for a request (docs/formats.md §4), in the §4 order."""
 

@@ -25,7 +25,7 @@ from atlasbot.bot.pacing import NO_RETRY
 from atlasbot.bot.replies import markup, send_pin
 from atlasbot.services import alerting, drills
 from atlasbot.services.alerting import CopyToSend, Owner, SendOutcome
-from atlasbot.services.outbox import Message
+from atlasbot.services.outbox import Document, Message
 from atlasbot.storage.leadership import NotLeader
 from atlasbot.storage.models import DeliveryStatus
 from atlasbot.texts import alerts as alert_texts
@@ -238,6 +238,28 @@ async def deliver(context: AtlasContext, copy: CopyToSend) -> DeliveryStatus:
     )
     await send_notices(context, notices)
     return outcome.status
+
+
+async def send_documents(context: AtlasContext, documents: Sequence[Document]) -> None:
+    """Send files a use case decided (sendDocument), paced like every fan-out; a failure to
+    one chat is logged, never raised, and never stops the others."""
+    for document in documents:
+        await context.services.broadcast.take()
+        try:
+            await context.bot.send_document(
+                document.chat_id,
+                document.content,
+                filename=document.filename,
+                caption=document.caption or None,
+            )
+        except TelegramError as err:
+            log.warning(
+                "%s (%s) not delivered to %s: %s",
+                document.purpose,
+                document.filename,
+                document.chat_id,
+                err,
+            )
 
 
 async def send_drill_report(context: AtlasContext, report: drills.ReportToSend) -> None:

@@ -135,7 +135,7 @@ async def choose_type(turn: Request, code: str) -> str:
     """A crisis type outside the Decision ends the wizard (R4)."""
     await turn.replace_pressed(texts.crisis_type_chosen(code))
     if code in OUT_OF_SCOPE_TYPES or not rules.crisis_in_scope(code):
-        await turn.say(_(OUT_OF_SCOPE, cite=rules.cite("R4")))
+        await turn.say(_(OUT_OF_SCOPE, cite=rules.basis("R4")))
         return END
     turn.draft.crisis_type = code
     return THREAT

@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import io
-
 from telegram import Update
 
-from atlasbot.bot import notices, returns
+from atlasbot.bot import delivery, notices, returns
 from atlasbot.bot.context import AtlasContext
-from atlasbot.bot.replies import guarded, markup, require_identity
-from atlasbot.i18n import _
+from atlasbot.bot.replies import guarded, markup, require_identity, send_messages
 from atlasbot.services.assistance import board, closing, mobilising
 from atlasbot.services.assistance.outcome import Outcome
-
-# Telegram's message limit, with room to spare; the whole summary also comes as a file.
-SUMMARY_LIMIT = 4000
 
 
 @guarded
@@ -79,19 +73,14 @@ async def close_ask(update: Update, context: AtlasContext) -> None:
 
 @guarded
 async def close_confirm(update: Update, context: AtlasContext) -> None:
-    """The crisis is closed: the closer gets the after-action summary (text and file)."""
+    """The crisis is closed: the after-action report goes out (text and CSV)."""
     press = notices.press_input(update, context)
     closed = await context.services.run(lambda s: closing.close(s, press, returns.home(context)))
     decided = closed.outcome
     await notices.show(
         update, context, Outcome(reply=decided.reply, board=decided.board), edit=True
     )
-    if update.effective_chat:
-        summary = closed.summary
-        head = summary if len(summary) <= SUMMARY_LIMIT else summary[: SUMMARY_LIMIT - 10] + "\n…"
-        await update.effective_chat.send_message(head)
-        name = _("crisis-{crisis}-after-action.txt", crisis=closed.crisis_id)
-        await update.effective_chat.send_document(
-            io.BytesIO(summary.encode("utf-8")), filename=name
-        )
+    # The after-action report to the requester and every state that took part, with its CSV.
+    await send_messages(context, closed.reports.messages)
+    await delivery.send_documents(context, closed.reports.documents)
     await notices.follow_up(context, Outcome(messages=decided.messages))

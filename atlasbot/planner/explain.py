@@ -8,7 +8,7 @@ shown as the file spells them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from atlasbot.domain import CrisisRequest, Network, TransportMode, UnitStatus
 from atlasbot.i18n import N_, _, ngettext
@@ -51,13 +51,13 @@ def country_name(network: Network, code: str) -> str:
 
 
 def partner_mark(network: Network, code: str) -> str:
-    """ ", partner state (R12)" for a state the Decision does not bind, else "": the plan marks
+    """ ", partner state" for a state the Decision does not bind, else "": the plan marks
     partner units, which help on another legal basis."""
     try:
         bound = network.country(code).bound_by_decision
     except KeyError:
         return ""
-    return "" if bound else _(", partner state (R12)")
+    return "" if bound else _(", partner state")
 
 
 def capability_name(network: Network, code: str) -> str:
@@ -418,6 +418,58 @@ def engaged_sentence(exclusion: Exclusion, request: CrisisRequest) -> str | None
     return text
 
 
+# "Why not others?" shows at most this many units busy in other crises (the rest counted).
+BUSY_SHOWN = 3
+
+
+def _group_reason(left_out: LeftOut, result: PlanningResult, network: Network) -> str:
+    """The reason of a left-out unit without its own numbers, so units that share it share
+    one line: "Would bring negotiation later than plan 1 (1 h 27 min)"."""
+    if left_out.why is WhyNot.LATER and left_out.capability and left_out.minutes_now is not None:
+        text = _(
+            "would bring {capability} later than plan 1 ({now})",
+            capability=capability_name(network, left_out.capability),
+            now=duration(left_out.minutes_now),
+        )
+        if left_out.other_request:
+            text += _(
+                " for {request} (priority {priority})",
+                request=left_out.other_request,
+                priority=left_out.other_priority,
+            )
+    else:
+        text = _left_out_reason(left_out, result, network)
+    return text[:1].upper() + text[1:]
+
+
+def _unit_mention(left_out: LeftOut) -> str:
+    """E.g. "fr-2 (3 h 42 min, in plan 2)": the unit, its time to the scene, its plan."""
+    if left_out.alternative is not None:
+        return _(
+            "{unit} ({duration}, in plan {rank})",
+            unit=left_out.unit_id,
+            duration=duration(left_out.eta_minutes),
+            rank=left_out.alternative,
+        )
+    return _("{unit} ({duration})", unit=left_out.unit_id, duration=duration(left_out.eta_minutes))
+
+
+def grouped_left_out(
+    nearest: Sequence[LeftOut], result: PlanningResult, network: Network
+) -> list[str]:
+    """The nearest left-out units grouped by their reason, one line a reason, the group of
+    the nearest unit first: "Would bring X later than plan 1 (1 h 27 min): cz-1 (4 h 7 min),
+    si-1 (4 h 27 min)". Fits a phone screen where one line a unit did not."""
+    groups: dict[str, list[str]] = {}
+    for left_out in nearest:
+        reason = _group_reason(left_out, result, network)
+        groups.setdefault(reason, []).append(_unit_mention(left_out))
+    return [
+        _("{reason}: {units}", reason=reason, units=", ".join(units))
+        for reason, units in groups.items()
+    ]
+
+
 def why_not_others_lines(
     planning: RequestPlanning,
     result: PlanningResult,
@@ -426,8 +478,8 @@ def why_not_others_lines(
 ) -> list[str]:
     """One screen: the nearest ten left-out candidates, the rest counted, units busy in other
     crises, and the ineligible units counted by reason."""
-    lines = [_("Could help, but not in plan 1:")] if others.nearest else []
-    lines += [f"• {left_out_sentence(w, result, network)}" for w in others.nearest]
+    lines = [_("Could help, but not in plan 1 (nearest first):")] if others.nearest else []
+    lines += [f"• {line}" for line in grouped_left_out(others.nearest, result, network)]
     if others.more:
         lines.append(
             ngettext(
@@ -444,7 +496,10 @@ def why_not_others_lines(
     ]
     if busy:
         lines.append(_("Busy in other crises:"))
-        lines += [f"• {sentence}" for sentence in busy]
+        lines += [f"• {sentence}" for sentence in busy[:BUSY_SHOWN]]
+        if len(busy) > BUSY_SHOWN:
+            more = len(busy) - BUSY_SHOWN
+            lines.append(ngettext("… and {count} more.", "… and {count} more.", more))
     counts: dict[Reason, int] = {}
     for exclusion in planning.excluded:
         if exclusion.engaged_in is None:

@@ -64,6 +64,17 @@ class Message:
 
 
 @dataclass(frozen=True, slots=True)
+class Document:
+    """One file to one chat (sendDocument), e.g. a report's CSV, with its caption."""
+
+    chat_id: int
+    filename: str
+    content: bytes
+    caption: str = ""
+    purpose: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class ChatMenu:
     """The command menu one private chat should show (its member's roles decide it)."""
 

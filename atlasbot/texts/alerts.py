@@ -1,5 +1,5 @@
 """Every word of on-call alerting: alert copies, escalations, reminders, acknowledgements,
-the duty rota and drill reports (plain text, no parse mode).
+the duty rota and drill reports (plain text: the bot escapes it for HTML, bot/formatting.py).
 
 Pure: the use cases in ``atlasbot.services`` compose their messages with these functions, so
 the same words serve handlers and timers. Values come in as plain values, or as any object
@@ -55,8 +55,10 @@ def copy_text(
     action: Action,
     deadline: datetime | None,
     tz: ZoneInfo,
+    reached_before: bool = True,
 ) -> str:
-    """What one recipient reads at one step of the chain."""
+    """What one recipient reads at one step of the chain; ``reached_before`` says whether an
+    earlier step reached anyone (a unit with nobody enrolled or on duty reached nobody)."""
     if action is Action.REMIND:
         head = (
             _(
@@ -76,7 +78,21 @@ def copy_text(
         )
     if number == 0:
         return text
-    head = _("⏫ ESCALATED (step {step}): nobody has acknowledged this yet.", step=number + 1)
+    # Often the first message of the bot a person ever reads: it says why it came to them and
+    # what to do, in words (no step number, no code).
+    head = (
+        _(
+            "⏫ Passed on to you: nobody has acknowledged this alert yet. Please read it and "
+            "tap “{ack}” if you take it on.",
+            ack=ack_label(),
+        )
+        if reached_before
+        else _(
+            "⏫ Passed on to you: nobody could be reached before you (nobody of the unit is "
+            "enrolled or on duty). Please read it and tap “{ack}” if you take it on.",
+            ack=ack_label(),
+        )
+    )
     if is_drill:
         head = f"{drill_mark()}\n{head}"
     return f"{head}\n\n{text}"

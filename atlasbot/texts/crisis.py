@@ -3,7 +3,9 @@
 Pure: these functions take plain values or read-only views (``CrisisView`` and friends, which
 the storage rows satisfy), never a session, so a use case composes its messages with them in
 its own transaction. Every text goes through ``atlasbot.i18n``; tables are marked with ``N_``
-and translated when shown. Plain text: no parse mode, nothing to escape.
+and translated when shown; capabilities, crisis types and statuses are named through
+``atlasbot.names``, never shown as codes. Plain text: the bot escapes it for Telegram's HTML
+parse mode (``atlasbot.bot.formatting``), so what a member typed is shown as typed.
 """
 
 from __future__ import annotations
@@ -13,17 +15,13 @@ from datetime import datetime
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
+from atlasbot import names as display
 from atlasbot import rules
 from atlasbot.i18n import N_, _
 from atlasbot.texts import outcomes as outcome_texts
 
-CRISIS_TYPES: Mapping[str, str] = {
-    "hostage_taking": N_("Hostage-taking"),
-    "hijacking": N_("Hijacking"),
-    "terrorist_attack": N_("Terrorist attack"),
-    "siege": N_("Siege / barricaded suspect"),
-    "other_serious_threat": N_("Other serious criminal threat"),
-}
+# The crisis types and their names live with every other display name (atlasbot.names).
+CRISIS_TYPES: Mapping[str, str] = display.CRISIS_TYPES
 OUT_OF_SCOPE_TYPES: Mapping[str, str] = {
     "natural_disaster": N_("Natural disaster"),
     "accident": N_("Serious accident"),
@@ -131,8 +129,9 @@ class DeploymentView(Protocol):
 
 
 def shown(table: Mapping[str, str], code: str) -> str:
-    """The translated label of ``code`` in a table of texts (the code itself when unknown)."""
-    return _(table[code]) if code in table else code
+    """The translated label of ``code`` in a table of texts (words made of the code when the
+    table does not know it: a state added later reads "returning home", not "returning_home")."""
+    return _(table[code]) if code in table else display.from_code(code).lower()
 
 
 def capability_line(needs: Mapping[str, int], names: Mapping[str, str] | None = None) -> str:
@@ -140,7 +139,7 @@ def capability_line(needs: Mapping[str, int], names: Mapping[str, str] | None = 
     if not needs:
         return _("none")
     return ", ".join(
-        _("{name} ×{count}", name=(names or {}).get(code, code), count=count)
+        _("{name} ×{count}", name=display.capability_name(code, names), count=count)
         for code, count in needs.items()
     )
 
@@ -157,7 +156,7 @@ def crisis_title(crisis: CrisisView) -> str:
         "Crisis #{id} ({country}): {kind} at {where}",
         id=crisis.id,
         country=crisis.requesting_country,
-        kind=shown(CRISIS_TYPES, crisis.crisis_type),
+        kind=display.crisis_type_name(crisis.crisis_type),
         where=where,
     )
 
@@ -208,7 +207,7 @@ def request_to_authority(
     """The request a requested state's competent authority receives (R2, R7, R12)."""
     # A partner state is not bound by the Decision: it is asked on another legal basis (R12).
     basis = (
-        _("partner state, not bound by Decision 2008/617/JHA: {cite}", cite=rules.cite("R12"))
+        _("partner state, not bound by Decision 2008/617/JHA: {cite}", cite=rules.basis("R12"))
         if partner
         else _("Art. 3, 2008/617/JHA")
     )
@@ -234,7 +233,7 @@ def request_to_authority(
         nature=crisis.nature,
         necessity=crisis.necessity,
         commander=crisis.commander_on_scene or _("to be named"),
-        cite=rules.cite("R7"),
+        cite=rules.basis("R7"),
     )
 
 
@@ -242,7 +241,7 @@ def agreement_lines(agreement: Mapping[str, Any]) -> list[str]:
     """The terms of an agreement or proposal, one per line (R6, R8, R9)."""
     costs_key = str(agreement.get("costs", "requesting_state_pays"))
     costs = (
-        _(COSTS[costs_key], cite=rules.cite("R9"), note=agreement.get("cost_note", ""))
+        _(COSTS[costs_key], cite=rules.basis("R9"), note=agreement.get("cost_note", ""))
         if costs_key in COSTS
         else costs_key
     )
@@ -283,7 +282,7 @@ def agreement_summary(agreement: Mapping[str, Any]) -> str:
 def liability_note() -> str:
     """Where officers' liability abroad comes from (R10)."""
     return _(
-        "Liability of officers abroad follows the Prüm Decision ({cite}).", cite=rules.cite("R10")
+        "Liability of officers abroad follows the Prüm Decision ({cite}).", cite=rules.basis("R10")
     )
 
 
@@ -374,7 +373,7 @@ def board(
     what became of each alert (``tracks``, by alert subject)."""
     lines = [
         _("LIVE BOARD — {title}", title=crisis_title(crisis)),
-        _("Status: {status}", status=crisis.status.upper()),
+        _("Status: {status}", status=display.crisis_status_name(crisis.status).upper()),
     ]
     by_request: dict[int, list[DeploymentView]] = {}
     for deployment in deployments:
@@ -440,7 +439,7 @@ def mobilisation_order(
             ),
             _(
                 "You act in a supporting role under the requesting state's command ({cite}).",
-                cite=rules.cite("R7"),
+                cite=rules.basis("R7"),
             ),
             *agreement_lines(request.agreement),
             "",
@@ -482,58 +481,6 @@ def counter_proposal(
             _("Accept or reject it (nothing is accepted automatically)."),
         ]
     )
-
-
-class TimelineEntry(Protocol):
-    """One line of the after-action timeline."""
-
-    @property
-    def at(self) -> datetime: ...
-    @property
-    def actor(self) -> str: ...
-    @property
-    def action(self) -> str: ...
-    @property
-    def detail(self) -> dict[str, Any]: ...
-
-
-def after_action(
-    crisis: CrisisView,
-    answers: Mapping[str, str],
-    answer_minutes: Mapping[str, float | None],
-    arrival_minutes: Mapping[str, float | None],
-    timeline: Sequence[TimelineEntry],
-) -> str:
-    """The after-action summary: answers, arrivals and the audit timeline (UTC)."""
-    lines = [_("AFTER-ACTION SUMMARY — {title}", title=crisis_title(crisis)), ""]
-    lines.append(_("Answers by state (minutes from request to answer):"))
-    for country, status in answers.items():
-        minutes = answer_minutes.get(country)
-        after = _(" after {minutes} min", minutes=minutes) if minutes is not None else ""
-        lines.append(f"• {country}: {shown(ANSWERS, status)}{after}")
-    lines.append(_("\nArrival by unit (minutes from the request):"))
-    for unit_id, arrived in arrival_minutes.items():
-        where = (
-            _("on scene after {minutes} min", minutes=arrived)
-            if arrived is not None
-            else _("not on scene")
-        )
-        lines.append(f"• {unit_id}: {where}")
-    lines.append(_("\nTimeline (UTC):"))
-    for line in timeline:
-        detail = ", ".join(
-            f"{k}={v}" for k, v in line.detail.items() if v not in (None, "", [], {})
-        )
-        lines.append(
-            _(
-                "{at} {action} by {actor}",
-                at=f"{line.at:%Y-%m-%d %H:%M:%S}",
-                action=line.action,
-                actor=line.actor,
-            )
-            + (f" ({detail})" if detail else "")
-        )
-    return "\n".join(lines)
 
 
 # --- the ETA typed by a departing unit -------------------------------------------------------

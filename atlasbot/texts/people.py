@@ -69,11 +69,11 @@ def role_help(roles: Collection[str]) -> str:
     serves_unit = "commander" in roles or "duty" in roles
     if "authority" in roles:
         lines += [
-            _("/request: ask other states for their special intervention units (R1)"),
+            _("/request: ask other states for their special intervention units"),
             _("/crises: the crises your state asked for or was asked to help with"),
             _(
                 "Answer requests from other states with the buttons on them: accept, decline "
-                "or counter-propose (R5)."
+                "or counter-propose."
             ),
         ]
     if "commander" in roles:

@@ -135,7 +135,7 @@ def send_question(rank: object, crisis_id: int, by_state: Mapping[str, Sequence[
     listing = "; ".join(f"{state}: {', '.join(ids)}" for state, ids in sorted(by_state.items()))
     return _(
         "Send plan {rank} for crisis #{crisis}?\n{listing}\n\n"
-        "Each state's competent authority receives the request and decides (R2). "
+        "Each state's competent authority receives the request and decides. "
         "This cannot be taken back.",
         rank=rank,
         crisis=crisis_id,

@@ -17,7 +17,7 @@ from atlasbot.i18n import N_, _, ngettext
 from atlasbot.training.calendar import ScheduledEvent, ScheduleResult
 from atlasbot.training.currency import StaleCapability
 from atlasbot.training.replan import format_days
-from atlasbot.training.report import format_table
+from atlasbot.training.report import format_list
 
 # Telegram allows 4096 characters a message; leave room for a heading.
 CHUNK = 3800
@@ -84,7 +84,7 @@ def chunks(text: str, size: int = CHUNK) -> list[str]:
 
 def not_coordinator() -> str:
     return _(
-        "Only network coordinators plan, publish and re-plan joint trainings (R11). "
+        "Only network coordinators plan, publish and re-plan joint trainings. "
         "Ask a coordinator, or send /calendar to see your unit's events."
     )
 
@@ -113,7 +113,7 @@ def file_problems(source: str, problems: Sequence[str], shown: int) -> str:
 
 def plan_help() -> str:
     return _(
-        "Plan joint trainings, exercises and meetings (R11; not a request: no authority's "
+        "Plan joint trainings, exercises and meetings (not a request: no authority's "
         "approval is needed).\n"
         "• Send an events file (YAML, as for `atlasbot schedule`) as a document, or\n"
         "• add events one by one with the wizard.\n"
@@ -222,7 +222,7 @@ def preview(plan_id: int, result: ScheduleResult, network: Network) -> str:
         "Preview of plan #{plan}: {status}.\n\n{table}",
         plan=plan_id,
         status=status,
-        table=format_table(result, network),
+        table=format_list(result, network),
     )
 
 
@@ -314,7 +314,7 @@ def replan_proposal(
         "stays where it is.\n\n{table}",
         plan=plan_id,
         what=what,
-        table=format_table(result, network),
+        table=format_list(result, network),
     )
 
 

@@ -96,7 +96,7 @@ def ask_threat() -> str:
         "2/10 Do you have reasonable grounds to believe that a criminal offence presents a "
         "serious, direct physical threat to persons, property, infrastructure or institutions "
         "({cite})?",
-        cite=rules.cite("R4"),
+        cite=rules.basis("R4"),
     )
 
 
@@ -217,7 +217,7 @@ def ask_nature() -> str:
     return _(
         "6/10 Nature of the assistance: what should the other units do? ({cite}; no "
         "classified detail)",
-        cite=rules.cite("R3"),
+        cite=rules.basis("R3"),
     )
 
 
@@ -225,7 +225,7 @@ def ask_necessity() -> str:
     """Question 7: the operational necessity (R3)."""
     return _(
         "7/10 Operational necessity: why can your own units not manage alone? ({cite})",
-        cite=rules.cite("R3"),
+        cite=rules.basis("R3"),
     )
 
 
@@ -234,7 +234,7 @@ def ask_commander() -> str:
     return _(
         "8/10 Who commands on scene for your state? (name or call sign; assisting units act "
         "under this command, {cite})",
-        cite=rules.cite("R7"),
+        cite=rules.basis("R7"),
     )
 
 
@@ -243,7 +243,7 @@ def ask_partners() -> str:
     return _(
         "9/10 Include partner states not bound by the Decision (Norway, Switzerland, "
         "Iceland)? ({cite})",
-        cite=rules.cite("R12"),
+        cite=rules.basis("R12"),
     )
 
 
@@ -318,7 +318,7 @@ def not_an_authority(roles: str) -> str:
     """Someone who is no competent authority typed /request (R1)."""
     return _(
         "Only a state's competent authority can request assistance ({cite}). Your roles: {roles}",
-        cite=rules.cite("R1"),
+        cite=rules.basis("R1"),
         roles=roles,
     )
 
@@ -342,15 +342,15 @@ def ask_counter_proposal(request_id: int) -> str:
         "Counter-proposal on request #{id} ({cite}). What do you propose instead? Type it "
         "(e.g. 'expertise only: 2 negotiators, from 18:00').",
         id=request_id,
-        cite=rules.cite("R5"),
+        cite=rules.basis("R5"),
     )
 
 
 def ask_answer_forms(accepting: bool) -> str:
     """The forms of assistance agreed or proposed (R6)."""
     if accepting:
-        return _("Forms of assistance agreed ({cite}):", cite=rules.cite("R6"))
-    return _("Forms of assistance proposed ({cite}):", cite=rules.cite("R6"))
+        return _("Forms of assistance agreed ({cite}):", cite=rules.basis("R6"))
+    return _("Forms of assistance proposed ({cite}):", cite=rules.basis("R6"))
 
 
 NEXT_STEP = N_("Next ➡")
@@ -380,7 +380,7 @@ def type_a_headcount(limit: int) -> str:
     return _("Headcount: type a whole number from 1 to {limit}.", limit=limit)
 
 
-ASK_DURATION = N_("For how long (R8)?")
+ASK_DURATION = N_("For how long?")
 
 
 def duration_label(code: str) -> str:
@@ -402,7 +402,7 @@ def ask_costs() -> str:
     return _(
         "Costs ({cite}): by default the requesting state bears the operational costs, "
         "transport and accommodation included.",
-        cite=rules.cite("R9"),
+        cite=rules.basis("R9"),
     )
 
 
@@ -417,11 +417,10 @@ def costs_chosen(requester_pays: bool) -> str:
     return _("Costs: otherwise agreed")
 
 
-ASK_COST_NOTE = N_("Type what was agreed about the costs (R9).")
+ASK_COST_NOTE = N_("Type what was agreed about the costs.")
 SAY_THE_COST_NOTE = N_("Please say what was agreed about the costs.")
 ASK_CONTACT = N_(
-    "Contact for the practical details (R8): type a name and secure channel reference, or "
-    "use yours."
+    "Contact for the practical details: type a name and secure channel reference, or use yours."
 )
 USE_MY_NAME = N_("Use my name")
 

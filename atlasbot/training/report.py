@@ -99,6 +99,42 @@ def format_table(result: ScheduleResult, network: Network) -> str:
     return "\n".join(out)
 
 
+def format_list(result: ScheduleResult, network: Network) -> str:
+    """The schedule as a list for the chat, where a wide table wraps into noise on a phone:
+    one bullet an event (dates, title, kind, host, units, travel), then the unplaced ones and
+    the totals."""
+    out = []
+    for placed in result.events:
+        if placed.host is None:
+            host = _("virtual")
+        else:
+            host = _(
+                "host {unit} ({country})",
+                unit=placed.host,
+                country=network.unit(placed.host).country,
+            )
+        out.append(
+            _(
+                "• {dates}: {title} — {kind}, {host}, {units}, {km:,} km of travel",
+                dates=format_days(placed.start, placed.end),
+                title=_one_line(f"{placed.id}: {placed.title}"),
+                kind=kind_name(placed.kind),
+                host=host,
+                units=ngettext("{count} unit", "{count} units", len(placed.participants)),
+                km=placed.travel_km,
+            )
+        )
+    if result.unscheduled:
+        out.append("")
+        out.append(_("Not placed ({count}):", count=len(result.unscheduled)))
+        out.extend(
+            f"• {_one_line(f'{missing.id}: {missing.reason}')}" for missing in result.unscheduled
+        )
+    out.append("")
+    out.append(_totals(result))
+    return "\n".join(out)
+
+
 def _totals(result: ScheduleResult) -> str:
     """The status, events placed, total travel (and the best bound) and the solve time."""
     bound = ""

@@ -112,7 +112,8 @@ async def test_a_drill_climbs_the_whole_chain_and_each_person_hears_it_once(
         # Then the commander (Dora is never sent it again), then the state's authority.
         await eventually(lambda: copies(people["kurt"]), within=4)
         kurt = (await copies(people["kurt"]))[0]
-        assert kurt["text"].startswith("🧪 DRILL") and "ESCALATED" in kurt["text"]
+        assert kurt["text"].startswith("🧪 DRILL") and "Passed on to you" in kurt["text"]
+        assert "step" not in kurt["text"].split("\n")[1]
         await eventually(lambda: copies(people["anke"]), within=4)
 
         async def reported() -> list[dict[str, Any]]:

@@ -78,13 +78,17 @@ async def test_the_plans_say_when_each_capability_is_on_scene_and_who_nothing_re
 async def test_why_not_others_is_the_nearest_ten_then_a_count(ana: Person) -> None:
     await fill_antwerp_request(ana)
     text = (await ana.tap("❓ Why not others?"))[-1]["text"]
-    nearest = text.split("Could help, but not in plan 1:\n", 1)[1].split("\n…", 1)[0]
+    nearest = text.split("Could help, but not in plan 1 (nearest first):\n", 1)[1]
+    nearest = nearest.split("\n…", 1)[0]
+    # The nearest ten, grouped by their reason (one line a reason: one phone screen).
     reasons = [line for line in nearest.splitlines() if line.startswith("• ")]
     assert 1 <= len(reasons) <= 10
+    assert 1 <= sum(len(re.findall(r"[a-z]{2}-\d \(", line)) for line in reasons) <= 10
     assert re.search(r"^… and \d+ more, all further away\.$", text, re.M)
     # The real reason in terms of the order, e.g. the home reserve or a later capability.
-    assert "de-3 (DE, 1 h 40 min): home reserve: Germany keeps it at home" in text
-    assert re.search(r"would bring [a-z ]+ later \(\d", text)
+    assert "Home reserve: Germany keeps it at home" in text and "de-3 (1 h 40 min" in text
+    assert re.search(r"Would bring [a-z ]+ later than plan 1 \(\d", text)
+    assert len(text) <= 1000
 
 
 async def test_the_request_the_order_and_the_board_name_only_the_asked_teams(

@@ -104,7 +104,7 @@ async def test_a_request_produces_plans_with_units_etas_and_exclusions_on_reques
     text = reasons[-1]["text"]
     # One screen (issue 10): the nearest left-out units with their reason, the ineligible
     # counted by reason.
-    assert "Could help, but not in plan 1:" in text
+    assert "Could help, but not in plan 1 (nearest first):" in text
     assert "Not eligible: 1 of the requesting state" in text
 
 
@@ -162,7 +162,7 @@ async def test_acceptance_orders_the_units_and_the_board_follows_their_progress(
     await ana.tap("🏁 Close crisis…", board)
     await ana.tap("🏁 Confirm: close the crisis")
     messages = await ana.all_messages()
-    assert any((m.get("text") or "").startswith("AFTER-ACTION SUMMARY") for m in messages)
+    assert any((m.get("text") or "").startswith("AFTER-ACTION REPORT") for m in messages)
     assert any(m.get("document") for m in messages)
     assert any("released" in (m.get("text") or "") for m in await commander.all_messages())
 

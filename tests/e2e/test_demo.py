@@ -19,7 +19,7 @@ async def test_the_demo_plays_the_whole_crisis_to_its_after_action_summary() -> 
         "COUNTER-PROPOSES",
         "MOBILISATION ORDER",
         "LIVE BOARD",
-        "AFTER-ACTION SUMMARY",
+        "AFTER-ACTION REPORT",
     ):
         assert moment in transcript, f"the demo no longer shows {moment}"
     assert "Traceback" not in transcript and "Something went wrong" not in transcript

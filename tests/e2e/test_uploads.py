@@ -63,7 +63,9 @@ async def test_a_bomb_uploaded_while_an_escalation_is_due_delays_neither_it_nor_
         assert whoami_s <= 1.0, f"/whoami took {whoami_s:.3f} s"
         await sandbox.wait_idle(timeout=30)
         refusals = [
-            m["text"] for m in await who["cora"].all_messages() if "events.yaml" in m["text"]
+            m["text"]
+            for m in await who["cora"].all_messages()
+            if "events.yaml" in (m.get("text") or "")
         ]
         assert len(refusals) == 1
         assert "\n" not in refusals[0]

@@ -170,7 +170,7 @@ def test_requests_stored_before_asked_teams_still_display(
     assert request.provides == {"hostage_rescue": 2, "negotiation": 2}
     crisis = run(engine, lambda s: assistance.get_crisis(s, crisis_id))
     text = crisis_texts.request_to_authority(crisis, request, {})
-    assert "Capabilities: hostage_rescue ×2, negotiation ×2\nForms:" in text
+    assert "Capabilities: Hostage rescue ×2, Negotiation ×2\nForms:" in text
     shown = run(engine, lambda s: board.board_views(s, crisis_id, ZoneInfo("UTC"), NOW))
     assert "units asked: de-3, de-1" in shown[0].message.text
     run(engine, lambda s: assistance.accept(s, world["DE"], request_id, AGREED, now=NOW))
@@ -180,4 +180,4 @@ def test_requests_stored_before_asked_teams_still_display(
         lambda s: s.exec(select(Deployment).where(Deployment.unit_id == "de-1")).one(),
     )
     order = crisis_texts.mobilisation_order(crisis, deployment, accepted)
-    assert "Teams asked of your state: hostage_rescue ×2, negotiation ×2" in order
+    assert "Teams asked of your state: Hostage rescue ×2, Negotiation ×2" in order

@@ -139,7 +139,10 @@ def test_requests_go_to_states_and_only_their_authority_answers(
         (Agreement(forms=(), arms=False, headcount=4), "at least one form"),
         (Agreement(forms=("expertise",), arms=True, headcount=4), "arms"),
         (Agreement(forms=("action",), arms=True, headcount=0), "headcount"),
-        (Agreement(forms=("action",), arms=True, headcount=4, costs="otherwise_agreed"), "R9"),
+        (
+            Agreement(forms=("action",), arms=True, headcount=4, costs="otherwise_agreed"),
+            "costs: say what was agreed",
+        ),
     ],
 )
 def test_an_incomplete_agreement_is_refused(

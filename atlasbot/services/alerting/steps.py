@@ -73,6 +73,7 @@ class StepWork:
     deadline: datetime | None = None  # the answer deadline, for a reminder
     next_step: ArmedStep | None = None  # what to arm once this step's copies are out
     lateness_s: float = 0.0  # how long after its due time the step was taken
+    reached_before: bool = True  # False: no earlier step reached anyone (nobody enrolled)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +107,7 @@ def run_step(
             action=work.action,
             deadline=work.deadline,
             tz=zones[planned.member_id],
+            reached_before=work.reached_before,
         )
         keyboard = issue_keyboard(session, planned.member_id, buttons, now=now)
         describe_copy(session, planned.delivery_id, text, stored_rows(keyboard))
@@ -204,6 +206,7 @@ def _notify(
     )
     reached = TARGETS[Target(step.target)](session, alert, now)
     fresh = [(m, c) for m, c in reached if m not in already]
+    work.reached_before = bool(already)
     _write_copies(session, alert, step, fresh, work, now)
     if alert.kind == AlertKind.REQUEST.value:
         # A request states its deadline, each reader in their own zone (R5, issue 11).

@@ -115,7 +115,7 @@ def validate_agreement(
     if agreement.costs not in COST_ARRANGEMENTS:
         problems.append(_("costs: 'requesting state pays' or 'otherwise agreed'"))
     if agreement.costs == COSTS_OTHERWISE_AGREED and not agreement.cost_note.strip():
-        problems.append(_("costs: say what was agreed instead (R9)"))
+        problems.append(_("costs: say what was agreed instead"))
     return problems
 
 

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
+from atlasbot import names
 from atlasbot.i18n import _
 from atlasbot.services.assistance import outcomes
 from atlasbot.services.assistance.outcome import Outcome, PressInput
@@ -178,7 +179,11 @@ def crises_list(session: Session, identity: Identity, now: datetime) -> Outcome:
         for c in crises[:20]
     ]
     lines = crisis_texts.list_lines(
-        _("{title} — {status}", title=crisis_texts.crisis_title(c), status=c.status)
+        _(
+            "{title} — {status}",
+            title=crisis_texts.crisis_title(c),
+            status=names.crisis_status_name(c.status),
+        )
         for c in crises
     )
     return Outcome(

@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from atlasbot.clock import as_utc
 from atlasbot.i18n import _
+from atlasbot.services.assistance.after_action import Reports, reports_for
 from atlasbot.services.assistance.mobilising import TRAVELLED, release_unit
 from atlasbot.services.assistance.outcome import Outcome, PressInput
 from atlasbot.services.assistance.records import (
@@ -32,7 +33,6 @@ from atlasbot.storage.models import (
     DeploymentState,
     utc_now,
 )
-from atlasbot.texts import crisis as crisis_texts
 
 
 def close_crisis(
@@ -168,11 +168,12 @@ def ask_to_close(session: Session, press: PressInput) -> Outcome:
 
 @dataclass(frozen=True, slots=True)
 class Closed:
-    """A closed crisis: the outcome for everyone, and the after-action summary for the closer."""
+    """A closed crisis: the outcome for everyone, and the after-action report (with its CSV)
+    for the requester and every state that took part."""
 
     outcome: Outcome
     crisis_id: int
-    summary: str
+    reports: Reports
 
 
 def _closing_messages(session: Session, crisis_id: int) -> tuple[Message, ...]:
@@ -218,17 +219,11 @@ def close(
         return_home=return_home,
     )
     assert crisis.id is not None
-    report = after_action(session, crisis.id)
-    summary = crisis_texts.after_action(
-        report.crisis,
-        report.answers,
-        report.answer_minutes,
-        report.arrival_minutes,
-        report.timeline,
-    )
+    closer = ((pressed.identity.member_id, press.chat_id),)
+    reports = reports_for(session, crisis.id, requester=closer)
     outcome = Outcome(
         reply=_("Crisis #{crisis} closed.", crisis=crisis.id),
         messages=_closing_messages(session, crisis.id),
         board=crisis.id,
     )
-    return Closed(outcome, crisis.id, summary)
+    return Closed(outcome, crisis.id, reports)

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from atlasbot import chat_input
+from atlasbot import chat_input, names
 from atlasbot.domain import (
     UnitStatus,
 )
@@ -291,7 +291,7 @@ def readiness_menus(session: Session, identity: Identity, now: datetime) -> list
                 reply=_(
                     "{unit} is {status}. Set its readiness (the planner uses it at once):",
                     unit=unit_id,
-                    status=current,
+                    status=names.unit_status_name(current),
                 ),
                 keyboard=issue_keyboard(session, identity.member_id, rows, now=now),
             )
@@ -308,7 +308,7 @@ def set_status(session: Session, press: PressInput) -> Outcome:
         reply=_(
             "{unit}: {previous} → {status}. Recorded.",
             unit=unit_id,
-            previous=previous.value if previous else None,
-            status=status.value,
+            previous=names.unit_status_name(previous.value) if previous else "—",
+            status=names.unit_status_name(status.value),
         )
     )

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 
 from sqlmodel import Session, col, select
 
-from atlasbot import rules
+from atlasbot import names, rules
 from atlasbot.i18n import _
 from atlasbot.services.enrolment import Identity, members_with
 from atlasbot.services.errors import Conflict, NotAuthorised
@@ -63,7 +63,7 @@ def require_requested_authority(identity: Identity, request: AssistanceRequest) 
             _(
                 "Only the competent authority of {country} can answer this request ({cite}).",
                 country=request.country,
-                cite=rules.cite("R2"),
+                cite=rules.basis("R2"),
             )
         )
 
@@ -73,7 +73,7 @@ def require_pending(request: AssistanceRequest) -> None:
         raise Conflict(
             _(
                 "This request was already answered: {status}.",
-                status=request.status.replace("_", " "),
+                status=names.answer_status_name(request.status),
             )
         )
 

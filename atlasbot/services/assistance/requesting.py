@@ -105,7 +105,7 @@ def submit_request(
                 "Only the competent authority of {country} can request assistance for it "
                 "({cite}).",
                 country=draft.country or _("the requesting state"),
-                cite=rules.cite("R1"),
+                cite=rules.basis("R1"),
             )
         )
     problems = validate_draft(session, draft)

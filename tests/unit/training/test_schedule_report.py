@@ -8,7 +8,7 @@ from training_factories import event, make_plan
 
 from atlasbot.domain import Network
 from atlasbot.training.calendar import schedule
-from atlasbot.training.report import format_table, result_to_json
+from atlasbot.training.report import format_list, format_table, result_to_json
 
 
 def test_the_json_has_exactly_the_contracts_shape(network: Network):
@@ -62,3 +62,23 @@ def test_a_title_with_line_breaks_stays_on_its_row_and_one_event_is_singular(net
     assert "v: Line 1 Line 2 end" in row
     assert len(table.splitlines()) == 5  # headers, rule, one row, blank, status
     assert "; 1 event placed;" in table
+
+
+def test_the_chat_gets_a_list_a_phone_shows_without_wrapping_columns(network: Network):
+    plan = make_plan(
+        [
+            event("mar-1", ["de-1", "nl-1", "pl-1"], duration_days=3, capability="maritime"),
+            event("cm-1", ["de-1", "fr-1"], virtual=True, kind="meeting"),
+            event("cbrn-2", ["de-1", "nl-1"], capability="cbrn"),
+        ]
+    )
+    result = schedule(network, plan)
+    listing = format_list(result, network)
+    lines = listing.splitlines()
+    mar = next(line for line in lines if "mar-1: Event mar-1" in line)
+    assert mar.startswith("• ") and "host " in mar and "3 units" in mar and "km of travel" in mar
+    assert any(line.startswith("• ") and "cm-1" in line and "virtual" in line for line in lines)
+    assert "• cbrn-2: no participant has capability cbrn to host" in lines
+    # No padded columns: no run of spaces a fixed-width table would need.
+    assert "  " not in listing
+    assert "Status: partial" in listing
