@@ -72,6 +72,8 @@ ACTIONS: dict[str, Handler] = {
     "train.replan": trainings.replan_start,
     "train.replan_ok": trainings.replan_confirm,
     "train.ready_add": trainings.readiness_add,
+    "train.attendance": trainings.attendance_open,
+    "train.attend_mark": trainings.attendance_mark,
     "train.vote": trainings.vote,
     "train.tally": trainings.poll_tally,
     "train.poll_ok": trainings.poll_confirm,
@@ -135,6 +137,7 @@ def register(application: AtlasApplication) -> None:
     application.add_handler(CommandHandler("plan_trainings", trainings.plan_command))
     application.add_handler(CommandHandler("meeting", trainings.meeting_command))
     application.add_handler(CommandHandler("readiness", trainings.readiness_command))
+    application.add_handler(CommandHandler("attendance", trainings.attendance_command))
     # 3. Buttons: opaque tokens, then the wizards' steps, then anything else.
     application.add_handler(CallbackQueryHandler(on_token_button, pattern=rf"^{CALLBACK_PREFIX}"))
     application.add_handler(CallbackQueryHandler(wizards.on_button, pattern=r"^w:"))

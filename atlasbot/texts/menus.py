@@ -22,6 +22,7 @@ DESCRIPTIONS: dict[str, str] = {
     "plan_trainings": N_("Plan joint trainings and exercises"),
     "meeting": N_("Find a date for a meeting"),
     "readiness": N_("Capabilities not trained jointly lately"),
+    "attendance": N_("Mark who attended an ended training"),
     "drill": N_("Drill the alert chains of units"),
     "members": N_("The members you answer for: revoke or hand over a role"),
     "invite": N_("Enrol someone you answer for (one-time code)"),
@@ -33,10 +34,18 @@ DESCRIPTIONS: dict[str, str] = {
 
 # What each role adds to the menu.
 BY_ROLE: dict[str, tuple[str, ...]] = {
-    "authority": ("request", "crises", "duty", "drill", "members", "invite"),
+    "authority": ("request", "crises", "duty", "readiness", "drill", "members", "invite"),
     "commander": ("status", "duty", "calendar", "members", "invite"),
     "duty": ("duty", "calendar"),
-    "coordinator": ("crises", "duty", "plan_trainings", "meeting", "readiness", "drill"),
+    "coordinator": (
+        "crises",
+        "duty",
+        "plan_trainings",
+        "meeting",
+        "readiness",
+        "attendance",
+        "drill",
+    ),
     "admin": ("members", "invite"),
 }
 # What every member's menu ends with, and what someone not enrolled sees.

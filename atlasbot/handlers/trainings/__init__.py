@@ -11,6 +11,11 @@ shows its outcome; only the wizards' drafts live in the member's chat data. The 
 off the event loop.
 """
 
+from atlasbot.handlers.trainings.attendance import (
+    attendance_command,
+    attendance_mark,
+    attendance_open,
+)
 from atlasbot.handlers.trainings.calendar import (
     calendar_command,
     readiness_add,
@@ -42,6 +47,9 @@ __all__ = [
     "EventDraft",
     "MeetingDraft",
     "add_begin",
+    "attendance_command",
+    "attendance_mark",
+    "attendance_open",
     "calendar_command",
     "discard",
     "drop_legacy_drafts",

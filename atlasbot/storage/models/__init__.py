@@ -65,6 +65,10 @@ from atlasbot.storage.models.training import (
     TrainingReminderState,
     TrainingRsvp,
 )
+from atlasbot.storage.models.training_history import (
+    HistorySource,
+    TrainingHistory,
+)
 
 __all__ = [
     "ACTIVE_ALERT_STATES",
@@ -88,6 +92,7 @@ __all__ = [
     "Drill",
     "DutyShift",
     "EscalationStep",
+    "HistorySource",
     "Invite",
     "Leadership",
     "MeetingPoll",
@@ -102,6 +107,7 @@ __all__ = [
     "StepState",
     "TrainingEvent",
     "TrainingEventStatus",
+    "TrainingHistory",
     "TrainingPlan",
     "TrainingReminder",
     "TrainingReminderState",
