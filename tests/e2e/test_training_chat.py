@@ -209,7 +209,7 @@ async def test_readiness_lists_stale_capabilities_and_adds_refreshers_to_the_dra
     report = texts_of(news)
     assert "Capabilities not trained jointly within 12 months" in report
     assert "Negotiation: " in report and "be-1 (never)" in report
-    proposal = find(news, r"➕|Proposal")
+    proposal = find(news, r"Proposed for the gaps")
     assert proposal
     button = next(t for m in news for t in button_texts(m) if t.startswith("➕ Add"))
     news = await cora.tap(button)
