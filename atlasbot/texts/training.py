@@ -217,13 +217,26 @@ def planning(count: int, seconds: float) -> str:
 
 
 def preview(plan_id: int, result: ScheduleResult, network: Network) -> str:
+    """The preview under the chart: one short line per event (fits a phone), then what could
+    not be placed and why; no wide table."""
     status = _(SCHEDULE_STATUS[result.status.value])
-    return _(
-        "Preview of plan #{plan}: {status}.\n\n{table}",
-        plan=plan_id,
-        status=status,
-        table=format_table(result, network),
-    )
+    lines = [_("Preview of plan #{plan}: {status}.", plan=plan_id, status=status), ""]
+    lines += [
+        _(
+            "• {id} · {title}: {where}, {units} units",
+            id=event.id,
+            title=event.title,
+            where=placement(event.start, event.end, event.host),
+            units=len(event.participants),
+        )
+        for event in result.events
+    ]
+    if result.unscheduled:
+        lines += ["", _("Not placed:")]
+        lines += [
+            _("• {id}: {reason}", id=item.id, reason=item.reason) for item in result.unscheduled
+        ]
+    return "\n".join(lines)
 
 
 def after_preview() -> str:
