@@ -75,6 +75,7 @@ ACTIONS: dict[str, Handler] = {
     "train.attendance": trainings.attendance_open,
     "train.attend_mark": trainings.attendance_mark,
     "train.vote": trainings.vote,
+    "train.none": trainings.none_begin,
     "train.tally": trainings.poll_tally,
     "train.poll_ok": trainings.poll_confirm,
     # People management: a revocation is asked, then confirmed; a hand-over issues a code.

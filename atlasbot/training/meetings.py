@@ -18,6 +18,9 @@ from atlasbot.domain import Network
 from atlasbot.training.calendar import ScheduleResult, is_public_holiday, travel_km
 from atlasbot.training.events_file import DateRange, EventsPlan
 
+# A unit's vote that none of the dates offered suits it (with a reason; new dates follow).
+NONE_SUITS = -1
+
 
 @dataclass(frozen=True, slots=True)
 class MeetingOption:

@@ -185,7 +185,8 @@ async def test_a_meeting_poll_is_voted_and_confirmed_into_a_published_meeting(
     await cora.tap("☐ nl-1")
     await cora.tap(re.compile(r"^Done \(2 chosen\)"))
     await cora.tap(re.compile(r"^Mar 20\d\d$"))
-    news = await cora.tap("Hosted")
+    await cora.tap("Hosted")
+    news = await cora.tap("Morning (09:00–12:00)")
     summary = find(news, r"Meeting poll #1: Heads of units")
     assert "Vote sent to 2 commanders" in summary["text"]
     question = find(await de.news(), r"Date vote for de-1: Heads of units")
@@ -305,4 +306,4 @@ async def test_a_wizard_draft_of_the_previous_version_is_dropped_with_a_clear_me
     assert "meeting_wizard" not in runtime.application.user_data[3001]
     # A new wizard starts as usual.
     news = await cora.say("/meeting")
-    assert "New meeting. 1/4 Type its title" in texts_of(news)
+    assert "New meeting. 1/5 Type its title" in texts_of(news)

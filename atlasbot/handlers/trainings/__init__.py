@@ -22,6 +22,7 @@ from atlasbot.handlers.trainings.calendar import (
     readiness_command,
 )
 from atlasbot.handlers.trainings.event_wizard import EVENT_WIZARD, EventDraft, add_begin
+from atlasbot.handlers.trainings.meeting_none import none_begin
 from atlasbot.handlers.trainings.meeting_wizard import (
     MEETING_WIZARD,
     MeetingDraft,
@@ -54,6 +55,7 @@ __all__ = [
     "discard",
     "drop_legacy_drafts",
     "meeting_command",
+    "none_begin",
     "on_document",
     "on_legacy_button",
     "plan_command",

@@ -1,4 +1,5 @@
-"""training history: joint trainings imported from a file or marked as attended (issue 14.5)
+"""training history: joint trainings imported from a file or marked as attended (issue 14.5);
+a meeting vote's reason when none of the dates suits a unit (issue 14.8)
 
 Revision ID: 0014
 Revises: 0010 (people)
@@ -38,9 +39,15 @@ def upgrade() -> None:
     with op.batch_alter_table('training_history', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_training_history_unit_id'), ['unit_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_training_history_day'), ['day'], unique=False)
+    with op.batch_alter_table('meeting_vote', schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column('reason', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True)
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('meeting_vote', schema=None) as batch_op:
+        batch_op.drop_column('reason')
     with op.batch_alter_table('training_history', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_training_history_day'))
         batch_op.drop_index(batch_op.f('ix_training_history_unit_id'))
