@@ -21,6 +21,12 @@ from atlasbot.handlers.trainings.calendar import (
     readiness_add,
     readiness_command,
 )
+from atlasbot.handlers.trainings.draft_edits import (
+    keep_draft,
+    removal_list,
+    remove_event,
+    replace_draft,
+)
 from atlasbot.handlers.trainings.event_wizard import EVENT_WIZARD, EventDraft, add_begin
 from atlasbot.handlers.trainings.meeting_none import none_begin
 from atlasbot.handlers.trainings.meeting_wizard import (
@@ -54,6 +60,7 @@ __all__ = [
     "calendar_command",
     "discard",
     "drop_legacy_drafts",
+    "keep_draft",
     "meeting_command",
     "none_begin",
     "on_document",
@@ -65,6 +72,9 @@ __all__ = [
     "publish_confirm",
     "readiness_add",
     "readiness_command",
+    "removal_list",
+    "remove_event",
+    "replace_draft",
     "replan_confirm",
     "replan_start",
     "rsvp",

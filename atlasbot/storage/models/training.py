@@ -23,6 +23,8 @@ class PlanStatus(StrEnum):
     DRAFT = "draft"  # being built by a coordinator; nobody else sees it
     PUBLISHED = "published"  # its events are in members' calendars
     DISCARDED = "discarded"
+    # An uploaded file waiting for its coordinator to say it replaces their draft.
+    PENDING = "pending"
 
 
 class TrainingEventStatus(StrEnum):
