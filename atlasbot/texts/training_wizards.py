@@ -153,6 +153,10 @@ def meeting_virtual() -> str:
     return _("4/5 Virtual, or hosted by one of the units?")
 
 
+def hosted_by(unit: str) -> str:
+    return _("🏠 Hosted by {unit}", unit=unit)
+
+
 def meeting_time() -> str:
     return _("5/5 What time of day?")
 

@@ -72,3 +72,28 @@ async def test_one_event_is_removed_from_the_draft(
     preview = find(news, r"Preview of plan #1")
     assert "neg-a" in preview["text"] and "hr-a" not in preview["text"]
     assert re.search(r"• mtg-a · Commanders by video: .*\(virtual\), 4 units", preview["text"])
+
+
+async def test_the_wizard_offers_a_month_a_year_ahead_and_the_host_of_the_event(
+    person: PersonFactory,
+) -> None:
+    cora = await person(3301, "Cora", "coordinator")
+    await cora.say("/plan_trainings")
+    await cora.tap("➕ Add an event")
+    await cora.tap("🎯 Training")
+    await cora.say("Breaching doors")
+    await cora.tap("Methodical and explosive breaching")
+    await cora.tap("☐ be-1")
+    await cora.tap("☐ fr-1")
+    await cora.tap(re.compile(r"^Done \(2 chosen\)"))
+    news = await cora.tap("2")
+    months = [t for m in news for t in button_texts(m) if re.match(r"^[A-Z][a-z]{2} 20\d\d$", t)]
+    assert len(months) == 18  # any month of the next 18
+    await cora.tap(months[-2])  # 17 months ahead
+    news = await cora.tap("🏠 Hosted by fr-1")
+    assert "Added training to draft plan #1 (1 events)." in texts_of(news)
+    news = await cora.tap("▶ Run the planner")
+    preview = find(news, r"Preview of plan #1")
+    assert re.search(
+        r"• training · Breaching doors: 20\d\d-\d\d-\d\d\.\.\d\d at fr-1", preview["text"]
+    )

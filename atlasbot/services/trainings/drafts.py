@@ -48,6 +48,7 @@ class NewEvent:
     duration_days: int
     window: DateRange | None
     virtual: bool
+    host: str | None = None  # chosen by the coordinator; None: the planner chooses
 
     def as_mapping(self) -> dict[str, Any]:
         """The event as an events-file mapping (its id is the kind, made unique when added)."""
@@ -67,6 +68,8 @@ class NewEvent:
             }
         if self.virtual:
             event["virtual"] = True
+        elif self.host:
+            event["host"] = self.host
         return event
 
 
