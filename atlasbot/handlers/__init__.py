@@ -70,6 +70,7 @@ ACTIONS: dict[str, Handler] = {
     "train.keep": trainings.keep_draft,
     "train.remove_list": trainings.removal_list,
     "train.remove": trainings.remove_event,
+    "train.blackout": trainings.blackout_begin,
     "train.publish": trainings.publish_ask,
     "train.publish_ok": trainings.publish_confirm,
     "train.rsvp": trainings.rsvp,

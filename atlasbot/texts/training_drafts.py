@@ -3,6 +3,7 @@ replace it, and removing one event."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
@@ -67,3 +68,29 @@ def event_removed(event_id: str, plan_id: int, left: int) -> str:
 
 def no_such_event(event_id: str) -> str:
     return _("The draft has no event {id} any more.", id=event_id)
+
+
+def blackout_button() -> str:
+    return _("⛔ Add a blackout…")
+
+
+def blackout_unit() -> str:
+    return _("Blackout 1/2: which unit cannot take part?")
+
+
+def blackout_month() -> str:
+    return _("Blackout 2/2: in which month is it unavailable?")
+
+
+def blackout_unit_chosen(unit: str) -> str:
+    return _("Unit: {unit}", unit=unit)
+
+
+def blackout_added(unit: str, start: dt.date, end: dt.date, plan_id: int) -> str:
+    return _(
+        "⛔ {unit} is unavailable {start} to {end} in draft plan #{plan}. Run the planner again.",
+        unit=unit,
+        start=start,
+        end=end,
+        plan=plan_id,
+    )

@@ -97,3 +97,20 @@ async def test_the_wizard_offers_a_month_a_year_ahead_and_the_host_of_the_event(
     assert re.search(
         r"• training · Breaching doors: 20\d\d-\d\d-\d\d\.\.\d\d at fr-1", preview["text"]
     )
+
+
+async def test_a_blackout_added_in_the_chat_keeps_the_units_event_out_of_that_month(
+    sandbox: SandboxClient, person: PersonFactory
+) -> None:
+    cora = await person(3301, "Cora", "coordinator")
+    await upload(sandbox, cora, EVENTS, "events.yaml")
+    await cora.tap("⛔ Add a blackout…")
+    await cora.tap("be-1")
+    news = await cora.tap("Mar 2027")
+    assert "⛔ be-1 is unavailable 2027-03-01 to 2027-03-31 in draft plan #1" in texts_of(news)
+    news = await cora.tap("▶ Run the planner")
+    preview = find(news, r"Preview of plan #1")
+    # neg-a (window March-April, hosted by be-1) moves to April.
+    assert re.search(
+        r"• neg-a · Negotiation in a siege: 2027-04-\d\d\.\.\d\d at be-1", preview["text"]
+    )

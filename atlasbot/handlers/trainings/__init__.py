@@ -16,6 +16,7 @@ from atlasbot.handlers.trainings.attendance import (
     attendance_mark,
     attendance_open,
 )
+from atlasbot.handlers.trainings.blackout_wizard import blackout_begin
 from atlasbot.handlers.trainings.calendar import (
     calendar_command,
     readiness_add,
@@ -57,6 +58,7 @@ __all__ = [
     "attendance_command",
     "attendance_mark",
     "attendance_open",
+    "blackout_begin",
     "calendar_command",
     "discard",
     "drop_legacy_drafts",

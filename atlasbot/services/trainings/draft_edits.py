@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
+from atlasbot.i18n import _
+from atlasbot.services import registry
 from atlasbot.services.enrolment import Identity
 from atlasbot.services.errors import Conflict, NotAuthorised
 from atlasbot.services.outbox import Button, issue_keyboard
@@ -22,6 +24,7 @@ from atlasbot.storage import audit
 from atlasbot.storage.models import PlanStatus, TrainingPlan
 from atlasbot.texts import training as texts
 from atlasbot.texts import training_drafts as draft_texts
+from atlasbot.training.events_file import DateRange
 
 
 def _own_pending(session: Session, identity: Identity, plan_id: int) -> TrainingPlan:
@@ -129,3 +132,34 @@ def remove_event(work: Work, pressed: Pressed) -> Outcome:
     keyboard = drafts.plan_keyboard(work, press.identity.member_id, row.id)
     text = draft_texts.event_removed(event_id, row.id, len(events))
     return reply(text, keyboard, shown=Shown.REPLACE)
+
+
+def add_blackout(work: Work, identity: Identity, unit_id: str, days: DateRange) -> Outcome:
+    """The blackout wizard's last step: the unit cannot take part on those days (audited);
+    the last solve is dropped."""
+    require_coordinator(identity)
+    row = records.draft_of(work.session, identity.member_id)
+    if row is None or row.id is None:
+        raise Conflict(texts.no_draft())
+    drafts.require_own_draft(identity, row)
+    blackout = {"unit": unit_id, "start": days.start.isoformat(), "end": days.end.isoformat()}
+    mapping = {**row.events, "blackouts": [*row.events.get("blackouts", []), blackout]}
+    if mapping.get("events"):
+        network = registry.load_network(work.session)
+        source = _("draft plan #{plan}", plan=row.id)
+        mapping = records.plan_to_mapping(records.validated(mapping, source, network))
+    row.events = mapping
+    row.schedule = None
+    row.version += 1
+    row.updated_at = work.now
+    work.session.add(row)
+    audit.append(
+        work.session,
+        actor=identity.actor,
+        action="training.blackout_added",
+        obj=f"training_plan:{row.id}",
+        payload=blackout,
+        at=work.now,
+    )
+    text = draft_texts.blackout_added(unit_id, days.start, days.end, row.id)
+    return reply(text, drafts.plan_keyboard(work, identity.member_id, row.id))

@@ -80,6 +80,7 @@ def plan_rows(plan_id: int | None, *, solved: bool = False) -> list[list[Button]
         payload = {"plan": plan_id}
         rows.insert(0, [Button(_("▶ Run the planner"), "train.solve", payload)])
         rows.append([Button(_("✂ Remove an event…"), "train.remove_list", payload)])
+        rows.append([Button(draft_texts.blackout_button(), "train.blackout", payload)])
         rows.append(
             [Button(_("🗑 Discard this draft…"), "train.discard", payload, single_use=True)]
         )
