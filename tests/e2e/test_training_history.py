@@ -4,12 +4,14 @@ file, /readiness counts it per state and capability; an authority sees its own s
 from __future__ import annotations
 
 import datetime as dt
+import re
 
+from atlasbot.runtime import SandboxRuntime
 from atlasbot.sandbox import SandboxClient
 from atlasbot.sandbox.people import button_texts
 
 from .conftest import PersonFactory
-from .test_training_chat import texts_of, upload
+from .test_training_chat import find, publish_calendar, restart_bot_at, texts_of, upload
 
 TODAY = dt.date.today()  # the sandbox bot runs on the system clock
 
@@ -65,3 +67,33 @@ async def test_an_authority_sees_its_states_currency_without_the_coordinators_bu
     assert not any(button_texts(m) for m in news)
     commander = await person(3103, "Bo", "commander", unit="be-1")
     assert "Only network coordinators" in texts_of(await commander.say("/readiness"))
+
+
+async def test_attendance_marked_after_an_event_decides_what_readiness_counts(
+    sandbox: SandboxClient, runtime: SandboxRuntime, person: PersonFactory
+) -> None:
+    cora = await person(3101, "Cora", "coordinator")
+    await publish_calendar(sandbox, cora)
+    assert "No published training has ended yet" in texts_of(await cora.say("/attendance"))
+    # Months later, every event has ended.
+    await restart_bot_at(runtime, dt.datetime(2027, 6, 15, 10, 0, tzinfo=dt.UTC))
+    await cora.news()
+    listing = find(await cora.say("/attendance"), r"Mark attendance: choose the event \(3 ended")
+    assert button_texts(listing)[0].startswith("📋 Hostage rescue in a school")  # latest first
+    news = await cora.tap(re.compile(r"^📋 Negotiation in a siege"), listing)
+    view = find(news, r"Attendance at Negotiation in a siege")
+    assert "Attended: de-1, nl-1, be-1, at-1" in view["text"] and "Not marked yet" in view["text"]
+    news = await cora.tap("✅ be-1 attended (tap: absent)", view)
+    view = find(news, r"Attendance at Negotiation in a siege")
+    assert "Absent: be-1" in view["text"] and "Not marked yet" not in view["text"]
+    assert "✖ be-1 absent (tap: attended)" in button_texts(view)
+
+    report = texts_of(await cora.say("/readiness"))
+    be_section = report.split("\nBE:\n", 1)[1].split("\n\n", 1)[0]
+    be_negotiation = next(line for line in be_section.splitlines() if "Negotiation" in line)
+    assert "out of currency: be-1 (never)" in be_negotiation
+    at_section = report.split("\nAT:\n", 1)[1].split("\n\n", 1)[0]
+    at_negotiation = next(line for line in at_section.splitlines() if "Negotiation" in line)
+    assert (
+        "out of currency" not in at_negotiation and "last trained jointly 2027-0" in at_negotiation
+    )
