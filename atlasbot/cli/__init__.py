@@ -14,7 +14,7 @@ from typing import Any
 
 import typer
 
-from atlasbot.cli import audit, coverage, database, members, planning, registry, serving
+from atlasbot.cli import audit, coverage, database, members, planning, registry, serving, trainings
 from atlasbot.cli.audit import NO_KEY_NOTE as NO_KEY_NOTE
 from atlasbot.cli.common import EXIT_INVALID, CliError
 from atlasbot.config import Settings, SettingsError, load_settings
@@ -33,6 +33,7 @@ app.add_typer(registry.network_app, name="network")
 app.add_typer(database.db_app, name="db")
 app.add_typer(audit.audit_app, name="audit")
 app.add_typer(members.members_app, name="members")
+app.add_typer(trainings.trainings_app, name="trainings")
 # The top-level commands of each family (backup, restore, invite, plan, schedule, run, ...).
 for family in (
     database.commands,

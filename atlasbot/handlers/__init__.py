@@ -87,13 +87,21 @@ ACTIONS: dict[str, Handler] = {
     "train.add": trainings.add_begin,
     "train.solve": trainings.solve,
     "train.discard": trainings.discard,
+    "train.replace": trainings.replace_draft,
+    "train.keep_draft": trainings.keep_draft,
+    "train.remove_list": trainings.removal_list,
+    "train.remove": trainings.remove_event,
+    "train.blackout": trainings.blackout_begin,
     "train.publish": trainings.publish_ask,
     "train.publish_ok": trainings.publish_confirm,
     "train.rsvp": trainings.rsvp,
     "train.replan": trainings.replan_start,
     "train.replan_ok": trainings.replan_confirm,
     "train.ready_add": trainings.readiness_add,
+    "train.attendance": trainings.attendance_open,
+    "train.attend_mark": trainings.attendance_mark,
     "train.vote": trainings.vote,
+    "train.none": trainings.none_begin,
     "train.tally": trainings.poll_tally,
     "train.poll_ok": trainings.poll_confirm,
     # One published event changed, a unit kept in, the answers overview (issue 14).
@@ -171,6 +179,7 @@ def register(application: AtlasApplication) -> None:
     application.add_handler(CommandHandler("readiness", trainings.readiness_command))
     application.add_handler(CommandHandler("event", trainings.event_command))
     application.add_handler(CommandHandler("rsvp", trainings.rsvp_command))
+    application.add_handler(CommandHandler("attendance", trainings.attendance_command))
     # 3. Buttons: opaque tokens, then the wizards' steps, then anything else.
     application.add_handler(CallbackQueryHandler(on_token_button, pattern=rf"^{CALLBACK_PREFIX}"))
     application.add_handler(CallbackQueryHandler(wizards.on_button, pattern=r"^w:"))

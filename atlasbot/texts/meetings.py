@@ -9,6 +9,7 @@ from typing import Any
 
 from atlasbot.i18n import _
 from atlasbot.texts.training import where
+from atlasbot.training.meetings import NONE_SUITS
 
 
 def at_least_two_units() -> str:
@@ -39,22 +40,101 @@ def option_line(option: Mapping[str, Any]) -> str:
     busy = option.get("conflicts") or []
     clash = _("; busy: {units}", units=", ".join(busy)) if busy else ""
     travel = _("; travel {km} km", km=f"{option['travel_km']:,}") if option.get("host") else ""
+    time = option.get("time") or ""
     return _(
-        "{where} ({weekday}){travel}{clash}",
+        "{where} ({weekday}{time}){travel}{clash}",
         where=where(start, end, option.get("host"), None),
         weekday=f"{start:%a}",
+        time=", " + time_of_day(time) if time else "",
         travel=travel,
         clash=clash,
     )
 
 
-def poll_question(title: str, options: Sequence[Mapping[str, Any]], unit_id: str) -> str:
+# The times of day a meeting may take (the wizard's last step); "" is all day.
+TIMES_OF_DAY = ("morning", "afternoon", "")
+
+
+def time_of_day(value: str) -> str:
+    """'09:00–12:00' for a morning meeting, '14:00–17:00' for an afternoon, else all day."""
+    if value == "morning":
+        return _("09:00–12:00")
+    if value == "afternoon":
+        return _("14:00–17:00")
+    return _("all day")
+
+
+def poll_question(
+    title: str, options: Sequence[Mapping[str, Any]], unit_id: str, first: int = 0
+) -> str:
+    """The dates to vote on (numbered from ``first`` + 1: new dates follow the old ones)."""
     lines = [
         _("🗳 Date vote for {unit}: {title}", unit=unit_id, title=title),
         _("Which date suits your unit best?"),
     ]
-    lines += [_("{n}. {option}", n=n, option=option_line(o)) for n, o in enumerate(options, 1)]
+    lines += [
+        _("{n}. {option}", n=n, option=option_line(o))
+        for n, o in enumerate(options[first:], first + 1)
+    ]
+    lines.append(_("If none of them suits your unit, say why: new dates will be proposed."))
     return "\n".join(lines)
+
+
+def none_suits_button() -> str:
+    return _("🙅 None of these suits us")
+
+
+def none_reason_question(unit_id: str) -> str:
+    return _(
+        "Why does none of the dates suit {unit}? Type one line (e.g. 'exercise that week', "
+        "'mornings only'); new dates will be proposed to every unit.",
+        unit=unit_id,
+    )
+
+
+def reason_length() -> str:
+    return _("Type a reason of 3 to 200 characters.")
+
+
+def new_dates_question(unit_id: str, reason: str) -> str:
+    return _(
+        "New dates proposed: {unit} said none suited ({reason}).", unit=unit_id, reason=reason
+    )
+
+
+def none_recorded(count: int) -> str:
+    if not count:
+        return _("Noted; no other weekday is free in the window. The coordinator was told.")
+    return _("Noted. {count} new dates were proposed to every unit.", count=count)
+
+
+def none_to_coordinator(poll_id: int, unit_id: str, reason: str, count: int, summary: str) -> str:
+    head = _(
+        "🙅 Meeting poll #{poll}: {unit} says none of the dates suits it: {reason}.",
+        poll=poll_id,
+        unit=unit_id,
+        reason=reason,
+    )
+    if count:
+        more = _("{count} new dates were proposed to every unit.", count=count)
+    else:
+        more = _("No other weekday is free: confirm a date or start a new poll.")
+    return f"{head}\n{more}\n\n{summary}"
+
+
+def vote_to_coordinator(
+    poll_id: int, unit_id: str, option: int, day: str, voted: int, of: int
+) -> str:
+    return _(
+        "🗳 Meeting poll #{poll}: {unit} voted for option {n} ({day}); {voted} of {of} units "
+        "have answered.",
+        poll=poll_id,
+        unit=unit_id,
+        n=option,
+        day=day,
+        voted=voted,
+        of=of,
+    )
 
 
 def option_button(number: int, start: str) -> str:
@@ -85,6 +165,9 @@ def poll_summary(
                 who=who,
             )
         )
+    none = votes.get(NONE_SUITS, [])
+    if none:
+        lines.append(_("None suits: {units}", units=", ".join(none)))
     voted = {u for units in votes.values() for u in units}
     waiting = [u for u in participants if u not in voted]
     if waiting:

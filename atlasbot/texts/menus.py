@@ -25,6 +25,7 @@ DESCRIPTIONS: dict[str, str] = {
     "readiness": N_("Capabilities not trained jointly lately"),
     "rsvp": N_("Who answered the published calendar"),
     "event": N_("Cancel or move one published event"),
+    "attendance": N_("Mark who attended an ended training"),
     "drill": N_("Drill the alert chains of units"),
     "members": N_("The members you answer for: revoke or hand over a role"),
     "invite": N_("Enrol someone you answer for (one-time code)"),
@@ -36,7 +37,17 @@ DESCRIPTIONS: dict[str, str] = {
 
 # What each role adds to the menu.
 BY_ROLE: dict[str, tuple[str, ...]] = {
-    "authority": ("request", "crises", "coverage", "duty", "drill", "members", "invite", "rsvp"),
+    "authority": (
+        "request",
+        "crises",
+        "coverage",
+        "duty",
+        "readiness",
+        "drill",
+        "members",
+        "invite",
+        "rsvp",
+    ),
     "commander": ("status", "duty", "calendar", "members", "invite", "rsvp"),
     "duty": ("duty", "calendar"),
     "coordinator": (
@@ -46,6 +57,7 @@ BY_ROLE: dict[str, tuple[str, ...]] = {
         "plan_trainings",
         "meeting",
         "readiness",
+        "attendance",
         "drill",
         "rsvp",
         "event",

@@ -8,14 +8,12 @@ say the same words, and each text goes through the one translation function when
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from atlasbot.domain import Network
 from atlasbot.i18n import N_, _, ngettext
 from atlasbot.training.calendar import ScheduledEvent, ScheduleResult
-from atlasbot.training.currency import StaleCapability
 from atlasbot.training.replan import format_days
 from atlasbot.training.report import format_list
 
@@ -217,13 +215,26 @@ def planning(count: int, seconds: float) -> str:
 
 
 def preview(plan_id: int, result: ScheduleResult, network: Network) -> str:
+    """The preview under the chart: one short line per event (fits a phone), then what could
+    not be placed and why; no wide table."""
     status = _(SCHEDULE_STATUS[result.status.value])
-    return _(
-        "Preview of plan #{plan}: {status}.\n\n{table}",
-        plan=plan_id,
-        status=status,
-        table=format_list(result, network),
-    )
+    lines = [_("Preview of plan #{plan}: {status}.", plan=plan_id, status=status), ""]
+    lines += [
+        _(
+            "• {id} · {title}: {where}, {units} units",
+            id=event.id,
+            title=event.title,
+            where=placement(event.start, event.end, event.host),
+            units=len(event.participants),
+        )
+        for event in result.events
+    ]
+    if result.unscheduled:
+        lines += ["", _("Not placed:")]
+        lines += [
+            _("• {id}: {reason}", id=item.id, reason=item.reason) for item in result.unscheduled
+        ]
+    return "\n".join(lines)
 
 
 def after_preview() -> str:
@@ -428,48 +439,6 @@ def ics_caption() -> str:
 
 
 # --- readiness --------------------------------------------------------------------------------
-
-
-def readiness(
-    stale: Sequence[StaleCapability], proposal: Mapping[str, Any], network: Network, months: int
-) -> str:
-    """Stale unit capabilities by capability, and the refreshers proposed for them."""
-    if not stale:
-        return _(
-            "Every unit trained each of its capabilities jointly within {months} months.",
-            months=months,
-        )
-    by_capability: dict[str, list[StaleCapability]] = defaultdict(list)
-    for item in stale:
-        by_capability[item.capability].append(item)
-    lines = [
-        _(
-            "Capabilities not trained jointly within {months} months ({count} unit capabilities):",
-            months=months,
-            count=len(stale),
-        )
-    ]
-    for code in sorted(by_capability):
-        units = ", ".join(
-            _("{unit} ({last})", unit=i.unit, last=i.last.isoformat() if i.last else _("never"))
-            for i in by_capability[code]
-        )
-        lines.append(_("• {name}: {units}", name=capability_name(network, code), units=units))
-    events = proposal.get("events", [])
-    lines.append("")
-    lines.append(
-        ngettext(
-            "Proposal: {count} refresher training of {days} days, units grouped by distance:",
-            "Proposal: {count} refresher trainings of {days} days, units grouped by distance:",
-            len(events),
-            days=events[0]["duration_days"] if events else 0,
-        )
-    )
-    lines += [
-        _("• {title}: {units}", title=e["title"], units=", ".join(e["participants"]))
-        for e in events
-    ]
-    return "\n".join(lines)
 
 
 def add_refreshers(count: int) -> str:

@@ -134,15 +134,15 @@ def virtual_chosen(is_virtual: bool) -> str:
 
 
 def meeting_title() -> str:
-    return _("New meeting. 1/4 Type its title (e.g. 'Commanders' meeting').")
+    return _("New meeting. 1/5 Type its title (e.g. 'Commanders' meeting').")
 
 
 def meeting_units() -> str:
-    return _("2/4 Which units take part? Tap to choose (at least two).")
+    return _("2/5 Which units take part? Tap to choose (at least two).")
 
 
 def meeting_month() -> str:
-    return _("3/4 In which month?")
+    return _("3/5 In which month?")
 
 
 def month_chosen(month: str) -> str:
@@ -150,7 +150,27 @@ def month_chosen(month: str) -> str:
 
 
 def meeting_virtual() -> str:
-    return _("4/4 Virtual, or hosted by one of the units?")
+    return _("4/5 Virtual, or hosted by one of the units?")
+
+
+def hosted_by(unit: str) -> str:
+    return _("🏠 Hosted by {unit}", unit=unit)
+
+
+def meeting_time() -> str:
+    return _("5/5 What time of day?")
+
+
+def morning() -> str:
+    return _("Morning (09:00–12:00)")
+
+
+def afternoon() -> str:
+    return _("Afternoon (14:00–17:00)")
+
+
+def all_day() -> str:
+    return _("All day")
 
 
 def hosted() -> str:

@@ -173,3 +173,57 @@ def _km(network: Network, a: str, b: str) -> int:
 def capability_names(network: Network) -> Mapping[str, str]:
     """Capability code -> human name, for messages."""
     return {c.code: c.name for c in network.capabilities}
+
+
+@dataclass(frozen=True, slots=True)
+class StateCurrency:
+    """One state's capability: when any of its units last trained it jointly, the units out
+    of currency (``stale``: never or too long ago) and those falling out soon (``due``, each
+    with the day it falls out)."""
+
+    country: str
+    capability: str
+    last: dt.date | None
+    stale: tuple[tuple[str, dt.date | None], ...]
+    due: tuple[tuple[str, dt.date], ...]
+
+
+def months_after(day: dt.date, months: int) -> dt.date:
+    """The same day ``months`` calendar months later (clamped to the month's last day)."""
+    return months_before(day, -months)
+
+
+def currency_by_state(
+    network: Network,
+    records: Iterable[TrainingRecord],
+    today: dt.date,
+    *,
+    months: int = DEFAULT_MONTHS,
+    soon_months: int = 3,
+    countries: Iterable[str] | None = None,
+) -> list[StateCurrency]:
+    """Per state (those in ``countries``, else all) and capability its units have: the last
+    joint training, the units out of currency and those falling out within ``soon_months``."""
+    last = last_trained(network, records, today)
+    cutoff = months_before(today, months)
+    soon = months_after(today, soon_months)
+    wanted = set(countries) if countries is not None else None
+    by_state: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for unit in network.units:
+        if wanted is None or unit.country in wanted:
+            for capability in unit.capabilities:
+                by_state[(unit.country, capability)].append(unit.id)
+    found = []
+    for (country, capability), unit_ids in sorted(by_state.items()):
+        days = [last[(u, capability)] for u in unit_ids]
+        held = [d for d in days if d is not None]
+        stale = tuple(
+            (u, d) for u, d in zip(unit_ids, days, strict=True) if d is None or d < cutoff
+        )
+        due = tuple(
+            (u, months_after(d, months))
+            for u, d in zip(unit_ids, days, strict=True)
+            if d is not None and d >= cutoff and months_after(d, months) <= soon
+        )
+        found.append(StateCurrency(country, capability, max(held, default=None), stale, due))
+    return found

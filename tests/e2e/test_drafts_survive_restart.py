@@ -139,5 +139,6 @@ async def test_a_meeting_wizard_survives_a_restart(
     await cora.tap("☐ nl-1")
     await cora.tap(re.compile(r"^Done \(2 chosen\)"))
     await cora.tap(re.compile(r"^Mar 20\d\d$"))
-    news = await cora.tap("Hosted")
+    await cora.tap("Hosted")
+    news = await cora.tap("Morning (09:00–12:00)")
     assert "Meeting poll #1: Heads of units" in texts_of(news)

@@ -61,7 +61,8 @@ def test_a_joint_event_needs_at_least_two_different_units() -> None:
 def test_the_months_offered_start_next_month_and_cross_the_year() -> None:
     months = choices.months_offered(dt.date(2027, 11, 30))
     assert months[0] == dt.date(2027, 12, 1) and months[1] == dt.date(2028, 1, 1)
-    assert len(months) == choices.MONTHS_OFFERED
+    assert len(months) == choices.MONTHS_OFFERED == 18  # any month of the next 18 (issue 14.6)
+    assert months[-1] == dt.date(2029, 5, 1)
     rows = choices.month_rows(dt.date(2027, 11, 30), any_time=True)
     assert rows[0][0] == ("Dec 2027", "2027-12")
     assert rows[-1] == [("Any time in the plan", choices.ANY_MONTH)]

@@ -11,10 +11,22 @@ shows its outcome; only the wizards' drafts live in the member's chat data. The 
 off the event loop.
 """
 
+from atlasbot.handlers.trainings.attendance import (
+    attendance_command,
+    attendance_mark,
+    attendance_open,
+)
+from atlasbot.handlers.trainings.blackout_wizard import blackout_begin
 from atlasbot.handlers.trainings.calendar import (
     calendar_command,
     readiness_add,
     readiness_command,
+)
+from atlasbot.handlers.trainings.draft_edits import (
+    keep_draft,
+    removal_list,
+    remove_event,
+    replace_draft,
 )
 from atlasbot.handlers.trainings.event_wizard import EVENT_WIZARD, EventDraft, add_begin
 from atlasbot.handlers.trainings.events import (
@@ -31,6 +43,7 @@ from atlasbot.handlers.trainings.events import (
     search,
     title_confirm,
 )
+from atlasbot.handlers.trainings.meeting_none import none_begin
 from atlasbot.handlers.trainings.meeting_wizard import (
     MEETING_WIZARD,
     MeetingDraft,
@@ -56,6 +69,10 @@ __all__ = [
     "EventDraft",
     "MeetingDraft",
     "add_begin",
+    "attendance_command",
+    "attendance_mark",
+    "attendance_open",
+    "blackout_begin",
     "calendar_command",
     "cancel_ask",
     "cancel_confirm",
@@ -65,8 +82,10 @@ __all__ = [
     "drop_legacy_drafts",
     "duty_copies",
     "event_command",
+    "keep_draft",
     "meeting_command",
     "move_confirm",
+    "none_begin",
     "on_document",
     "on_legacy_button",
     "plan_command",
@@ -78,6 +97,9 @@ __all__ = [
     "readiness_command",
     "reason",
     "remind",
+    "removal_list",
+    "remove_event",
+    "replace_draft",
     "replan_confirm",
     "replan_start",
     "rsvp",

@@ -15,7 +15,8 @@ from atlasbot.texts import training_wizards as texts
 from atlasbot.training.events_file import DateRange
 
 UNITS_PER_ROW = 4
-MONTHS_OFFERED = 12
+# Any month of the next 18 months (issue 14.6), three a row.
+MONTHS_OFFERED = 18
 MONTHS_PER_ROW = 3
 LONGEST_EVENT_DAYS = 5
 # Button values (after the wizard's stamp): a unit to toggle, the end of the choice.

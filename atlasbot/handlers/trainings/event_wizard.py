@@ -111,12 +111,19 @@ async def on_month(turn: Turn[EventDraft], value: str) -> str:
     return "virtual"
 
 
+# A host chosen in the last step: "h:<unit id>" (the planner picks one after "In person").
+HOST = "h:"
+
+
 async def ask_virtual(turn: Turn[EventDraft]) -> None:
+    """7/7: virtual, in person at a host the planner picks, or hosted by a chosen unit."""
     rows = [[(texts.virtual(), choices.YES), (texts.in_person(), choices.NO)]]
+    hosts = [(texts.hosted_by(unit), HOST + unit) for unit in turn.draft.participants]
+    rows += choices.rows_of(hosts, 2)
     await turn.say(texts.event_virtual(), turn.keyboard(rows))
 
 
-def new_event(draft: EventDraft, *, virtual: bool) -> drafts.NewEvent:
+def new_event(draft: EventDraft, *, virtual: bool, host: str | None = None) -> drafts.NewEvent:
     """The event the draft describes."""
     return drafts.NewEvent(
         kind=draft.kind,
@@ -126,17 +133,20 @@ def new_event(draft: EventDraft, *, virtual: bool) -> drafts.NewEvent:
         duration_days=draft.duration_days,
         window=choices.month_range(draft.month) if draft.month else None,
         virtual=virtual,
+        host=host,
     )
 
 
 async def on_virtual(turn: Turn[EventDraft], value: str) -> str:
     """7/7 answered: the event joins the coordinator's draft, and the wizard closes."""
-    if value not in (choices.YES, choices.NO):
+    host = value.removeprefix(HOST) if value.startswith(HOST) else None
+    if value not in (choices.YES, choices.NO) and host not in turn.draft.participants:
         await answer_press(turn.update, texts.unknown_choice())
         return STAY
-    await turn.replace_pressed(texts.virtual_chosen(value == choices.YES))
+    shown = texts.hosted_by(host) if host else texts.virtual_chosen(value == choices.YES)
+    await turn.replace_pressed(shown)
     identity = await require_identity(turn.update, turn.context)
-    event = new_event(turn.draft, virtual=value == choices.YES)
+    event = new_event(turn.draft, virtual=value == choices.YES, host=host)
     outcome = await run(turn.context, lambda w: drafts.add_wizard_event(w, identity, event))
     await show(turn.update, turn.context, outcome)
     return END

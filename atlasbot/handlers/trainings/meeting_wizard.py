@@ -1,5 +1,6 @@
-"""The meeting wizard: title, units, month, virtual or hosted; the three best dates are then
-put to the units' commanders in a poll (issue 6.5)."""
+"""The meeting wizard: title, units, month, virtual or hosted, time of day; the three best
+dates (spread over the month) are then put to the units' commanders in a poll (issues 6.5,
+14.8)."""
 
 from __future__ import annotations
 
@@ -16,15 +17,19 @@ from atlasbot.handlers.trainings import choices
 from atlasbot.handlers.trainings.participants import choose_units, unit_keyboard
 from atlasbot.services.trainings import meetings
 from atlasbot.services.trainings.work import require_coordinator
+from atlasbot.texts import meetings as meeting_texts
 from atlasbot.texts import training_wizards as texts
 
 
 @dataclass
 class MeetingDraft(choices.ParticipantsDraft):
-    """A meeting being described; ``month`` is 'YYYY-MM'."""
+    """A meeting being described; ``month`` is 'YYYY-MM', ``virtual`` 'yes' or 'no', ``time``
+    'morning', 'afternoon' or 'day'."""
 
     title: str = ""
     month: str = ""
+    virtual: str = ""
+    time: str = ""
 
 
 async def ask_title(turn: Turn[MeetingDraft]) -> None:
@@ -72,18 +77,46 @@ def meeting_request(draft: MeetingDraft, value: str) -> meetings.MeetingRequest 
     month = choices.month_range(draft.month)
     if value not in (choices.YES, choices.NO) or month is None:
         return None
+    time = draft.time if draft.time in ("morning", "afternoon") else ""
     return meetings.MeetingRequest(
-        draft.title, tuple(draft.participants), month, virtual=value == choices.YES
+        draft.title,
+        tuple(draft.participants),
+        month,
+        virtual=value == choices.YES,
+        time_of_day=time,
     )
 
 
 async def on_virtual(turn: Turn[MeetingDraft], value: str) -> str:
-    """4/4 answered: find the best dates off the event loop, and open the poll."""
-    request, context = meeting_request(turn.draft, value), turn.context
+    """4/5 answered: on to the time of day."""
+    request = meeting_request(turn.draft, value)
     if request is None:
         await answer_press(turn.update, texts.unknown_choice())
         return STAY
+    turn.draft.virtual = value
     await turn.replace_pressed(texts.virtual_chosen(request.virtual))
+    return "time"
+
+
+TIMES = ("morning", "afternoon", "day")
+
+
+async def ask_time(turn: Turn[MeetingDraft]) -> None:
+    rows = [
+        [(texts.morning(), "morning"), (texts.afternoon(), "afternoon")],
+        [(texts.all_day(), "day")],
+    ]
+    await turn.say(texts.meeting_time(), turn.keyboard(rows))
+
+
+async def on_time(turn: Turn[MeetingDraft], value: str) -> str:
+    """5/5 answered: find the best dates off the event loop, and open the poll."""
+    turn.draft.time = value
+    request, context = meeting_request(turn.draft, turn.draft.virtual), turn.context
+    if request is None or value not in TIMES:
+        await answer_press(turn.update, texts.unknown_choice())
+        return STAY
+    await turn.replace_pressed(meeting_texts.time_of_day(request.time_of_day))
     identity = await require_identity(turn.update, context)
     start = await run(context, lambda w: meetings.start_poll(w, identity, request))
     options = await context.services.plan(lambda: meetings.find_dates(start))
@@ -101,12 +134,14 @@ MEETING_WIZARD: Wizard[MeetingDraft] = Wizard(
         "units": Step(ask_units, on_button=on_units),
         "month": Step(ask_month, on_button=on_month),
         "virtual": Step(ask_virtual, on_button=on_virtual),
+        "time": Step(ask_time, on_button=on_time),
     },
 )
 
 
 @guarded
 async def meeting_command(update: Update, context: AtlasContext) -> None:
-    """/meeting: title, participants, month, virtual or hosted → the three best dates → vote."""
+    """/meeting: title, participants, month, virtual or hosted, time of day → the three best
+    dates → vote."""
     require_coordinator(await require_identity(update, context))
     await MEETING_WIZARD.start(update, context, MeetingDraft())

@@ -7,10 +7,10 @@ from telegram import Update
 from atlasbot.bot import uploads
 from atlasbot.bot.context import AtlasContext
 from atlasbot.bot.replies import guarded, require_identity
-from atlasbot.bot.trainings import pressed, run, show
+from atlasbot.bot.trainings import pressed, run, show, today
 from atlasbot.services import registry
-from atlasbot.services.trainings import drafts, solving
-from atlasbot.services.trainings.uploads import read_events_file
+from atlasbot.services.trainings import drafts, history, solving
+from atlasbot.services.trainings.history import read_training_file
 
 
 @guarded
@@ -22,8 +22,9 @@ async def plan_command(update: Update, context: AtlasContext) -> None:
 
 @guarded
 async def on_document(update: Update, context: AtlasContext) -> None:
-    """A coordinator sends an events file: read in the upload worker against the registry,
-    kept as the draft (a bad file gets every problem listed, and nothing is stored)."""
+    """A coordinator sends an events file (kept as the draft) or a history file (imported):
+    read in the upload worker against the registry (a bad file gets every problem listed,
+    and nothing is stored)."""
     message, services = update.effective_message, context.services
     if message is None or message.document is None:
         return
@@ -33,12 +34,11 @@ async def on_document(update: Update, context: AtlasContext) -> None:
     limit = services.settings.max_file_bytes
     raw = await uploads.download(message.document, name, limit)
     network = await services.read(registry.load_network)
-    read = await services.uploads.read(read_events_file, raw, name, network, limit)
-    await show(
-        update,
-        context,
-        await run(context, lambda w: drafts.store_events_file(w, identity, read, name)),
+    read = await services.uploads.read(
+        read_training_file, raw, name, network, limit, today(context)
     )
+    outcome = await run(context, lambda w: history.store_training_file(w, identity, read, name))
+    await show(update, context, outcome)
 
 
 @guarded

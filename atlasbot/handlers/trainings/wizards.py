@@ -15,12 +15,14 @@ from telegram import Update
 from telegram.error import BadRequest
 
 from atlasbot.bot.context import AtlasContext
+from atlasbot.handlers.trainings.blackout_wizard import BLACKOUT_WIZARD
 from atlasbot.handlers.trainings.event_wizard import EVENT_WIZARD
+from atlasbot.handlers.trainings.meeting_none import NONE_WIZARD
 from atlasbot.handlers.trainings.meeting_wizard import MEETING_WIZARD
 from atlasbot.texts import training_wizards as texts
 
 # Every wizard of this area; the bot's one router takes them all.
-TRAINING_WIZARDS = (EVENT_WIZARD, MEETING_WIZARD)
+TRAINING_WIZARDS = (EVENT_WIZARD, MEETING_WIZARD, NONE_WIZARD, BLACKOUT_WIZARD)
 LEGACY_DRAFT_KEYS = ("training_event_wizard", "meeting_wizard")
 LEGACY_BUTTONS = r"^(tw|mw):"
 

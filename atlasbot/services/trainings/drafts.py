@@ -28,6 +28,7 @@ from atlasbot.services.trainings.work import (
 from atlasbot.storage import audit
 from atlasbot.storage.models import CapabilityRow, PlanStatus, TrainingPlan, UnitRow
 from atlasbot.texts import training as texts
+from atlasbot.texts import training_drafts as draft_texts
 from atlasbot.texts import uploads as upload_texts
 from atlasbot.training.events_file import DateRange
 
@@ -47,6 +48,7 @@ class NewEvent:
     duration_days: int
     window: DateRange | None
     virtual: bool
+    host: str | None = None  # chosen by the coordinator; None: the planner chooses
 
     def as_mapping(self) -> dict[str, Any]:
         """The event as an events-file mapping (its id is the kind, made unique when added)."""
@@ -66,6 +68,8 @@ class NewEvent:
             }
         if self.virtual:
             event["virtual"] = True
+        elif self.host:
+            event["host"] = self.host
         return event
 
 
@@ -75,6 +79,8 @@ def plan_rows(plan_id: int | None, *, solved: bool = False) -> list[list[Button]
     if plan_id is not None:
         payload = {"plan": plan_id}
         rows.insert(0, [Button(_("▶ Run the planner"), "train.solve", payload)])
+        rows.append([Button(_("✂ Remove an event…"), "train.remove_list", payload)])
+        rows.append([Button(draft_texts.blackout_button(), "train.blackout", payload)])
         rows.append(
             [Button(_("🗑 Discard this draft…"), "train.discard", payload, single_use=True)]
         )
@@ -120,11 +126,13 @@ def check_upload(identity: Identity) -> None:
     require_coordinator(identity)
 
 
-def _discard_drafts(session: Session, member_id: int, now: dt.datetime) -> None:
+def _discard_drafts(
+    session: Session, member_id: int, now: dt.datetime, *, status: PlanStatus = PlanStatus.DRAFT
+) -> None:
     for old in session.exec(
         select(TrainingPlan).where(
             TrainingPlan.coordinator_member_id == member_id,
-            TrainingPlan.status == PlanStatus.DRAFT.value,
+            TrainingPlan.status == status.value,
         )
     ):
         old.status = PlanStatus.DISCARDED.value
@@ -150,9 +158,17 @@ def _store_draft(
     events: dict[str, Any],
     source: str,
     now: dt.datetime,
+    *,
+    pending: bool = False,
 ) -> TrainingPlan:
-    _discard_drafts(session, identity.member_id, now)
+    """The file as the new draft (older drafts discarded), or with ``pending`` as an upload
+    waiting for the coordinator to say it replaces the draft they have."""
+    if pending:
+        _discard_drafts(session, identity.member_id, now, status=PlanStatus.PENDING)
+    else:
+        _discard_drafts(session, identity.member_id, now)
     row = TrainingPlan(
+        status=(PlanStatus.PENDING if pending else PlanStatus.DRAFT).value,
         coordinator_member_id=identity.member_id,
         source_name=source[:200],
         source_text=text,
@@ -171,6 +187,7 @@ def _store_draft(
             "file": source,
             "events": len(events["events"]),
             "blackouts": len(events["blackouts"]),
+            "pending": pending,
         },
         at=now,
     )
@@ -179,16 +196,31 @@ def _store_draft(
 
 def store_events_file(work: Work, identity: Identity, read: EventsRead, filename: str) -> Outcome:
     """An events file sent as a document, read in the upload worker (``uploads``): kept as
-    the coordinator's draft, with the keys that were ignored shown beside the summary."""
+    the coordinator's draft, with the keys that were ignored shown beside the summary. When
+    they have a draft with events already, the file waits for them to say it replaces it."""
     require_coordinator(identity)
-    plan = _store_draft(work.session, identity, read.text, read.events, filename, work.now)
+    existing = records.draft_of(work.session, identity.member_id)
+    pending = existing is not None and bool(existing.events.get("events"))
+    plan = _store_draft(
+        work.session, identity, read.text, read.events, filename, work.now, pending=pending
+    )
     assert plan.id is not None
     summary = texts.draft_summary(plan.id, plan.source_name, plan.events, False)
+    ask = ""
+    if existing is not None and existing.id is not None and pending:
+        ask = draft_texts.replace_question(existing.id, len(existing.events["events"]), filename)
     shown = "\n\n".join(
         part
-        for part in (texts.file_valid(filename, summary), upload_texts.ignored(read.ignored))
+        for part in (texts.file_valid(filename, summary), upload_texts.ignored(read.ignored), ask)
         if part
     )
+    if ask:
+        payload = {"plan": plan.id}
+        rows = [
+            [Button(draft_texts.replace_button(), "train.replace", payload, single_use=True)],
+            [Button(draft_texts.keep_button(), "train.keep_draft", payload, single_use=True)],
+        ]
+        return reply(shown, issue_keyboard(work.session, identity.member_id, rows, now=work.now))
     return reply(shown, plan_keyboard(work, identity.member_id, plan.id))
 
 

@@ -30,7 +30,14 @@ from atlasbot.services.trainings.work import (
     require_coordinator,
 )
 from atlasbot.storage import audit
-from atlasbot.storage.models import MeetingPoll, MeetingVote, PlanStatus, PollStatus, TrainingPlan
+from atlasbot.storage.models import (
+    MeetingPoll,
+    MeetingVote,
+    Member,
+    PlanStatus,
+    PollStatus,
+    TrainingPlan,
+)
 from atlasbot.texts import meetings as texts
 from atlasbot.training.calendar import ScheduledEvent, travel_km
 from atlasbot.training.events_file import DateRange, EventKind
@@ -62,6 +69,7 @@ class MeetingRequest:
     participants: tuple[str, ...]
     month: DateRange
     virtual: bool
+    time_of_day: str = ""  # "morning", "afternoon" or "" (all day)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,14 +99,15 @@ def find_dates(start: PollStart) -> list[MeetingOption]:
     )
 
 
-def option_payload(option: MeetingOption) -> dict[str, Any]:
-    """A date option as stored with its poll."""
+def option_payload(option: MeetingOption, time_of_day: str = "") -> dict[str, Any]:
+    """A date option as stored with its poll (with the meeting's time of day)."""
     return {
         "start": option.start.isoformat(),
         "end": option.end.isoformat(),
         "host": option.host,
         "conflicts": list(option.conflicts),
         "travel_km": option.travel_km,
+        "time": time_of_day,
     }
 
 
@@ -128,6 +137,7 @@ def create_poll(
     virtual: bool,
     options: Sequence[MeetingOption],
     now: dt.datetime,
+    time_of_day: str = "",
 ) -> MeetingPoll:
     """Open a vote among the participating units on the best dates found."""
     require_coordinator(identity)
@@ -139,7 +149,7 @@ def create_poll(
         virtual=virtual,
         window_start=window.start,
         window_end=window.end,
-        options=[option_payload(o) for o in options],
+        options=[option_payload(o, time_of_day) for o in options],
         created_at=now,
     )
     session.add(poll)
@@ -168,7 +178,7 @@ def poll_recipients(session: Session, poll: MeetingPoll) -> list[audience.Recipi
     return [r for r in audience.unit_recipients(session, poll.participants) if r.may_answer]
 
 
-def _poll_keyboard(work: Work, member_id: int, poll: MeetingPoll) -> Keyboard:
+def poll_keyboard(work: Work, member_id: int, poll: MeetingPoll) -> Keyboard:
     assert poll.id is not None
     rows = [
         [Button(texts.show_tally(), "train.tally", {"poll": poll.id})],
@@ -182,8 +192,11 @@ def _poll_keyboard(work: Work, member_id: int, poll: MeetingPoll) -> Keyboard:
     return issue_keyboard(work.session, member_id, rows, now=work.now)
 
 
-def _vote_requests(work: Work, poll: MeetingPoll, lifetime: dt.timedelta) -> list[Message]:
-    """Each participating unit's commander gets the dates to vote on, for their unit."""
+def vote_requests(
+    work: Work, poll: MeetingPoll, lifetime: dt.timedelta, *, first: int = 0, intro: str = ""
+) -> list[Message]:
+    """Each participating unit's commander gets the dates to vote on (from option ``first``
+    on), for their unit, and "none of these suits us"."""
     out = []
     for recipient in poll_recipients(work.session, poll):
         payload = {"poll": poll.id, "unit": recipient.unit_id}
@@ -195,12 +208,15 @@ def _vote_requests(work: Work, poll: MeetingPoll, lifetime: dt.timedelta) -> lis
                     {**payload, "option": n},
                 )
                 for n, option in enumerate(poll.options)
-            ]
+                if n >= first
+            ],
+            [Button(texts.none_suits_button(), "train.none", payload)],
         ]
         keyboard = issue_keyboard(
             work.session, recipient.member_id, rows, now=work.now, lifetime=lifetime
         )
-        text = texts.poll_question(poll.title, poll.options, recipient.unit_id)
+        text = texts.poll_question(poll.title, poll.options, recipient.unit_id, first)
+        text = f"{intro}\n{text}" if intro else text
         out.append(Message(recipient.chat_id, text, keyboard, f"poll:{poll.id}"))
     return out
 
@@ -219,12 +235,13 @@ def open_poll(
         virtual=request.virtual,
         options=options,
         now=work.now,
+        time_of_day=request.time_of_day,
     )
     assert poll.id is not None
     lifetime = audience.token_lifetime(start.window.end, work.today)
-    messages = _vote_requests(work, poll, lifetime)
+    messages = vote_requests(work, poll, lifetime)
     summary = texts.poll_summary(poll.id, poll.title, poll.options, {}, poll.participants)
-    keyboard = _poll_keyboard(work, identity.member_id, poll)
+    keyboard = poll_keyboard(work, identity.member_id, poll)
     text = texts.poll_opened(summary, len(messages))
     return Outcome(replies=(Reply(text, keyboard),), messages=tuple(messages))
 
@@ -268,6 +285,7 @@ def vote(
         )
     else:
         row.option, row.member_id, row.voted_at = option, identity.member_id, now
+        row.reason = None  # a date chosen after "none suits"
     session.add(row)
     audit.append(
         session,
@@ -281,18 +299,35 @@ def vote(
 
 
 def cast_vote(work: Work, pressed: Pressed) -> Outcome:
-    """A date button pressed by a commander: their unit's vote (a later one replaces it)."""
+    """A date button pressed by a commander: their unit's vote (a later one replaces it);
+    the coordinator is told at once, with the count so far."""
     press = work.redeem(pressed)
     option = int(press.payload["option"])
+    unit_id = str(press.payload["unit"])
     poll = vote(
-        work.session,
-        press.identity,
-        int(press.payload["poll"]),
-        str(press.payload["unit"]),
-        option,
-        now=work.now,
+        work.session, press.identity, int(press.payload["poll"]), unit_id, option, now=work.now
     )
-    return Outcome(notice=texts.vote_recorded(option + 1, str(poll.options[option]["start"])))
+    assert poll.id is not None
+    day = str(poll.options[option]["start"])
+    voted = sum(len(units) for units in tally(work.session, poll.id).values())
+    told = texts.vote_to_coordinator(
+        poll.id, unit_id, option + 1, day, voted, len(poll.participants)
+    )
+    return Outcome(
+        notice=texts.vote_recorded(option + 1, day),
+        messages=tuple(coordinator_messages(work, poll, told)),
+    )
+
+
+def coordinator_messages(
+    work: Work, poll: MeetingPoll, text: str, *, keyboard: bool = False
+) -> list[Message]:
+    """A message to the coordinator who opened the poll (with its buttons when asked)."""
+    member = work.session.get(Member, poll.coordinator_member_id)
+    if member is None or member.telegram_user_id is None:
+        return []
+    buttons = poll_keyboard(work, member.id or 0, poll) if keyboard else ()
+    return [Message(member.telegram_user_id, text, buttons, f"poll:{poll.id}")]
 
 
 def tally(session: Session, poll_id: int) -> dict[int, list[str]]:
@@ -317,7 +352,7 @@ def show_tally(work: Work, pressed: Pressed) -> Outcome:
     text = texts.poll_summary(poll.id, poll.title, poll.options, votes, poll.participants)
     if poll.status != PollStatus.OPEN.value:
         return reply(texts.poll_confirmed_mark(text))
-    return reply(text, _poll_keyboard(work, press.identity.member_id, poll))
+    return reply(text, poll_keyboard(work, press.identity.member_id, poll))
 
 
 # --- confirmation ------------------------------------------------------------------------------

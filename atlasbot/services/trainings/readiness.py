@@ -3,6 +3,7 @@ refresher trainings a coordinator may add to their draft."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
@@ -13,29 +14,27 @@ from atlasbot.domain import Network
 from atlasbot.i18n import _
 from atlasbot.services import registry
 from atlasbot.services.enrolment import Identity
-from atlasbot.services.errors import Conflict
+from atlasbot.services.errors import Conflict, NotAuthorised
 from atlasbot.services.outbox import Button, issue_keyboard
-from atlasbot.services.trainings import drafts, records
+from atlasbot.services.trainings import drafts, history
 from atlasbot.services.trainings.work import Outcome, Pressed, Work, reply, require_coordinator
 from atlasbot.storage import audit
-from atlasbot.storage.models import TrainingPlan
+from atlasbot.storage.models import Role, TrainingPlan
 from atlasbot.texts import training as texts
+from atlasbot.texts import training_history as history_texts
 from atlasbot.training.currency import (
     StaleCapability,
     TrainingRecord,
+    currency_by_state,
     propose_events,
     stale_capabilities,
 )
 
 
 def training_records(session: Session, today: dt.date) -> list[TrainingRecord]:
-    """Joint trainings held: every published event with a capability that ended before today."""
-    return [
-        TrainingRecord(unit_id, event.capability, event.end)
-        for event in records.published_events(session)
-        if event.capability and event.end < today
-        for unit_id in event.participants
-    ]
+    """Joint trainings held: imported history, attendance marked, and ended published events
+    (``history.held_records``)."""
+    return history.held_records(session, today)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,13 +58,38 @@ def readiness(session: Session, identity: Identity, *, today: dt.date, months: i
     return Readiness(tuple(stale), proposal, network)
 
 
+# How far ahead /readiness looks for capabilities falling out of currency.
+SOON_MONTHS = 3
+
+
 def show_readiness(work: Work, identity: Identity) -> Outcome:
-    """/readiness: the stale capabilities, with a button to add the refreshers."""
+    """/readiness: per state and capability, the last joint training, what is out of currency
+    and what falls out within three months, and refreshers proposed for the gaps. A
+    coordinator sees every state and may add the refreshers to their draft; an authority
+    sees its own state's units."""
+    coordinator = identity.has(Role.COORDINATOR)
+    countries = None if coordinator else identity.authority_countries()
+    if not coordinator and not countries:
+        raise NotAuthorised(texts.not_coordinator())
     months = work.terms.currency_months
-    found = readiness(work.session, identity, today=work.today, months=months)
-    text = texts.readiness(found.stale, found.proposal, found.network, months)
-    count = len(found.proposal["events"])
-    rows = [[Button(texts.add_refreshers(count), "train.ready_add", {})]] if count else []
+    network = registry.load_network(work.session)
+    if countries:
+        network = dataclasses.replace(
+            network, units=tuple(u for u in network.units if u.country in countries)
+        )
+    held = training_records(work.session, work.today)
+    states = currency_by_state(network, held, work.today, months=months, soon_months=SOON_MONTHS)
+    if not states:
+        return reply(history_texts.readiness_nothing())
+    horizon_end = work.today + dt.timedelta(days=drafts.DEFAULT_DRAFT_HORIZON_DAYS)
+    proposal = propose_events(network, held, work.today, horizon_end, months=months)
+    text = history_texts.readiness_by_state(states, proposal, network, months, SOON_MONTHS)
+    count = len(proposal["events"])
+    rows = (
+        [[Button(texts.add_refreshers(count), "train.ready_add", {})]]
+        if count and coordinator
+        else []
+    )
     return reply(text, issue_keyboard(work.session, identity.member_id, rows, now=work.now))
 
 

@@ -132,7 +132,8 @@ def store_schedule(
 
 
 def finish_solving(work: Work, start: SolveStart, solved: Solved) -> Outcome:
-    """Keep the result, then show the preview table, the chart and what can be done next."""
+    """Keep the result, then show the chart, a short list of the events and what can be done
+    next."""
     inputs = start.inputs
     store_schedule(
         work.session,
@@ -143,9 +144,11 @@ def finish_solving(work: Work, start: SolveStart, solved: Solved) -> Outcome:
         now=work.now,
     )
     keyboard = drafts.plan_keyboard(work, start.identity.member_id, inputs.plan_id, solved=True)
-    replies = [Reply(texts.preview(inputs.plan_id, solved.result, inputs.network))]
+    # The chart first (what a coordinator reads at a glance), then a short list under it.
+    replies = []
     if solved.chart_png is not None:
         chart = Document("plan.png", solved.chart_png, photo=True)
         replies.append(Reply(texts.plan_chart_title(inputs.plan_id), document=chart))
+    replies.append(Reply(texts.preview(inputs.plan_id, solved.result, inputs.network)))
     replies.append(Reply(texts.after_preview(), keyboard))
     return Outcome(replies=tuple(replies))

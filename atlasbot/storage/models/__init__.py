@@ -67,6 +67,10 @@ from atlasbot.storage.models.training import (
     TrainingRsvp,
     TrainingUnitPreference,
 )
+from atlasbot.storage.models.training_history import (
+    HistorySource,
+    TrainingHistory,
+)
 
 __all__ = [
     "ACTIVE_ALERT_STATES",
@@ -90,6 +94,7 @@ __all__ = [
     "Drill",
     "DutyShift",
     "EscalationStep",
+    "HistorySource",
     "Invite",
     "Leadership",
     "MeetingPoll",
@@ -105,6 +110,7 @@ __all__ = [
     "TrainingDigestMessage",
     "TrainingEvent",
     "TrainingEventStatus",
+    "TrainingHistory",
     "TrainingPlan",
     "TrainingReminder",
     "TrainingReminderState",

@@ -23,6 +23,8 @@ class PlanStatus(StrEnum):
     DRAFT = "draft"  # being built by a coordinator; nobody else sees it
     PUBLISHED = "published"  # its events are in members' calendars
     DISCARDED = "discarded"
+    # An uploaded file waiting for its coordinator to say it replaces their draft.
+    PENDING = "pending"
 
 
 class TrainingEventStatus(StrEnum):
@@ -186,6 +188,7 @@ class MeetingVote(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     poll_id: int = Field(foreign_key="meeting_poll.id", index=True)
     unit_id: str = Field(foreign_key="unit.id", max_length=64)
-    option: int
+    option: int  # -1 (training.meetings.NONE_SUITS): none of the dates suits, with a reason
     member_id: int = Field(foreign_key="member.id")
     voted_at: dt.datetime = _utc_column()
+    reason: str | None = Field(default=None, max_length=200)

@@ -10,10 +10,11 @@ from atlasbot.training.events_file import DateRange
 from atlasbot.training.meetings import best_meeting_dates, busy_from
 
 
-def test_three_distinct_earliest_free_dates_skipping_weekends_and_holidays(network: Network):
+def test_three_free_dates_spread_over_the_weeks_skipping_weekends_and_holidays(network: Network):
     window = DateRange(day("2027-03-26"), day("2027-04-09"))  # Good Friday, Easter Monday
     options = best_meeting_dates(network, ["de-1", "fr-1"], window, virtual=True)
-    assert [o.start for o in options] == [day("2027-03-30"), day("2027-03-31"), day("2027-04-01")]
+    # The first free day, then the first of the next week; a third week has none free.
+    assert [o.start for o in options] == [day("2027-03-30"), day("2027-04-05"), day("2027-03-31")]
     assert all(o.host is None and o.travel_km == 0 and o.conflicts == () for o in options)
 
 
@@ -49,3 +50,25 @@ def test_busy_days_come_from_a_published_schedule(network: Network):
     result = schedule(network, plan)
     busy = busy_from(result, plan)
     assert busy["de-1"] == [DateRange(result.events[0].start, result.events[0].end)]
+
+
+def test_a_month_gives_three_different_weeks_and_days_offered_are_not_offered_again(
+    network: Network,
+):
+    window = DateRange(day("2027-03-01"), day("2027-03-31"))
+    options = best_meeting_dates(network, ["de-1", "fr-1"], window, virtual=True)
+    weeks = {o.start.isocalendar()[1] for o in options}
+    assert len(options) == 3 and len(weeks) == 3
+    again = best_meeting_dates(
+        network, ["de-1", "fr-1"], window, virtual=True, exclude={o.start for o in options}
+    )
+    assert not {o.start for o in again} & {o.start for o in options}
+    assert len({o.start.isocalendar()[1] for o in again}) == 3
+
+
+def test_an_in_person_meeting_offers_another_host_when_its_travel_is_close(network: Network):
+    window = DateRange(day("2027-03-01"), day("2027-03-26"))
+    options = best_meeting_dates(network, ["de-1", "nl-1"], window, virtual=False)
+    assert options[0].host in ("de-1", "nl-1")
+    assert {o.host for o in options} == {"de-1", "nl-1"}  # equal travel either way
+    assert len({o.start.isocalendar()[1] for o in options}) == 3
