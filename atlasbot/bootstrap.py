@@ -43,6 +43,18 @@ async def _post_init(application: AtlasApplication) -> None:
     timers.schedule_rearm(application)
 
 
+def _wire_hooks(services: BotServices) -> None:
+    """The hooks by which timers and alerting reach the chat (unless a test set its own)."""
+    from atlasbot.bot import notices
+
+    if services.on_no_response is None:
+        services.on_no_response = notices.tell_no_response
+    if services.on_ran_out is None:
+        services.on_ran_out = notices.tell_ran_out
+    if services.on_board_changed is None:
+        services.on_board_changed = notices.refresh_board
+
+
 def build_application(
     services: BotServices,
     *,
@@ -52,7 +64,6 @@ def build_application(
     max_concurrent_updates: int = 16,
 ) -> tuple[AtlasApplication, TrackingUpdateProcessor]:
     """The python-telegram-bot Application with every handler registered."""
-    from atlasbot.bot import notices
     from atlasbot.handlers import register
 
     secret = token or (
@@ -60,12 +71,7 @@ def build_application(
     )
     if not secret:
         raise ValueError("no Telegram token: set ATLASBOT_TOKEN")
-    if services.on_no_response is None:
-        services.on_no_response = notices.tell_no_response
-    if services.on_ran_out is None:
-        services.on_ran_out = notices.tell_ran_out
-    if services.on_board_changed is None:
-        services.on_board_changed = notices.refresh_board
+    _wire_hooks(services)
     processor = TrackingUpdateProcessor(max_concurrent_updates, services.metrics)
     # Every message goes out in HTML parse mode with every plain text escaped (HtmlBot).
     bot = HtmlBot(
