@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from atlasbot.i18n import _
+from atlasbot.i18n import _, format_number, format_weekday
 from atlasbot.texts.training import where
 
 
@@ -38,11 +38,13 @@ def option_line(option: Mapping[str, Any]) -> str:
     end = dt.date.fromisoformat(option["end"])
     busy = option.get("conflicts") or []
     clash = _("; busy: {units}", units=", ".join(busy)) if busy else ""
-    travel = _("; travel {km} km", km=f"{option['travel_km']:,}") if option.get("host") else ""
+    travel = (
+        _("; travel {km} km", km=format_number(option["travel_km"])) if option.get("host") else ""
+    )
     return _(
         "{where} ({weekday}){travel}{clash}",
         where=where(start, end, option.get("host"), None),
-        weekday=f"{start:%a}",
+        weekday=format_weekday(start),
         travel=travel,
         clash=clash,
     )
