@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Coroutine
 from typing import Any, cast
@@ -14,11 +15,13 @@ from atlasbot.bot.context import (
     AtlasContext,
     BotServices,
     TrackingUpdateProcessor,
+    sender_language,
 )
 from atlasbot.bot.menus import commands, set_menus
 from atlasbot.bot.pacing import CountingRateLimiter
 from atlasbot.bot.persistence import DatabasePersistence
 from atlasbot.bot.updates import HoldingBot
+from atlasbot.i18n import SUPPORTED_LOCALES, using_locale
 from atlasbot.services.menus import every_menu
 from atlasbot.texts.menus import default_menu
 
@@ -33,6 +36,10 @@ def default_command_menu() -> list[BotCommand]:
 
 async def _post_init(application: AtlasApplication) -> None:
     await application.bot.set_my_commands(default_command_menu())
+    # Someone not enrolled whose Telegram speaks a language with a catalog reads it there.
+    for language in SUPPORTED_LOCALES:
+        with using_locale(language):
+            await application.bot.set_my_commands(default_command_menu(), language_code=language)
     # Each member's own menu, for chats that have none yet (or an older one).
     await set_menus(application.bot, await application.bot_data["services"].read(every_menu))
     # Escalations and reminders are re-armed from the database once the job queue runs.
@@ -61,6 +68,7 @@ def build_application(
     if services.on_no_response is None:
         services.on_no_response = notices.tell_no_response
     processor = TrackingUpdateProcessor(max_concurrent_updates, services.metrics)
+    processor.language_of = functools.partial(sender_language, services)
     builder = (
         ApplicationBuilder()
         .token(secret)

@@ -89,6 +89,14 @@ def in_locale(locale: str, message: str, /, **params: object) -> str:
         return _(message, **params)
 
 
+def typed_in(text: str, language: str) -> str:
+    """What a member typed, unchanged, marked with the language it was typed in when the
+    reader reads another one ('Geiseln befreien [de]'), so nobody takes it for a translation."""
+    if not text or best_locale(language) == current_locale():
+        return text
+    return f"{text} [{language}]"
+
+
 def _(message: str, /, **params: object) -> str:
     """``message`` in the reader's language, with its named placeholders filled in."""
     translated = _catalog(_current.get()).gettext(message)

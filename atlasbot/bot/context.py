@@ -21,7 +21,9 @@ from atlasbot.bot.uploads import UploadReader
 from atlasbot.clock import Clock, SystemClock
 from atlasbot.config import Settings
 from atlasbot.gazetteer import Gazetteer
+from atlasbot.i18n import DEFAULT_LOCALE, best_locale, using_locale
 from atlasbot.services.errors import DatabaseUnavailable
+from atlasbot.services.readers import chosen_language
 from atlasbot.storage.db import session_scope
 from atlasbot.storage.leadership import Fence
 from atlasbot.storage.leadership import (
@@ -111,6 +113,20 @@ class BotServices:
         return result
 
 
+async def sender_language(services: BotServices, update: object) -> str:
+    """The language the sender of an update reads: a member's own, else their Telegram
+    language when a catalog exists (someone enrolling), else English. A database that cannot
+    be reached leaves the Telegram language: the outage message still reaches them."""
+    user = update.effective_user if isinstance(update, Update) else None
+    if user is None:
+        return DEFAULT_LOCALE
+    try:
+        chosen = await services.read(lambda s: chosen_language(s, user.id))
+    except DatabaseUnavailable:
+        chosen = None
+    return chosen or best_locale(user.language_code)
+
+
 class AtlasContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
     """The handlers' context, typed: ``context.services`` instead of casts on bot_data."""
 
@@ -140,11 +156,16 @@ class TrackingUpdateProcessor(BaseUpdateProcessor):
         self.in_flight = 0
         self.metrics = metrics or Metrics()
         self.ledger = ledger or UpdateLedger()
+        # The language the sender of an update reads (set by the wiring): every reply to
+        # them is written in it (``atlasbot.i18n.using_locale``).
+        self.language_of: Callable[[object], Awaitable[str]] | None = None
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         self.in_flight += 1
         try:
-            await self.metrics.measure_update(update, coroutine)
+            language = await self.language_of(update) if self.language_of else DEFAULT_LOCALE
+            with using_locale(language):
+                await self.metrics.measure_update(update, coroutine)
         finally:
             self.in_flight -= 1
             if isinstance(update, Update):

@@ -21,14 +21,26 @@ def commands(menu: Sequence[tuple[str, str]]) -> list[BotCommand]:
 
 
 async def set_menus(bot: Bot, menus: Sequence[ChatMenu]) -> None:
-    """Set each chat's menu; a failure is logged (the default menu still works)."""
+    """Set each chat's menu in its member's language: for that language's code (what a client
+    in that language shows first) and for any other (a member who chose a language their
+    Telegram is not set to); a failure is logged (the default menu still works)."""
     for menu in menus:
+        scope = BotCommandScopeChat(menu.chat_id)
         try:
+            await bot.set_my_commands(commands(menu.commands), scope=scope)
             await bot.set_my_commands(
-                commands(menu.commands), scope=BotCommandScopeChat(menu.chat_id)
+                commands(menu.commands), scope=scope, language_code=menu.language
             )
         except TelegramError as err:
             log.warning("could not set the command menu of chat %s: %s", menu.chat_id, err)
+
+
+async def forget_menu_language(bot: Bot, chat_id: int, language: str) -> None:
+    """Drop a chat's menu for a language its member no longer reads."""
+    try:
+        await bot.delete_my_commands(scope=BotCommandScopeChat(chat_id), language_code=language)
+    except TelegramError as err:
+        log.warning("could not drop the %s menu of chat %s: %s", language, chat_id, err)
 
 
 def forget_drafts(context: AtlasContext, telegram_user_ids: Sequence[int]) -> None:

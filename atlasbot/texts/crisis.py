@@ -14,7 +14,7 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from atlasbot import rules
-from atlasbot.i18n import N_, _
+from atlasbot.i18n import DEFAULT_LOCALE, N_, _, typed_in
 
 CRISIS_TYPES: Mapping[str, str] = {
     "hostage_taking": N_("Hostage-taking"),
@@ -199,6 +199,11 @@ def engagement_label(crisis: CrisisView) -> str:
     )
 
 
+def _typed_language(crisis: CrisisView) -> str:
+    """The language the requester typed in (English for records from before issue 15)."""
+    return str(getattr(crisis, "language", None) or DEFAULT_LOCALE)
+
+
 def request_to_authority(
     crisis: CrisisView, request: RequestView, names: Mapping[str, str], *, partner: bool = False
 ) -> str:
@@ -228,9 +233,9 @@ def request_to_authority(
         capabilities=capability_line(request.provides, names),
         per_unit="".join(f"{line}\n" for line in asked_lines(request, names)),
         forms=forms_line(request.forms),
-        nature=crisis.nature,
-        necessity=crisis.necessity,
-        commander=crisis.commander_on_scene or _("to be named"),
+        nature=typed_in(crisis.nature, _typed_language(crisis)),
+        necessity=typed_in(crisis.necessity, _typed_language(crisis)),
+        commander=typed_in(crisis.commander_on_scene, _typed_language(crisis)) or _("to be named"),
         cite=rules.cite("R7"),
     )
 
