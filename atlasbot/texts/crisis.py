@@ -45,6 +45,12 @@ STATES: Mapping[str, str] = {
     "on_scene": N_("ON SCENE"),
     "released": N_("released"),
 }
+# A crisis's own status, as the board and the list of crises show it.
+CRISIS_STATUSES: Mapping[str, str] = {
+    "planning": N_("PLANNING"),
+    "open": N_("OPEN"),
+    "closed": N_("CLOSED"),
+}
 ANSWERS: Mapping[str, str] = {
     "pending": N_("awaiting answer"),
     "accepted": N_("ACCEPTED"),
@@ -137,7 +143,7 @@ def capability_line(needs: Mapping[str, int], names: Mapping[str, str] | None = 
     if not needs:
         return _("none")
     return ", ".join(
-        _("{name} ×{count}", name=(names or {}).get(code, code), count=count)
+        _("{name} ×{count}", name=_((names or {}).get(code, code)), count=count)
         for code, count in needs.items()
     )
 
@@ -348,7 +354,7 @@ def board(
     """The live board: one message, edited in place, with every state's answer and unit."""
     lines = [
         _("LIVE BOARD — {title}", title=crisis_title(crisis)),
-        _("Status: {status}", status=crisis.status.upper()),
+        _("Status: {status}", status=shown(CRISIS_STATUSES, crisis.status)),
     ]
     by_request: dict[int, list[DeploymentView]] = {}
     for deployment in deployments:

@@ -48,7 +48,7 @@ async def french_request(amelie: Person) -> None:
     await amelie.tap(in_language(fr, "Yes, I confirm"))
     await amelie.say("Strasbourg")
     await amelie.tap(re.compile(r"^Strasbourg"))
-    await amelie.tap(re.compile(r"^Hostage rescue"))
+    await amelie.tap(starting(fr, "Hostage rescue"))
     await amelie.tap(in_language(fr, "✅ Done"))
     await amelie.tap(starting(fr, "Action on our territory"))
     await amelie.tap(in_language(fr, "✅ Done"))

@@ -292,7 +292,7 @@ def answer_counter_proposal(
         raise Conflict(
             _(
                 "There is no open counter-proposal on this request (it is {status}).",
-                status=request.status,
+                status=crisis_texts.shown(crisis_texts.ANSWERS, request.status),
             )
         )
     deployments: list[Deployment] = []

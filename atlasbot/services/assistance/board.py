@@ -164,7 +164,11 @@ def crises_list(session: Session, identity: Identity, now: datetime) -> Outcome:
         for c in crises[:20]
     ]
     lines = crisis_texts.list_lines(
-        _("{title} — {status}", title=crisis_texts.crisis_title(c), status=c.status)
+        _(
+            "{title} — {status}",
+            title=crisis_texts.crisis_title(c),
+            status=crisis_texts.shown(crisis_texts.CRISIS_STATUSES, c.status),
+        )
         for c in crises
     )
     return Outcome(

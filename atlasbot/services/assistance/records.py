@@ -21,6 +21,7 @@ from atlasbot.storage.models import (
     DeploymentState,
     Role,
 )
+from atlasbot.texts import crisis as crisis_texts
 
 MAX_TEAMS_PER_CAPABILITY = 20
 MAX_HEADCOUNT = 1000
@@ -73,7 +74,7 @@ def require_pending(request: AssistanceRequest) -> None:
         raise Conflict(
             _(
                 "This request was already answered: {status}.",
-                status=request.status.replace("_", " "),
+                status=crisis_texts.shown(crisis_texts.ANSWERS, request.status),
             )
         )
 
