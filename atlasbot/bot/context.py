@@ -58,7 +58,7 @@ class BotServices:
     # What follows when a requested state lets its deadline pass (tell the requester, refresh
     # the board, offer the next plan). The wiring sets it (bootstrap): that follow-up lives in
     # bot/notices, which starts alerts through the timers, so the timers cannot import it.
-    on_no_response: Callable[[AtlasContext, int, str], Awaitable[None]] | None = None
+    on_no_response: Callable[[AtlasContext, int, Callable[[], str]], Awaitable[None]] | None = None
     # Chat uploads are read in a worker process (started by ``start_bot``, not here).
     uploads: UploadReader = field(init=False)
 

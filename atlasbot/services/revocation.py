@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 
 from atlasbot.services.menus import menu_of
 from atlasbot.services.outbox import ChatMenu, Message
+from atlasbot.services.readers import reading
 from atlasbot.storage import audit
 from atlasbot.storage.models import (
     CallbackToken,
@@ -134,13 +135,15 @@ def revoke_role(
         },
         at=now,
     )
-    kept = [grant_described(held.role, held.country, held.unit_id) for held in remaining]
-    text = (
-        texts.you_were_replaced(described, successor, kept)
-        if successor
-        else texts.you_were_revoked(described, kept)
-    )
     chat = member.telegram_user_id
+    with reading(session, chat):  # in the language of the member who lost the role
+        kept = [grant_described(held.role, held.country, held.unit_id) for held in remaining]
+        lost = grant_described(row.role, row.country, row.unit_id)
+        text = (
+            texts.you_were_replaced(lost, successor, kept)
+            if successor
+            else texts.you_were_revoked(lost, kept)
+        )
     return RoleRevoked(
         member.id,
         chat,
