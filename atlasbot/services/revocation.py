@@ -11,6 +11,7 @@ and a member left with no role is deactivated. They are told, and their menu shr
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -91,6 +92,22 @@ def _cut_access(session: Session, member: Member) -> int:
     return int(removed.rowcount or 0)  # type: ignore[attr-defined]
 
 
+def _told(
+    session: Session,
+    chat: int,
+    row: MemberRole,
+    remaining: Sequence[MemberRole],
+    successor: str | None,
+) -> str:
+    """What the member who lost the role reads, in their language."""
+    with reading(session, chat):
+        kept = [grant_described(held.role, held.country, held.unit_id) for held in remaining]
+        lost = grant_described(row.role, row.country, row.unit_id)
+        if successor:
+            return texts.you_were_replaced(lost, successor, kept)
+        return texts.you_were_revoked(lost, kept)
+
+
 def revoke_role(
     session: Session,
     row: MemberRole,
@@ -136,14 +153,7 @@ def revoke_role(
         at=now,
     )
     chat = member.telegram_user_id
-    with reading(session, chat):  # in the language of the member who lost the role
-        kept = [grant_described(held.role, held.country, held.unit_id) for held in remaining]
-        lost = grant_described(row.role, row.country, row.unit_id)
-        text = (
-            texts.you_were_replaced(lost, successor, kept)
-            if successor
-            else texts.you_were_revoked(lost, kept)
-        )
+    text = _told(session, chat, row, remaining, successor)
     return RoleRevoked(
         member.id,
         chat,

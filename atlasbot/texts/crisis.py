@@ -249,10 +249,11 @@ def request_to_authority(
 def agreement_lines(agreement: Mapping[str, Any]) -> list[str]:
     """The terms of an agreement or proposal, one per line (R6, R8, R9)."""
     costs_key = str(agreement.get("costs", "requesting_state_pays"))
+    # What the answering authority typed is shown as typed, marked with its language.
+    typed = str(agreement.get("language") or DEFAULT_LOCALE)
+    note = typed_in(str(agreement.get("cost_note", "")), typed)
     costs = (
-        _(COSTS[costs_key], cite=rules.cite("R9"), note=agreement.get("cost_note", ""))
-        if costs_key in COSTS
-        else costs_key
+        _(COSTS[costs_key], cite=rules.cite("R9"), note=note) if costs_key in COSTS else costs_key
     )
     duration = str(agreement.get("duration"))
     lines = [
@@ -266,9 +267,9 @@ def agreement_lines(agreement: Mapping[str, Any]) -> list[str]:
         _("Costs: {costs}", costs=costs),
     ]
     if agreement.get("contact"):
-        lines.append(_("Contact: {contact}", contact=agreement.get("contact")))
+        lines.append(_("Contact: {contact}", contact=typed_in(str(agreement["contact"]), typed)))
     if agreement.get("note"):
-        lines.append(_("Note: {note}", note=agreement.get("note")))
+        lines.append(_("Note: {note}", note=typed_in(str(agreement["note"]), typed)))
     return lines
 
 

@@ -102,7 +102,7 @@ async def test_a_french_requester_and_a_german_responder_each_read_their_languag
     # The agreement in French with the English wording beside it, for both states to cite.
     assert in_language("fr", "The same in English, the wording both states cite:") in accepted
     assert "ACCEPTED request" in accepted
-    assert "Lagezentrum, sichere Leitung 12" in accepted
+    assert "Lagezentrum, sichere Leitung 12 [de]" in accepted
     board = next(m["text"] for m in await amelie.all_messages() if "TABLEAU" in (m["text"] or ""))
     assert "TABLEAU DE SITUATION" in board
     # The German never read French, the French never read German wizard texts.

@@ -183,7 +183,9 @@ def accept(
     request.status = AnswerStatus.ACCEPTED.value
     request.answered_at = moment
     request.answered_by_member_id = identity.member_id
-    request.agreement = {**request.agreement, **agreement.as_payload()}
+    # What the authority typed (contact, notes) keeps the language it was typed in.
+    typed = readers.language_of_member(session, identity.member_id)
+    request.agreement = {**request.agreement, **agreement.as_payload(), "language": typed}
     request.version += 1
     session.add(request)
     deployments = _order_units(session, request, identity.actor, moment)
@@ -260,7 +262,11 @@ def counter_propose(
     request.status = AnswerStatus.COUNTERED.value
     request.answered_at = moment
     request.answered_by_member_id = identity.member_id
-    request.agreement = {**request.agreement, "proposal": proposal.as_payload()}
+    typed = readers.language_of_member(session, identity.member_id)
+    request.agreement = {
+        **request.agreement,
+        "proposal": {**proposal.as_payload(), "language": typed},
+    }
     request.version += 1
     session.add(request)
     audit.append(
