@@ -82,13 +82,6 @@ def using_locale(locale: str) -> Iterator[None]:
         _current.reset(token)
 
 
-def in_locale(locale: str, message: str, /, **params: object) -> str:
-    """``message`` in ``locale`` whoever is being written to (the English wording beside the
-    reader's, a record kept in one language)."""
-    with using_locale(locale):
-        return _(message, **params)
-
-
 def typed_in(text: str, language: str) -> str:
     """What a member typed, unchanged, marked with the language it was typed in when the
     reader reads another one ('Geiseln befreien [de]'), so nobody takes it for a translation."""

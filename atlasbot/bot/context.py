@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ from atlasbot.storage.leadership import (
 )
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 def is_outage(err: BaseException) -> bool:
@@ -122,7 +124,8 @@ async def sender_language(services: BotServices, update: object) -> str:
         return DEFAULT_LOCALE
     try:
         chosen = await services.read(lambda s: chosen_language(s, user.id))
-    except DatabaseUnavailable:
+    except Exception:  # the handler meets the database's trouble itself and says so
+        log.debug("language of user %s not read", user.id, exc_info=True)
         chosen = None
     return chosen or best_locale(user.language_code)
 

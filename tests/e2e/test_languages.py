@@ -136,3 +136,30 @@ async def test_settings_language_changes_the_replies_and_the_menu(
     refused = (await amelie.say("/settings language tlh"))[-1]["text"]
     assert "tlh" in refused
     assert "Ihre Einstellungen" in (await amelie.say("/settings"))[-1]["text"]
+
+
+async def test_a_training_invitation_reaches_each_commander_in_their_language(
+    sandbox: SandboxClient,
+) -> None:
+    from .test_training_chat import publish_calendar
+
+    cora = Person(sandbox, 7401, "Cora")
+    await cora.enrol("coordinator")
+    french = Person(sandbox, 7402, "Béatrice", language_code="fr")
+    await french.enrol("commander", unit="be-1")
+    german = Person(sandbox, 7403, "Dirk", language_code="de")
+    await german.enrol("commander", unit="de-1")
+    await french.news()
+    await german.news()
+    await publish_calendar(sandbox, cora)
+
+    answers = ("✅ Attend", "✖ Can't attend", "❔ Tentative")
+    for someone, language, unit in ((french, "fr", "be-1"), (german, "de", "de-1")):
+        invitations = [m for m in await someone.news() if button_texts(m)]
+        assert invitations, f"no invitation reached {unit}"
+        for invitation in invitations:
+            assert button_texts(invitation) == [in_language(language, a) for a in answers]
+            assert (
+                in_language(language, "Participants: {units}", units="")[:8]
+                in (invitation["text"])
+            )

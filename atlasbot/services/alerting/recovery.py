@@ -29,6 +29,7 @@ from atlasbot.services.alerting.raising import (
     next_steps,
 )
 from atlasbot.services.outbox import Message
+from atlasbot.services.readers import reading
 from atlasbot.services.zones import zone_of
 from atlasbot.storage import audit
 from atlasbot.storage.models import (
@@ -120,13 +121,15 @@ def closing_edits(
     Acknowledge button (the other buttons stay: pressed too late, they say what became of
     the request)."""
     edits = []
-    ack = texts.ack_label()
     for copy in copies_to_close(session, alert_ids):
         if copy.skip_edit:
             edits.append(CopyEdit(copy.delivery_id, copy.message_id, None))
             continue
-        rows = [row for row in copy.markup if not any(b.get("text") == ack for b in row)]
-        text = texts.closed_copy(copy, zone_of(session, copy.member_id, fallback=tz))
+        # Each copy was written in its recipient's language, and is closed in it.
+        with reading(session, copy.chat_id):
+            ack = texts.ack_label()
+            rows = [row for row in copy.markup if not any(b.get("text") == ack for b in row)]
+            text = texts.closed_copy(copy, zone_of(session, copy.member_id, fallback=tz))
         message = Message(copy.chat_id, text, keyboard_of(rows), alert_object(copy.alert_id))
         edits.append(CopyEdit(copy.delivery_id, copy.message_id, message))
     return edits
