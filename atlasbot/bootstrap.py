@@ -21,7 +21,6 @@ from atlasbot.bot.menus import commands, set_menus
 from atlasbot.bot.pacing import CountingRateLimiter
 from atlasbot.bot.persistence import DatabasePersistence
 from atlasbot.bot.updates import HoldingBot
-from atlasbot.i18n import SUPPORTED_LOCALES, using_locale
 from atlasbot.services.menus import every_menu
 from atlasbot.texts.menus import default_menu
 
@@ -36,10 +35,6 @@ def default_command_menu() -> list[BotCommand]:
 
 async def _post_init(application: AtlasApplication) -> None:
     await application.bot.set_my_commands(default_command_menu())
-    # Someone not enrolled whose Telegram speaks a language with a catalog reads it there.
-    for language in SUPPORTED_LOCALES:
-        with using_locale(language):
-            await application.bot.set_my_commands(default_command_menu(), language_code=language)
     # Each member's own menu, for chats that have none yet (or an older one).
     await set_menus(application.bot, await application.bot_data["services"].read(every_menu))
     # Escalations and reminders are re-armed from the database once the job queue runs.

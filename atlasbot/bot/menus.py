@@ -10,6 +10,7 @@ from telegram import Bot, BotCommand, BotCommandScopeChat
 from telegram.error import TelegramError
 
 from atlasbot.bot.context import AtlasContext
+from atlasbot.i18n import DEFAULT_LOCALE
 from atlasbot.services.outbox import ChatMenu
 
 log = logging.getLogger(__name__)
@@ -21,16 +22,19 @@ def commands(menu: Sequence[tuple[str, str]]) -> list[BotCommand]:
 
 
 async def set_menus(bot: Bot, menus: Sequence[ChatMenu]) -> None:
-    """Set each chat's menu in its member's language: for that language's code (what a client
-    in that language shows first) and for any other (a member who chose a language their
-    Telegram is not set to); a failure is logged (the default menu still works)."""
+    """Set each chat's menu in its member's language: for any client language (a member who
+    chose a language their Telegram is not set to) and, for a language other than English,
+    for that language's code too (what a client in that language shows first); a failure is
+    logged (the default menu still works). An English member's menu costs one call, as
+    before, so a start-up with many members sends no more than it did."""
     for menu in menus:
         scope = BotCommandScopeChat(menu.chat_id)
         try:
             await bot.set_my_commands(commands(menu.commands), scope=scope)
-            await bot.set_my_commands(
-                commands(menu.commands), scope=scope, language_code=menu.language
-            )
+            if menu.language != DEFAULT_LOCALE:
+                await bot.set_my_commands(
+                    commands(menu.commands), scope=scope, language_code=menu.language
+                )
         except TelegramError as err:
             log.warning("could not set the command menu of chat %s: %s", menu.chat_id, err)
 
