@@ -36,7 +36,8 @@ def default_command_menu() -> list[BotCommand]:
 async def _post_init(application: AtlasApplication) -> None:
     await application.bot.set_my_commands(default_command_menu())
     # Each member's own menu, for chats that have none yet (or an older one).
-    await set_menus(application.bot, await application.bot_data["services"].read(every_menu))
+    services = application.bot_data["services"]
+    await set_menus(application.bot, await services.read(every_menu), services.languages)
     # Escalations and reminders are re-armed from the database once the job queue runs.
     from atlasbot.bot import timers
 

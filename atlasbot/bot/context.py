@@ -24,7 +24,6 @@ from atlasbot.config import Settings
 from atlasbot.gazetteer import Gazetteer
 from atlasbot.i18n import DEFAULT_LOCALE, best_locale, using_locale
 from atlasbot.services.errors import DatabaseUnavailable
-from atlasbot.services.readers import chosen_language
 from atlasbot.storage.db import session_scope
 from atlasbot.storage.leadership import Fence
 from atlasbot.storage.leadership import (
@@ -61,6 +60,10 @@ class BotServices:
     # the board, offer the next plan). The wiring sets it (bootstrap): that follow-up lives in
     # bot/notices, which starts alerts through the timers, so the timers cannot import it.
     on_no_response: Callable[[AtlasContext, int, Callable[[], str]], Awaitable[None]] | None = None
+    # The language each member reads, by Telegram user id: filled at start-up and whenever
+    # a member's menu is set (enrolment, a role lost, /settings language), so that finding
+    # the language of an update costs no database round trip before its handler runs.
+    languages: dict[int, str] = field(default_factory=dict)
     # Chat uploads are read in a worker process (started by ``start_bot``, not here).
     uploads: UploadReader = field(init=False)
 
@@ -116,18 +119,13 @@ class BotServices:
 
 
 async def sender_language(services: BotServices, update: object) -> str:
-    """The language the sender of an update reads: a member's own, else their Telegram
-    language when a catalog exists (someone enrolling), else English. A database that cannot
-    be reached leaves the Telegram language: the outage message still reaches them."""
+    """The language the sender of an update reads: a member's own (``services.languages``,
+    no database round trip: that would delay every handler), else their Telegram language
+    when a catalog exists (someone enrolling), else English."""
     user = update.effective_user if isinstance(update, Update) else None
     if user is None:
         return DEFAULT_LOCALE
-    try:
-        chosen = await services.read(lambda s: chosen_language(s, user.id))
-    except Exception:  # the handler meets the database's trouble itself and says so
-        log.debug("language of user %s not read", user.id, exc_info=True)
-        chosen = None
-    return chosen or best_locale(user.language_code)
+    return services.languages.get(user.id) or best_locale(user.language_code)
 
 
 class AtlasContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):

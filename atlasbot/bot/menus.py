@@ -21,13 +21,17 @@ def commands(menu: Sequence[tuple[str, str]]) -> list[BotCommand]:
     return [BotCommand(command, description) for command, description in menu]
 
 
-async def set_menus(bot: Bot, menus: Sequence[ChatMenu]) -> None:
+async def set_menus(
+    bot: Bot, menus: Sequence[ChatMenu], languages: dict[int, str] | None = None
+) -> None:
     """Set each chat's menu in its member's language: for any client language (a member who
     chose a language their Telegram is not set to) and, for a language other than English,
     for that language's code too (what a client in that language shows first); a failure is
     logged (the default menu still works). An English member's menu costs one call, as
     before, so a start-up with many members sends no more than it did."""
     for menu in menus:
+        if languages is not None:  # what the next update of this member is handled in
+            languages[menu.chat_id] = menu.language
         scope = BotCommandScopeChat(menu.chat_id)
         try:
             await bot.set_my_commands(commands(menu.commands), scope=scope)

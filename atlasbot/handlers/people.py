@@ -50,7 +50,7 @@ async def settings_command(update: Update, context: AtlasContext) -> None:
         lambda s: preferences.settings_command(s, user_id, args, now=now, fallback=zone)
     )
     await message.reply_text(done.reply)
-    await set_menus(context.bot, done.menus)
+    await set_menus(context.bot, done.menus, context.services.languages)
     if done.dropped_language:
         await forget_menu_language(context.bot, user_id, done.dropped_language)
 
@@ -76,7 +76,7 @@ async def revoke(update: Update, context: AtlasContext) -> None:
     )
     forget_drafts(context, done.forget_drafts_of)
     await edit_pressed(update, done.reply)
-    await set_menus(context.bot, done.menus)
+    await set_menus(context.bot, done.menus, context.services.languages)
     await send_messages(context, done.messages)
 
 
