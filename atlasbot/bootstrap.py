@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Coroutine
 from typing import Any, cast
@@ -15,6 +16,7 @@ from atlasbot.bot.context import (
     AtlasContext,
     BotServices,
     TrackingUpdateProcessor,
+    sender_language,
 )
 from atlasbot.bot.formatting import HtmlBot
 from atlasbot.bot.menus import commands, set_menus
@@ -36,7 +38,8 @@ def default_command_menu() -> list[BotCommand]:
 async def _post_init(application: AtlasApplication) -> None:
     await application.bot.set_my_commands(default_command_menu())
     # Each member's own menu, for chats that have none yet (or an older one).
-    await set_menus(application.bot, await application.bot_data["services"].read(every_menu))
+    services = application.bot_data["services"]
+    await set_menus(application.bot, await services.read(every_menu), services.languages)
     # Escalations and reminders are re-armed from the database once the job queue runs.
     from atlasbot.bot import timers
 
@@ -73,6 +76,7 @@ def build_application(
         raise ValueError("no Telegram token: set ATLASBOT_TOKEN")
     _wire_hooks(services)
     processor = TrackingUpdateProcessor(max_concurrent_updates, services.metrics)
+    processor.language_of = functools.partial(sender_language, services)
     # Every message goes out in HTML parse mode with every plain text escaped (HtmlBot).
     bot = HtmlBot(
         secret,

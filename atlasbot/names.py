@@ -80,9 +80,11 @@ def _named(table: Mapping[str, str], code: str) -> str:
 
 
 def capability_name(code: str, names: Mapping[str, str] | None = None) -> str:
-    """A capability as the registry names it ("Precision marksmen"), or words for its code."""
+    """A capability as the registry names it ("Precision marksmen"), in the reader's language
+    where a catalog translates it (texts/capabilities.py marks the default catalogue), or
+    words for its code."""
     name = (names or {}).get(code)
-    return name if name else from_code(code)
+    return _(name) if name else from_code(code)
 
 
 def crisis_type_name(code: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from atlasbot.bot.uploads import UploadReader
 from atlasbot.clock import Clock, SystemClock
 from atlasbot.config import Settings
 from atlasbot.gazetteer import Gazetteer
+from atlasbot.i18n import DEFAULT_LOCALE, best_locale, using_locale
 from atlasbot.maps.coverage import CoverageMemo
 from atlasbot.services.alerting.leases import Owner
 from atlasbot.services.errors import DatabaseUnavailable
@@ -31,6 +33,7 @@ from atlasbot.storage.leadership import (
 )
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 def is_outage(err: BaseException) -> bool:
@@ -60,12 +63,16 @@ class BotServices:
     # What follows when a requested state lets its deadline pass (tell the requester, refresh
     # the board, offer the next plan). The wiring sets it (bootstrap): that follow-up lives in
     # bot/notices, which starts alerts through the timers, so the timers cannot import it.
-    on_no_response: Callable[[AtlasContext, int, str], Awaitable[None]] | None = None
+    on_no_response: Callable[[AtlasContext, int, Callable[[], str]], Awaitable[None]] | None = None
     # What follows when an order or a counter-proposal ran out its chain unacknowledged (tell
     # whoever waits on it, refresh the board); wired like ``on_no_response``. Takes the alert.
     on_ran_out: Callable[[AtlasContext, int], Awaitable[None]] | None = None
     # Refresh a crisis's live board (after an acknowledgement); wired like the two above.
     on_board_changed: Callable[[AtlasContext, int], Awaitable[None]] | None = None
+    # The language each member reads, by Telegram user id: filled at start-up and whenever
+    # a member's menu is set (enrolment, a role lost, /settings language), so that finding
+    # the language of an update costs no database round trip before its handler runs.
+    languages: dict[int, str] = field(default_factory=dict)
     # Chat uploads are read in a worker process (started by ``start_bot``, not here).
     uploads: UploadReader = field(init=False)
 
@@ -130,6 +137,16 @@ class BotServices:
         return result
 
 
+async def sender_language(services: BotServices, update: object) -> str:
+    """The language the sender of an update reads: a member's own (``services.languages``,
+    no database round trip: that would delay every handler), else their Telegram language
+    when a catalog exists (someone enrolling), else English."""
+    user = update.effective_user if isinstance(update, Update) else None
+    if user is None:
+        return DEFAULT_LOCALE
+    return services.languages.get(user.id) or best_locale(user.language_code)
+
+
 class AtlasContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
     """The handlers' context, typed: ``context.services`` instead of casts on bot_data."""
 
@@ -159,11 +176,16 @@ class TrackingUpdateProcessor(BaseUpdateProcessor):
         self.in_flight = 0
         self.metrics = metrics or Metrics()
         self.ledger = ledger or UpdateLedger()
+        # The language the sender of an update reads (set by the wiring): every reply to
+        # them is written in it (``atlasbot.i18n.using_locale``).
+        self.language_of: Callable[[object], Awaitable[str]] | None = None
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         self.in_flight += 1
         try:
-            await self.metrics.measure_update(update, coroutine)
+            language = await self.language_of(update) if self.language_of else DEFAULT_LOCALE
+            with using_locale(language):
+                await self.metrics.measure_update(update, coroutine)
         finally:
             self.in_flight -= 1
             if isinstance(update, Update):

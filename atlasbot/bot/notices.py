@@ -6,6 +6,7 @@ the message). Handlers and timers both come here, so no timer imports a handler.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 
 from telegram import Update
 from telegram.error import BadRequest, TelegramError
@@ -122,7 +123,7 @@ async def offer_next_plan(context: AtlasContext, crisis_id: int) -> None:
         await present_plans(context, target)
 
 
-async def tell_no_response(context: AtlasContext, crisis_id: int, text: str) -> None:
+async def tell_no_response(context: AtlasContext, crisis_id: int, text: Callable[[], str]) -> None:
     """A requested state did not answer in time: tell the requester, refresh the board and
     offer the next best plan."""
     await follow_up(

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -402,7 +403,10 @@ async def _tell_no_response(context: AtlasContext, work: StepWork) -> None:
     await follow_up(
         context,
         alert.crisis_id,
-        alert_texts.no_response(request_id, alert.country or "?", alert.crisis_id),
+        # Rendered for each of the requester's readers, in their language.
+        functools.partial(
+            alert_texts.no_response, request_id, alert.country or "?", alert.crisis_id
+        ),
     )
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from telegram import Message, Update
 
 from atlasbot.bot.context import AtlasContext
-from atlasbot.bot.menus import forget_drafts, set_menus
+from atlasbot.bot.menus import forget_drafts, forget_menu_language, set_menus
 from atlasbot.bot.replies import (
     answer_user,
     edit_pressed,
@@ -39,17 +39,20 @@ async def members_command(update: Update, context: AtlasContext) -> None:
 
 @guarded
 async def settings_command(update: Update, context: AtlasContext) -> None:
-    """/settings [timezone ZONE|default]: the member's time zone and language."""
+    """/settings [timezone ZONE|default|language LANG]: the member's zone and language."""
     message, user_id = _asker(update)
     args, now, zone = (
         list(context.args or []),
         context.services.clock.now(),
         context.services.settings.tz,
     )
-    reply = await context.services.run(
-        lambda s: preferences.settings(s, user_id, args, now=now, fallback=zone)
+    done = await context.services.run(
+        lambda s: preferences.settings_command(s, user_id, args, now=now, fallback=zone)
     )
-    await message.reply_text(reply)
+    await message.reply_text(done.reply)
+    await set_menus(context.bot, done.menus, context.services.languages)
+    if done.dropped_language:
+        await forget_menu_language(context.bot, user_id, done.dropped_language)
 
 
 @guarded
@@ -73,7 +76,7 @@ async def revoke(update: Update, context: AtlasContext) -> None:
     )
     forget_drafts(context, done.forget_drafts_of)
     await edit_pressed(update, done.reply)
-    await set_menus(context.bot, done.menus)
+    await set_menus(context.bot, done.menus, context.services.languages)
     await send_messages(context, done.messages)
 
 

@@ -260,7 +260,10 @@ async def _located(turn: Request) -> str:
 
 def _capability_rows(draft: RequestForm) -> list[list[tuple[str, str]]]:
     buttons = [
-        (texts.capability_count(name, draft.needs[code]) if code in draft.needs else name, str(i))
+        (
+            texts.capability_count(_(name), draft.needs[code]) if code in draft.needs else _(name),
+            str(i),
+        )
         for i, (code, name) in enumerate(draft.capability_order())
     ]
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]

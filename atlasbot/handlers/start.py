@@ -35,7 +35,7 @@ async def _show_enrolment(
     """The newcomer's answer, their menu, the drafts a hand-over ends, the inviter's notice."""
     await message.reply_text(result.reply)
     forget_drafts(context, result.forget_drafts_of)
-    await set_menus(context.bot, result.menus)
+    await set_menus(context.bot, result.menus, context.services.languages)
     await send_messages(context, result.messages)
 
 

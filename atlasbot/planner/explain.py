@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from atlasbot.domain import CrisisRequest, Network, TransportMode, UnitStatus
-from atlasbot.i18n import N_, _, ngettext
+from atlasbot.i18n import N_, _, current_locale, ngettext
 from atlasbot.planner.reasons import Irreplaceable, LeftOut, WhyNot, WhyNotOthers
 from atlasbot.planner.results import (
     Candidate,
@@ -61,12 +61,15 @@ def partner_mark(network: Network, code: str) -> str:
 
 
 def capability_name(network: Network, code: str) -> str:
-    """The catalogue's name of a capability, lower-cased for use inside a sentence."""
+    """The catalogue's name of a capability in the reader's language, lower-cased for use
+    inside a sentence (but German nouns keep their capital)."""
     for capability in network.capabilities:
         if capability.code == code:
-            name = capability.name
+            name = _(capability.name)
             # Keep acronyms such as "CBRN" or "EOD" as they are.
-            return name if name[:2].isupper() else name[:1].lower() + name[1:]
+            if name[:2].isupper() or current_locale() == "de":
+                return name
+            return name[:1].lower() + name[1:]
     return code.replace("_", " ")
 
 

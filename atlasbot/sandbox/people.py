@@ -20,10 +20,14 @@ class Person:
     seen: int = 0  # the newest message id already read
     edits_seen: dict[int, int] = field(default_factory=dict, repr=False)
     on_message: Callable[[Person, dict[str, Any]], None] | None = field(default=None, repr=False)
+    # The language the person's Telegram app is set to (None: Telegram sends none).
+    language_code: str | None = "en"
 
     async def say(self, text: str) -> list[dict[str, Any]]:
         """Send a text (or command) and return the bot's new messages to this person."""
-        await self.sandbox.send(self.user_id, text, first_name=self.name)
+        await self.sandbox.send(
+            self.user_id, text, first_name=self.name, language_code=self.language_code
+        )
         return await self.settle()
 
     async def tap(

@@ -659,10 +659,15 @@ class SandboxServer:
         ]
         if "chat_id" not in request.query:
             return menus
-        # One chat's menu as that member sees it: its own (scope "chat"), else the default.
+        # One chat's menu as that member sees it: its own (scope "chat"), else the default;
+        # in each, the one for the user's language first, then the one for every language.
         chat = _int_query(request, "chat_id")
-        own = [m for m in menus if m["scope"] == {"type": "chat", "chat_id": chat}]
-        default = [m for m in menus if m["scope"] == {"type": "default"}]
+        user = self.state.users.get(chat)
+        language = (user.language_code if user else None) or ""
+        fitting = [m for m in menus if m["language_code"] in (language, "")]
+        fitting.sort(key=lambda m: m["language_code"] != language)
+        own = [m for m in fitting if m["scope"] == {"type": "chat", "chat_id": chat}]
+        default = [m for m in fitting if m["scope"] == {"type": "default"}]
         return (own or default)[:1]
 
     async def _control_health(self, request: web.Request) -> Any:

@@ -12,7 +12,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from atlasbot.clock import as_utc
-from atlasbot.i18n import N_, _
+from atlasbot.i18n import N_, _, best_locale
 from atlasbot.services.errors import InvalidInput, NotAuthorised, NotEnrolled
 from atlasbot.storage import audit
 from atlasbot.storage.models import CountryRow, Invite, Member, MemberRole, Role, UnitRow, utc_now
@@ -251,6 +251,7 @@ def _member_for(
             telegram_user_id=telegram_user_id,
             display_name=display_name[:200],
             language_code=language_code[:16] or "en",
+            language=best_locale(language_code),
             enrolled_at=now,
         )
         session.add(member)

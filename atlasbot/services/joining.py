@@ -23,6 +23,7 @@ from atlasbot.services.enrolment import (
 )
 from atlasbot.services.menus import menu_of
 from atlasbot.services.outbox import ChatMenu, Message
+from atlasbot.services.readers import reading
 from atlasbot.services.revocation import revoke_role
 from atlasbot.services.zones import zone_of
 from atlasbot.storage.models import Member, MemberRole, Role
@@ -75,9 +76,10 @@ def _inviter_notice(
         return ()
     assert outcome.newly_granted is not None
     zone = zone_of(session, inviter.id, fallback=fallback)
-    text = member_texts.invite_used(
-        outcome.identity.display_name, outcome.newly_granted.describe(), now, zone
-    )
+    with reading(session, inviter.telegram_user_id):  # in the inviter's language
+        text = member_texts.invite_used(
+            outcome.identity.display_name, outcome.newly_granted.describe(), now, zone
+        )
     return (Message(inviter.telegram_user_id, text, purpose="invite:used"),)
 
 

@@ -76,10 +76,12 @@ class Document:
 
 @dataclass(frozen=True, slots=True)
 class ChatMenu:
-    """The command menu one private chat should show (its member's roles decide it)."""
+    """The command menu one private chat should show (its member's roles decide it), in the
+    member's language."""
 
     chat_id: int
     commands: tuple[tuple[str, str], ...]
+    language: str = "en"
 
 
 def issue_keyboard(

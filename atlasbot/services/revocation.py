@@ -11,6 +11,7 @@ and a member left with no role is deactivated. They are told, and their menu shr
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -19,6 +20,7 @@ from sqlmodel import Session, col, select
 
 from atlasbot.services.menus import menu_of
 from atlasbot.services.outbox import ChatMenu, Message
+from atlasbot.services.readers import reading
 from atlasbot.storage import audit
 from atlasbot.storage.models import (
     CallbackToken,
@@ -90,6 +92,22 @@ def _cut_access(session: Session, member: Member) -> int:
     return int(removed.rowcount or 0)  # type: ignore[attr-defined]
 
 
+def _told(
+    session: Session,
+    chat: int,
+    row: MemberRole,
+    remaining: Sequence[MemberRole],
+    successor: str | None,
+) -> str:
+    """What the member who lost the role reads, in their language."""
+    with reading(session, chat):
+        kept = [grant_described(held.role, held.country, held.unit_id) for held in remaining]
+        lost = grant_described(row.role, row.country, row.unit_id)
+        if successor:
+            return texts.you_were_replaced(lost, successor, kept)
+        return texts.you_were_revoked(lost, kept)
+
+
 def revoke_role(
     session: Session,
     row: MemberRole,
@@ -134,13 +152,8 @@ def revoke_role(
         },
         at=now,
     )
-    kept = [grant_described(held.role, held.country, held.unit_id) for held in remaining]
-    text = (
-        texts.you_were_replaced(described, successor, kept)
-        if successor
-        else texts.you_were_revoked(described, kept)
-    )
     chat = member.telegram_user_id
+    text = _told(session, chat, row, remaining, successor)
     return RoleRevoked(
         member.id,
         chat,

@@ -33,6 +33,7 @@ from atlasbot.services.duty import (
 from atlasbot.services.enrolment import Identity, require_member
 from atlasbot.services.errors import InvalidInput, NotAuthorised, NotFound
 from atlasbot.services.outbox import Message
+from atlasbot.services.readers import reading
 from atlasbot.services.zones import unit_zone, zone_of
 from atlasbot.storage.models import DutyShift, Role, UnitRow
 from atlasbot.texts import alerts as texts
@@ -264,5 +265,6 @@ def reminder_message(
         return None
     fallback = unit_zone(session, reminder.unit_id) or unit_timezone(session, reminder.unit_id)
     zone = zone_of(session, reminder.member_id, fallback=fallback)
-    text = texts.shift_reminder(reminder.unit_id, reminder.start_at, reminder.end_at, zone)
+    with reading(session, reminder.chat_id):  # in the incoming member's language
+        text = texts.shift_reminder(reminder.unit_id, reminder.start_at, reminder.end_at, zone)
     return Message(reminder.chat_id, text, purpose=f"duty:{shift_id}:reminder")

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from atlasbot import names as display
 from atlasbot import rules
-from atlasbot.i18n import N_, _
+from atlasbot.i18n import DEFAULT_LOCALE, N_, _, typed_in
 from atlasbot.texts import outcomes as outcome_texts
 
 # The crisis types and their names live with every other display name (atlasbot.names).
@@ -43,6 +43,12 @@ STATES: Mapping[str, str] = {
     "departed": N_("en route"),
     "on_scene": N_("ON SCENE"),
     "released": N_("released"),
+}
+# A crisis's own status, as the board and the list of crises show it.
+CRISIS_STATUSES: Mapping[str, str] = {
+    "planning": N_("PLANNING"),
+    "open": N_("OPEN"),
+    "closed": N_("CLOSED"),
 }
 ANSWERS: Mapping[str, str] = {
     "pending": N_("awaiting answer"),
@@ -201,6 +207,11 @@ def engagement_label(crisis: CrisisView) -> str:
     )
 
 
+def _typed_language(crisis: CrisisView) -> str:
+    """The language the requester typed in (English for records from before issue 15)."""
+    return str(getattr(crisis, "language", None) or DEFAULT_LOCALE)
+
+
 def request_to_authority(
     crisis: CrisisView, request: RequestView, names: Mapping[str, str], *, partner: bool = False
 ) -> str:
@@ -230,9 +241,9 @@ def request_to_authority(
         capabilities=capability_line(request.provides, names),
         per_unit="".join(f"{line}\n" for line in asked_lines(request, names)),
         forms=forms_line(request.forms),
-        nature=crisis.nature,
-        necessity=crisis.necessity,
-        commander=crisis.commander_on_scene or _("to be named"),
+        nature=typed_in(crisis.nature, _typed_language(crisis)),
+        necessity=typed_in(crisis.necessity, _typed_language(crisis)),
+        commander=typed_in(crisis.commander_on_scene, _typed_language(crisis)) or _("to be named"),
         cite=rules.basis("R7"),
     )
 
@@ -240,10 +251,11 @@ def request_to_authority(
 def agreement_lines(agreement: Mapping[str, Any]) -> list[str]:
     """The terms of an agreement or proposal, one per line (R6, R8, R9)."""
     costs_key = str(agreement.get("costs", "requesting_state_pays"))
+    # What the answering authority typed is shown as typed, marked with its language.
+    typed = str(agreement.get("language") or DEFAULT_LOCALE)
+    note = typed_in(str(agreement.get("cost_note", "")), typed)
     costs = (
-        _(COSTS[costs_key], cite=rules.basis("R9"), note=agreement.get("cost_note", ""))
-        if costs_key in COSTS
-        else costs_key
+        _(COSTS[costs_key], cite=rules.basis("R9"), note=note) if costs_key in COSTS else costs_key
     )
     duration = str(agreement.get("duration"))
     lines = [
@@ -257,9 +269,9 @@ def agreement_lines(agreement: Mapping[str, Any]) -> list[str]:
         _("Costs: {costs}", costs=costs),
     ]
     if agreement.get("contact"):
-        lines.append(_("Contact: {contact}", contact=agreement.get("contact")))
+        lines.append(_("Contact: {contact}", contact=typed_in(str(agreement["contact"]), typed)))
     if agreement.get("note"):
-        lines.append(_("Note: {note}", note=agreement.get("note")))
+        lines.append(_("Note: {note}", note=typed_in(str(agreement["note"]), typed)))
     return lines
 
 

@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from atlasbot.i18n import _
+from atlasbot.i18n import _, format_number, format_weekday
 from atlasbot.texts.training import where
 from atlasbot.training.meetings import NONE_SUITS
 
@@ -39,12 +39,14 @@ def option_line(option: Mapping[str, Any]) -> str:
     end = dt.date.fromisoformat(option["end"])
     busy = option.get("conflicts") or []
     clash = _("; busy: {units}", units=", ".join(busy)) if busy else ""
-    travel = _("; travel {km} km", km=f"{option['travel_km']:,}") if option.get("host") else ""
+    travel = (
+        _("; travel {km} km", km=format_number(option["travel_km"])) if option.get("host") else ""
+    )
     time = option.get("time") or ""
     return _(
         "{where} ({weekday}{time}){travel}{clash}",
         where=where(start, end, option.get("host"), None),
-        weekday=f"{start:%a}",
+        weekday=format_weekday(start),
         time=", " + time_of_day(time) if time else "",
         travel=travel,
         clash=clash,

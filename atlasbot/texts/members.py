@@ -197,11 +197,11 @@ def settings_shown(zone: str, chosen: bool, language: str, now: datetime, tz: Zo
         "• Time zone: {zone} ({origin}) — it is {time} for you now\n"
         "• Language: {language}\n\n"
         "/settings timezone Europe/Lisbon sets your zone; /settings timezone default goes back "
-        "to your state's.",
+        "to your state's; /settings language fr|de|en changes the language.",
         zone=zone,
         origin=origin,
         time=local_time(now, tz),
-        language=language,
+        language=language_name(language),
     )
 
 
@@ -238,7 +238,34 @@ def settings_usage() -> str:
     return _(
         "Usage: /settings — your time zone and language\n"
         "• /settings timezone Europe/Lisbon — read every time in that zone\n"
-        "• /settings timezone default — your state's zone again"
+        "• /settings timezone default — your state's zone again\n"
+        "• /settings language fr — read atlasbot in French (en, fr, de)"
+    )
+
+
+# Each language named in itself, so that a member who picked the wrong one finds theirs.
+LANGUAGE_NAMES = {"en": "English", "fr": "Français", "de": "Deutsch"}
+
+
+def language_name(locale: str) -> str:
+    """'Deutsch (de)': a language in its own words, with its code."""
+    return f"{LANGUAGE_NAMES.get(locale, locale)} ({locale})"
+
+
+def language_set(locale: str) -> str:
+    """A language chosen (written in that language)."""
+    return _(
+        "From now on atlasbot writes to you in {language}. Your command menu follows.",
+        language=language_name(locale),
+    )
+
+
+def language_unknown(name: str, supported: Sequence[str]) -> str:
+    """A language without a catalog."""
+    return _(
+        "{name} is not a language atlasbot speaks yet. Choose one of: {languages}.",
+        name=repr(name),
+        languages=", ".join(language_name(code) for code in supported),
     )
 
 

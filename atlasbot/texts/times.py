@@ -10,6 +10,8 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from atlasbot.i18n import format_day_time
+
 
 def zone_abbreviation(moment: datetime, zone: ZoneInfo) -> str:
     """'WET', 'CEST', 'EET' (or '+03' where the zone has no letters) at that moment."""
@@ -29,7 +31,7 @@ def local_datetime(moment: datetime | None, zone: ZoneInfo) -> str:
     if moment is None:
         return "—"
     local = moment.astimezone(zone)
-    return f"{local:%a %d %b %H:%M} {zone_abbreviation(moment, zone)}"
+    return f"{format_day_time(local)} {zone_abbreviation(moment, zone)}"
 
 
 def local_date_time(moment: datetime | None, zone: ZoneInfo) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from atlasbot.i18n import _
+from atlasbot.i18n import _, format_month
 
 
 def wizard_gone() -> str:
@@ -60,7 +60,7 @@ def units_chosen(units: Sequence[str]) -> str:
 
 
 def month_label(month: dt.date) -> str:
-    return f"{month:%b %Y}"
+    return format_month(month)
 
 
 # --- the event wizard ---------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from atlasbot.services.alerting.raising import (
 from atlasbot.services.enrolment import members_with
 from atlasbot.services.errors import NotFound
 from atlasbot.services.outbox import IssuedButton, Keyboard, Message
+from atlasbot.services.readers import messages_for
 from atlasbot.storage import audit
 from atlasbot.storage.models import (
     AlertDelivery,
@@ -137,15 +138,14 @@ def record_send(
         return ()
     alert = get_alert(session, copy.alert_id)
     assert alert.id is not None
-    notice = texts.blocked_notice(
-        member_name(session, copy.member_id),
-        alert.unit_id,
-        is_drill=alert.is_drill,
-        alert_id=alert.id,
-    )
-    return tuple(
-        Message(chat, notice, purpose=f"blocked:{alert.id}")
-        for chat in commanders_to_tell(session, copy.alert_id, copy.member_id)
+    name, alert_id = member_name(session, copy.member_id), alert.id
+    return messages_for(
+        session,
+        commanders_to_tell(session, copy.alert_id, copy.member_id),
+        lambda: texts.blocked_notice(
+            name, alert.unit_id, is_drill=alert.is_drill, alert_id=alert_id
+        ),
+        purpose=f"blocked:{alert.id}",
     )
 
 

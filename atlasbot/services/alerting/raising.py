@@ -7,7 +7,7 @@ pending step of each alert (``next_steps``), at ``max(due, now)``.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from atlasbot.clock import as_utc
 from atlasbot.escalation import AlertKind, Timings, step_table
-from atlasbot.i18n import _
+from atlasbot.i18n import SUPPORTED_LOCALES, _, using_locale
 from atlasbot.services.errors import NotFound
 from atlasbot.services.outbox import Button
 from atlasbot.storage import audit
@@ -75,23 +75,54 @@ def button_specs(rows: Sequence[Sequence[Button]]) -> list[list[dict[str, Any]]]
     ]
 
 
-def alert_buttons(alert: Alert) -> list[list[Button]]:
-    """Acknowledge first, then the alert's own action buttons."""
+def in_every_language(
+    render: Callable[[], tuple[str, Sequence[Sequence[Button]]]],
+) -> dict[str, Any]:
+    """An alert's text and button labels rendered in each language with a catalog, for
+    ``raise_alert(translations=...)``: each recipient reads their own."""
+    rendered: dict[str, Any] = {}
+    for language in SUPPORTED_LOCALES:
+        with using_locale(language):
+            text, rows = render()
+        rendered[language] = {
+            "text": text[:4000],
+            "labels": [[button.label for button in row] for row in rows],
+        }
+    return rendered
+
+
+def alert_text(alert: Alert, language: str) -> str:
+    """The alert's text in ``language`` when it was rendered in it, else as raised."""
+    translated = (alert.translations or {}).get(language) or {}
+    return str(translated.get("text") or alert.text)
+
+
+def alert_buttons(alert: Alert, language: str | None = None) -> list[list[Button]]:
+    """Acknowledge first, then the alert's own action buttons (labelled in ``language`` when
+    the alert was rendered in it; the Acknowledge label in the current language)."""
     assert alert.id is not None
+    labels = ((alert.translations or {}).get(language or "") or {}).get("labels") or []
     rows = [[Button(texts.ack_label(), "alert.ack", {"alert": alert.id})]]
-    for row in alert.buttons:
+    for r, row in enumerate(alert.buttons):
         rows.append(
             [
                 Button(
-                    str(b["label"]),
+                    _label(labels, r, c, str(b["label"])),
                     str(b["action"]),
                     dict(b.get("payload", {})),
                     bool(b.get("single_use", False)),
                 )
-                for b in row
+                for c, b in enumerate(row)
             ]
         )
     return rows
+
+
+def _label(labels: Sequence[Sequence[str]], row: int, column: int, fallback: str) -> str:
+    try:
+        return str(labels[row][column])
+    except IndexError:
+        return fallback
 
 
 def member_name(session: Session, member_id: int | None) -> str:
@@ -146,6 +177,7 @@ def raise_alert(
     country: str | None = None,
     drill_id: int | None = None,
     actor: str = "bot",
+    translations: Mapping[str, Any] | None = None,
 ) -> Alert:
     """Record an alert with its chain snapshotted as step rows (the first one due now).
 
@@ -166,6 +198,7 @@ def raise_alert(
         country=country,
         text=text[:4000],
         buttons=[[dict(button) for button in row] for row in buttons],
+        translations=dict(translations) if translations else None,
         state=AlertState.PENDING.value,
         created_at=now,
         is_drill=kind is AlertKind.DRILL,

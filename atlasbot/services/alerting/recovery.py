@@ -31,6 +31,7 @@ from atlasbot.services.alerting.raising import (
     next_steps,
 )
 from atlasbot.services.outbox import Message
+from atlasbot.services.readers import reading
 from atlasbot.services.zones import zone_of
 from atlasbot.storage import audit
 from atlasbot.storage.leadership import this_process
@@ -129,15 +130,17 @@ def closing_edits(
     Acknowledge button; once a request or counter-proposal is answered (or ran out), none of
     its buttons either, on every copy."""
     edits = []
-    ack = texts.ack_label()
     for copy in copies_to_close(session, alert_ids):
         if copy.skip_edit:
             edits.append(CopyEdit(copy.delivery_id, copy.message_id, None))
             continue
-        rows = [row for row in copy.markup if not any(b.get("text") == ack for b in row)]
-        if copy.answered:
-            rows = []
-        text = texts.closed_copy(copy, zone_of(session, copy.member_id, fallback=tz))
+        # Each copy was written in its recipient's language, and is closed in it.
+        with reading(session, copy.chat_id):
+            ack = texts.ack_label()
+            rows = [row for row in copy.markup if not any(b.get("text") == ack for b in row)]
+            if copy.answered:
+                rows = []
+            text = texts.closed_copy(copy, zone_of(session, copy.member_id, fallback=tz))
         message = Message(copy.chat_id, text, keyboard_of(rows), alert_object(copy.alert_id))
         edits.append(CopyEdit(copy.delivery_id, copy.message_id, message))
     return edits

@@ -29,12 +29,14 @@ from atlasbot.services.alerting.raising import (
     ArmedStep,
     alert_buttons,
     alert_object,
+    alert_text,
     get_alert,
     next_step,
 )
 from atlasbot.services.alerting.recipients import TARGETS, Recipient, holders
 from atlasbot.services.alerting.settling import SETTLED_CHECKS, finish, settle
 from atlasbot.services.outbox import Message, Venue, issue_keyboard
+from atlasbot.services.readers import reading
 from atlasbot.services.zones import zones_of
 from atlasbot.storage import audit
 from atlasbot.storage.models import (
@@ -94,21 +96,23 @@ def run_step(
         return None
     alert = work.alert
     assert alert.id is not None
-    buttons = alert_buttons(alert) if work.copies else []
-    # Each recipient reads the deadline in their own zone (``tz`` is for those with none).
+    # Each recipient reads the deadline in their own zone (``tz`` is for those with none),
+    # and the alert in their own language.
     zones = zones_of(session, (planned.member_id for planned in work.copies), fallback=tz)
     pin = order_pin(session, alert)
     copies = []
     for planned in work.copies:
-        text = texts.copy_text(
-            alert.text,
-            is_drill=alert.is_drill,
-            number=work.number,
-            action=work.action,
-            deadline=work.deadline,
-            tz=zones[planned.member_id],
-            reached_before=work.reached_before,
-        )
+        with reading(session, planned.chat_id) as language:
+            text = texts.copy_text(
+                alert_text(alert, language),
+                is_drill=alert.is_drill,
+                number=work.number,
+                action=work.action,
+                deadline=work.deadline,
+                tz=zones[planned.member_id],
+                reached_before=work.reached_before,
+            )
+            buttons = alert_buttons(alert, language)
         keyboard = issue_keyboard(session, planned.member_id, buttons, now=now)
         describe_copy(session, planned.delivery_id, text, stored_rows(keyboard))
         message = Message(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -15,8 +15,8 @@ from atlasbot.domain import (
     UnitStatus,
 )
 from atlasbot.escalation import Timings
-from atlasbot.i18n import _
-from atlasbot.services import registry
+from atlasbot.i18n import _, typed_in
+from atlasbot.services import readers, registry
 from atlasbot.services.assistance import late_answers, raising
 from atlasbot.services.assistance.outcome import Outcome, PressInput
 from atlasbot.services.assistance.records import (
@@ -36,6 +36,7 @@ from atlasbot.services.crisis_records import crisis_object, get_answer, get_cris
 from atlasbot.services.enrolment import Identity
 from atlasbot.services.errors import Conflict, InvalidInput
 from atlasbot.services.outbox import Button, Keyboard, Message, issue_keyboard
+from atlasbot.services.readers import with_english
 from atlasbot.storage import audit
 from atlasbot.storage.models import (
     AnswerStatus,
@@ -182,7 +183,9 @@ def accept(
     request.status = AnswerStatus.ACCEPTED.value
     request.answered_at = moment
     request.answered_by_member_id = identity.member_id
-    request.agreement = {**request.agreement, **agreement.as_payload()}
+    # What the authority typed (contact, notes) keeps the language it was typed in.
+    typed = readers.language_of_member(session, identity.member_id)
+    request.agreement = {**request.agreement, **agreement.as_payload(), "language": typed}
     request.version += 1
     session.add(request)
     deployments = _order_units(session, request, identity.actor, moment)
@@ -259,7 +262,11 @@ def counter_propose(
     request.status = AnswerStatus.COUNTERED.value
     request.answered_at = moment
     request.answered_by_member_id = identity.member_id
-    request.agreement = {**request.agreement, "proposal": proposal.as_payload()}
+    typed = readers.language_of_member(session, identity.member_id)
+    request.agreement = {
+        **request.agreement,
+        "proposal": {**proposal.as_payload(), "language": typed},
+    }
     request.version += 1
     session.add(request)
     audit.append(
@@ -291,7 +298,7 @@ def answer_counter_proposal(
         raise Conflict(
             _(
                 "There is no open counter-proposal on this request (it is {status}).",
-                status=request.status,
+                status=crisis_texts.shown(crisis_texts.ANSWERS, request.status),
             )
         )
     deployments: list[Deployment] = []
@@ -319,13 +326,21 @@ def answer_counter_proposal(
 # --- use cases: the answer's confirmation buttons and the requester's answer -----------
 
 
-def _tell_requester(session: Session, crisis_id: int, text: str) -> tuple[Message, ...]:
+def _tell_requester(
+    session: Session, crisis_id: int, render: Callable[[], str]
+) -> tuple[Message, ...]:
+    """The requesting side told, each reader in their language."""
     crisis = get_crisis(session, crisis_id)
-    return tuple(Message(chat, text) for _member, chat in board_viewers(session, crisis))
+    chats = [chat for _member, chat in board_viewers(session, crisis)]
+    return readers.messages_for(session, chats, render)
 
 
-def _tell_country(session: Session, country: str, text: str) -> tuple[Message, ...]:
-    return tuple(Message(chat, text) for _member, chat in authority_recipients(session, country))
+def _tell_country(
+    session: Session, country: str, render: Callable[[], str]
+) -> tuple[Message, ...]:
+    """A requested state's authority told, each reader in their language."""
+    chats = [chat for _member, chat in authority_recipients(session, country)]
+    return readers.messages_for(session, chats, render)
 
 
 def _deployment_ids(deployments: Sequence[Deployment]) -> list[int]:
@@ -345,21 +360,26 @@ def confirm_accept(session: Session, press: PressInput, *, timings: Timings) -> 
     orders = raising.raise_mobilisation_orders(
         session, _deployment_ids(deployments), timings=timings, now=press.now
     )
-    text = "\n".join(
-        [
-            _(
-                "✅ {country} ACCEPTED request #{request} (crisis #{crisis}):",
-                country=request.country,
-                request=request.id,
-                crisis=request.crisis_id,
-            ),
-            *crisis_texts.asked_lines(request, raising.capability_names(session)),
-            *crisis_texts.agreement_lines(request.agreement),
-        ]
-    )
+    names = raising.capability_names(session)
+
+    def accepted() -> str:
+        return "\n".join(
+            [
+                _(
+                    "✅ {country} ACCEPTED request #{request} (crisis #{crisis}):",
+                    country=request.country,
+                    request=request.id,
+                    crisis=request.crisis_id,
+                ),
+                *crisis_texts.asked_lines(request, names),
+                *crisis_texts.agreement_lines(request.agreement),
+            ]
+        )
+
+    # The agreement both states cite: the reader's language with the English wording beside.
     return Outcome(
         reply=_("Accepted request #{request}. Your units are being ordered.", request=request.id),
-        messages=_tell_requester(session, request.crisis_id, text),
+        messages=_tell_requester(session, request.crisis_id, lambda: with_english(accepted)),
         alerts=tuple(orders),
         board=request.crisis_id,
     )
@@ -399,16 +419,20 @@ def confirm_decline(session: Session, press: PressInput) -> Outcome:
         str(pressed.payload["reason"]),
         now=press.now,
     )
-    text = _(
-        "✖ {country} DECLINED request #{request} (crisis #{crisis}): {reason}",
-        country=request.country,
-        request=request.id,
-        crisis=request.crisis_id,
-        reason=request.decline_reason,
-    )
+    typed = readers.language_of_member(session, request.answered_by_member_id)
+
+    def declined() -> str:
+        return _(
+            "✖ {country} DECLINED request #{request} (crisis #{crisis}): {reason}",
+            country=request.country,
+            request=request.id,
+            crisis=request.crisis_id,
+            reason=typed_in(request.decline_reason, typed),
+        )
+
     return Outcome(
         reply=_("Declined request #{request}.", request=request.id),
-        messages=_tell_requester(session, request.crisis_id, text),
+        messages=_tell_requester(session, request.crisis_id, declined),
         board=request.crisis_id,
         offer_next_plan=True,
     )
@@ -435,19 +459,21 @@ def answer_counter(session: Session, press: PressInput, *, timings: Timings) -> 
         if accepted
         else _("Counter-proposal of {country} on request #{request}: rejected.", **values)
     )
-    told = (
-        _(
-            "The requester ACCEPTED your counter-proposal on request #{id} (crisis #{crisis}).",
-            id=request.id,
-            crisis=request.crisis_id,
-        )
-        if accepted
-        else _(
+
+    def told() -> str:
+        if accepted:
+            return _(
+                "The requester ACCEPTED your counter-proposal on request #{id} "
+                "(crisis #{crisis}).",
+                id=request.id,
+                crisis=request.crisis_id,
+            )
+        return _(
             "The requester REJECTED your counter-proposal on request #{id} (crisis #{crisis}).",
             id=request.id,
             crisis=request.crisis_id,
         )
-    )
+
     return Outcome(
         reply=reply,
         messages=_tell_country(session, request.country, told),

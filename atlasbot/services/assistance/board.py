@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -24,6 +25,7 @@ from atlasbot.services.crisis_records import get_crisis
 from atlasbot.services.enrolment import Identity
 from atlasbot.services.errors import NotAuthorised
 from atlasbot.services.outbox import Button, Message, issue_keyboard
+from atlasbot.services.readers import messages_for, reading
 from atlasbot.services.zones import zone_of, zones_of
 from atlasbot.storage.models import (
     BoardMessage,
@@ -129,13 +131,14 @@ def board_views(session: Session, crisis_id: int, tz: ZoneInfo, now: datetime) -
     where = {b.chat_id: b.message_id for b in board_messages(session, crisis_id)}
     viewers = board_viewers(session, crisis)
     zones = zones_of(session, (member_id for member_id, _chat in viewers), fallback=tz)
-    texts = {zone.key: _board_text(session, crisis, zone, now) for zone in zones.values()}
     views = []
     for member_id, chat_id in viewers:
-        text = texts[zones[member_id].key]
         rows: list[list[Button]] = []
-        if crisis.status != CrisisStatus.CLOSED.value:
-            rows = board_buttons(crisis_id, missing=missing)
+        # Each viewer reads the board in their own language and time zone.
+        with reading(session, chat_id):
+            text = _board_text(session, crisis, zones[member_id], now)
+            if crisis.status != CrisisStatus.CLOSED.value:
+                rows = board_buttons(crisis_id, missing=missing)
         keyboard = issue_keyboard(session, member_id, rows, now=now)
         views.append(BoardView(Message(chat_id, text, keyboard), where.get(chat_id)))
     return views
@@ -192,7 +195,12 @@ def crises_list(session: Session, identity: Identity, now: datetime) -> Outcome:
     )
 
 
-def requester_messages(session: Session, crisis_id: int, text: str) -> tuple[Message, ...]:
-    """``text`` to each of the requesting state's authority members."""
+def requester_messages(
+    session: Session, crisis_id: int, text: str | Callable[[], str]
+) -> tuple[Message, ...]:
+    """``text`` to each of the requesting state's authority members (a render function:
+    each in their own language)."""
     crisis = get_crisis(session, crisis_id)
-    return tuple(Message(chat, text) for _member, chat in board_viewers(session, crisis))
+    chats = [chat for _member, chat in board_viewers(session, crisis)]
+    render = text if callable(text) else (lambda: text)
+    return messages_for(session, chats, render)

@@ -25,6 +25,7 @@ from atlasbot.services.assistance.returning import DEFAULT_RETURN_HOME
 from atlasbot.services.crisis_records import crisis_object, get_crisis
 from atlasbot.services.enrolment import Identity
 from atlasbot.services.outbox import Button, Message, issue_keyboard
+from atlasbot.services.readers import messages_for
 from atlasbot.storage import audit
 from atlasbot.storage.models import (
     AnswerStatus,
@@ -181,20 +182,27 @@ def _closing_messages(session: Session, crisis_id: int) -> tuple[Message, ...]:
     messages: list[Message] = []
     withdrawn = sorted({r.country for r in requests if r.status == AnswerStatus.WITHDRAWN.value})
     helped = sorted({r.country for r in requests if r.status == AnswerStatus.ACCEPTED.value})
+    # Each reader is told in their own language.
     for country in withdrawn:
-        text = _(
-            "Crisis #{crisis} was closed by the requesting state; its request to you is "
-            "withdrawn and needs no answer.",
-            crisis=crisis_id,
+        messages += messages_for(
+            session,
+            [chat for _m, chat in authority_recipients(session, country)],
+            lambda: _(
+                "Crisis #{crisis} was closed by the requesting state; its request to you is "
+                "withdrawn and needs no answer.",
+                crisis=crisis_id,
+            ),
         )
-        messages += [Message(chat, text) for _m, chat in authority_recipients(session, country)]
     for country in helped:
-        text = _(
-            "Crisis #{crisis} was closed by the requesting state; your units are released. "
-            "Thank you.",
-            crisis=crisis_id,
+        messages += messages_for(
+            session,
+            [chat for _m, chat in authority_recipients(session, country)],
+            lambda: _(
+                "Crisis #{crisis} was closed by the requesting state; your units are released. "
+                "Thank you.",
+                crisis=crisis_id,
+            ),
         )
-        messages += [Message(chat, text) for _m, chat in authority_recipients(session, country)]
     unit_chats = sorted(
         {
             chat
@@ -202,8 +210,12 @@ def _closing_messages(session: Session, crisis_id: int) -> tuple[Message, ...]:
             for _m, chat in unit_recipients(session, d.unit_id)
         }
     )
-    released = _("Crisis #{crisis} closed: your unit is released.", crisis=crisis_id)
-    return (*messages, *(Message(chat, released) for chat in unit_chats))
+    released = messages_for(
+        session,
+        unit_chats,
+        lambda: _("Crisis #{crisis} closed: your unit is released.", crisis=crisis_id),
+    )
+    return (*messages, *released)
 
 
 def close(

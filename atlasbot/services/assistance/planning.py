@@ -43,6 +43,7 @@ from atlasbot.services.crisis_records import crisis_object, get_crisis
 from atlasbot.services.enrolment import Identity
 from atlasbot.services.errors import Conflict, InvalidInput, NotFound
 from atlasbot.services.outbox import Button, Message, issue_keyboard
+from atlasbot.services.readers import reading
 from atlasbot.storage import audit
 from atlasbot.storage.models import (
     AnswerStatus,
@@ -408,7 +409,19 @@ def plans_message(
     proposed: ProposedPlans,
     now: datetime,
 ) -> Message:
-    """The plans for the requester, with a button per plan (tokens issued to them)."""
+    """The plans for the requester, with a button per plan (tokens issued to them), in the
+    requester's language (a refusal by another state may be what brought them)."""
+    with reading(session, target.chat_id):
+        return _plans_message(session, target, view, proposed, now)
+
+
+def _plans_message(
+    session: Session,
+    target: PlanTarget,
+    view: PlanningView,
+    proposed: ProposedPlans,
+    now: datetime,
+) -> Message:
     planning = proposed.result.requests[0]
     pin, crisis_id = view.input, target.crisis_id
     text = plan_texts.plans_text(

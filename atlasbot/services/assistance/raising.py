@@ -4,6 +4,7 @@ decision never commits without its alerts (a restart finds their first steps due
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -20,6 +21,7 @@ from atlasbot.storage.models import (
     CapabilityRow,
     CountryRow,
     Crisis,
+    Deployment,
     DeploymentState,
     Member,
 )
@@ -85,6 +87,28 @@ def _bound_by_decision(session: Session, country: str) -> bool:
     return row is None or row.bound_by_decision
 
 
+def _request_alert(
+    crisis: Crisis, request: AssistanceRequest, names: dict[str, str], partner: bool
+) -> tuple[str, list[list[Button]]]:
+    """A request's alert text and buttons in the current language."""
+    assert request.id is not None
+    text = texts.request_to_authority(crisis, request, names, partner=partner)
+    return text, answer_buttons(request.id)
+
+
+def _order_alert(
+    crisis: Crisis,
+    deployment: Deployment,
+    request: AssistanceRequest,
+    names: dict[str, str],
+    requester: str,
+) -> tuple[str, list[list[Button]]]:
+    """A mobilisation order's alert text and buttons in the current language."""
+    assert deployment.id is not None
+    text = texts.mobilisation_order(crisis, deployment, request, names, requester)
+    return text, progress_buttons(deployment.id, deployment.state)
+
+
 def raise_assistance_requests(
     session: Session, request_ids: list[int], *, timings: Timings, now: datetime
 ) -> list[int]:
@@ -95,14 +119,16 @@ def raise_assistance_requests(
     for request_id in request_ids:
         request = get_answer(session, request_id)
         crisis = get_crisis(session, request.crisis_id)
+        partner = not _bound_by_decision(session, request.country)
         alert = alerting.raise_alert(
             session,
             kind=AlertKind.REQUEST,
             subject=f"request:{request_id}",
-            text=texts.request_to_authority(
-                crisis, request, names, partner=not _bound_by_decision(session, request.country)
-            ),
+            text=texts.request_to_authority(crisis, request, names, partner=partner),
             buttons=button_specs(answer_buttons(request_id)),
+            translations=alerting.in_every_language(
+                functools.partial(_request_alert, crisis, request, names, partner)
+            ),
             timings=timings,
             now=now,
             crisis_id=crisis.id,
@@ -138,6 +164,16 @@ def raise_mobilisation_orders(
                 crisis, deployment, request, names, requester_name(session, crisis)
             ),
             buttons=button_specs(progress_buttons(deployment_id, deployment.state)),
+            translations=alerting.in_every_language(
+                functools.partial(
+                    _order_alert,
+                    crisis,
+                    deployment,
+                    request,
+                    names,
+                    requester_name(session, crisis),
+                )
+            ),
             timings=timings,
             now=now,
             crisis_id=crisis.id,
@@ -155,20 +191,26 @@ def raise_counter_proposal(
     assert request.id is not None
     crisis = get_crisis(session, request.crisis_id)
     payload = {"request": request.id}
-    buttons = [
-        [
-            Button(_("✅ Accept proposal"), "counter.accept", payload, single_use=True),
-            Button(_("✖ Reject"), "counter.reject", payload, single_use=True),
+    request_id = request.id
+
+    def render() -> tuple[str, list[list[Button]]]:
+        buttons = [
+            [
+                Button(_("✅ Accept proposal"), "counter.accept", payload, single_use=True),
+                Button(_("✖ Reject"), "counter.reject", payload, single_use=True),
+            ]
         ]
-    ]
+        proposal = dict(request.agreement.get("proposal", {}))
+        return texts.counter_proposal(request.country, request_id, crisis.id, proposal), buttons
+
+    text, buttons = render()
     alert = alerting.raise_alert(
         session,
         kind=AlertKind.COUNTER,
         subject=f"request:{request.id}",
-        text=texts.counter_proposal(
-            request.country, request.id, crisis.id, dict(request.agreement.get("proposal", {}))
-        ),
+        text=text,
         buttons=button_specs(buttons),
+        translations=alerting.in_every_language(render),
         timings=timings,
         now=now,
         crisis_id=crisis.id,

@@ -16,6 +16,7 @@ from atlasbot.services.assistance.records import MAX_TEAMS_PER_CAPABILITY
 from atlasbot.services.crisis_records import crisis_object
 from atlasbot.services.enrolment import Identity
 from atlasbot.services.errors import InvalidInput, NotAuthorised
+from atlasbot.services.readers import language_of_member
 from atlasbot.storage import audit
 from atlasbot.storage.models import (
     CapabilityRow,
@@ -126,6 +127,8 @@ def submit_request(
         nature=draft.nature.strip()[:1000],
         necessity=draft.necessity.strip()[:1000],
         commander_on_scene=draft.commander_on_scene.strip()[:200],
+        # What the requester typed stays as typed; readers of other languages see it marked.
+        language=language_of_member(session, identity.member_id),
         include_partners=draft.include_partners,
         priority=draft.priority,
         status=CrisisStatus.PLANNING.value,

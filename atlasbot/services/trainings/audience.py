@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 from atlasbot.domain import Network
 from atlasbot.services.enrolment import members_with
 from atlasbot.services.outbox import Button, Keyboard, Message, issue_keyboard
+from atlasbot.services.readers import reading
 from atlasbot.services.trainings import records
 from atlasbot.storage.models import Role, TrainingRsvp
 from atlasbot.texts import training as texts
@@ -103,7 +104,11 @@ def invitations(
         scheduled = records.as_scheduled(event)
         lifetime = token_lifetime(event.end, today)
         for recipient in unit_recipients(session, event.participants):
-            text = texts.invitation(scheduled, recipient.unit_id, network, recipient.may_answer)
-            keyboard = rsvp_keyboard(session, recipient, event_id, now=now, lifetime=lifetime)
+            # Each commander and duty officer reads the invitation in their own language.
+            with reading(session, recipient.chat_id):
+                text = texts.invitation(
+                    scheduled, recipient.unit_id, network, recipient.may_answer
+                )
+                keyboard = rsvp_keyboard(session, recipient, event_id, now=now, lifetime=lifetime)
             out.append(Message(recipient.chat_id, text, keyboard, f"invitation:{event_id}"))
     return out

@@ -17,6 +17,7 @@ from atlasbot.services import registry
 from atlasbot.services.enrolment import Identity
 from atlasbot.services.errors import Conflict, InvalidInput, NotAuthorised, NotFound
 from atlasbot.services.outbox import Button, Keyboard, Message, issue_keyboard
+from atlasbot.services.readers import reading
 from atlasbot.services.trainings import audience, records
 from atlasbot.services.trainings.publishing import Publication
 from atlasbot.services.trainings.reminders import ReminderPolicy, set_reminders
@@ -199,6 +200,20 @@ def vote_requests(
     on), for their unit, and "none of these suits us"."""
     out = []
     for recipient in poll_recipients(work.session, poll):
+        out.append(_vote_request(work, poll, lifetime, recipient, first, intro))
+    return out
+
+
+def _vote_request(
+    work: Work,
+    poll: MeetingPoll,
+    lifetime: dt.timedelta,
+    recipient: audience.Recipient,
+    first: int,
+    intro: str,
+) -> Message:
+    """One commander's vote request, in their language."""
+    with reading(work.session, recipient.chat_id):
         payload = {"poll": poll.id, "unit": recipient.unit_id}
         rows = [
             [
@@ -217,8 +232,7 @@ def vote_requests(
         )
         text = texts.poll_question(poll.title, poll.options, recipient.unit_id, first)
         text = f"{intro}\n{text}" if intro else text
-        out.append(Message(recipient.chat_id, text, keyboard, f"poll:{poll.id}"))
-    return out
+    return Message(recipient.chat_id, text, keyboard, f"poll:{poll.id}")
 
 
 def open_poll(

@@ -14,6 +14,7 @@ from atlasbot.clock import as_utc
 from atlasbot.domain import Network
 from atlasbot.services import registry
 from atlasbot.services.outbox import Message
+from atlasbot.services.readers import reading
 from atlasbot.services.trainings import audience, records
 from atlasbot.storage import audit
 from atlasbot.storage.models import (
@@ -200,10 +201,11 @@ def _reminder_message(
     purpose: str,
 ) -> Message:
     answer = notice.answers.get(recipient.unit_id)
-    text = texts.reminder(notice.event, notice.days_before, recipient.unit_id, network, answer)
-    keyboard = (
-        audience.rsvp_keyboard(session, recipient, notice.event_id, now=now)
-        if answer is None
-        else ()
-    )
+    with reading(session, recipient.chat_id):  # in the recipient's language
+        text = texts.reminder(notice.event, notice.days_before, recipient.unit_id, network, answer)
+        keyboard = (
+            audience.rsvp_keyboard(session, recipient, notice.event_id, now=now)
+            if answer is None
+            else ()
+        )
     return Message(recipient.chat_id, text, keyboard, purpose)

@@ -17,6 +17,7 @@ from atlasbot.services import registry
 from atlasbot.services.enrolment import Identity
 from atlasbot.services.errors import Conflict
 from atlasbot.services.outbox import Button, Keyboard, Message, issue_keyboard
+from atlasbot.services.readers import reading
 from atlasbot.services.trainings import audience, digests, records
 from atlasbot.services.trainings.reminders import (
     ReminderPolicy,
@@ -386,19 +387,27 @@ def _change_notices(work: Work, change: EventChange) -> list[Message]:
     out = []
     recipients = [r for unit_id in change.units for r in digests.recipients(work.session, unit_id)]
     for recipient in recipients:
-        still_in = bool(change.after) and recipient.unit_id in event.participants
-        text = texts.change_notice(
-            change.title, change.before, change.after, change.moved, recipient.unit_id, still_in
-        )
-        keyboard: Keyboard = ()
-        if still_in and change.moved and recipient.may_answer:
-            text += "\n" + texts.answer_again()
-            lifetime = audience.token_lifetime(event.end, work.today)
-            keyboard = audience.rsvp_keyboard(
-                work.session, recipient, change.event_id, now=work.now, lifetime=lifetime
-            )
-        out.append(Message(recipient.chat_id, text, keyboard, f"replan:{change.event_id}"))
+        with reading(work.session, recipient.chat_id):
+            out.append(_change_notice(work, change, event, recipient))
     return out
+
+
+def _change_notice(
+    work: Work, change: EventChange, event: TrainingEvent, recipient: audience.Recipient
+) -> Message:
+    """What one member of an affected unit hears, in their language."""
+    still_in = bool(change.after) and recipient.unit_id in event.participants
+    text = texts.change_notice(
+        change.title, change.before, change.after, change.moved, recipient.unit_id, still_in
+    )
+    keyboard: Keyboard = ()
+    if still_in and change.moved and recipient.may_answer:
+        text += "\n" + texts.answer_again()
+        lifetime = audience.token_lifetime(event.end, work.today)
+        keyboard = audience.rsvp_keyboard(
+            work.session, recipient, change.event_id, now=work.now, lifetime=lifetime
+        )
+    return Message(recipient.chat_id, text, keyboard, f"replan:{change.event_id}")
 
 
 def confirm_replan(work: Work, pressed: Pressed) -> Outcome:

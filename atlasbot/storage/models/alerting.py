@@ -104,6 +104,12 @@ class Alert(SQLModel, table=True):
     text: str = Field(max_length=4000)
     # The action buttons beside Acknowledge: [[{label, action, payload, single_use}]].
     buttons: list[Any] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # The text and button labels in each language with a catalog, rendered when the alert
+    # was raised: {"fr": {"text": ..., "labels": [[...]]}}; each copy goes out in its
+    # recipient's language (None: ``text`` and ``buttons`` for everyone).
+    translations: dict[str, Any] | None = Field(
+        default=None, sa_column=Column(JSON, nullable=True)
+    )
     state: str = Field(default=AlertState.PENDING.value, max_length=16, index=True)
     step_reached: int = 0
     created_at: datetime = _utc_column()

@@ -57,6 +57,9 @@ class Crisis(SQLModel, table=True):
     assistance: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     nature: str = Field(max_length=1000)
     necessity: str = Field(max_length=1000)
+    # The language the requester wrote nature, necessity and commander in (shown as typed,
+    # marked with it, to readers of other languages).
+    language: str = Field(default="en", max_length=8)
     commander_on_scene: str = Field(default="", max_length=200)
     include_partners: bool = False
     priority: int = 1

@@ -118,6 +118,9 @@ class Member(SQLModel, table=True):
     active: bool = True
     # The member's own time zone (an IANA name); None: the zone of their state.
     timezone: str | None = Field(default=None, max_length=64)
+    # The language the member reads (one of i18n.SUPPORTED_LOCALES): their Telegram language at
+    # enrolment when supported, else English; changed with /settings language.
+    language: str = Field(default="en", max_length=8)
 
 
 class MemberRole(SQLModel, table=True):
