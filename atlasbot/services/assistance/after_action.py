@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, select
 
 from atlasbot.clock import as_utc
-from atlasbot.i18n import _
+from atlasbot.i18n import DEFAULT_LOCALE, _, using_locale
 from atlasbot.services.assistance.raising import capability_names
 from atlasbot.services.assistance.records import (
     authority_recipients,
@@ -24,6 +24,7 @@ from atlasbot.services.assistance.records import (
 )
 from atlasbot.services.crisis_records import crisis_object, get_crisis
 from atlasbot.services.outbox import Document, Message
+from atlasbot.services.readers import reading
 from atlasbot.services.zones import country_zone, zones_of
 from atlasbot.storage import audit
 from atlasbot.storage.models import (
@@ -174,14 +175,22 @@ def reports_for(
     messages, documents = [], []
     for member_id, chat_id in recipients:
         tz = zones[member_id]
-        messages.append(Message(chat_id, texts.report_text(report, tz), purpose=purpose))
-        documents.append(
-            Document(
-                chat_id,
-                texts.report_filename(crisis_id),
-                texts.timeline_csv(report, tz),
-                caption=texts.report_caption(report),
-                purpose=purpose,
+        # Each reader's language, then (for a reader of another language) the English wording
+        # as a second message, the record both states cite; each fits one message.
+        with reading(session, chat_id) as language:
+            messages.append(Message(chat_id, texts.report_text(report, tz), purpose=purpose))
+            if language != DEFAULT_LOCALE:
+                heading = _("The same in English, the wording both states cite:")
+                with using_locale(DEFAULT_LOCALE):
+                    english = texts.report_text(report, tz)
+                messages.append(Message(chat_id, f"{heading}\n{english}", purpose=purpose))
+            documents.append(
+                Document(
+                    chat_id,
+                    texts.report_filename(crisis_id),
+                    texts.timeline_csv(report, tz),
+                    caption=texts.report_caption(report),
+                    purpose=purpose,
+                )
             )
-        )
     return Reports(tuple(messages), tuple(documents))
