@@ -7,6 +7,7 @@ date that keeps every participant with ``other_placement`` (off the event loop).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -18,6 +19,7 @@ from atlasbot.services import registry
 from atlasbot.services.enrolment import Identity
 from atlasbot.services.errors import Conflict, InvalidInput, NotFound
 from atlasbot.services.outbox import Button, Keyboard, Message, issue_keyboard
+from atlasbot.services.readers import reading, render_for
 from atlasbot.services.trainings import audience, digests, records
 from atlasbot.services.trainings.reminders import cancel_reminders, set_reminders
 from atlasbot.services.trainings.replanning import published_schedule
@@ -256,7 +258,11 @@ def confirm_cancel(work: Work, pressed: Pressed) -> Outcome:
     messages = [
         Message(
             r.chat_id,
-            texts.cancelled_notice(r.unit_id, event.title, before),
+            render_for(
+                work.session,
+                r.chat_id,
+                functools.partial(texts.cancelled_notice, r.unit_id, event.title, before),
+            ),
             (),
             f"cancel:{event.id}",
         )
@@ -337,12 +343,13 @@ def _move_notices(
     out = []
     for unit_id in event.participants:
         for r in digests.recipients(work.session, unit_id):
-            text = texts.moved_notice(unit_id, event.title, before, after, r.may_answer)
             keyboard: Keyboard = audience.rsvp_keyboard(
                 work.session, r, event.id, now=work.now, lifetime=lifetime
             )
-            if event.host is not None and event.host != old_host and unit_id == event.host:
-                text += "\n" + texts.new_host(unit_id, event.title, after)
+            with reading(work.session, r.chat_id):
+                text = texts.moved_notice(unit_id, event.title, before, after, r.may_answer)
+                if event.host is not None and event.host != old_host and unit_id == event.host:
+                    text += "\n" + texts.new_host(unit_id, event.title, after)
             out.append(Message(r.chat_id, text, keyboard, f"move:{event.id}"))
     return out
 
@@ -365,7 +372,16 @@ def confirm_title(work: Work, pressed: Pressed) -> Outcome:
     work.session.add(event)
     _audit(work, identity, event, "training.event_renamed", before=before, after=event.title)
     messages = [
-        Message(r.chat_id, texts.renamed_notice(u, before, event.title), (), f"title:{event.id}")
+        Message(
+            r.chat_id,
+            render_for(
+                work.session,
+                r.chat_id,
+                functools.partial(texts.renamed_notice, u, before, event.title),
+            ),
+            (),
+            f"title:{event.id}",
+        )
         for u in event.participants
         for r in digests.recipients(work.session, u)
     ]
@@ -431,7 +447,14 @@ def confirm_drop(work: Work, pressed: Pressed) -> Outcome:
     _audit(work, identity, event, "training.unit_dropped", unit=unit_id)
     messages = [
         Message(
-            r.chat_id, texts.dropped_notice(unit_id, event.title, before), (), f"drop:{event.id}"
+            r.chat_id,
+            render_for(
+                work.session,
+                r.chat_id,
+                lambda: texts.dropped_notice(unit_id, event.title, before),
+            ),
+            (),
+            f"drop:{event.id}",
         )
         for r in digests.recipients(work.session, unit_id)
     ]

@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 
 from atlasbot.domain import Network
 from atlasbot.services.outbox import Button, Keyboard, Message, issue_keyboard
+from atlasbot.services.readers import reading
 from atlasbot.services.trainings import audience, records
 from atlasbot.services.trainings.work import Edit
 from atlasbot.storage.models import (
@@ -185,10 +186,17 @@ def digest_message(
     now: dt.datetime,
     head: str = "",
 ) -> Message:
-    """One copy of a unit's digest for one member (remembered once sent)."""
-    text, keyboard = _rendered(
-        session, digest, recipient.member_id, recipient.may_answer, network, today=today, now=now
-    )
+    """One copy of a unit's digest for one member, in their language (remembered once sent)."""
+    with reading(session, recipient.chat_id):
+        text, keyboard = _rendered(
+            session,
+            digest,
+            recipient.member_id,
+            recipient.may_answer,
+            network,
+            today=today,
+            now=now,
+        )
     text = f"{head}\n{text}" if head else text
     return Message(recipient.chat_id, text, keyboard, _purpose(plan_id, recipient))
 
@@ -230,9 +238,10 @@ def digest_edits(
             continue
         digest = unit_digest(session, plan_id, unit_id, today)
         for row in shown:
-            text, keyboard = _rendered(
-                session, digest, row.member_id, row.may_answer, network, today=today, now=now
-            )
+            with reading(session, row.chat_id):
+                text, keyboard = _rendered(
+                    session, digest, row.member_id, row.may_answer, network, today=today, now=now
+                )
             out.append(Edit(row.chat_id, row.message_id, text, keyboard))
     return out
 
