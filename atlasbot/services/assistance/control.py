@@ -4,6 +4,7 @@ confirms); the state concerned is told; everything is audited; the board is refr
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -31,6 +32,7 @@ from atlasbot.services.crisis_records import (
 from atlasbot.services.enrolment import Identity
 from atlasbot.services.errors import Conflict, InvalidInput
 from atlasbot.services.outbox import Button, Message, issue_keyboard
+from atlasbot.services.readers import messages_for, render_for
 from atlasbot.services.zones import zone_of
 from atlasbot.storage import audit
 from atlasbot.storage.models import (
@@ -125,9 +127,12 @@ def withdraw_request(
         payload={"request": request.id, "country": request.country},
         at=now,
     )
-    text = texts.withdrawn_to_state(crisis.requesting_country, request.id, crisis.id)
-    return tuple(
-        Message(chat, text) for _m, chat in authority_recipients(session, request.country)
+    return messages_for(
+        session,
+        [chat for _m, chat in authority_recipients(session, request.country)],
+        functools.partial(
+            texts.withdrawn_to_state, crisis.requesting_country, request.id or 0, crisis.id or 0
+        ),
     )
 
 
@@ -220,12 +225,17 @@ def release(session: Session, press: PressInput, tz: ZoneInfo, return_home: time
     messages = tuple(
         Message(
             chat,
-            texts.released_to_state(
-                crisis.requesting_country,
-                deployment.unit_id,
-                deployment.crisis_id,
-                home,
-                zone_of(session, member_id, fallback=tz),
+            render_for(
+                session,
+                chat,
+                functools.partial(
+                    texts.released_to_state,
+                    crisis.requesting_country,
+                    deployment.unit_id,
+                    deployment.crisis_id,
+                    home,
+                    zone_of(session, member_id, fallback=tz),
+                ),
             ),
         )
         for member_id, chat in told

@@ -37,6 +37,7 @@ from atlasbot.services.crisis_records import crisis_object, get_answer, get_cris
 from atlasbot.services.enrolment import Identity, require_member
 from atlasbot.services.errors import Conflict, InvalidInput, NotAuthorised
 from atlasbot.services.outbox import Message
+from atlasbot.services.readers import render_for
 from atlasbot.services.zones import zone_of
 from atlasbot.storage import audit
 from atlasbot.storage.models import (
@@ -181,11 +182,15 @@ def decide_late_answer(session: Session, press: PressInput, *, timings: Timings)
         payload={"request": request.id, "country": request.country},
         at=press.now,
     )
-    told = texts.told_country(request.id, request.crisis_id, taken=taken)
+
+    def told() -> str:
+        return texts.told_country(request.id, request.crisis_id, taken=taken)
+
     return Outcome(
         reply=texts.decided(request.country, request.id, taken=taken),
         messages=tuple(
-            Message(chat, told) for _m, chat in authority_recipients(session, request.country)
+            Message(chat, render_for(session, chat, told))
+            for _m, chat in authority_recipients(session, request.country)
         ),
         alerts=tuple(orders),
         board=request.crisis_id,

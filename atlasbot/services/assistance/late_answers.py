@@ -17,6 +17,7 @@ from atlasbot.services.assistance.records import (
 )
 from atlasbot.services.crisis_records import crisis_object, get_answer, get_crisis
 from atlasbot.services.outbox import Button, Message, issue_keyboard
+from atlasbot.services.readers import messages_for, render_for
 from atlasbot.services.tokens import Press
 from atlasbot.storage import audit
 from atlasbot.storage.models import AnswerStatus, AssistanceRequest
@@ -38,10 +39,13 @@ def _offer(
     crisis = get_crisis(session, request.crisis_id)
     late = dict(request.agreement[LATE])
     if kind is AnswerStatus.DECLINED:
-        text = texts.late_decline(
-            request.country, request.id, request.crisis_id, str(late.get("reason", ""))
+        return messages_for(
+            session,
+            [chat for _member, chat in board_viewers(session, crisis)],
+            lambda: texts.late_decline(
+                request.country, request.id, request.crisis_id, str(late.get("reason", ""))
+            ),
         )
-        return tuple(Message(chat, text) for _member, chat in board_viewers(session, crisis))
     payload = {"request": request.id}
     rows = [
         [
@@ -49,15 +53,22 @@ def _offer(
             Button(texts.leave_label(), "late.leave", payload, single_use=True),
         ]
     ]
-    text = texts.offer(
-        request.country,
-        request.id,
-        request.crisis_id,
-        counter=kind is AnswerStatus.COUNTERED,
-        terms=crisis_texts.agreement_lines(dict(late["agreement"])),
-    )
+
+    def text() -> str:
+        return texts.offer(
+            request.country,
+            request.id,
+            request.crisis_id,
+            counter=kind is AnswerStatus.COUNTERED,
+            terms=crisis_texts.agreement_lines(dict(late["agreement"])),
+        )
+
     return tuple(
-        Message(chat, text, issue_keyboard(session, member, rows, now=now))
+        Message(
+            chat,
+            render_for(session, chat, text),
+            issue_keyboard(session, member, rows, now=now),
+        )
         for member, chat in board_viewers(session, crisis)
     )
 

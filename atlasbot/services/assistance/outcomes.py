@@ -8,6 +8,7 @@ the requester's answer, the state that made it is told.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -21,6 +22,7 @@ from atlasbot.services.assistance.outcome import Outcome
 from atlasbot.services.assistance.records import authority_recipients, board_viewers
 from atlasbot.services.crisis_records import get_answer, get_crisis, get_deployment
 from atlasbot.services.outbox import Button, Message, issue_keyboard
+from atlasbot.services.readers import render_for
 from atlasbot.services.zones import zones_of
 from atlasbot.storage import audit
 from atlasbot.storage.models import Alert, AlertState, Member, UnitRow
@@ -83,8 +85,18 @@ def _order_ran_out(session: Session, alert: Alert, tz: ZoneInfo, now: datetime) 
     messages = tuple(
         Message(
             chat_id,
-            texts.order_ran_out(
-                deployment.unit_id, country, crisis.id, authority, as_utc(alert.created_at), zone
+            render_for(
+                session,
+                chat_id,
+                functools.partial(
+                    texts.order_ran_out,
+                    deployment.unit_id,
+                    country,
+                    crisis.id,
+                    authority,
+                    as_utc(alert.created_at),
+                    zone,
+                ),
             ),
             issue_keyboard(session, member_id, _replan_rows(deployment.crisis_id), now=now),
         )
@@ -101,8 +113,16 @@ def _counter_ran_out(session: Session, alert: Alert, tz: ZoneInfo, now: datetime
     messages = tuple(
         Message(
             chat_id,
-            texts.counter_ran_out(
-                request.id, request.crisis_id, as_utc(alert.created_at), zones[member_id]
+            render_for(
+                session,
+                chat_id,
+                functools.partial(
+                    texts.counter_ran_out,
+                    request.id,
+                    request.crisis_id,
+                    as_utc(alert.created_at),
+                    zones[member_id],
+                ),
             ),
         )
         for member_id, chat_id in recipients

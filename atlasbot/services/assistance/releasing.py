@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -14,6 +15,7 @@ from atlasbot.services.assistance.records import board_viewers
 from atlasbot.services.crisis_records import get_crisis, get_deployment
 from atlasbot.services.errors import Conflict
 from atlasbot.services.outbox import Button, Message, issue_keyboard
+from atlasbot.services.readers import render_for
 from atlasbot.services.zones import zone_of, zones_of
 from atlasbot.storage.models import DeploymentState, UnitRow
 from atlasbot.texts import crisis as crisis_texts
@@ -61,7 +63,19 @@ def confirm_release(
     messages = tuple(
         Message(
             chat,
-            texts.told_released(deployment.unit_id, country, crisis.id, who, press.now, zones[m]),
+            render_for(
+                session,
+                chat,
+                functools.partial(
+                    texts.told_released,
+                    deployment.unit_id,
+                    country,
+                    crisis.id,
+                    who,
+                    press.now,
+                    zones[m],
+                ),
+            ),
         )
         for m, chat in viewers
     )
