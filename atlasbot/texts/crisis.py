@@ -310,10 +310,17 @@ class TrackView(Protocol):
 
 
 def _unit_state(
-    deployment: DeploymentView, track: TrackView | None, tz: ZoneInfo, now: datetime
+    deployment: DeploymentView,
+    track: TrackView | None,
+    tz: ZoneInfo,
+    now: datetime,
+    home_by: datetime | None = None,
 ) -> str:
-    """asked → acknowledged (by whom, when) → mobilising → en route (ETA) → on scene."""
+    """asked → acknowledged (by whom, when) → mobilising → en route (ETA) → on scene →
+    released (returning, home by …)."""
     state = shown(STATES, deployment.state)
+    if deployment.state == "released" and home_by is not None:
+        state += _(", returning home by {time}", time=local_time(home_by, tz))
     if deployment.state == "departed" and deployment.eta_at:
         minutes = max(0, round((deployment.eta_at - now).total_seconds() / 60))
         state += _(
@@ -335,6 +342,7 @@ def _board_request_lines(
     now: datetime,
     names: Mapping[str, str] | None,
     tracks: Mapping[str, TrackView],
+    returning: Mapping[str, datetime],
 ) -> list[str]:
     lines = [
         _("\n{country}: {answer}", country=request.country, answer=shown(ANSWERS, request.status))
@@ -353,7 +361,7 @@ def _board_request_lines(
             _(
                 "  • {unit}: {state}",
                 unit=_unit_with_teams(deployment.unit_id, asked, names),
-                state=_unit_state(deployment, track, tz, now),
+                state=_unit_state(deployment, track, tz, now, returning.get(deployment.unit_id)),
             )
         )
     if not deployments:
@@ -380,9 +388,11 @@ def board(
     now: datetime,
     names: Mapping[str, str] | None = None,
     tracks: Mapping[str, TrackView] | None = None,
+    returning: Mapping[str, datetime] | None = None,
 ) -> str:
     """The live board: one message, edited in place, with every state's answer and unit, and
-    what became of each alert (``tracks``, by alert subject)."""
+    what became of each alert (``tracks``, by alert subject); released units on their way home
+    with their ETA home (``returning``, by unit)."""
     lines = [
         _("LIVE BOARD — {title}", title=crisis_title(crisis)),
         _("Status: {status}", status=display.crisis_status_name(crisis.status).upper()),
@@ -393,7 +403,7 @@ def board(
     for request in requests:
         assert request.id is not None
         lines += _board_request_lines(
-            request, by_request.get(request.id, []), tz, now, names, tracks or {}
+            request, by_request.get(request.id, []), tz, now, names, tracks or {}, returning or {}
         )
     if missing and crisis.status != "closed":
         lines.append(_("\nStill missing: {missing}", missing=capability_line(missing, names)))

@@ -107,6 +107,8 @@ async def test_a_released_unit_is_asked_first_told_returning_then_available(
             for m in await someone.all_messages()
         )
     assert f"{unit_id} is returning" in await readiness(commander)
+    # The requester's board shows the unit on its way home, with its ETA home.
+    assert re.search(rf"{unit_id}.*returning home by \d\d:\d\d", (await board(ana))["text"])
     # Home after ATLASBOT_RETURN_HOME_S (1 s here): available again, by the bot's own timer.
     for _ in range(100):
         if f"{unit_id} is available" in await readiness(commander):

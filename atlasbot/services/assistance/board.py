@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from atlasbot import names
+from atlasbot.clock import as_utc
+from atlasbot.domain import UnitStatus
 from atlasbot.i18n import _
 from atlasbot.services.assistance import outcomes
 from atlasbot.services.assistance.outcome import Outcome, PressInput
@@ -31,7 +33,9 @@ from atlasbot.storage.models import (
     BoardMessage,
     Crisis,
     CrisisStatus,
+    DeploymentState,
     Role,
+    UnitRow,
 )
 from atlasbot.texts import control as control_texts
 from atlasbot.texts import crisis as crisis_texts
@@ -101,17 +105,30 @@ def board_buttons(crisis_id: int, *, missing: bool) -> list[list[Button]]:
     return rows
 
 
+def _returning(session: Session, unit_ids: set[str]) -> dict[str, datetime]:
+    """The units of the crisis on their way home, with their ETA home."""
+    rows = session.exec(
+        select(UnitRow).where(
+            col(UnitRow.id).in_(sorted(unit_ids)), UnitRow.status == UnitStatus.RETURNING.value
+        )
+    ).all()
+    return {row.id: as_utc(row.returns_at) for row in rows if row.returns_at is not None}
+
+
 def _board_text(session: Session, crisis: Crisis, tz: ZoneInfo, now: datetime) -> str:
     assert crisis.id is not None
+    deployments = deployments_of(session, crisis.id)
+    released = {d.unit_id for d in deployments if d.state == DeploymentState.RELEASED.value}
     return crisis_texts.board(
         crisis,
         requests_of(session, crisis.id),
-        deployments_of(session, crisis.id),
+        deployments,
         still_missing(session, crisis),
         tz,
         now,
         capability_names(session),
         outcomes.tracks(session, crisis.id),
+        _returning(session, released) if released else {},
     )
 
 
