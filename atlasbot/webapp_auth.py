@@ -97,20 +97,18 @@ def verify_init_data(
 
 @dataclass
 class ReplayGuard:
-    """The newest ``initData`` seen per user; an older one of that user is refused."""
+    """The newest ``initData`` seen per user; an older one of that user is refused (two
+    opened in the same second are both accepted: neither is older)."""
 
     newest: dict[int, tuple[int, str]] = field(default_factory=dict)
 
     def admit(self, user: WebAppUser) -> None:
         """Remember ``user``'s ``initData`` or raise InitDataError when a newer one exists."""
         seen = self.newest.get(user.user_id)
-        if seen is not None:
-            auth_date, hash_ = seen
-            if user.auth_date < auth_date or (
-                user.auth_date == auth_date and not hmac.compare_digest(user.hash, hash_)
-            ):
-                raise InitDataError("initData superseded by a newer one (replayed)")
-        self.newest[user.user_id] = (user.auth_date, user.hash)
+        if seen is not None and user.auth_date < seen[0]:
+            raise InitDataError("initData superseded by a newer one (replayed)")
+        if seen is None or user.auth_date > seen[0]:
+            self.newest[user.user_id] = (user.auth_date, user.hash)
 
     def forget_older_than(self, cutoff: float) -> None:
         """Drop users whose newest ``initData`` has expired anyway (bounded memory)."""

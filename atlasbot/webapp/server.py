@@ -38,7 +38,7 @@ INIT_DATA_HEADER = "X-Telegram-Init-Data"
 STATIC = Path(__file__).parent / "static"
 POLL_S = 3.0  # how often an open board asks for news
 T = TypeVar("T")
-_USER = web.AppKey("user", WebAppUser)
+_USER = web.RequestKey("user", WebAppUser)
 
 
 @dataclass

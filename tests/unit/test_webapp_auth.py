@@ -126,6 +126,20 @@ def test_an_older_init_data_is_refused_once_a_newer_one_was_seen() -> None:
     guard.admit(other_user)  # each user's own newest
 
 
+def test_two_init_data_of_the_same_second_are_both_accepted() -> None:
+    guard = ReplayGuard()
+    first = verify_init_data(
+        telegram_signed(fields_for(query_id="a")), TOKEN, now=NOW, max_age_s=DAY
+    )
+    second = verify_init_data(
+        telegram_signed(fields_for(query_id="b")), TOKEN, now=NOW, max_age_s=DAY
+    )
+    assert first.hash != second.hash
+    guard.admit(first)
+    guard.admit(second)
+    guard.admit(first)
+
+
 def test_the_guard_forgets_expired_users() -> None:
     guard = ReplayGuard()
     guard.admit(verify_init_data(telegram_signed(fields_for()), TOKEN, now=NOW, max_age_s=DAY))

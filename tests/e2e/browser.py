@@ -1,0 +1,123 @@
+"""A headless Chromium driven over the DevTools protocol (no driver, no download): Debian's
+``chromium`` binary, a fresh profile, loopback only. Tests skip when it is not installed."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import itertools
+import json
+import shutil
+import subprocess
+import tempfile
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+    "--remote-debugging-port=0",
+    "--window-size=800,1000",
+)
+
+
+def chromium_path() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+class Page:
+    """One tab: navigate, evaluate JavaScript, wait for a condition, take a screenshot."""
+
+    def __init__(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        self.ws = ws
+        self.ids = itertools.count(1)
+
+    async def call(self, method: str, **params: Any) -> dict[str, Any]:
+        number = next(self.ids)
+        await self.ws.send_json({"id": number, "method": method, "params": params})
+        while True:
+            message = await self.ws.receive_json(timeout=30)
+            if message.get("id") == number:
+                if "error" in message:
+                    raise RuntimeError(f"{method}: {message['error']}")
+                result: dict[str, Any] = message.get("result", {})
+                return result
+
+    async def goto(self, url: str) -> None:
+        await self.call("Page.navigate", url=url)
+
+    async def evaluate(self, expression: str) -> Any:
+        result = await self.call("Runtime.evaluate", expression=expression, returnByValue=True)
+        if "exceptionDetails" in result:
+            raise RuntimeError(f"{expression}: {result['exceptionDetails']}")
+        return result["result"].get("value")
+
+    async def wait_for(self, expression: str, timeout: float = 20.0) -> Any:  # noqa: ASYNC109
+        """Evaluate ``expression`` until it is truthy; its value, or TimeoutError."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        value: Any = None
+        while loop.time() < deadline:
+            with contextlib.suppress(RuntimeError):
+                value = await self.evaluate(expression)
+                if value:
+                    return value
+            await asyncio.sleep(0.2)
+        raise TimeoutError(f"never true: {expression} (last: {value!r})")
+
+    async def screenshot(self, path: Path) -> None:
+        shot = await self.call("Page.captureScreenshot", format="png")
+        path.write_bytes(base64.b64decode(shot["data"]))
+
+
+@contextlib.asynccontextmanager
+async def chromium(binary: str) -> AsyncIterator[Page]:
+    """A headless Chromium with one blank tab, stopped (and its profile removed) on exit."""
+    profile = tempfile.TemporaryDirectory(prefix="atlasbot-chromium-")
+    process = subprocess.Popen(  # noqa: S603 - our own fixed arguments
+        [binary, *FLAGS, f"--user-data-dir={profile.name}", "about:blank"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        port = await _devtools_port(Path(profile.name), process)
+        async with aiohttp.ClientSession() as http:
+            async with http.get(f"http://127.0.0.1:{port}/json/list") as response:
+                targets = json.loads(await response.text())
+            target = next(t for t in targets if t.get("type") == "page")
+            async with http.ws_connect(target["webSocketDebuggerUrl"], max_msg_size=0) as ws:
+                page = Page(ws)
+                await page.call("Page.enable")
+                yield page
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        profile.cleanup()
+
+
+async def _devtools_port(profile: Path, process: subprocess.Popen[bytes]) -> int:
+    marker = profile / "DevToolsActivePort"
+    for _ in range(300):
+        if process.poll() is not None:
+            raise RuntimeError(f"chromium exited with {process.returncode}")
+        if marker.exists():
+            lines = marker.read_text().splitlines()
+            if lines and lines[0].isdigit():
+                return int(lines[0])
+        await asyncio.sleep(0.1)
+    raise RuntimeError("chromium did not open its DevTools port")

@@ -1,0 +1,231 @@
+"""The Mini App (issue 16 points 2 and 4) through the sandbox: web_app buttons on the board,
+the plans and /map; the JSON endpoints refuse missing, forged, expired and replayed initData
+and show a member exactly what the chat shows them; and the board in headless Chromium."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+from atlasbot.config import load_settings
+from atlasbot.runtime import SandboxRuntime, sandbox_runtime
+from atlasbot.sandbox import SandboxClient
+from atlasbot.sandbox.people import Person, buttons_of
+from atlasbot.sandbox.webapp import init_data_for, launch_url
+from atlasbot.webapp import INIT_DATA_HEADER
+
+from .browser import chromium, chromium_path
+from .conftest import PersonFactory
+from .test_assistance_flow import (  # noqa: F401
+    accept,
+    ana,
+    asked,
+    asked_unit,
+    authorities,
+    fill_request,
+    send_plan_one,
+)
+
+OPEN = "🌍 Open the live map"
+
+
+@pytest.fixture
+async def runtime(e2e_db_url: str) -> AsyncIterator[SandboxRuntime]:
+    """The sandbox with the Mini App served on loopback (its buttons point there)."""
+    settings = load_settings(database_url=e2e_db_url, token=None)
+    async with sandbox_runtime(settings, webapp=True) as running:
+        yield running
+
+
+async def api(
+    runtime: SandboxRuntime, path: str, init_data: str | None
+) -> tuple[int, dict[str, Any]]:
+    assert runtime.webapp_url is not None
+    headers = {} if init_data is None else {INIT_DATA_HEADER: init_data}
+    async with (
+        aiohttp.ClientSession() as http,
+        http.get(runtime.webapp_url + "api/" + path, headers=headers) as response,
+    ):
+        return response.status, json.loads(await response.text())
+
+
+def web_app_urls(message: dict[str, Any]) -> list[str]:
+    return [b["web_app"]["url"] for b in buttons_of(message) if "web_app" in b]
+
+
+async def board_of(someone: Person) -> dict[str, Any]:
+    return next(
+        m
+        for m in reversed(await someone.all_messages())
+        if (m.get("text") or "").startswith("LIVE BOARD")
+    )
+
+
+async def open_crisis(ana: Person, person: PersonFactory) -> tuple[int, dict[str, Person]]:  # noqa: F811
+    people = await authorities(person)
+    await fill_request(ana)
+    await send_plan_one(ana)
+    url = web_app_urls(await board_of(ana))[0]
+    found = re.search(r"\?crisis=(\d+)$", url)
+    assert found is not None, url
+    return int(found.group(1)), people
+
+
+ENDPOINTS = ("session", "board/1", "outlines")
+
+
+@pytest.mark.parametrize("path", ENDPOINTS)
+async def test_every_endpoint_refuses_missing_forged_and_expired_init_data(
+    runtime: SandboxRuntime,
+    sandbox: SandboxClient,
+    ana: Person,
+    path: str,  # noqa: F811
+) -> None:
+    refusals = {
+        "missing": None,
+        "garbage": "user=%7B%22id%22%3A1001%7D&auth_date=1&hash=00",
+        "another bot's token": init_data_for("7000000002:other-token", ana.user_id, "Ana"),
+        "expired": await sandbox.webapp_init_data(
+            ana.user_id, "Ana", auth_date=int(time.time()) - 2 * 86400
+        ),
+    }
+    genuine = await sandbox.webapp_init_data(ana.user_id, "Ana")
+    forged = genuine.replace("1001", "1002")  # another user, same hash
+    refusals["forged user"] = forged
+    for why, init_data in refusals.items():
+        status, body = await api(runtime, path, init_data)
+        assert status == 401, why
+        assert "could not confirm who you are" in body["error"], why
+        assert set(body) == {"error"}, why
+    status, _body = await api(runtime, "session", genuine)
+    assert status == 200
+
+
+async def test_an_older_init_data_is_refused_once_a_newer_one_was_used(
+    runtime: SandboxRuntime,
+    sandbox: SandboxClient,
+    ana: Person,  # noqa: F811
+) -> None:
+    now = int(time.time())
+    older = await sandbox.webapp_init_data(ana.user_id, "Ana", auth_date=now - 120)
+    newer = await sandbox.webapp_init_data(ana.user_id, "Ana", auth_date=now - 10)
+    assert (await api(runtime, "session", older))[0] == 200
+    assert (await api(runtime, "session", older))[0] == 200  # the open page polls with it
+    assert (await api(runtime, "session", newer))[0] == 200
+    assert (await api(runtime, "session", older))[0] == 401  # replayed after a newer one
+
+
+async def test_someone_not_enrolled_reads_nothing(
+    runtime: SandboxRuntime, sandbox: SandboxClient
+) -> None:
+    stranger = await sandbox.webapp_init_data(9999, "Eve")
+    status, body = await api(runtime, "session", stranger)
+    assert status == 403
+    assert set(body) == {"error"}
+
+
+async def test_the_board_the_plans_and_map_carry_the_mini_app(
+    runtime: SandboxRuntime,
+    ana: Person,  # noqa: F811
+    person: PersonFactory,
+) -> None:
+    await fill_request(ana)
+    plans = next(
+        m for m in reversed(await ana.all_messages()) if (m.get("text") or "").startswith("PLANS")
+    )
+    assert [u.split("?")[0] for u in web_app_urls(plans)] == [runtime.webapp_url]
+    crisis, _people = await open_crisis(ana, person)
+    assert web_app_urls(await board_of(ana)) == [f"{runtime.webapp_url}?crisis={crisis}"]
+    answer = await ana.say("/map")
+    assert web_app_urls(answer[-1]) == [runtime.webapp_url]
+    assert await ana.sandbox.web_app_url(ana.user_id, OPEN) == runtime.webapp_url
+
+
+async def test_a_member_sees_in_the_mini_app_what_the_chat_shows_them(
+    runtime: SandboxRuntime,
+    sandbox: SandboxClient,
+    ana: Person,  # noqa: F811
+    person: PersonFactory,
+) -> None:
+    crisis, people = await open_crisis(ana, person)
+    asked_states = await asked(people)
+    outsider = next(p for country, p in people.items() if country not in asked_states)
+    insider = people[asked_states[0]]
+    for someone, sees in ((ana, True), (insider, True), (outsider, False)):
+        init_data = await sandbox.webapp_init_data(someone.user_id, someone.name)
+        status, session = await api(runtime, "session", init_data)
+        assert status == 200
+        listed = [c["id"] for c in session["crises"]]
+        chat = (await someone.say("/crises"))[-1]["text"]
+        assert (listed == [crisis]) is sees, someone.name
+        assert (f"#{crisis}" in chat) is sees, someone.name
+        status, board = await api(runtime, f"board/{crisis}", init_data)
+        if sees:
+            assert status == 200
+            assert board["crisis"] == crisis and board["units"]
+            assert board["timeline"].startswith("LIVE BOARD")
+        else:
+            assert status == 403
+            assert set(board) == {"error"}
+    # A crisis that does not exist says no more than one that may not be seen.
+    init_data = await sandbox.webapp_init_data(ana.user_id, ana.name)
+    assert (await api(runtime, "board/999", init_data))[0] == 404
+
+
+BROWSER = chromium_path()
+
+
+@pytest.mark.skipif(BROWSER is None, reason="chromium is not installed (apt-get install chromium)")
+async def test_the_board_in_chromium_shows_the_crisis_and_units_and_follows_progress(
+    runtime: SandboxRuntime,
+    sandbox: SandboxClient,
+    ana: Person,  # noqa: F811
+    person: PersonFactory,
+    tmp_path: Path,
+) -> None:
+    assert BROWSER is not None
+    crisis, people = await open_crisis(ana, person)
+    url = web_app_urls(await board_of(ana))[0]
+    status, board = await api(
+        runtime, f"board/{crisis}", await sandbox.webapp_init_data(ana.user_id, "Ana")
+    )
+    assert status == 200
+    units = {u["id"] for u in board["units"]}
+    async with chromium(BROWSER) as page:
+        await page.goto(launch_url(url, await sandbox.webapp_init_data(ana.user_id, "Ana")))
+        await page.wait_for("document.querySelectorAll('path.unit-marker').length > 0")
+        drawn = await page.evaluate(
+            "[...document.querySelectorAll('#units li')].map(li => li.dataset.unit)"
+        )
+        assert set(drawn) == units
+        assert await page.evaluate("document.querySelectorAll('path.unit-marker').length") == len(
+            units
+        )
+        assert await page.evaluate("document.querySelectorAll('path.crisis-marker').length") == 1
+        # The country outlines (no tiles configured: offline).
+        await page.wait_for(
+            "document.querySelectorAll('path.leaflet-interactive, svg path').length > 20"
+        )
+        assert "LIVE BOARD" in await page.evaluate(
+            "document.getElementById('timeline').textContent"
+        )
+        await page.screenshot(tmp_path / "board-before.png")
+        # A progress report in the chat shows on the open page at its next poll.
+        authority, unit_id = await asked_unit(people)
+        commander = await person(3100, "commander", "commander", unit=unit_id)
+        await accept(authority)
+        await commander.tap("🟡 Mobilising")
+        await page.wait_for(
+            f"document.querySelector('#units li[data-unit=\"{unit_id}\"]')"
+            f".dataset.state === 'mobilising'"
+        )
+        assert int(await page.evaluate("document.getElementById('refresh-count').textContent")) > 1
+        await page.screenshot(tmp_path / "board-after.png")
+    assert (tmp_path / "board-after.png").stat().st_size > 10_000
