@@ -9,7 +9,6 @@ import contextlib
 import itertools
 import json
 import shutil
-import subprocess
 import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -78,17 +77,20 @@ class Page:
 
     async def screenshot(self, path: Path) -> None:
         shot = await self.call("Page.captureScreenshot", format="png")
-        path.write_bytes(base64.b64decode(shot["data"]))
+        await asyncio.to_thread(path.write_bytes, base64.b64decode(shot["data"]))
 
 
 @contextlib.asynccontextmanager
 async def chromium(binary: str) -> AsyncIterator[Page]:
     """A headless Chromium with one blank tab, stopped (and its profile removed) on exit."""
     profile = tempfile.TemporaryDirectory(prefix="atlasbot-chromium-")
-    process = subprocess.Popen(  # noqa: S603 - our own fixed arguments
-        [binary, *FLAGS, f"--user-data-dir={profile.name}", "about:blank"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    process = await asyncio.create_subprocess_exec(
+        binary,
+        *FLAGS,
+        f"--user-data-dir={profile.name}",
+        "about:blank",
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
     )
     try:
         port = await _devtools_port(Path(profile.name), process)
@@ -101,23 +103,28 @@ async def chromium(binary: str) -> AsyncIterator[Page]:
                 await page.call("Page.enable")
                 yield page
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        if process.returncode is None:
+            process.terminate()
+            try:
+                await asyncio.wait_for(process.wait(), 10)
+            except TimeoutError:
+                process.kill()
+                await process.wait()
         profile.cleanup()
 
 
-async def _devtools_port(profile: Path, process: subprocess.Popen[bytes]) -> int:
+def _port_in(marker: Path) -> int | None:
+    lines = marker.read_text().splitlines() if marker.exists() else []
+    return int(lines[0]) if lines and lines[0].isdigit() else None
+
+
+async def _devtools_port(profile: Path, process: asyncio.subprocess.Process) -> int:
     marker = profile / "DevToolsActivePort"
     for _ in range(300):
-        if process.poll() is not None:
+        if process.returncode is not None:
             raise RuntimeError(f"chromium exited with {process.returncode}")
-        if marker.exists():
-            lines = marker.read_text().splitlines()
-            if lines and lines[0].isdigit():
-                return int(lines[0])
+        port = await asyncio.to_thread(_port_in, marker)
+        if port is not None:
+            return port
         await asyncio.sleep(0.1)
     raise RuntimeError("chromium did not open its DevTools port")

@@ -85,8 +85,8 @@ ENDPOINTS = ("session", "board/1", "outlines")
 async def test_every_endpoint_refuses_missing_forged_and_expired_init_data(
     runtime: SandboxRuntime,
     sandbox: SandboxClient,
-    ana: Person,
-    path: str,  # noqa: F811
+    ana: Person,  # noqa: F811
+    path: str,
 ) -> None:
     refusals = {
         "missing": None,
