@@ -14,13 +14,21 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
+from atlasbot import rules
 from atlasbot.maps.board_map import BoardUnit
+from atlasbot.services import rota
 from atlasbot.services.assistance.board import board_text, visible_crises
+from atlasbot.services.assistance.raising import capability_names
 from atlasbot.services.crisis_records import get_crisis
-from atlasbot.services.enrolment import require_member
-from atlasbot.services.maps import board_spec
+from atlasbot.services.duty import on_duty
+from atlasbot.services.enrolment import Identity, require_member
+from atlasbot.services.errors import NotAuthorised
+from atlasbot.services.maps import board_spec, current_network
+from atlasbot.services.trainings.calendar import calendar_for
 from atlasbot.services.zones import zone_of
+from atlasbot.storage.models import Role
 from atlasbot.texts import crisis as crisis_texts
+from atlasbot.texts import webapp as texts
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,14 +55,33 @@ class BoardPage:
     timeline: str
 
 
-def crises(session: Session, telegram_user_id: int) -> tuple[CrisisItem, ...]:
+@dataclass(frozen=True, slots=True)
+class Home:
+    """The Mini App's first page: the crises the member may see, and which other views
+    their roles open."""
+
+    crises: tuple[CrisisItem, ...]
+    network: bool
+    calendar: bool
+
+
+def _sees_network(identity: Identity) -> bool:
+    return identity.has(Role.COORDINATOR) or identity.has(Role.AUTHORITY)
+
+
+def _sees_calendar(identity: Identity) -> bool:
+    return identity.has(Role.COORDINATOR) or identity.has(Role.COMMANDER)
+
+
+def home(session: Session, telegram_user_id: int) -> Home:
     """The open crises the member may see (as /crises lists them), newest first."""
     identity = require_member(session, telegram_user_id)
-    return tuple(
+    listed = tuple(
         CrisisItem(c.id, crisis_texts.crisis_title(c), c.status)
         for c in visible_crises(session, identity)
         if c.id is not None
     )
+    return Home(listed, _sees_network(identity), _sees_calendar(identity))
 
 
 def board(
@@ -76,3 +103,104 @@ def board(
         spec.legend,
         board_text(session, crisis, zone, now),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkUnit:
+    """A unit in the network view: readiness now, capabilities, and its duty as the chat's
+    /duty shows it to this member (names only to those who call the unit, OP-ROTA)."""
+
+    id: str
+    name: str
+    country: str
+    lat: float
+    lon: float
+    status: str
+    capabilities: tuple[str, ...]
+    on_duty: int
+    on_duty_names: tuple[str, ...]
+    names_shown: bool
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkPage:
+    """The network for authorities and coordinators, with the capabilities' names."""
+
+    units: tuple[NetworkUnit, ...]
+    capabilities: tuple[tuple[str, str], ...]
+
+
+def network(session: Session, telegram_user_id: int, now: datetime) -> NetworkPage:
+    """Every unit's readiness now (asked or deployed in an open crisis: deployed, as planning
+    counts it), its capabilities and its duty: for coordinators and competent authorities."""
+    identity = require_member(session, telegram_user_id)
+    if not _sees_network(identity):
+        raise NotAuthorised(texts.network_not_allowed())
+    units = []
+    for unit in current_network(session).units:
+        names = rota.view_of(session, identity, unit.id) is rules.RotaView.NAMES
+        duty = on_duty(session, unit.id, now)
+        units.append(
+            NetworkUnit(
+                unit.id,
+                unit.name,
+                unit.country,
+                unit.base.lat,
+                unit.base.lon,
+                unit.status.value,
+                tuple(sorted(unit.capabilities)),
+                len(duty),
+                tuple(d.name for d in duty) if names else (),
+                names,
+            )
+        )
+    return NetworkPage(tuple(units), tuple(sorted(capability_names(session).items())))
+
+
+@dataclass(frozen=True, slots=True)
+class CalendarEvent:
+    """One published event on a unit's line of the year."""
+
+    title: str
+    kind: str
+    start: str
+    end: str
+    host: str
+    participants: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CalendarPage:
+    """The published calendar as each unit's year: every unit for a coordinator, a
+    commander's own units otherwise (what /calendar shows them)."""
+
+    units: tuple[tuple[str, tuple[CalendarEvent, ...]], ...]
+
+
+def calendar(session: Session, telegram_user_id: int) -> CalendarPage:
+    """The year's published events by unit, for coordinators and commanders."""
+    identity = require_member(session, telegram_user_id)
+    if not _sees_calendar(identity):
+        raise NotAuthorised(texts.calendar_not_allowed())
+    events = calendar_for(session, identity)
+    shown = (
+        sorted({u for e in events for u in e.participants})
+        if identity.has(Role.COORDINATOR)
+        else sorted(identity.units(Role.COMMANDER))
+    )
+    by_unit = []
+    for unit_id in shown:
+        mine = tuple(
+            CalendarEvent(
+                e.title,
+                e.kind,
+                e.start.isoformat(),
+                e.end.isoformat(),
+                e.host or "",
+                tuple(e.participants),
+            )
+            for e in sorted(events, key=lambda e: e.start)
+            if unit_id in e.participants
+        )
+        by_unit.append((unit_id, mine))
+    return CalendarPage(tuple(by_unit))

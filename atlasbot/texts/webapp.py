@@ -25,6 +25,16 @@ def not_set_up() -> str:
     return _("The live map is not set up on this bot (no Mini App address).")
 
 
+def network_not_allowed() -> str:
+    """The network view asked by someone neither coordinator nor competent authority."""
+    return _("Only coordinators and competent authorities may see the network.")
+
+
+def calendar_not_allowed() -> str:
+    """The calendar view asked by someone neither coordinator nor commander."""
+    return _("Only coordinators and commanders may see the training calendar here.")
+
+
 def page_labels() -> dict[str, str]:
     """The page's own words, by key."""
     return {
@@ -35,4 +45,11 @@ def page_labels() -> dict[str, str]:
         "refreshed": _("Refreshed at"),
         "back": _("◀ All crises"),
         "crisis": _("Crisis"),
+        "network": _("🛡 The network"),
+        "calendar": _("📅 Training calendar"),
+        "all": _("all"),
+        "capability": _("Capability"),
+        "readiness": _("Readiness"),
+        "on_duty": _("on duty"),
+        "no_events": _("no event"),
     }

@@ -133,13 +133,13 @@ def webapp_app(config: WebAppConfig) -> web.Application:
 
     async def session(request: web.Request) -> web.Response:
         user = request[_USER]
-        crises = await _read(config, lambda s: use_cases.crises(s, user.user_id))
+        home = await _read(config, lambda s: use_cases.home(s, user.user_id))
         return web.json_response(
             {
                 "labels": texts.page_labels(),
                 "tiles_url": config.tiles_url,
                 "poll_s": POLL_S,
-                "crises": [dataclasses.asdict(c) for c in crises],
+                **dataclasses.asdict(home),
             }
         )
 
@@ -155,6 +155,16 @@ def webapp_app(config: WebAppConfig) -> web.Application:
         )
         return web.json_response(dataclasses.asdict(page))
 
+    async def network(request: web.Request) -> web.Response:
+        user, now = request[_USER], config.clock.now()
+        page = await _read(config, lambda s: use_cases.network(s, user.user_id, now))
+        return web.json_response(dataclasses.asdict(page))
+
+    async def calendar(request: web.Request) -> web.Response:
+        user = request[_USER]
+        page = await _read(config, lambda s: use_cases.calendar(s, user.user_id))
+        return web.json_response(dataclasses.asdict(page))
+
     async def outlines(_request: web.Request) -> web.Response:
         return web.json_response(_outlines_geojson())
 
@@ -164,4 +174,6 @@ def webapp_app(config: WebAppConfig) -> web.Application:
     app.router.add_get("/api/session", session)
     app.router.add_get("/api/board/{crisis}", board)
     app.router.add_get("/api/outlines", outlines)
+    app.router.add_get("/api/network", network)
+    app.router.add_get("/api/calendar", calendar)
     return app

@@ -8,8 +8,10 @@ import json
 import re
 import time
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import aiohttp
 import pytest
@@ -32,6 +34,7 @@ from .test_assistance_flow import (  # noqa: F401
     fill_request,
     send_plan_one,
 )
+from .test_training_chat import publish_calendar
 
 OPEN = "🌍 Open the live map"
 
@@ -78,7 +81,7 @@ async def open_crisis(ana: Person, person: PersonFactory) -> tuple[int, dict[str
     return int(found.group(1)), people
 
 
-ENDPOINTS = ("session", "board/1", "outlines")
+ENDPOINTS = ("session", "board/1", "outlines", "network", "calendar")
 
 
 @pytest.mark.parametrize("path", ENDPOINTS)
@@ -229,3 +232,70 @@ async def test_the_board_in_chromium_shows_the_crisis_and_units_and_follows_prog
         assert int(await page.evaluate("document.getElementById('refresh-count').textContent")) > 1
         await page.screenshot(tmp_path / "board-after.png")
     assert (tmp_path / "board-after.png").stat().st_size > 10_000
+
+
+def berlin(moment: datetime) -> str:
+    return moment.astimezone(ZoneInfo("Europe/Berlin")).strftime("%Y-%m-%d %H:%M")
+
+
+async def test_the_network_shows_readiness_and_duty_as_the_chat_does(
+    runtime: SandboxRuntime, sandbox: SandboxClient, person: PersonFactory
+) -> None:
+    kurt = await person(5001, "Kurt", "commander", unit="de-1")
+    await person(5002, "Dora", "duty", unit="de-1")
+    now = datetime.now(UTC)
+    added = await kurt.say(
+        f"/duty add Dora {berlin(now - timedelta(hours=1))} {berlin(now + timedelta(hours=8))}"
+    )
+    assert "added" in added[-1]["text"]
+    cora = await person(5003, "Cora", "coordinator")
+    anke = await person(5004, "Anke", "authority", country="DE")
+    piet = await person(5005, "Piet", "authority", country="NL")
+    seen = {}
+    for someone in (cora, anke, piet):
+        status, page = await api(
+            runtime, "network", await sandbox.webapp_init_data(someone.user_id, someone.name)
+        )
+        assert status == 200, someone.name
+        seen[someone.name] = {u["id"]: u for u in page["units"]}
+        assert page["capabilities"]
+    # Everyone who may see the network sees every unit and that de-1 is covered ...
+    assert seen["Cora"].keys() == seen["Piet"].keys() and "de-1" in seen["Cora"]
+    assert all(seen[n]["de-1"]["on_duty"] == 1 for n in seen)
+    # ... but names only those who call the unit, as /duty does (OP-ROTA).
+    assert seen["Cora"]["de-1"]["on_duty_names"] == ["Dora"]
+    assert seen["Anke"]["de-1"]["on_duty_names"] == ["Dora"]
+    assert seen["Piet"]["de-1"]["on_duty_names"] == []
+    assert "Dora" not in (await piet.say("/duty de-1"))[-1]["text"]
+    status, refusal = await api(
+        runtime, "network", await sandbox.webapp_init_data(kurt.user_id, kurt.name)
+    )
+    assert status == 403 and "coordinators and competent authorities" in refusal["error"]
+
+
+async def test_the_calendar_shows_each_units_year_to_coordinators_and_commanders(
+    runtime: SandboxRuntime, sandbox: SandboxClient, person: PersonFactory
+) -> None:
+    cora = await person(3001, "Cora", "coordinator")
+    await publish_calendar(sandbox, cora)
+    status, page = await api(
+        runtime, "calendar", await sandbox.webapp_init_data(cora.user_id, cora.name)
+    )
+    assert status == 200
+    lines = {unit: events for unit, events in page["units"]}
+    assert sum(len(events) for events in lines.values()) >= 3
+    unit_id, events = next((u, e) for u, e in lines.items() if e)
+    assert all(unit_id in e["participants"] for e in events)
+    assert [e["start"] for e in events] == sorted(e["start"] for e in events)
+    carl = await person(3002, "Carl", "commander", unit=unit_id)
+    status, own = await api(
+        runtime, "calendar", await sandbox.webapp_init_data(carl.user_id, carl.name)
+    )
+    assert status == 200
+    assert [unit for unit, _events in own["units"]] == [unit_id]
+    assert own["units"][0][1] == events
+    anke = await person(3003, "Anke", "authority", country="DE")
+    status, _refusal = await api(
+        runtime, "calendar", await sandbox.webapp_init_data(anke.user_id, anke.name)
+    )
+    assert status == 403
