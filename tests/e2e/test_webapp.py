@@ -282,7 +282,7 @@ async def test_the_calendar_shows_each_units_year_to_coordinators_and_commanders
         runtime, "calendar", await sandbox.webapp_init_data(cora.user_id, cora.name)
     )
     assert status == 200
-    lines = {unit: events for unit, events in page["units"]}
+    lines = dict(page["units"])
     assert sum(len(events) for events in lines.values()) >= 3
     unit_id, events = next((u, e) for u, e in lines.items() if e)
     assert all(unit_id in e["participants"] for e in events)
