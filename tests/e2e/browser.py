@@ -54,6 +54,9 @@ class Page:
                 return result
 
     async def goto(self, url: str) -> None:
+        """Load ``url`` afresh (through a blank page: a change of fragment alone would not
+        load the page again)."""
+        await self.call("Page.navigate", url="about:blank")
         await self.call("Page.navigate", url=url)
 
     async def evaluate(self, expression: str) -> Any:

@@ -213,9 +213,7 @@ async def test_the_board_in_chromium_shows_the_crisis_and_units_and_follows_prog
         )
         assert await page.evaluate("document.querySelectorAll('path.crisis-marker').length") == 1
         # The country outlines (no tiles configured: offline).
-        await page.wait_for(
-            "document.querySelectorAll('path.leaflet-interactive, svg path').length > 20"
-        )
+        await page.wait_for("document.querySelectorAll('.leaflet-outlines-pane path').length > 20")
         assert "LIVE BOARD" in await page.evaluate(
             "document.getElementById('timeline').textContent"
         )
@@ -299,3 +297,52 @@ async def test_the_calendar_shows_each_units_year_to_coordinators_and_commanders
         runtime, "calendar", await sandbox.webapp_init_data(anke.user_id, anke.name)
     )
     assert status == 403
+
+
+@pytest.mark.skipif(BROWSER is None, reason="chromium is not installed (apt-get install chromium)")
+async def test_in_chromium_another_state_sees_no_board_and_a_coordinator_the_network(
+    runtime: SandboxRuntime,
+    sandbox: SandboxClient,
+    ana: Person,  # noqa: F811
+    person: PersonFactory,
+    tmp_path: Path,
+) -> None:
+    assert BROWSER is not None and runtime.webapp_url is not None
+    crisis, people = await open_crisis(ana, person)
+    url = web_app_urls(await board_of(ana))[0]
+    asked_states = await asked(people)
+    outsider = next(p for c, p in people.items() if c not in asked_states)
+    cora = await person(5003, "Cora", "coordinator")
+    async with chromium(BROWSER) as page:
+        await page.goto(launch_url(url, await sandbox.webapp_init_data(outsider.user_id, "X")))
+        error = await page.wait_for("document.getElementById('error').textContent")
+        assert "may not see this crisis" in error
+        assert await page.evaluate("document.querySelectorAll('path.unit-marker').length") == 0
+        assert await page.evaluate("document.getElementById('timeline').textContent") == ""
+        # The outsider's own list is empty, as /crises says.
+        await page.goto(
+            launch_url(runtime.webapp_url, await sandbox.webapp_init_data(outsider.user_id, "X"))
+        )
+        await page.wait_for("document.querySelectorAll('#crises li').length === 1")
+        assert await page.evaluate("document.querySelectorAll('#crises a').length") == 0
+        # A coordinator: the network, filtered by capability, and the calendar's view link.
+        cora_data = await sandbox.webapp_init_data(cora.user_id, cora.name)
+        await page.goto(launch_url(runtime.webapp_url, cora_data))
+        await page.wait_for(f"!!document.querySelector('#crises a[data-crisis=\"{crisis}\"]')")
+        assert await page.evaluate("!!document.getElementById('open-network')")
+        assert await page.evaluate("!!document.getElementById('open-calendar')")
+        await page.goto(launch_url(runtime.webapp_url + "?view=network", cora_data))
+        every = await page.wait_for("document.querySelectorAll('#network li').length")
+        assert every == await page.evaluate(
+            "document.querySelectorAll('path.network-marker').length"
+        )
+        await page.wait_for("document.querySelectorAll('.leaflet-outlines-pane path').length")
+        await page.screenshot(tmp_path / "network.png")
+        filtered = await page.evaluate(
+            "(() => { const s = document.getElementById('capability');"
+            " s.value = s.options[1].value; s.onchange();"
+            " return [s.value, document.querySelectorAll('#network li').length]; })()"
+        )
+        _status, network = await api(runtime, "network", cora_data)
+        expected = [u for u in network["units"] if filtered[0] in u["capabilities"]]
+        assert filtered[1] == len(expected) < every

@@ -56,9 +56,11 @@
       L.tileLayer(session.tiles_url, {maxZoom: 18}).addTo(map);
       return;
     }
+    // Below the markers' pane, though it arrives after them.
+    map.createPane("outlines").style.zIndex = 350;
     api("outlines").then(function (geojson) {
       L.geoJSON(geojson, {style: {color: "#777", weight: 1, fillColor: "#f7f4ea", fillOpacity: 1},
-        interactive: false}).addTo(map);
+        interactive: false, pane: "outlines"}).addTo(map);
     }).catch(showError);
   }
 
