@@ -86,7 +86,7 @@ class Page:
 @contextlib.asynccontextmanager
 async def chromium(binary: str) -> AsyncIterator[Page]:
     """A headless Chromium with one blank tab, stopped (and its profile removed) on exit."""
-    profile = tempfile.TemporaryDirectory(prefix="atlasbot-chromium-")
+    profile = tempfile.TemporaryDirectory(prefix="atlasbot-chromium-", ignore_cleanup_errors=True)
     process = await asyncio.create_subprocess_exec(
         binary,
         *FLAGS,
@@ -113,6 +113,12 @@ async def chromium(binary: str) -> AsyncIterator[Page]:
             except TimeoutError:
                 process.kill()
                 await process.wait()
+        # Its helper processes may still write to the profile for a moment.
+        for _ in range(20):
+            await asyncio.to_thread(shutil.rmtree, profile.name, True)
+            if not await asyncio.to_thread(Path(profile.name).exists):
+                break
+            await asyncio.sleep(0.1)
         profile.cleanup()
 
 

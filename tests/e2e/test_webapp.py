@@ -346,3 +346,21 @@ async def test_in_chromium_another_state_sees_no_board_and_a_coordinator_the_net
         _status, network = await api(runtime, "network", cora_data)
         expected = [u for u in network["units"] if filtered[0] in u["capabilities"]]
         assert filtered[1] == len(expected) < every
+
+
+@pytest.mark.skipif(BROWSER is None, reason="chromium is not installed (apt-get install chromium)")
+async def test_in_chromium_the_calendar_draws_each_units_year(
+    runtime: SandboxRuntime, sandbox: SandboxClient, person: PersonFactory, tmp_path: Path
+) -> None:
+    assert BROWSER is not None and runtime.webapp_url is not None
+    cora = await person(3001, "Cora", "coordinator")
+    await publish_calendar(sandbox, cora)
+    init_data = await sandbox.webapp_init_data(cora.user_id, cora.name)
+    _status, calendar = await api(runtime, "calendar", init_data)
+    async with chromium(BROWSER) as page:
+        await page.goto(launch_url(runtime.webapp_url + "?view=calendar", init_data))
+        lines = await page.wait_for("document.querySelectorAll('.unit-line').length")
+        assert lines == len(calendar["units"])
+        bars = await page.evaluate("document.querySelectorAll('.unit-line .event').length")
+        assert bars == sum(len(events) for _unit, events in calendar["units"])
+        await page.screenshot(tmp_path / "calendar.png")
