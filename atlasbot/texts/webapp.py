@@ -10,6 +10,11 @@ def refused() -> str:
     return _("This page could not confirm who you are. Open it again from the bot's button.")
 
 
+def no_such_page() -> str:
+    """A crisis number that is not a number."""
+    return _("There is no such page.")
+
+
 def open_button() -> str:
     """The web_app button under the board, the plans and /map."""
     return _("🌍 Open the live map")

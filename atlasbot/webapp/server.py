@@ -148,7 +148,7 @@ def webapp_app(config: WebAppConfig) -> web.Application:
         try:
             crisis_id = int(request.match_info["crisis"])
         except ValueError:
-            return _error(404, texts.refused())
+            return _error(404, texts.no_such_page())
         now = config.clock.now()
         page = await _read(
             config, lambda s: use_cases.board(s, user.user_id, crisis_id, config.tz, now)

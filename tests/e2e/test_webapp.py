@@ -180,6 +180,7 @@ async def test_a_member_sees_in_the_mini_app_what_the_chat_shows_them(
     # A crisis that does not exist says no more than one that may not be seen.
     init_data = await sandbox.webapp_init_data(ana.user_id, ana.name)
     assert (await api(runtime, "board/999", init_data))[0] == 404
+    assert (await api(runtime, "board/x", init_data))[0] == 404
 
 
 BROWSER = chromium_path()
