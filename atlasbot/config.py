@@ -119,6 +119,14 @@ class Settings(BaseSettings):
     # its lock; a leader that cannot confirm it within the lease stops acting.
     leadership_renew_s: float = Field(default=1.0, gt=0)
     leadership_lease_s: float = Field(default=6.0, gt=0)
+    # The Telegram Mini App (issue 16): the public https base URL its web_app buttons open
+    # (unset: no web_app button), where this process serves it (a proxy passes it on), how
+    # old a page's initData may be, and the map's tiles ("": country outlines only, offline).
+    webapp_url: str | None = None
+    webapp_host: str = "127.0.0.1"
+    webapp_port: int = Field(default=8081, ge=0, le=65535)
+    webapp_max_age_s: float = Field(default=86400.0, gt=0)
+    map_tiles_url: str = ""
 
     @field_validator("timezone")
     @classmethod
@@ -162,6 +170,14 @@ class Settings(BaseSettings):
                 "Telegram only posts to https:// webhook URLs (http:// only for 127.0.0.1, "
                 "localhost or [::1], for the sandbox)"
             )
+        return value or None
+
+    @field_validator("webapp_url")
+    @classmethod
+    def _https_webapp(cls, value: str | None) -> str | None:
+        # Telegram opens only https Mini Apps; http only on loopback (the sandbox's tests).
+        if value is not None and not value.startswith("https://") and not _loopback_http(value):
+            raise ValueError("a Mini App URL must be https:// (http:// only on loopback)")
         return value or None
 
     @field_validator("webhook_secret")

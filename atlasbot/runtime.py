@@ -23,6 +23,7 @@ from telegram import Update
 
 from atlasbot.bootstrap import build_application, idle_probe
 from atlasbot.bot.context import AtlasApplication, BotServices, TrackingUpdateProcessor
+from atlasbot.bot.health import HttpServer, start_http
 from atlasbot.clock import Clock, SystemClock
 from atlasbot.config import Settings
 from atlasbot.network import load_network
@@ -32,6 +33,7 @@ from atlasbot.services.errors import InvalidInput
 from atlasbot.storage import audit, db
 from atlasbot.storage.db import session_scope
 from atlasbot.storage.models import Role
+from atlasbot.webapp import WebAppConfig, webapp_app
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +105,7 @@ class SandboxRuntime:
     application: AtlasApplication
     processor: TrackingUpdateProcessor
     services: BotServices
+    webapp_url: str | None = None  # the Mini App on loopback, when asked for
 
     @property
     def control_url(self) -> str:
@@ -219,8 +222,10 @@ async def sandbox_runtime(
     port: int = 0,
     network_file: Path | None = DEMO_NETWORK,
     clock: Clock | None = None,
+    webapp: bool = False,
 ) -> AsyncIterator[SandboxRuntime]:
-    """Start the sandbox and the bot polling it; stop both (bot first) on the way out."""
+    """Start the sandbox and the bot polling it; stop both (bot first) on the way out.
+    ``webapp``: also serve the Mini App on a free loopback port, its buttons pointing there."""
     await asyncio.to_thread(
         prepare_database,
         settings.database_url,
@@ -228,23 +233,48 @@ async def sandbox_runtime(
         audit.SealKey.from_setting(settings.audit_key),
     )
     engine = make_engine(settings)
-    services = BotServices(settings=settings, engine=engine, clock=clock or SystemClock())
+    clock = clock or SystemClock()
+    mini_app = (
+        await start_webapp(settings, engine, SANDBOX_TOKEN, clock, "127.0.0.1", 0)
+        if webapp
+        else None
+    )
+    if mini_app is not None:
+        settings = settings.model_copy(update={"webapp_url": f"http://127.0.0.1:{mini_app.port}/"})
+    services = BotServices(settings=settings, engine=engine, clock=clock)
     server = SandboxServer(token=SANDBOX_TOKEN)
     server.add_control_hook("invite", _invite_hook(services))
     await server.start(port)
     application, processor = await start_bot(
         services, base_url=server.base_url, base_file_url=server.base_file_url
     )
-    runtime = SandboxRuntime(server, application, processor, services)
+    runtime = SandboxRuntime(server, application, processor, services, settings.webapp_url)
     server.idle_probe = runtime.is_idle
     try:
         yield runtime
     finally:
         # A test may have restarted the bot: stop whichever application runs now.
         await stop_bot(runtime.application)
+        if mini_app is not None:
+            await mini_app.stop()
         await server.stop()
         services.uploads.close()
         engine.dispose()
+
+
+async def start_webapp(
+    settings: Settings, engine: Engine, token: str, clock: Clock, host: str, port: int
+) -> HttpServer:
+    """Serve the Mini App (its page and JSON endpoints) on host:port (0: any free port)."""
+    config = WebAppConfig(
+        bot_token=token,
+        engine=engine,
+        tz=settings.tz,
+        tiles_url=settings.map_tiles_url,
+        max_age_s=settings.webapp_max_age_s,
+        clock=clock,
+    )
+    return await start_http(webapp_app(config), host, port)
 
 
 def temporary_sqlite_url() -> tuple[str, tempfile.TemporaryDirectory[str]]:

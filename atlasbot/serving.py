@@ -33,6 +33,7 @@ from atlasbot.runtime import (
     file_url,
     launch,
     make_engine,
+    start_webapp,
     stop_bot,
 )
 from atlasbot.storage import db
@@ -179,6 +180,13 @@ async def _start_servers(
         )
         servers.append(await start_http(hook, settings.webhook_host, settings.webhook_port))
         log.info("webhook listener on %s:%d", settings.webhook_host, servers[-1].port)
+    if settings.webapp_url is not None and settings.token is not None:
+        # The Mini App reads only: a standby serves it too, from the same database.
+        token = settings.token.get_secret_value()
+        clock = leading.services.clock
+        host, port = settings.webapp_host, settings.webapp_port
+        servers.append(await start_webapp(settings, engine, token, clock, host, port))
+        log.info("Mini App on %s:%d for %s", host, servers[-1].port, settings.webapp_url)
     return servers
 
 

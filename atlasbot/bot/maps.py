@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Sequence
 
@@ -9,11 +10,14 @@ from telegram import Update
 from telegram.error import TelegramError
 
 from atlasbot.bot.context import AtlasContext
-from atlasbot.bot.replies import markup, require_identity
+from atlasbot.bot.replies import answer_user, markup, require_identity
 from atlasbot.services import maps
 from atlasbot.services.assistance.outcome import PressInput
 from atlasbot.services.assistance.planning import PlanningView, ProposedPlans
 from atlasbot.services.enrolment import Identity
+from atlasbot.services.outbox import IssuedButton, Keyboard
+from atlasbot.services.outbox import Message as OutboxMessage
+from atlasbot.texts import webapp as webapp_texts
 
 log = logging.getLogger(__name__)
 
@@ -79,3 +83,35 @@ async def _answer(
     if chat is not None:
         await chat.send_photo(answer.png, caption=answer.title[:1000])
         await chat.send_message(answer.text, reply_markup=markup(keyboard))
+
+
+def map_app_url(base: str, crisis_id: int | None = None) -> str:
+    """The Mini App's address: its list of crises, or one crisis's live board."""
+    base = base if base.endswith("/") else base + "/"
+    return base if crisis_id is None else f"{base}?crisis={crisis_id}"
+
+
+def map_app_row(context: AtlasContext, crisis_id: int | None = None) -> Keyboard:
+    """The row with the Mini App's web_app button; none when no ATLASBOT_WEBAPP_URL is set."""
+    base = context.services.settings.webapp_url
+    if base is None:
+        return ()
+    url = map_app_url(base, crisis_id)
+    return ((IssuedButton(webapp_texts.open_button(), "", web_app_url=url),),)
+
+
+def with_map_app(context: AtlasContext, message: OutboxMessage, crisis_id: int) -> OutboxMessage:
+    """``message`` (a board, the plans) with the Mini App's button under its own ones."""
+    row = map_app_row(context, crisis_id)
+    if not row:
+        return message
+    return dataclasses.replace(message, keyboard=(*message.keyboard, *row))
+
+
+async def send_map_app(update: Update, context: AtlasContext) -> None:
+    """/map: for enrolled members, the Mini App's button (what it shows, the page asks the
+    same use cases as the chat)."""
+    await require_identity(update, context)
+    row = map_app_row(context)
+    text = webapp_texts.map_intro() if row else webapp_texts.not_set_up()
+    await answer_user(update, text, markup(row))

@@ -63,9 +63,10 @@ async def refresh_board(context: AtlasContext, crisis_id: int) -> None:
     now, tz = services.clock.now(), services.settings.tz
     views = await services.run(lambda s: board.board_views(s, crisis_id, tz, now))
     for view in views:
-        if view.shown_as is not None and await _edit_board(context, view.message, view.shown_as):
+        message = maps.with_map_app(context, view.message, crisis_id)
+        if view.shown_as is not None and await _edit_board(context, message, view.shown_as):
             continue
-        sent = (await send_messages(context, [view.message]))[0]
+        sent = (await send_messages(context, [message]))[0]
         if sent is not None:
             await services.run(
                 functools.partial(
@@ -113,7 +114,7 @@ async def present_plans(context: AtlasContext, target: PlanTarget) -> None:
     message = await services.run(lambda s: planning.plans_message(s, target, view, proposed, now))
     # The map first, so the plans with their buttons stay the last message in the chat.
     await maps.send_plans_map(context, target.chat_id, view, proposed)
-    await send_messages(context, [message])
+    await send_messages(context, [maps.with_map_app(context, message, target.crisis_id)])
 
 
 async def offer_next_plan(context: AtlasContext, crisis_id: int) -> None:

@@ -12,14 +12,14 @@ from datetime import timedelta
 from typing import Any
 
 from sqlmodel import Session
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update, WebAppInfo
 from telegram.error import BadRequest, Forbidden, TelegramError
 
 from atlasbot.bot.context import AtlasContext
 from atlasbot.services import tokens
 from atlasbot.services.enrolment import Identity, identify
 from atlasbot.services.errors import DomainError, NotEnrolled
-from atlasbot.services.outbox import Button, Keyboard, Venue
+from atlasbot.services.outbox import Button, IssuedButton, Keyboard, Venue
 from atlasbot.services.outbox import Message as OutboxMessage
 from atlasbot.services.undelivered import record_undelivered
 from atlasbot.texts import people
@@ -31,12 +31,14 @@ Handler = Callable[[Update, AtlasContext], Coroutine[Any, Any, Any]]
 
 def markup(keyboard: Keyboard) -> InlineKeyboardMarkup | None:
     """Telegram markup for a keyboard a use case issued (None when it has no button)."""
-    rows = [
-        [InlineKeyboardButton(button.label, callback_data=button.callback_data) for button in row]
-        for row in keyboard
-        if row
-    ]
+    rows = [[_inline_button(button) for button in row] for row in keyboard if row]
     return InlineKeyboardMarkup(rows) if rows else None
+
+
+def _inline_button(button: IssuedButton) -> InlineKeyboardButton:
+    if button.web_app_url:
+        return InlineKeyboardButton(button.label, web_app=WebAppInfo(button.web_app_url))
+    return InlineKeyboardButton(button.label, callback_data=button.callback_data)
 
 
 def keyboard(

@@ -170,6 +170,7 @@ def register(application: AtlasApplication) -> None:
     application.add_handler(CommandHandler("status", status.status_command))
     application.add_handler(CommandHandler("crises", status.crises_command))
     application.add_handler(CommandHandler("coverage", maps.coverage_command))
+    application.add_handler(CommandHandler("map", maps.map_command))
     application.add_handler(CommandHandler("cancel", wizards.cancel))
     application.add_handler(CommandHandler("duty", duty.duty_command))
     application.add_handler(CommandHandler("drill", alerts.drill_command))

@@ -31,3 +31,9 @@ async def what_if(update: Update, context: AtlasContext) -> None:
 async def coverage_command(update: Update, context: AtlasContext) -> None:
     """/coverage CAPABILITY [UNIT …]: coordinators and competent authorities only."""
     await maps.send_coverage(update, context, context.args or [])
+
+
+@guarded
+async def map_command(update: Update, context: AtlasContext) -> None:
+    """/map: the Mini App's button (the live map of the crises the member may see)."""
+    await maps.send_map_app(update, context)

@@ -250,6 +250,28 @@ class SandboxClient:
         result = await self.hook("invite", body)
         return str(result["code"])
 
+    # ---- Mini Apps ---------------------------------------------------------------------
+    async def webapp_init_data(
+        self, user_id: int, first_name: str = "", *, auth_date: int | None = None
+    ) -> str:
+        """The signed ``initData`` Telegram would give ``user_id``'s Mini App page."""
+        body: dict[str, Any] = {"user_id": user_id, "first_name": first_name}
+        if auth_date is not None:
+            body["auth_date"] = auth_date
+        result = await self._request("POST", "webapp-init-data", body=body)
+        return str(result["init_data"])
+
+    async def web_app_url(self, user_id: int, button: ButtonMatcher) -> str:
+        """The URL of the newest ``web_app`` button whose text matches (LookupError if none)."""
+        for message in reversed(await self.messages(user_id)):
+            rows = (message.get("reply_markup") or {}).get("inline_keyboard", [])
+            for entry in (e for row in rows for e in row if "web_app" in e):
+                if _button_matches(button, entry, exact=False) or _button_matches(
+                    button, entry, exact=True
+                ):
+                    return str(entry["web_app"]["url"])
+        raise LookupError(f"no web_app button matching {button!r} in chat {user_id}")
+
 
 def _button_matches(button: ButtonMatcher, entry: dict[str, Any], *, exact: bool) -> bool:
     text = str(entry["text"])

@@ -26,6 +26,7 @@ _INLINE_ACTIONS = (
 )
 _MAX_CALLBACK_DATA_BYTES = 64
 _URL_SCHEMES = ("http://", "https://", "tg://")
+_WEB_APP_SCHEMES = ("https://", "http://127.0.0.1:", "http://localhost:")
 
 
 def is_inline_keyboard(markup: dict[str, Any] | None) -> bool:
@@ -90,10 +91,20 @@ def _check_inline_keyboard(keyboard: object) -> None:
                     1 <= len(data.encode("utf-8")) <= _MAX_CALLBACK_DATA_BYTES
                 ):
                     raise MarkupError("Bad Request: BUTTON_DATA_INVALID")
+            if "web_app" in button:
+                _check_web_app(button["web_app"])
             if "url" in button:
                 url = button["url"]
                 if not isinstance(url, str) or not url.startswith(_URL_SCHEMES):
                     raise MarkupError("Bad Request: BUTTON_URL_INVALID")
+
+
+def _check_web_app(web_app: object) -> None:
+    """A Mini App button: an object with an https URL (http only on this machine, as the
+    sandbox's own tests serve the Mini App on loopback)."""
+    url = web_app.get("url") if isinstance(web_app, dict) else None
+    if not isinstance(url, str) or not url.startswith(_WEB_APP_SCHEMES):
+        raise MarkupError("Bad Request: BUTTON_URL_INVALID")
 
 
 def _check_reply_keyboard(keyboard: object) -> None:

@@ -24,6 +24,7 @@ from aiohttp import web
 
 from atlasbot.sandbox.botapi import BOT_API_METHODS, MESSAGE_SENDING_METHODS, Params, Upload
 from atlasbot.sandbox.state import BotApiError, ControlError, SandboxState
+from atlasbot.sandbox.webapp import init_data_for
 from atlasbot.sandbox.webhook import WebhookDelivery
 
 __all__ = ["ControlHook", "Fault", "SandboxServer"]
@@ -535,6 +536,7 @@ class SandboxServer:
             ("POST", "rate-limit", self._control_rate_limit),
             ("GET", "commands", self._control_commands),
             ("GET", "health", self._control_health),
+            ("POST", "webapp-init-data", self._control_webapp_init_data),
         ]
         for http_method, name, handler in routes:
             app.router.add_route(http_method, f"/sandbox/{name}", _control_endpoint(handler))
@@ -672,6 +674,16 @@ class SandboxServer:
 
     async def _control_health(self, request: web.Request) -> Any:
         return {"ok": True, "bot": self.state.bot_user["username"]}
+
+    async def _control_webapp_init_data(self, request: web.Request) -> Any:
+        body = await _json_body(request)
+        init_data = init_data_for(
+            self.token,
+            _int_field(body, "user_id"),
+            _optional_str_field(body, "first_name") or "",
+            auth_date=_optional_int_field(body, "auth_date"),
+        )
+        return {"init_data": init_data}
 
     async def _control_hook(self, request: web.Request) -> Any:
         name = request.match_info["name"]

@@ -61,8 +61,14 @@ def board_map(session: Session, press: PressInput, tz: ZoneInfo) -> tuple[int, B
     """A crisis's board as a map's plain values, for a member who may see the crisis: each
     unit asked with its deployment's state (en route: with its ETA), else its state's answer."""
     pressed = press.redeem(session)
-    crisis = get_crisis(session, int(pressed.payload["crisis"]))
-    if not can_see(session, pressed.identity, crisis):
+    return press.chat_id, board_spec(session, pressed.identity, int(pressed.payload["crisis"]), tz)
+
+
+def board_spec(session: Session, identity: Identity, crisis_id: int, tz: ZoneInfo) -> BoardMap:
+    """The board map's plain values, for a member who may see the crisis (the chat's map and
+    the Mini App's board both come here)."""
+    crisis = get_crisis(session, crisis_id)
+    if not can_see(session, identity, crisis):
         raise NotAuthorised(_("You may not see this crisis."))
     assert crisis.id is not None
     state: dict[str, str] = {}
@@ -83,9 +89,7 @@ def board_map(session: Session, press: PressInput, tz: ZoneInfo) -> tuple[int, B
             units.append(BoardUnit(unit_id, row.lat, row.lon, key, label))
     legend = tuple((key, _state_name(key)) for key in dict.fromkeys(u.state for u in units))
     title = crisis_texts.crisis_title(crisis)
-    return press.chat_id, BoardMap(
-        title, Location(crisis.lat, crisis.lon, crisis.place), tuple(units), legend
-    )
+    return BoardMap(title, Location(crisis.lat, crisis.lon, crisis.place), tuple(units), legend)
 
 
 def _state_name(key: str) -> str:

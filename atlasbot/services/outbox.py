@@ -34,6 +34,7 @@ class IssuedButton:
 
     label: str
     callback_data: str
+    web_app_url: str = ""  # set: a Mini App button (no token; the page checks initData)
 
 
 Keyboard = tuple[tuple[IssuedButton, ...], ...]

@@ -17,6 +17,7 @@ DESCRIPTIONS: dict[str, str] = {
     "request": N_("Ask other states for help in a crisis"),
     "crises": N_("Open crises you may see"),
     "coverage": N_("Where help cannot come in time: the coverage map"),
+    "map": N_("The live map: crises, the network, the calendar (Mini App)"),
     "status": N_("Set your unit's readiness"),
     "duty": N_("Who is on duty; the rota"),
     "calendar": N_("Your unit's trainings, exercises and meetings (.ics)"),
@@ -64,6 +65,9 @@ BY_ROLE: dict[str, tuple[str, ...]] = {
     ),
     "admin": ("members", "invite"),
 }
+# The Mini App (/map) for the roles it shows something to (menus follow DESCRIPTIONS' order).
+for _role in ("authority", "commander", "coordinator"):
+    BY_ROLE[_role] += ("map",)
 # What every member's menu ends with, and what someone not enrolled sees.
 EVERY_MEMBER = ("whoami", "settings", "help", "cancel")
 NOT_ENROLLED = ("start", "help")

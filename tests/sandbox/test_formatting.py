@@ -86,6 +86,11 @@ def test_without_a_parse_mode_the_text_is_shown_as_sent() -> None:
         ('{"inline_keyboard": [[{"text": "", "callback_data": "x"}]]}', "BUTTON_TEXT_INVALID"),
         ('{"inline_keyboard": [[{"text": "Go", "callback_data": ""}]]}', "BUTTON_DATA_INVALID"),
         ('{"inline_keyboard": [[{"text": "Go", "url": "ftp://x"}]]}', "BUTTON_URL_INVALID"),
+        ('{"inline_keyboard": [[{"text": "Go", "web_app": {}}]]}', "BUTTON_URL_INVALID"),
+        (
+            '{"inline_keyboard": [[{"text": "Go", "web_app": {"url": "http://a.example/"}}]]}',
+            "BUTTON_URL_INVALID",
+        ),
         ('{"inline_keyboard": {"text": "Go"}}', "can't parse reply keyboard markup"),
         ("not json", "can't parse reply keyboard markup"),
         ('{"keyboard": [[{"text": ""}]]}', "keyboard button text must be non-empty"),
@@ -101,3 +106,11 @@ def test_an_edit_accepts_only_an_inline_keyboard() -> None:
         parse_reply_markup('{"remove_keyboard": true}', inline_only=True)
     url_button = '{"inline_keyboard": [[{"text": "Map", "url": "https://osm.org"}]]}'
     assert parse_reply_markup(url_button, inline_only=True) is not None
+
+
+def test_a_web_app_button_is_kept_whole() -> None:
+    button = {"text": "Map", "web_app": {"url": "https://app.example/?crisis=1"}}
+    markup = parse_reply_markup({"inline_keyboard": [[button]]})
+    assert markup == {"inline_keyboard": [[button]]}
+    loopback = {"text": "Map", "web_app": {"url": "http://127.0.0.1:8081/"}}
+    assert parse_reply_markup({"inline_keyboard": [[loopback]]}) is not None

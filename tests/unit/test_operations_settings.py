@@ -56,3 +56,11 @@ def test_a_lease_shorter_than_two_renewals_is_refused() -> None:
 def test_an_unknown_log_format_is_refused() -> None:
     with pytest.raises(SettingsError, match="ATLASBOT_LOG_FORMAT"):
         load_settings(log_format="xml")
+
+
+def test_the_mini_app_is_off_by_default_and_its_url_must_be_https() -> None:
+    settings = load_settings()
+    assert settings.webapp_url is None and settings.map_tiles_url == ""
+    assert load_settings(webapp_url="https://bot.example/app/").webapp_url
+    with pytest.raises(SettingsError, match=r"ATLASBOT_WEBAPP_URL: .*https://"):
+        load_settings(webapp_url="http://bot.example/app/")

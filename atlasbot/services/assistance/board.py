@@ -132,6 +132,11 @@ def _board_text(session: Session, crisis: Crisis, tz: ZoneInfo, now: datetime) -
     )
 
 
+def board_text(session: Session, crisis: Crisis, tz: ZoneInfo, now: datetime) -> str:
+    """The live board's text as the chat shows it (the Mini App shows it as the timeline)."""
+    return _board_text(session, crisis, tz, now)
+
+
 @dataclass(frozen=True, slots=True)
 class BoardView:
     """The board for one viewer: where it is shown already (None: post it) and what it says."""
