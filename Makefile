@@ -49,6 +49,7 @@ sandbox: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/planner.py
 	$(BIN)/python bench/schedule.py
+	$(BIN)/python bench/coverage.py
 
 # Extract every marked text into the template and update the catalogs that exist (checked by
 # compiling them; the bot compiles them in memory at first use, no .mo is kept).

@@ -44,6 +44,7 @@ BY_ROLE: dict[str, tuple[str, ...]] = {
         "coverage",
         "duty",
         "readiness",
+        "calendar",
         "drill",
         "members",
         "invite",

@@ -28,6 +28,7 @@ from atlasbot.errors import DomainError
 from atlasbot.maps.outlines import load_outlines
 from atlasbot.services import webapp as use_cases
 from atlasbot.services.errors import NotAuthorised, NotFound
+from atlasbot.services.readers import reading
 from atlasbot.storage.db import session_scope
 from atlasbot.texts import webapp as texts
 from atlasbot.webapp_auth import InitDataError, ReplayGuard, WebAppUser, verify_init_data
@@ -98,9 +99,15 @@ def _auth_middleware(config: WebAppConfig) -> Any:
     return check
 
 
-async def _read(config: WebAppConfig, work: Callable[[Session], T]) -> T:
+async def _read(config: WebAppConfig, user: WebAppUser, work: Callable[[Session], T]) -> T:
+    """``work`` in a read-only transaction, every text in the member's language (their
+    private chat's id is their Telegram user id)."""
+
     def run() -> T:
-        with session_scope(config.engine, read_only=True) as session:
+        with (
+            session_scope(config.engine, read_only=True) as session,
+            reading(session, user.user_id),
+        ):
             return work(session)
 
     return await asyncio.to_thread(run)
@@ -133,10 +140,12 @@ def webapp_app(config: WebAppConfig) -> web.Application:
 
     async def session(request: web.Request) -> web.Response:
         user = request[_USER]
-        home = await _read(config, lambda s: use_cases.home(s, user.user_id))
+        labels, home = await _read(
+            config, user, lambda s: (texts.page_labels(), use_cases.home(s, user.user_id))
+        )
         return web.json_response(
             {
-                "labels": texts.page_labels(),
+                "labels": labels,
                 "tiles_url": config.tiles_url,
                 "poll_s": POLL_S,
                 **dataclasses.asdict(home),
@@ -151,18 +160,18 @@ def webapp_app(config: WebAppConfig) -> web.Application:
             return _error(404, texts.no_such_page())
         now = config.clock.now()
         page = await _read(
-            config, lambda s: use_cases.board(s, user.user_id, crisis_id, config.tz, now)
+            config, user, lambda s: use_cases.board(s, user.user_id, crisis_id, config.tz, now)
         )
         return web.json_response(dataclasses.asdict(page))
 
     async def network(request: web.Request) -> web.Response:
         user, now = request[_USER], config.clock.now()
-        page = await _read(config, lambda s: use_cases.network(s, user.user_id, now))
+        page = await _read(config, user, lambda s: use_cases.network(s, user.user_id, now))
         return web.json_response(dataclasses.asdict(page))
 
     async def calendar(request: web.Request) -> web.Response:
         user = request[_USER]
-        page = await _read(config, lambda s: use_cases.calendar(s, user.user_id))
+        page = await _read(config, user, lambda s: use_cases.calendar(s, user.user_id))
         return web.json_response(dataclasses.asdict(page))
 
     async def outlines(_request: web.Request) -> web.Response:

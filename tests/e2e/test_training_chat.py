@@ -172,6 +172,13 @@ async def test_calendar_sends_the_units_events_as_an_ics_that_parses(
     assert uids == {"hr-a@2027.atlasbot", "mtg-a@2027.atlasbot"}  # as `atlasbot schedule`
     nobody = await person(3007, "PL cmdr", "commander", unit="pl-1")
     assert "No published training" in texts_of(await nobody.say("/calendar"))
+    # A competent authority follows every unit of its state (issue 14).
+    fr_authority = await person(3008, "FR authority", "authority", country="FR")
+    listing = find(await fr_authority.say("/calendar"), r"Joint trainings, exercises and meetings")
+    assert "fr-1" in listing["text"].split("\n")[0]
+    assert "Hostage rescue in a school" in listing["text"]
+    pl_authority = await person(3009, "PL authority", "authority", country="PL")
+    assert "No published training" in texts_of(await pl_authority.say("/calendar"))
 
 
 async def test_the_wizard_adds_an_event_to_the_draft(cora: Person) -> None:

@@ -365,3 +365,25 @@ async def test_in_chromium_the_calendar_draws_each_units_year(
         bars = await page.evaluate("document.querySelectorAll('.unit-line .event').length")
         assert bars == sum(len(events) for _unit, events in calendar["units"])
         await page.screenshot(tmp_path / "calendar.png")
+
+
+async def test_the_page_speaks_the_members_language(
+    runtime: SandboxRuntime, sandbox: SandboxClient
+) -> None:
+    """The page's words and its refusals come in the member's language, as the chat's do."""
+    french = Person(sandbox, 7501, "Béatrice", language_code="fr")
+    await french.enrol("commander", unit="be-1")
+    status, body = await api(runtime, "session", await sandbox.webapp_init_data(7501, "Béatrice"))
+    assert status == 200
+    assert body["labels"]["crises"] == "Crises en cours"
+    assert body["labels"]["calendar"] == "📅 Calendrier des entraînements"
+    english = Person(sandbox, 7502, "Cora")
+    await english.enrol("commander", unit="de-1")
+    _status, body = await api(runtime, "session", await sandbox.webapp_init_data(7502, "Cora"))
+    assert body["labels"]["crises"] == "Open crises"
+    # A French duty officer may not see the network: told so in French.
+    duty = Person(sandbox, 7503, "Jean", language_code="fr")
+    await duty.enrol("duty", unit="be-1")
+    status, body = await api(runtime, "network", await sandbox.webapp_init_data(7503, "Jean"))
+    assert status == 403
+    assert "réseau" in body["error"]
