@@ -7,6 +7,7 @@ requests or crises ever reads them.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,9 +19,10 @@ from sqlmodel import Session, col, select
 from atlasbot.clock import as_utc
 from atlasbot.escalation import AlertKind, Timings
 from atlasbot.i18n import _
-from atlasbot.services.alerting import member_name, raise_alert
+from atlasbot.services.alerting import in_every_language, member_name, raise_alert
 from atlasbot.services.enrolment import Identity, require_member
 from atlasbot.services.errors import InvalidInput, NotAuthorised, NotFound
+from atlasbot.services.outbox import Button
 from atlasbot.services.zones import zone_of
 from atlasbot.storage import audit
 from atlasbot.storage.models import (
@@ -36,6 +38,11 @@ from atlasbot.storage.models import (
 from atlasbot.texts import alerts as texts
 
 MAX_DRILL_UNITS = 40
+
+
+def _drill_render(unit_id: str, drill_id: int, name: str) -> tuple[str, list[list[Button]]]:
+    """A drill alert's text in the current language (its only button is Acknowledge)."""
+    return texts.drill_alert(unit_id, drill_id, name), []
 
 
 def start_drill(
@@ -79,6 +86,10 @@ def start_drill(
             kind=AlertKind.DRILL,
             subject=f"drill:{drill.id}:{unit.id}",
             text=texts.drill_alert(unit.id, drill.id, name),
+            # Each duty officer reads the drill in their own language, like a real alert.
+            translations=in_every_language(
+                functools.partial(_drill_render, unit.id, drill.id, name)
+            ),
             timings=timings,
             now=now,
             unit_id=unit.id,

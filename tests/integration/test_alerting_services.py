@@ -425,3 +425,18 @@ def test_drill_alerts_are_kept_apart_from_real_ones(registry_engine: Engine) -> 
     with session_scope(registry_engine) as session:
         real = session.exec(select(Alert).where(Alert.is_drill == False)).all()  # noqa: E712
         assert real == []
+
+
+def test_a_drill_alert_is_rendered_in_every_language(registry_engine: Engine) -> None:
+    """Each duty officer reads a drill in their own language, as they would a real alert."""
+    coordinator = enrol(registry_engine, 1, "Cora", Role.COORDINATOR)
+    with session_scope(registry_engine) as session:
+        drills.start_drill(session, coordinator, ["de-1"], timings=FAST, now=T0)
+    with session_scope(registry_engine) as session:
+        alert = session.exec(select(Alert).where(Alert.is_drill == True)).one()  # noqa: E712
+        translations = alert.translations or {}
+        assert {"en", "fr", "de"} <= set(translations)
+        assert translations["en"]["text"] == alert.text
+        for language in ("fr", "de"):
+            text = translations[language]["text"]
+            assert "de-1" in text and text != alert.text, language
