@@ -45,20 +45,8 @@ def _drill_render(unit_id: str, drill_id: int, name: str) -> tuple[str, list[lis
     return texts.drill_alert(unit_id, drill_id, name), []
 
 
-def start_drill(
-    session: Session,
-    identity: Identity,
-    unit_ids: Sequence[str],
-    *,
-    timings: Timings,
-    now: datetime,
-) -> tuple[Drill, list[Alert]]:
-    """Coordinators drill any unit; a competent authority drills its own state's units."""
-    wanted = list(dict.fromkeys(u.strip().lower() for u in unit_ids if u.strip()))
-    if not wanted:
-        raise InvalidInput(_("units: name at least one unit, e.g. /drill de-1 at-1"))
-    if len(wanted) > MAX_DRILL_UNITS:
-        raise InvalidInput(_("units: at most {count} units per drill", count=MAX_DRILL_UNITS))
+def _units_to_drill(session: Session, identity: Identity, wanted: list[str]) -> list[UnitRow]:
+    """The units named, each one the member may drill (or a clear refusal)."""
     if not (identity.has(Role.COORDINATOR) or identity.has(Role.AUTHORITY)):
         raise NotAuthorised(_("Only coordinators and competent authorities start drills."))
     units = []
@@ -75,6 +63,24 @@ def start_drill(
                 )
             )
         units.append(unit)
+    return units
+
+
+def start_drill(
+    session: Session,
+    identity: Identity,
+    unit_ids: Sequence[str],
+    *,
+    timings: Timings,
+    now: datetime,
+) -> tuple[Drill, list[Alert]]:
+    """Coordinators drill any unit; a competent authority drills its own state's units."""
+    wanted = list(dict.fromkeys(u.strip().lower() for u in unit_ids if u.strip()))
+    if not wanted:
+        raise InvalidInput(_("units: name at least one unit, e.g. /drill de-1 at-1"))
+    if len(wanted) > MAX_DRILL_UNITS:
+        raise InvalidInput(_("units: at most {count} units per drill", count=MAX_DRILL_UNITS))
+    units = _units_to_drill(session, identity, wanted)
     drill = Drill(started_by_member_id=identity.member_id, started_at=now, units=wanted)
     session.add(drill)
     session.flush()
