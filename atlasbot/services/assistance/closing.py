@@ -11,7 +11,7 @@ from sqlmodel import Session
 from atlasbot.clock import as_utc
 from atlasbot.i18n import _
 from atlasbot.services.assistance.after_action import Reports, reports_for
-from atlasbot.services.assistance.mobilising import TRAVELLED, release_unit
+from atlasbot.services.assistance.mobilising import release_unit
 from atlasbot.services.assistance.outcome import Outcome, PressInput
 from atlasbot.services.assistance.records import (
     authority_recipients,
@@ -57,19 +57,7 @@ def close_crisis(
             session.add(request)
     for deployment in deployments_of(session, crisis.id):
         if deployment.state != DeploymentState.RELEASED.value:
-            travelled = deployment.state in TRAVELLED
-            deployment.state = DeploymentState.RELEASED.value
-            deployment.updated_at = moment
-            deployment.version += 1
-            session.add(deployment)
-            release_unit(
-                session,
-                deployment,
-                identity.actor,
-                moment,
-                travelled=travelled,
-                return_home=return_home,
-            )
+            release_unit(session, deployment, identity.actor, moment, return_home=return_home)
     crisis.status = CrisisStatus.CLOSED.value
     crisis.closed_at = moment
     crisis.version += 1

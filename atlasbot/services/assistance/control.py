@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from atlasbot.i18n import _
-from atlasbot.services.assistance.mobilising import TRAVELLED, release_unit
+from atlasbot.services.assistance.mobilising import release_unit
 from atlasbot.services.assistance.outcome import Outcome, PlanTarget, PressInput
 from atlasbot.services.assistance.raising import capability_names
 from atlasbot.services.assistance.records import (
@@ -183,14 +183,7 @@ def release_deployment(
     crisis = _requester_crisis(session, identity, deployment.crisis_id)
     if deployment.state == DeploymentState.RELEASED.value:
         raise Conflict(texts.not_deployed())
-    travelled = deployment.state in TRAVELLED
-    deployment.state = DeploymentState.RELEASED.value
-    deployment.updated_at = now
-    deployment.version += 1
-    session.add(deployment)
-    home = release_unit(
-        session, deployment, identity.actor, now, travelled=travelled, return_home=return_home
-    )
+    home = release_unit(session, deployment, identity.actor, now, return_home=return_home)
     assert crisis.id is not None
     audit.append(
         session,

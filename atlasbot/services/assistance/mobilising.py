@@ -96,19 +96,13 @@ def report_progress(
         deployment.eta_at = moment + timedelta(minutes=minutes)
     elif state is DeploymentState.ON_SCENE:
         deployment.eta_at = None
-    deployment.state = state.value
-    deployment.updated_at = moment
-    deployment.version += 1
-    session.add(deployment)
     if state is DeploymentState.RELEASED:
-        release_unit(
-            session,
-            deployment,
-            identity.actor,
-            moment,
-            travelled=current.value in TRAVELLED,
-            return_home=return_home,
-        )
+        release_unit(session, deployment, identity.actor, moment, return_home=return_home)
+    else:
+        deployment.state = state.value
+        deployment.updated_at = moment
+        deployment.version += 1
+        session.add(deployment)
     audit.append(
         session,
         actor=identity.actor,
@@ -134,11 +128,16 @@ def release_unit(
     actor: str,
     moment: datetime,
     *,
-    travelled: bool,
     return_home: timedelta = returning.DEFAULT_RETURN_HOME,
 ) -> datetime | None:
-    """A released unit is on its way home: "returning" until its ETA home, then what it was
+    """The deployment released (whoever released it: the unit, the requester, the crisis
+    closing) and its unit on its way home: "returning" until its ETA home, then what it was
     before it was deployed (``returning.come_home``). Returns its ETA home."""
+    travelled = deployment.state in TRAVELLED
+    deployment.state = DeploymentState.RELEASED.value
+    deployment.updated_at = moment
+    deployment.version += 1
+    session.add(deployment)
     return returning.start_return(
         session,
         deployment,
