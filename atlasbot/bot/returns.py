@@ -11,6 +11,7 @@ from typing import Any
 from telegram.ext import JobQueue
 
 from atlasbot.bot.context import AtlasContext
+from atlasbot.bot.replies import send_messages
 from atlasbot.services.assistance import returning
 
 log = logging.getLogger(__name__)
@@ -46,10 +47,9 @@ async def _return_job(context: AtlasContext) -> None:
     assert context.job is not None
     unit_id = str(context.job.data)
     services = context.services
-    still_ahead = await services.run(
-        lambda s: returning.come_home(s, unit_id, now=services.clock.now())
-    )
-    if still_ahead is not None:
-        _arm(context, unit_id, still_ahead)
-    else:
-        log.info("%s is home (or no longer returning)", unit_id)
+    step = await services.run(lambda s: returning.come_home(s, unit_id, now=services.clock.now()))
+    if step.still_ahead is not None:
+        _arm(context, unit_id, step.still_ahead)
+        return
+    log.info("%s is home (or no longer returning)", unit_id)
+    await send_messages(context, step.messages)

@@ -8,6 +8,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from atlasbot.i18n import N_, _
+from atlasbot.names import unit_status_name
 from atlasbot.texts.crisis import capability_line, local_time
 
 MANAGE = N_("🛠 Manage requests and units…")
@@ -102,6 +103,14 @@ def released_to_state(
         unit=unit_id,
         crisis=crisis_id,
         time=local_time(home, tz),
+    )
+
+
+def home_again(unit_id: str, status: str) -> str:
+    return _(
+        "🏠 {unit} is home after its release and {status} again.",
+        unit=unit_id,
+        status=unit_status_name(status),
     )
 
 

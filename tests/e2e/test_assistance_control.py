@@ -115,6 +115,15 @@ async def test_a_released_unit_is_asked_first_told_returning_then_available(
             break
         await asyncio.sleep(0.2)
     assert f"{unit_id} is available" in await readiness(commander)
+    # ... and those told of the release are told it is home, once each.
+    home = f"🏠 {unit_id} is home after its release and available again."
+    for someone in (authority, commander):
+        for _ in range(50):
+            texts = [m.get("text") for m in await someone.all_messages()]
+            if home in texts:
+                break
+            await asyncio.sleep(0.1)
+        assert texts.count(home) == 1
 
 
 async def test_adding_a_need_plans_what_is_now_missing(person: PersonFactory) -> None:

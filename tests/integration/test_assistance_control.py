@@ -88,8 +88,18 @@ def test_a_released_unit_is_returning_until_its_eta_home_then_available(
     again = parse_network(yaml.safe_load(exported), "export")
     assert next(u for u in again.units if u.id == "nl-1").status is UnitStatus.DEPLOYED
     # Not yet home: nothing changes, and the job is told when to come back.
-    assert run(engine, lambda s: returning.come_home(s, "nl-1", now=NOW)) == NOW + HOME
-    assert run(engine, lambda s: returning.come_home(s, "nl-1", now=NOW + HOME)) is None
+    early = run(engine, lambda s: returning.come_home(s, "nl-1", now=NOW))
+    assert early.still_ahead == NOW + HOME and early.messages == ()
+    home_now = run(engine, lambda s: returning.come_home(s, "nl-1", now=NOW + HOME))
+    assert home_now.still_ahead is None
+    # Its state's authority and its members are told it is home, and ready for what.
+    assert home_now.messages
+    assert all(
+        m.text == "🏠 nl-1 is home after its release and available again."
+        for m in home_now.messages
+    )
+    # Once: a second run of the job (a restart re-arming it) tells nobody again.
+    assert run(engine, lambda s: returning.come_home(s, "nl-1", now=NOW + HOME)).messages == ()
     unit = run(engine, lambda s: s.get(UnitRow, "nl-1"))
     assert unit is not None and unit.status == UnitStatus.AVAILABLE.value
     assert unit.returns_at is None

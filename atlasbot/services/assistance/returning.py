@@ -4,6 +4,8 @@ arms one job per returning unit (``bot/returns.py``) and re-arms them at start."
 
 from __future__ import annotations
 
+import functools
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
@@ -11,11 +13,15 @@ from sqlmodel import Session, col, select
 from atlasbot.clock import as_utc
 from atlasbot.domain import UnitStatus
 from atlasbot.services import registry
+from atlasbot.services.assistance.records import authority_recipients, unit_recipients
+from atlasbot.services.outbox import Message
+from atlasbot.services.readers import messages_for
 from atlasbot.storage.models import (
     Deployment,
     UnitRow,
     UnitStatusChange,
 )
+from atlasbot.texts import control as texts
 
 # How long a released unit is on its way home when no ETA is known (ATLASBOT_RETURN_HOME_S).
 DEFAULT_RETURN_HOME = timedelta(hours=1)
@@ -94,18 +100,28 @@ def returning_units(session: Session) -> list[tuple[str, datetime]]:
     return [(row.id, as_utc(row.returns_at)) for row in rows if row.returns_at is not None]
 
 
-def come_home(session: Session, unit_id: str, *, now: datetime) -> datetime | None:
-    """A returning unit whose ETA home has passed is back: what it was before it deployed.
-    Returns the ETA home still ahead when it is not due yet (to arm again), else None."""
+@dataclass(frozen=True)
+class Homecoming:
+    """What the return job learned: the ETA home still ahead (to arm again), or the unit is
+    home and these messages tell its state's authorities and its members so."""
+
+    still_ahead: datetime | None = None
+    messages: tuple[Message, ...] = ()
+
+
+def come_home(session: Session, unit_id: str, *, now: datetime) -> Homecoming:
+    """A returning unit whose ETA home has passed is back: what it was before it deployed,
+    and whoever was told of its release is told it is home (and ready for what again)."""
     row = session.get(UnitRow, unit_id, with_for_update=True)
     if row is None or row.status != UnitStatus.RETURNING.value:
-        return None
+        return Homecoming()
     if row.returns_at is not None and as_utc(row.returns_at) > now:
-        return as_utc(row.returns_at)
+        return Homecoming(still_ahead=as_utc(row.returns_at))
+    back_to = status_before_deployment(session, unit_id)
     registry.set_unit_status(
         session,
         unit_id=unit_id,
-        status=status_before_deployment(session, unit_id),
+        status=back_to,
         actor="bot",
         reason="home after its release",
         now=now,
@@ -114,4 +130,7 @@ def come_home(session: Session, unit_id: str, *, now: datetime) -> datetime | No
     assert row is not None
     row.returns_at = None
     session.add(row)
-    return None
+    told = {*authority_recipients(session, row.country), *unit_recipients(session, unit_id)}
+    chats = sorted(chat for _member, chat in told)
+    render = functools.partial(texts.home_again, unit_id, back_to.value)
+    return Homecoming(messages=messages_for(session, chats, render, purpose="unit home"))
