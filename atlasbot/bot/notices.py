@@ -38,7 +38,10 @@ async def show(update: Update, context: AtlasContext, outcome: Outcome, *, edit:
     await timers.start_alerts(context, outcome.alerts)
     if outcome.reply:
         reply = edit_pressed if edit else answer_user
-        await reply(update, outcome.reply, markup(outcome.keyboard))
+        keyboard = outcome.keyboard
+        if outcome.live_map is not None:
+            keyboard = (*keyboard, *maps.map_app_row(context, outcome.live_map))
+        await reply(update, outcome.reply, markup(keyboard))
     await follow_up(context, outcome)
 
 

@@ -146,6 +146,11 @@ async def test_the_board_the_plans_and_map_carry_the_mini_app(
     assert [u.split("?")[0] for u in web_app_urls(plans)] == [runtime.webapp_url]
     crisis, _people = await open_crisis(ana, person)
     assert web_app_urls(await board_of(ana)) == [f"{runtime.webapp_url}?crisis={crisis}"]
+    # The board reached through /crises carries it too (for every viewer, not only the
+    # requester's live copy).
+    listed = (await ana.say("/crises"))[-1]
+    shown = await ana.tap(f"📋 Board of #{crisis}", listed)
+    assert web_app_urls(shown[-1]) == [f"{runtime.webapp_url}?crisis={crisis}"]
     answer = await ana.say("/map")
     assert web_app_urls(answer[-1]) == [runtime.webapp_url]
     assert await ana.sandbox.web_app_url(ana.user_id, OPEN) == runtime.webapp_url

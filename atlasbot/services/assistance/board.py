@@ -180,10 +180,10 @@ def show_board(session: Session, press: PressInput, tz: ZoneInfo) -> Outcome:
     if not requester or crisis.status == CrisisStatus.CLOSED.value:
         rows = [[map_button(crisis.id)]]
         keyboard = issue_keyboard(session, pressed.identity.member_id, rows, now=press.now)
-        return Outcome(reply=text, keyboard=keyboard)
+        return Outcome(reply=text, keyboard=keyboard, live_map=crisis.id)
     rows = board_buttons(crisis.id, missing=bool(still_missing(session, crisis)))
     keyboard = issue_keyboard(session, pressed.identity.member_id, rows, now=press.now)
-    return Outcome(reply=text, keyboard=keyboard)
+    return Outcome(reply=text, keyboard=keyboard, live_map=crisis.id)
 
 
 def refresh_board(session: Session, press: PressInput) -> Outcome:

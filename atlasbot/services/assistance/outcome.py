@@ -44,7 +44,8 @@ class PlanTarget:
 class Outcome:
     """A decision's result: ``reply`` (with ``keyboard``) for the member who acted,
     ``messages`` for others, the ``alerts`` it raised (to start now), the crisis whose
-    ``board`` to refresh, and whether to plan what is still missing (``plans``)."""
+    ``board`` to refresh, and whether to plan what is still missing (``plans``); ``live_map``:
+    the crisis whose Mini App button goes under the reply (a board shown on request)."""
 
     reply: str = ""
     keyboard: Keyboard = ()
@@ -53,3 +54,4 @@ class Outcome:
     board: int | None = None
     plans: tuple[PlanTarget, ...] = ()
     offer_next_plan: bool = False
+    live_map: int | None = None
