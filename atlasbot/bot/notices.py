@@ -151,6 +151,13 @@ async def tell_ran_out(context: AtlasContext, alert_id: int) -> None:
     await follow_up(context, outcome)
 
 
+async def after_released(context: AtlasContext, alert_id: int, crisis_id: int) -> None:
+    """A held deadline was given back: its step is armed again for the deadline now in force
+    (which may be now) and the board shows it."""
+    await timers.arm_next(context, alert_id)
+    await refresh_board(context, crisis_id)
+
+
 async def after_held(context: AtlasContext, alert_id: int, crisis_id: int) -> None:
     """A request was acknowledged by opening its answer: its deadline's step is armed anew
     (the deadline may have moved), every copy and the board say who is answering."""

@@ -177,6 +177,13 @@ class Wizard(Generic[D]):
     # (also said on time, by a job), and for a press of its button with no draft open.
     timed_out: str = ""
     closed: str = ""
+    # What the wizard gives back when its draft is dropped unfinished (/cancel, or another
+    # wizard opened over it): e.g. the answer wizard's hold on a request's deadline.
+    on_abandon: Callable[[Update, AtlasContext, Any], Awaitable[None]] | None = None
+
+    def __post_init__(self) -> None:
+        if self.on_abandon is not None:
+            _ABANDON_HOOKS[self.name] = self.on_abandon
 
     def button(
         self, draft: D, label: str, value: str, *, step: str | None = None
@@ -195,6 +202,7 @@ class Wizard(Generic[D]):
         assert context.user_data is not None
         if (step or self.first) not in self.steps:
             raise KeyError(f"wizard {self.name} has no step {step!r}")
+        await abandon(update, context)  # the draft this one replaces, if any
         draft.wizard = self.name
         draft.round = secrets.token_hex(3)
         draft.step = step or self.first
@@ -288,6 +296,20 @@ def close(context: AtlasContext) -> Draft | None:
     context.user_data.pop(GONE_KEY, None)
     draft = context.user_data.pop(DRAFT_KEY, None)
     return draft if isinstance(draft, Draft) else None
+
+
+# Wizard name -> what it gives back when dropped unfinished (filled as wizards are defined).
+_ABANDON_HOOKS: dict[str, Callable[[Update, AtlasContext, Any], Awaitable[None]]] = {}
+
+
+async def abandon(update: Update, context: AtlasContext) -> Draft | None:
+    """Drop the member's open wizard unfinished (``/cancel``, or a new wizard over it): close
+    it and let its wizard give back what it held. Returns the dropped draft."""
+    draft = close(context)
+    hook = _ABANDON_HOOKS.get(draft.wizard) if draft is not None else None
+    if hook is not None:
+        await hook(update, context, draft)
+    return draft
 
 
 def parse_button(data: str) -> tuple[str, str, str, str] | None:

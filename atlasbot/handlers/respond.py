@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import partial
 from typing import Any
 
@@ -73,6 +74,10 @@ class AnswerDraft(Draft):
     contact: str = ""
     note: str = ""
     reason: str = ""
+    # The request's deadline this answer holds (ISO 8601 UTC) and the one it replaced: given
+    # back when the answer is dropped unfinished.
+    held_until: str = ""
+    held_from: str = ""
 
     def agreement(self) -> Agreement:
         """What the author agrees to (or proposes)."""
@@ -91,7 +96,8 @@ class AnswerDraft(Draft):
 Answer = Turn[AnswerDraft]
 
 
-def _draft(mode: str, start: answering.AnswerStart) -> AnswerDraft:
+def _draft(mode: str, opened: deadlines.OpenedAnswer) -> AnswerDraft:
+    start, held = opened.start, opened.held
     return AnswerDraft(
         mode=mode,
         request=start.request_id,
@@ -101,6 +107,9 @@ def _draft(mode: str, start: answering.AnswerStart) -> AnswerDraft:
         armed_allowed=start.armed_allowed,
         units=list(start.units),
         asked_lines=list(start.asked_lines),
+        # Only a hold that moved the deadline has one to give back.
+        held_until=held.deadline.isoformat() if held.previous and held.deadline else "",
+        held_from=held.previous.isoformat() if held.previous else "",
     )
 
 
@@ -115,10 +124,42 @@ async def _open(update: Update, context: AtlasContext, mode: str, step: str) -> 
     )
     if update.callback_query is not None:
         await update.callback_query.answer()
+    draft = _draft(mode, opened)
     if opened.held.alert_id is not None:
         await notices.after_held(context, opened.held.alert_id, opened.start.crisis_id)
         await answer_user(update, opened.notice)
-    await ANSWER_WIZARD.start(update, context, _draft(mode, opened.start), step=step)
+    _take_over_hold(open_draft(context), draft)
+    await ANSWER_WIZARD.start(update, context, draft, step=step)
+
+
+def _take_over_hold(before: object, draft: AnswerDraft) -> None:
+    """The same request's answer opened again: the new draft holds the deadline from now on
+    (with the deadline from before the first hold), so dropping the old one gives nothing back."""
+    if not isinstance(before, AnswerDraft) or before.request != draft.request:
+        return
+    if before.held_until:
+        draft.held_from = before.held_from
+        draft.held_until = draft.held_until or before.held_until
+    before.held_until = ""
+
+
+async def _give_back_hold(update: Update, context: AtlasContext, draft: AnswerDraft) -> None:
+    """An answer dropped unfinished gives its hold on the deadline back."""
+    user = update.effective_user  # the member who dropped it: the hold was theirs
+    if not draft.held_until or user is None:
+        return
+    services = context.services
+    work = partial(
+        deadlines.release_held_by,
+        telegram_user_id=user.id,
+        request_id=draft.request,
+        held_until=datetime.fromisoformat(draft.held_until),
+        previous=datetime.fromisoformat(draft.held_from),
+        now=services.clock.now(),
+    )
+    released = await services.run(work)
+    if released.alert_id is not None and released.deadline is not None:
+        await notices.after_released(context, released.alert_id, draft.crisis)
 
 
 @guarded
@@ -437,6 +478,7 @@ ANSWER_WIZARD = Wizard(
     steps=STEPS,
     timeout=None,
     closed=texts.ANSWER_CLOSED,
+    on_abandon=_give_back_hold,
 )
 
 

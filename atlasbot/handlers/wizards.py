@@ -13,7 +13,7 @@ from telegram.ext import ApplicationHandlerStop
 
 from atlasbot.bot.context import AtlasContext
 from atlasbot.bot.replies import guarded
-from atlasbot.bot.wizard import WizardRouter, WizardTexts, close
+from atlasbot.bot.wizard import WizardRouter, WizardTexts, abandon
 from atlasbot.handlers import trainings
 from atlasbot.handlers.mobilise import ETA_WIZARD
 from atlasbot.handlers.request import REQUEST_WIZARD
@@ -52,8 +52,9 @@ async def on_input(update: Update, context: AtlasContext) -> None:
 
 
 async def cancel(update: Update, context: AtlasContext) -> None:
-    """/cancel: close the open wizard (nothing is recorded) and say what was dropped."""
-    closed = close(context)
+    """/cancel: close the open wizard (nothing is recorded, what it held is given back) and
+    say what was dropped."""
+    closed = await abandon(update, context)
     legacy_closed = trainings.drop_legacy_drafts(context)
     if closed is not None and closed.wizard in CANCELLED:
         text = CANCELLED[closed.wizard]

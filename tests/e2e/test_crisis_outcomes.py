@@ -260,6 +260,29 @@ async def test_opening_an_answer_acknowledges_it_and_holds_the_deadline(tmp_path
         assert "assistance.deadline_held" in [e.action for e in rows_of(runtime, AuditEntry)]
 
 
+async def test_an_answer_cancelled_unfinished_gives_the_deadline_back(tmp_path: Path) -> None:
+    timings = {"request_reminder_s": 0.5, "request_deadline_s": 2.0, "answer_hold_s": 60}
+    async with crisis_bot(tmp_path, **timings) as (runtime, sandbox):
+        ana, others = await people(sandbox)
+        await fill_request(ana)
+        await send_plan_one(ana)
+        country, (authority,) = await requested(others)
+        opened = await authority.tap("✅ Accept…")
+        assert any("deadline is held until" in t for t in texts_of(opened))
+        await asyncio.sleep(2.5)  # past the deadline the request was sent with: held
+        assert not any("NO RESPONSE" in t for t in texts_of(await ana.all_messages()))
+        # Nobody is writing the answer any more: the requester hears at once, not in 60 s.
+        await authority.say("/cancel")
+
+        async def no_response() -> bool:
+            said = texts_of(await ana.all_messages())
+            return any(f"{country} gave NO RESPONSE" in t for t in said)
+
+        await eventually(no_response, within=10)
+        actions = [e.action for e in rows_of(runtime, AuditEntry)]
+        assert actions.count("assistance.deadline_released") == 1
+
+
 async def test_an_expired_counter_proposal_is_told_to_the_state_that_made_it(
     tmp_path: Path,
 ) -> None:

@@ -18,7 +18,13 @@ from atlasbot.services.assistance.outcome import PressInput
 from atlasbot.services.crisis_records import get_answer, get_crisis
 from atlasbot.services.enrolment import Identity
 from atlasbot.services.errors import Conflict, NotAuthorised
-from atlasbot.storage.models import AnswerStatus, AssistanceRequest, EscalationStep, Member
+from atlasbot.storage.models import (
+    AnswerStatus,
+    AssistanceRequest,
+    AuditEntry,
+    EscalationStep,
+    Member,
+)
 
 from .test_assistance_service import NOW, run, send, submit, world
 
@@ -124,3 +130,66 @@ def test_opening_an_answer_holds_the_deadline_and_never_shortens_it(
         lambda s: deadlines.hold_deadline(s, world["NL"], request_id, hold_s=10, now=NOW),
     )
     assert shorter.deadline == NOW + timedelta(seconds=900)
+
+
+def test_an_answer_dropped_unfinished_gives_its_hold_back_and_only_its_own(
+    engine: Engine, world: dict[str, Identity]
+) -> None:
+    from atlasbot.services.assistance import raising
+
+    crisis_id = submit(engine, world["BE"])
+    (request_id,) = send(engine, world["BE"], crisis_id, ("nl-1", "NL"))
+    timings = Timings(request_reminder_s=60, request_deadline_s=120)
+    run(
+        engine,
+        lambda s: raising.raise_assistance_requests(s, [request_id], timings=timings, now=NOW),
+    )
+    sent_with = NOW + timedelta(seconds=120)
+
+    def deadline(session: Session) -> Any:
+        step = session.exec(
+            select(EscalationStep).where(EscalationStep.action == Action.NO_RESPONSE.value)
+        ).one()
+        return step.due_at.replace(tzinfo=NOW.tzinfo)
+
+    def hold(at: Any, seconds: float) -> deadlines.Held:
+        return run(
+            engine,
+            lambda s: deadlines.hold_deadline(s, world["NL"], request_id, hold_s=seconds, now=at),
+        )
+
+    def give_back(held: deadlines.Held, at: Any) -> deadlines.Held:
+        assert held.deadline is not None and held.previous is not None
+        return run(
+            engine,
+            lambda s: deadlines.release_hold(
+                s,
+                world["NL"],
+                request_id,
+                held_until=held.deadline,
+                previous=held.previous,
+                now=at,
+            ),
+        )
+
+    held = hold(NOW, 900)
+    assert held.previous == sent_with and run(engine, deadline) == NOW + timedelta(seconds=900)
+    # Dropped a minute later: the deadline the request was sent with is in force again.
+    back = give_back(held, NOW + timedelta(seconds=60))
+    assert back.deadline == sent_with == run(engine, deadline)
+    # Given back only once: the deadline is no longer the one this hold set.
+    assert give_back(held, NOW + timedelta(seconds=61)).deadline is None
+    assert run(engine, deadline) == sent_with
+
+    # Dropped after the original deadline passed: due now (the requester hears at once).
+    held = hold(NOW + timedelta(seconds=100), 900)
+    late = NOW + timedelta(seconds=300)
+    assert give_back(held, late).deadline == late == run(engine, deadline)
+
+    # Another member's hold moved the deadline since: a dropped answer leaves it alone.
+    first = hold(late, 900)
+    second = hold(late + timedelta(seconds=30), 900)
+    assert give_back(first, late + timedelta(seconds=40)).deadline is None
+    assert run(engine, deadline) == second.deadline
+    actions = run(engine, lambda s: [e.action for e in s.exec(select(AuditEntry)).all()])
+    assert actions.count("assistance.deadline_released") == 2

@@ -53,10 +53,12 @@ from atlasbot.texts import late as texts
 
 @dataclass(frozen=True, slots=True)
 class Held:
-    """The request's alert (to re-arm and edit its copies) and the deadline now in force."""
+    """The request's alert (to re-arm and edit its copies) and the deadline now in force;
+    ``previous``: the deadline before this hold moved it (None when it did not move it)."""
 
     alert_id: int | None
     deadline: datetime | None
+    previous: datetime | None = None
 
 
 def _request_alert(session: Session, request_id: int) -> Alert | None:
@@ -106,17 +108,12 @@ def hold_deadline(
         # Not sent to this member (enrolled since): the hold still applies.
         with contextlib.suppress(NotAuthorised, Conflict):
             alerting.acknowledge(session, identity, alert.id, now=now)
-    step = session.exec(
-        select(EscalationStep).where(
-            EscalationStep.alert_id == alert.id,
-            EscalationStep.action == Action.NO_RESPONSE.value,
-            EscalationStep.state == StepState.PENDING.value,
-        )
-    ).first()
+    step = _deadline_step(session, alert.id)
     if step is None:
         return Held(alert.id, None)
     until = now + timedelta(seconds=hold_s)
-    if as_utc(step.due_at) < until:
+    previous = as_utc(step.due_at)
+    if previous < until:
         step.due_at = until
         step.version += 1
         session.add(step)
@@ -128,7 +125,72 @@ def hold_deadline(
             payload={"request": request_id, "until": until.isoformat()},
             at=now,
         )
-    return Held(alert.id, as_utc(step.due_at))
+        return Held(alert.id, until, previous)
+    return Held(alert.id, previous)
+
+
+def release_held_by(
+    session: Session,
+    *,
+    telegram_user_id: int,
+    request_id: int,
+    held_until: datetime,
+    previous: datetime,
+    now: datetime,
+) -> Held:
+    """``release_hold`` for the member behind a Telegram user (revoked since: nothing)."""
+    try:
+        identity = require_member(session, telegram_user_id)
+    except NotAuthorised:
+        return Held(None, None)
+    return release_hold(
+        session, identity, request_id, held_until=held_until, previous=previous, now=now
+    )
+
+
+def _deadline_step(session: Session, alert_id: int) -> EscalationStep | None:
+    """The request alert's "no response" step while it is still to come."""
+    return session.exec(
+        select(EscalationStep).where(
+            EscalationStep.alert_id == alert_id,
+            EscalationStep.action == Action.NO_RESPONSE.value,
+            EscalationStep.state == StepState.PENDING.value,
+        )
+    ).first()
+
+
+def release_hold(
+    session: Session,
+    identity: Identity,
+    request_id: int,
+    *,
+    held_until: datetime,
+    previous: datetime,
+    now: datetime,
+) -> Held:
+    """An answer opened and then cancelled gives its hold back: the deadline returns to what it
+    was (or now, when that has passed), so the requester is not kept waiting for an answer
+    nobody is writing. Only the hold this member set: a deadline moved since (another
+    member's hold, the answer given) is left alone. Audited."""
+    alert = _request_alert(session, request_id)
+    if alert is None or alert.id is None:
+        return Held(None, None)
+    step = _deadline_step(session, alert.id)
+    if step is None or as_utc(step.due_at) != held_until:
+        return Held(alert.id, None)
+    back = max(previous, now)
+    step.due_at = back
+    step.version += 1
+    session.add(step)
+    audit.append(
+        session,
+        actor=identity.actor,
+        action="assistance.deadline_released",
+        obj=crisis_object(alert.crisis_id or 0),
+        payload={"request": request_id, "until": back.isoformat()},
+        at=now,
+    )
+    return Held(alert.id, back, held_until)
 
 
 def _waiting_late(session: Session, identity: Identity, request_id: int) -> AssistanceRequest:
