@@ -30,7 +30,8 @@ from atlasbot.services.alerting.raising import (
     member_name,
     next_steps,
 )
-from atlasbot.services.outbox import Message
+from atlasbot.services.alerting.steps import order_pin
+from atlasbot.services.outbox import Message, Venue
 from atlasbot.services.readers import reading
 from atlasbot.services.zones import zone_of
 from atlasbot.storage import audit
@@ -165,10 +166,11 @@ class InFlight:
     chat_id: int
     text: str
     markup: list[Any]
+    venue: Venue | None = None  # an order's place, pinned after it as the first time
 
     def resend(self, member_id: int) -> CopyToSend:
-        """The copy to send again, as it was written before the crash."""
-        message = Message(self.chat_id, self.text, keyboard_of(self.markup))
+        """The copy to send again, as it was written before the crash, with its pin."""
+        message = Message(self.chat_id, self.text, keyboard_of(self.markup), venue=self.venue)
         return CopyToSend(self.delivery_id, self.alert_id, member_id, message)
 
 
@@ -202,6 +204,7 @@ def in_flight_at_start(
                     delivery.chat_id,
                     delivery.text,
                     list(delivery.markup),
+                    order_pin(session, alert),
                 )
             )
         else:
