@@ -164,3 +164,62 @@ async def test_a_training_invitation_reaches_each_commander_in_their_language(
         assert translated != explained
         assert translated in digests[0]["text"]
         assert explained not in digests[0]["text"]
+
+
+async def test_a_responder_in_an_unsupported_language_plays_the_crisis_in_english(
+    sandbox: SandboxClient,
+) -> None:
+    amelie = await enrolled(sandbox, 7501, "Amélie", "fr", country="FR")
+    jose = await enrolled(sandbox, 7502, "José", "es-ES", country="DE")
+    await french_request(amelie)
+
+    request = next(
+        m for m in await jose.all_messages() if "REQUEST FOR ASSISTANCE" in (m["text"] or "")
+    )
+    # English, the fallback: what Amélie typed is marked French for him.
+    assert "Libérer des otages retenus dans un immeuble de bureaux. [fr]" in request["text"]
+    assert "✅ Accept…" in button_texts(request)
+    await jose.tap("✅ Accept…")
+    await jose.tap("Next ➡")
+    if "arms" in ((await jose.last()).get("text") or ""):
+        await jose.tap(wizard_texts.YES_ARMED)
+    await jose.tap("8")
+    await jose.tap(starting("en", crisis_texts.DURATIONS["until_released"]))
+    await jose.tap(starting("en", wizard_texts.REQUESTER_PAYS))
+    await jose.say("Duty desk, secure line 12")
+    done = await jose.tap("✅ Confirm")
+    assert "accepted" in texts_of(done).lower()
+
+    accepted = next(
+        m["text"]
+        for m in await amelie.all_messages()
+        if "a ACCEPTÉ la demande" in (m["text"] or "")
+    )
+    # He reads and writes English (his own language has no catalog): what he typed is shown
+    # as typed, marked English for the French reader, unmarked in the English wording.
+    french, english = accepted.split(
+        in_language("fr", "The same in English, the wording both states cite:")
+    )
+    assert "Duty desk, secure line 12 [en]" in french
+    assert "Contact: Duty desk, secure line 12" in english and "[en]" not in english
+    said = texts_of(await jose.all_messages())
+    assert "DEMANDE D'ASSISTANCE" not in said and "Vous" not in said
+
+
+async def test_a_commander_in_an_unsupported_language_gets_the_english_invitation(
+    sandbox: SandboxClient,
+) -> None:
+    from .test_training_chat import publish_calendar
+
+    cora = Person(sandbox, 7601, "Cora")
+    await cora.enrol("coordinator")
+    jana = Person(sandbox, 7602, "Jana", language_code="cs")
+    await jana.enrol("commander", unit="de-1")
+    await jana.news()
+    await publish_calendar(sandbox, cora)
+    digests = [m for m in await jana.news() if button_texts(m)]
+    assert len(digests) == 1
+    explained = (
+        "Answer each event with the buttons of its number (✅ attend, ✖ can't, ❔ tentative)."
+    )
+    assert explained in digests[0]["text"]
