@@ -27,6 +27,7 @@ from atlasbot.domain import (
     UnitStatus,
     frozen_counts,
 )
+from atlasbot.i18n import DEFAULT_LOCALE, using_locale
 from atlasbot.network.dump import dump_network
 from atlasbot.network.problems import (
     Loc,
@@ -55,7 +56,6 @@ from atlasbot.network.schema import (
     UnitEntry,
     frozen_timings,
 )
-from atlasbot.i18n import DEFAULT_LOCALE, using_locale
 from atlasbot.safe_files import DEFAULT_MAX_FILE_BYTES, FileRefused, read_text_file
 from atlasbot.yamltext import YamlTextError, load_yaml
 

@@ -68,8 +68,7 @@ class NetworkFileError(Exception):
 def empty_file() -> str:
     """The problem of a file with nothing in it."""
     return _(
-        "the file is empty; expected a mapping with version, capabilities, countries and "
-        "units"
+        "the file is empty; expected a mapping with version, capabilities, countries and units"
     )
 
 
@@ -246,8 +245,7 @@ def _deadline_problems(where: Loc, own: Mapping[str, float]) -> list[tuple[Loc, 
         )
     else:
         text = N_(
-            "the request deadline ({deadline} s) must not come before its reminder "
-            "({reminder} s)"
+            "the request deadline ({deadline} s) must not come before its reminder ({reminder} s)"
         )
     message = _(text, deadline=number_text(deadline), reminder=number_text(reminder))
     return [((*where, involved[0]), message)]
@@ -313,9 +311,7 @@ def translate(error: ValidationError, data: object) -> list[tuple[Loc, str]]:
         if kind == "missing":
             message = _("required field is missing")
         elif kind == "invalid_key":
-            message = _(
-                "unknown field {field}; field names must be text", field=excerpt(loc[-1])
-            )
+            message = _("unknown field {field}; field names must be text", field=excerpt(loc[-1]))
         elif kind == "extra_forbidden":
             message = unknown_field_message(loc)
         elif kind == "value_error":
