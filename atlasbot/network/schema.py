@@ -1,6 +1,7 @@
 """The network file's structure and field checks (docs/formats.md §1), as pydantic models.
 
-Each field check raises ValueError with the plain message a person will read.
+Each field check raises ValueError with the plain message a person will read, in their
+language (``atlasbot.i18n``: the message is made when the check runs).
 """
 
 from __future__ import annotations
@@ -267,7 +268,9 @@ def _check_transport_list(modes: list[str]) -> list[str]:
 
 def _check_capability_counts(counts: dict[str, int]) -> dict[str, int]:
     if not counts:
-        raise ValueError(_("must list at least one capability, like {{hostage_rescue: 1}}"))
+        raise ValueError(
+            _("must list at least one capability, like {example}", example="{hostage_rescue: 1}")
+        )
     return counts
 
 
