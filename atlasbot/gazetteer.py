@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from atlasbot.geo import geodesic_km
+from atlasbot.i18n import _, format_number
 
 DEFAULT_PLACES_FILE = Path(__file__).parents[1] / "data" / "places.yaml"
 
@@ -86,7 +87,7 @@ class Gazetteer:
         loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
         data = yaml.load(source.read_text(encoding="utf-8"), Loader=loader)  # noqa: S506
         if not isinstance(data, list):
-            raise ValueError(f"{source}: expected a list of places")
+            raise ValueError(_("{source}: expected a list of places", source=source))
         return cls(_read_entry(item, index, source) for index, item in enumerate(data))
 
     @property
@@ -119,7 +120,7 @@ class Gazetteer:
         except KeyError:
             return None
         if km > _FAR_FROM_EVERYTHING_KM:
-            return f"it is {km:,.0f} km from every European place atlasbot knows"
+            return _("it is {km} km from every European place atlasbot knows", km=_km(km))
         if near.country == country:
             return None
         try:
@@ -128,9 +129,15 @@ class Gazetteer:
             return None  # no place of that country is known: nothing to compare with
         if own_km <= km + _BORDER_SLACK_KM:
             return None
-        return (
-            f"it is {km:,.0f} km from {near.name} ({near.country}) but {own_km:,.0f} km from "
-            f"{own.name}, the nearest place in {country} atlasbot knows"
+        return _(
+            "it is {km} km from {place} ({place_country}) but {own_km} km from {own_place}, "
+            "the nearest place in {country} atlasbot knows",
+            km=_km(km),
+            place=near.name,
+            place_country=near.country,
+            own_km=_km(own_km),
+            own_place=own.name,
+            country=country,
         )
 
     def lookup(self, query: str, limit: int = 3) -> list[Place]:
@@ -201,22 +208,57 @@ class Gazetteer:
                 offer(entry, (_FUZZY, -similarity, entry.order))
 
 
+def _km(km: float) -> str:
+    """A distance in whole kilometres with the reader's separators ("1,234")."""
+    return format_number(int(f"{km:.0f}"))
+
+
 def _read_entry(item: object, index: int, source: Path) -> tuple[Place, list[str]]:
-    where = f"{source}: entry {index + 1}"
+    where = {"source": source, "number": index + 1}
     if not isinstance(item, dict):
-        raise ValueError(f"{where}: expected a mapping with name, country, lat, lon")
+        raise ValueError(
+            _("{source}: entry {number}: expected a mapping with name, country, lat, lon", **where)
+        )
     name, country = item.get("name"), item.get("country")
     lat, lon, aliases = item.get("lat"), item.get("lon"), item.get("aliases", [])
     if not isinstance(name, str) or not name.strip():
-        raise ValueError(f"{where}: name must be text")
+        raise ValueError(_("{source}: entry {number}: name must be text", **where))
     if not isinstance(country, str) or not re.fullmatch(r"[A-Z]{2}", country):
-        raise ValueError(f"{where} ({name}): country must be two upper-case letters")
+        raise ValueError(
+            _(
+                "{source}: entry {number} ({name}): country must be two upper-case letters",
+                name=name,
+                **where,
+            )
+        )
     for label, value, bound in (("lat", lat, 90), ("lon", lon, 180)):
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ValueError(f"{where} ({name}): {label} must be a number")
+            raise ValueError(
+                _(
+                    "{source}: entry {number} ({name}): {field} must be a number",
+                    name=name,
+                    field=label,
+                    **where,
+                )
+            )
         if not -bound <= value <= bound:
-            raise ValueError(f"{where} ({name}): {label} must be between -{bound} and {bound}")
+            raise ValueError(
+                _(
+                    "{source}: entry {number} ({name}): {field} must be between -{bound} "
+                    "and {bound}",
+                    name=name,
+                    field=label,
+                    bound=bound,
+                    **where,
+                )
+            )
     if not isinstance(aliases, list) or not all(isinstance(alias, str) for alias in aliases):
-        raise ValueError(f"{where} ({name}): aliases must be a list of names")
+        raise ValueError(
+            _(
+                "{source}: entry {number} ({name}): aliases must be a list of names",
+                name=name,
+                **where,
+            )
+        )
     assert isinstance(lat, int | float) and isinstance(lon, int | float)
     return Place(name=name, country=country, lat=float(lat), lon=float(lon)), aliases

@@ -43,6 +43,7 @@ import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 
+from atlasbot.i18n import _, format_number, ngettext
 from atlasbot.yamltext import YamlTextError, load_yaml
 
 # A network of every state's units is about 20 kB, a year of events about 13 kB.
@@ -79,7 +80,11 @@ def decode_text(data: bytes, source: str, *, max_bytes: int) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
         raise FileRefused(
-            source, f"the file is not UTF-8 text (an invalid byte at position {error.start})"
+            source,
+            _(
+                "the file is not UTF-8 text (an invalid byte at position {position})",
+                position=error.start,
+            ),
         ) from None
 
 
@@ -110,7 +115,7 @@ def _read_regular_file(path: Path, source: str, max_bytes: int) -> bytes:
         flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
         descriptor = os.open(path, flags)
     except OSError as error:
-        raise FileRefused(source, f"cannot read the file: {error.strerror or error}") from None
+        raise FileRefused(source, _cannot_read(error)) from None
     try:
         opened = os.fstat(descriptor)
         _refuse_unless_regular(opened.st_mode, source)
@@ -126,7 +131,7 @@ def _read_regular_file(path: Path, source: str, max_bytes: int) -> bytes:
             chunks.append(chunk)
             size += len(chunk)
     except OSError as error:
-        raise FileRefused(source, f"cannot read the file: {error.strerror or error}") from None
+        raise FileRefused(source, _cannot_read(error)) from None
     finally:
         os.close(descriptor)
     if size > max_bytes:
@@ -134,21 +139,31 @@ def _read_regular_file(path: Path, source: str, max_bytes: int) -> bytes:
     return b"".join(chunks)
 
 
+def _cannot_read(error: OSError) -> str:
+    # The operating system's own words (strerror) are quoted as they come.
+    return _("cannot read the file: {reason}", reason=error.strerror or error)
+
+
 def _refuse_unless_regular(mode: int, source: str) -> None:
     if stat.S_ISREG(mode):
         return
-    kind = "a folder" if stat.S_ISDIR(mode) else "a named pipe (FIFO)"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        kind = "a device"
+    if stat.S_ISDIR(mode):
+        reason = _("cannot read the file: it is a folder, not a regular file")
+    elif stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        reason = _("cannot read the file: it is a device, not a regular file")
     elif stat.S_ISSOCK(mode):
-        kind = "a socket"
-    raise FileRefused(source, f"cannot read the file: it is {kind}, not a regular file")
+        reason = _("cannot read the file: it is a socket, not a regular file")
+    else:
+        reason = _("cannot read the file: it is a named pipe (FIFO), not a regular file")
+    raise FileRefused(source, reason)
 
 
 def _too_big(size: int, max_bytes: int) -> str:
-    return (
-        f"the file is too big: {size:,} bytes or more, at most {max_bytes:,} "
-        "(the setting ATLASBOT_MAX_FILE_BYTES)"
+    return _(
+        "the file is too big: {size} bytes or more, at most {max_bytes} "
+        "(the setting ATLASBOT_MAX_FILE_BYTES)",
+        size=format_number(size),
+        max_bytes=format_number(max_bytes),
     )
 
 
@@ -162,29 +177,29 @@ def excerpt(value: object, limit: int = EXCERPT_CHARACTERS) -> str:
     named by kind and length, never rendered, so an error message cannot grow with its input.
     """
     if value is None:
-        return "an empty value"
+        return _("an empty value")
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
         shown = value if len(value) <= limit else value[: limit - 3] + "..."
         return repr(shown)
     if isinstance(value, int):
-        return str(value) if abs(value) < 10**18 else f"a number of {_digits(value)} digits"
+        return str(value) if abs(value) < 10**18 else _long_number(value)
     if isinstance(value, float):
         return format(value, ".10g") if math.isfinite(value) else str(value)
     if isinstance(value, list | tuple):
-        return f"a list of {len(value)} item{'s' if len(value) != 1 else ''}"
+        return ngettext("a list of {count} item", "a list of {count} items", len(value))
     if isinstance(value, dict):
-        return f"a mapping of {len(value)} key{'s' if len(value) != 1 else ''}"
-    return f"a {type(value).__name__}"
+        return ngettext("a mapping of {count} key", "a mapping of {count} keys", len(value))
+    return _("a {type}", type=type(value).__name__)
 
 
-def _digits(value: int) -> str:
+def _long_number(value: int) -> str:
     # str() of an int is refused past 4,300 digits (CPython's guard); the YAML reader already
     # refuses longer literals, so this only shows in code that builds such numbers itself.
     if value.bit_length() > 14_000:
-        return "more than 4,000"
-    return f"{len(str(abs(value))):,}"
+        return _("a number of more than {digits} digits", digits=format_number(4000))
+    return _("a number of {digits} digits", digits=format_number(len(str(abs(value)))))
 
 
 def text_problem(text: str, max_length: int, *, line_breaks: bool = False) -> str | None:
@@ -197,15 +212,22 @@ def text_problem(text: str, max_length: int, *, line_breaks: bool = False) -> st
     breaks and tabs.
     """
     if len(text) > max_length:
-        return f"must be at most {max_length} characters (got {len(text):,})"
+        return _(
+            "must be at most {max_length} characters (got {length})",
+            max_length=max_length,
+            length=format_number(len(text)),
+        )
     for position, character in enumerate(text):
         if line_breaks and character in _LINE_BREAKS:
             continue
         category = unicodedata.category(character)
         if category in ("Cc", "Cs"):
             name = "NUL" if character == "\0" else f"U+{ord(character):04X}"
-            where = f"at position {position + 1}"
-            return f"must not contain control characters (found {name} {where})"
+            return _(
+                "must not contain control characters (found {character} at position {position})",
+                character=name,
+                position=position + 1,
+            )
     return None
 
 
@@ -216,7 +238,13 @@ def one_line(problems: Sequence[str]) -> str:
     more = len(problems) - 1
     if more == 0:
         return problems[0]
-    return f"{problems[0]} (and {more:,} more problem{'s' if more > 1 else ''})"
+    return ngettext(
+        "{first} (and {more} more problem)",
+        "{first} (and {more} more problems)",
+        more,
+        first=problems[0],
+        more=format_number(more),
+    )
 
 
 def listed(problems: Sequence[str], limit: int = MAX_PROBLEMS_LISTED) -> str:
@@ -224,5 +252,12 @@ def listed(problems: Sequence[str], limit: int = MAX_PROBLEMS_LISTED) -> str:
     shown = list(problems[:limit])
     hidden = len(problems) - len(shown)
     if hidden:
-        shown.append(f"(and {hidden:,} more problem{'s' if hidden > 1 else ''})")
+        shown.append(
+            ngettext(
+                "(and {more} more problem)",
+                "(and {more} more problems)",
+                hidden,
+                more=format_number(hidden),
+            )
+        )
     return "\n".join(shown)

@@ -20,6 +20,8 @@ from typing import Any
 
 import yaml
 
+from atlasbot.i18n import _, format_number
+
 try:  # libyaml's parser when PyYAML was built with it (several times faster); else pure Python
     from yaml import CSafeLoader as _SafeLoader
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
@@ -45,7 +47,7 @@ class StrictLoader(_SafeLoader):
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()
-        for key_node, _ in node.value:
+        for key_node, _value_node in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
                 continue
             key = self.construct_object(key_node, deep=True)
@@ -57,7 +59,7 @@ class StrictLoader(_SafeLoader):
                 raise yaml.constructor.ConstructorError(
                     "while reading a mapping",
                     node.start_mark,
-                    f"found the key {key!r} twice",
+                    _("found the key {key} twice", key=repr(key)),
                     key_node.start_mark,
                 )
             seen.add(key)
@@ -69,8 +71,11 @@ class StrictLoader(_SafeLoader):
             raise yaml.constructor.ConstructorError(
                 None,
                 None,
-                f"a number of {len(node.value):,} characters is too long "
-                f"(at most {MAX_NUMBER_CHARACTERS})",
+                _(
+                    "a number of {length} characters is too long (at most {limit})",
+                    length=format_number(len(node.value)),
+                    limit=MAX_NUMBER_CHARACTERS,
+                ),
                 node.start_mark,
             )
         number: int = super().construct_yaml_int(node)
@@ -107,14 +112,26 @@ def load_yaml(
         _check_size(text, loader, max_depth, max_values)
         return yaml.load(text, Loader=loader)  # noqa: S506 - both are SafeLoader subclasses
     except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        what = error.problem or error.context or "not valid YAML"
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise YamlTextError(f"YAML syntax error{where}: {what}") from None
+        raise YamlTextError(_syntax_error(error)) from None
     except yaml.YAMLError as error:
-        raise YamlTextError(f"YAML syntax error: {error}") from None
+        raise YamlTextError(_("YAML syntax error: {problem}", problem=error)) from None
     except RecursionError:
-        raise YamlTextError("the YAML is nested too deeply") from None
+        raise YamlTextError(_("the YAML is nested too deeply")) from None
+
+
+def _syntax_error(error: yaml.MarkedYAMLError) -> str:
+    """One line saying where the parser stopped; its own description of the problem (or the
+    one this reader gave) is quoted as it comes."""
+    mark = error.problem_mark or error.context_mark
+    what = error.problem or error.context or _("not valid YAML")
+    if not mark:
+        return _("YAML syntax error: {problem}", problem=what)
+    return _(
+        "YAML syntax error at line {line}, column {column}: {problem}",
+        line=mark.line + 1,
+        column=mark.column + 1,
+        problem=what,
+    )
 
 
 def _check_size(text: str, loader_class: type[StrictLoader], depth: int, values: int) -> None:
@@ -153,8 +170,7 @@ def _check_size(text: str, loader_class: type[StrictLoader], depth: int, values:
                 open_anchors.append(event.anchor)
                 open_sizes.append(1)
                 if len(open_sizes) > depth:
-                    where = _at(event.start_mark)
-                    raise YamlTextError(f"the YAML is nested more than {depth} levels deep{where}")
+                    raise _too_deep(event.start_mark, depth)
                 continue
             if isinstance(event, yaml.ScalarEvent) and event.anchor is not None:
                 anchored[event.anchor] = 1
@@ -164,15 +180,45 @@ def _check_size(text: str, loader_class: type[StrictLoader], depth: int, values:
         loader.dispose()
 
 
-def _too_big(mark: Any, values: int, *, aliases: bool) -> YamlTextError:
-    if aliases:
-        return YamlTextError(
-            f"the YAML holds more than {values:,} values once its aliases (*name) are "
-            f"expanded{_at(mark)}; write the values out instead of repeating aliases"
+def _too_deep(mark: Any, depth: int) -> YamlTextError:
+    if mark is None:
+        return YamlTextError(_("the YAML is nested more than {depth} levels deep", depth=depth))
+    return YamlTextError(
+        _(
+            "the YAML is nested more than {depth} levels deep (at line {line})",
+            depth=depth,
+            line=_line(mark),
         )
-    return YamlTextError(f"the YAML holds more than {values:,} values{_at(mark)}")
+    )
 
 
-def _at(mark: Any) -> str:
-    """`` (at line 12)`` for a parser mark (PyYAML's or libyaml's), else nothing."""
-    return f" (at line {mark.line + 1})" if mark is not None else ""
+def _too_big(mark: Any, values: int, *, aliases: bool) -> YamlTextError:
+    count = format_number(values)
+    if aliases and mark is None:
+        message = _(
+            "the YAML holds more than {count} values once its aliases (*name) are "
+            "expanded; write the values out instead of repeating aliases",
+            count=count,
+        )
+    elif aliases:
+        message = _(
+            "the YAML holds more than {count} values once its aliases (*name) are "
+            "expanded (at line {line}); write the values out instead of repeating aliases",
+            count=count,
+            line=_line(mark),
+        )
+    elif mark is None:
+        message = _("the YAML holds more than {count} values", count=count)
+    else:
+        message = _(
+            "the YAML holds more than {count} values (at line {line})",
+            count=count,
+            line=_line(mark),
+        )
+    return YamlTextError(message)
+
+
+def _line(mark: Any) -> int:
+    """The line of a parser mark (PyYAML's or libyaml's), counted from 1."""
+    line: int = mark.line + 1
+    return line

@@ -27,16 +27,17 @@ from atlasbot.domain import (
     UnitStatus,
     frozen_counts,
 )
+from atlasbot.i18n import DEFAULT_LOCALE, using_locale
 from atlasbot.network.dump import dump_network
 from atlasbot.network.problems import (
-    EXPECTED_TOP_LEVEL,
     Loc,
     NetworkFileError,
     Problem,
     cross_reference_problems,
-    describe,
+    empty_file,
     escalation_problems,
     ignorable_unknown_fields,
+    not_a_mapping,
     to_problems,
     translate,
     unknown_field_message,
@@ -83,11 +84,9 @@ log = logging.getLogger(__name__)
 def parse_network(data: object, source: str) -> Network:
     """Check already-parsed YAML data and build the Network; NetworkFileError lists problems."""
     if data is None:
-        raise NetworkFileError([Problem(source, "", "the file is empty; " + EXPECTED_TOP_LEVEL)])
+        raise NetworkFileError([Problem(source, "", empty_file())])
     if not isinstance(data, dict):
-        raise NetworkFileError(
-            [Problem(source, "", f"{EXPECTED_TOP_LEVEL} (got {describe(data)})")]
-        )
+        raise NetworkFileError([Problem(source, "", not_a_mapping(data))])
     found: list[tuple[Loc, str]] = []
     found.extend(version_problems(data))
     parsed: NetworkFile | None = None
@@ -103,10 +102,12 @@ def parse_network(data: object, source: str) -> Network:
     found.extend(escalation_problems(data))
     if found or parsed is None:
         raise NetworkFileError(to_problems(found, data, source))
-    for problem in to_problems(
-        [(loc, unknown_field_message(loc)) for loc in ignored], data, source
-    ):
-        log.warning("%s (ignored)", problem)
+    # The log stays English, for operators searching it, whatever the reader's language.
+    with using_locale(DEFAULT_LOCALE):
+        for problem in to_problems(
+            [(loc, unknown_field_message(loc)) for loc in ignored], data, source
+        ):
+            log.warning("%s (ignored)", problem)
     return _to_network(parsed)
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from atlasbot.escalation import Timings
+from atlasbot.i18n import N_, _
 from atlasbot.network.schema import (
     COUNTRY_CODE,
     FORMAT_VERSION,
@@ -64,7 +65,19 @@ class NetworkFileError(Exception):
         super().__init__("\n".join(str(problem) for problem in self.problems))
 
 
-EXPECTED_TOP_LEVEL = "expected a mapping with version, capabilities, countries and units"
+def empty_file() -> str:
+    """The problem of a file with nothing in it."""
+    return _(
+        "the file is empty; expected a mapping with version, capabilities, countries and units"
+    )
+
+
+def not_a_mapping(data: object) -> str:
+    """The problem of a file whose top level is not a mapping."""
+    return _(
+        "expected a mapping with version, capabilities, countries and units (got {value})",
+        value=describe(data),
+    )
 
 
 def ignorable_unknown_fields(error: ValidationError) -> list[Loc]:
@@ -100,22 +113,28 @@ def without(data: object, locations: Sequence[Loc]) -> object:
 
 def version_problems(data: Mapping[Any, Any]) -> list[tuple[Loc, str]]:
     if "version" not in data:
-        return [
-            (
-                ("version",),
-                f"required field is missing; the file starts with 'version: {FORMAT_VERSION}'",
-            )
-        ]
+        message = _(
+            "required field is missing; the file starts with 'version: {version}'",
+            version=FORMAT_VERSION,
+        )
+        return [(("version",), message)]
     version = data["version"]
     if type(version) is not int or version != FORMAT_VERSION:
-        return [
-            (
-                ("version",),
-                f"must be {FORMAT_VERSION}, the only version atlasbot reads "
-                f"(got {describe(version)})",
-            )
-        ]
+        message = _(
+            "must be {version}, the only version atlasbot reads (got {value})",
+            version=FORMAT_VERSION,
+            value=describe(version),
+        )
+        return [(("version",), message)]
     return []
+
+
+# A second capability code, country code or unit id equal to one before it.
+_DUPLICATE_MESSAGES = {
+    "capabilities": N_("duplicate capability code {value}: {first} already has it"),
+    "countries": N_("duplicate country code {value}: {first} already has it"),
+    "units": N_("duplicate unit id {value}: {first} already has it"),
+}
 
 
 def cross_reference_problems(data: Mapping[Any, Any]) -> list[tuple[Loc, str]]:
@@ -124,20 +143,19 @@ def cross_reference_problems(data: Mapping[Any, Any]) -> list[tuple[Loc, str]]:
     capability_codes = _first_index_of_each(data, "capabilities", "code")
     country_codes = _first_index_of_each(data, "countries", "code")
     unit_ids = _first_index_of_each(data, "units", "id")
-    for section, key, what, first_index in (
-        ("capabilities", "code", "capability code", capability_codes),
-        ("countries", "code", "country code", country_codes),
-        ("units", "id", "unit id", unit_ids),
+    for section, key, first_index in (
+        ("capabilities", "code", capability_codes),
+        ("countries", "code", country_codes),
+        ("units", "id", unit_ids),
     ):
         for index, value in _string_fields(data, section, key):
             if first_index[value] != index:
-                found.append(
-                    (
-                        (section, index, key),
-                        f"duplicate {what} {excerpt(value)}: {section}[{first_index[value]}] "
-                        "already has it",
-                    )
+                message = _(
+                    _DUPLICATE_MESSAGES[section],
+                    value=excerpt(value),
+                    first=f"{section}[{first_index[value]}]",
                 )
+                found.append(((section, index, key), message))
     for index, unit in _entries(data, "units"):
         country = unit.get("country")
         if (
@@ -145,12 +163,11 @@ def cross_reference_problems(data: Mapping[Any, Any]) -> list[tuple[Loc, str]]:
             and COUNTRY_CODE.fullmatch(country)
             and country not in country_codes
         ):
-            found.append(
-                (
-                    ("units", index, "country"),
-                    f"unknown country {country!r}: it is not listed under countries",
-                )
+            message = _(
+                "unknown country {country}: it is not listed under countries",
+                country=repr(country),
             )
+            found.append((("units", index, "country"), message))
         counts = unit.get("capabilities")
         if isinstance(counts, dict):
             for code in counts:
@@ -159,13 +176,11 @@ def cross_reference_problems(data: Mapping[Any, Any]) -> list[tuple[Loc, str]]:
                     and SNAKE_CASE.fullmatch(code)
                     and code not in capability_codes
                 ):
-                    found.append(
-                        (
-                            ("units", index, "capabilities", code),
-                            f"unknown capability {excerpt(code)}: it is not in the capabilities "
-                            "catalogue",
-                        )
+                    message = _(
+                        "unknown capability {code}: it is not in the capabilities catalogue",
+                        code=excerpt(code),
                     )
+                    found.append((("units", index, "capabilities", code), message))
     return found
 
 
@@ -183,14 +198,13 @@ def escalation_problems(data: Mapping[Any, Any]) -> list[tuple[Loc, str]]:
             continue
         for name in section:
             if name in TIMING_NAMES and name not in UNIT_TIMING_NAMES:
-                found.append(
-                    (
-                        ("units", index, "escalation", name),
-                        f"{name} is a state's timing, not a unit's: a unit may set "
-                        f"{', '.join(UNIT_TIMING_NAMES)}; put it in its country's "
-                        "escalation section",
-                    )
+                message = _(
+                    "{name} is a state's timing, not a unit's: a unit may set {names}; put it "
+                    "in its country's escalation section",
+                    name=name,
+                    names=", ".join(UNIT_TIMING_NAMES),
                 )
+                found.append((("units", index, "escalation", name), message))
     return found
 
 
@@ -218,18 +232,23 @@ def _deadline_problems(where: Loc, own: Mapping[str, float]) -> list[tuple[Loc, 
     deadline = own.get("request_deadline_s", defaults.request_deadline_s)
     if deadline >= reminder:
         return []
-    default_note = {name: "" if name in own else ", the default" for name in involved}
-    default_note.setdefault("request_deadline_s", ", the default")
-    default_note.setdefault("request_reminder_s", ", the default")
-    return [
-        (
-            (*where, involved[0]),
-            f"the request deadline "
-            f"({number_text(deadline)} s{default_note['request_deadline_s']}) "
-            f"must not come before its reminder "
-            f"({number_text(reminder)} s{default_note['request_reminder_s']})",
+    # One of the two at least is the section's own (``involved`` is not empty).
+    if "request_deadline_s" not in own:
+        text = N_(
+            "the request deadline ({deadline} s, the default) must not come before its "
+            "reminder ({reminder} s)"
         )
-    ]
+    elif "request_reminder_s" not in own:
+        text = N_(
+            "the request deadline ({deadline} s) must not come before its reminder "
+            "({reminder} s, the default)"
+        )
+    else:
+        text = N_(
+            "the request deadline ({deadline} s) must not come before its reminder ({reminder} s)"
+        )
+    message = _(text, deadline=number_text(deadline), reminder=number_text(reminder))
+    return [((*where, involved[0]), message)]
 
 
 def _entries(data: Mapping[Any, Any], section: str) -> list[tuple[int, dict[Any, Any]]]:
@@ -265,15 +284,16 @@ _FIELDS_BY_SECTION: dict[tuple[str, ...], tuple[str, ...]] = {
     ("units", "escalation"): tuple(EscalationEntry.model_fields),
 }
 
+_MAPPING_EXPECTED = N_("must be a mapping of key: value pairs (got {value})")
 _TYPE_MESSAGES = {
-    "int_type": "must be a whole number",
-    "float_type": "must be a number",
-    "bool_type": "must be true or false",
-    "string_type": "must be text",
-    "list_type": "must be a list",
-    "dict_type": "must be a mapping of key: value pairs",
-    "model_type": "must be a mapping of key: value pairs",
-    "model_attributes_type": "must be a mapping of key: value pairs",
+    "int_type": N_("must be a whole number (got {value})"),
+    "float_type": N_("must be a number (got {value})"),
+    "bool_type": N_("must be true or false (got {value})"),
+    "string_type": N_("must be text (got {value})"),
+    "list_type": N_("must be a list (got {value})"),
+    "dict_type": _MAPPING_EXPECTED,
+    "model_type": _MAPPING_EXPECTED,
+    "model_attributes_type": _MAPPING_EXPECTED,
 }
 
 
@@ -289,21 +309,25 @@ def translate(error: ValidationError, data: object) -> list[tuple[Loc, str]]:
         if loc == ("version",):
             continue  # reported by version_problems
         if kind == "missing":
-            message = "required field is missing"
+            message = _("required field is missing")
         elif kind == "invalid_key":
-            message = f"unknown field {excerpt(loc[-1])}; field names must be text"
+            message = _("unknown field {field}; field names must be text", field=excerpt(loc[-1]))
         elif kind == "extra_forbidden":
             message = unknown_field_message(loc)
         elif kind == "value_error":
+            # The schema's own checks raise ValueError with words already in the reader's
+            # language (atlasbot.network.schema).
             message = str(detail.get("ctx", {}).get("error", detail["msg"]))
+        elif kind == "string_type" and isinstance(value, bool):
+            message = _(
+                "must be text (got {value}); YAML reads unquoted yes/no/on/off as true/false, "
+                "so put the text in quotes, like 'NO'",
+                value=describe(value),
+            )
         elif kind in _TYPE_MESSAGES:
-            message = f"{_TYPE_MESSAGES[kind]} (got {describe(value)})"
-            if kind == "string_type" and isinstance(value, bool):
-                message += (
-                    "; YAML reads unquoted yes/no/on/off as true/false, so put the text "
-                    "in quotes, like 'NO'"
-                )
+            message = _(_TYPE_MESSAGES[kind], value=describe(value))
         else:
+            # A kind this module does not word: pydantic's own (English) message.
             text = detail["msg"]
             message = text[:1].lower() + text[1:]
         found.append((loc, message))
@@ -312,16 +336,23 @@ def translate(error: ValidationError, data: object) -> list[tuple[Loc, str]]:
 
 def unknown_field_message(loc: Loc) -> str:
     key = loc[-1]
-    message = f"unknown field {excerpt(key)}"
     section = tuple(part for part in loc[:-1] if isinstance(part, str))
     known = _FIELDS_BY_SECTION.get(section)
-    if known is not None:
-        if isinstance(key, str):
-            close = difflib.get_close_matches(key, known, n=1, cutoff=0.75)
-            if close:
-                return f"{message}; did you mean {close[0]!r}?"
-        message += f"; expected one of: {', '.join(known)}"
-    return message
+    if known is None:
+        return _("unknown field {field}", field=excerpt(key))
+    if isinstance(key, str):
+        close = difflib.get_close_matches(key, known, n=1, cutoff=0.75)
+        if close:
+            return _(
+                "unknown field {field}; did you mean {suggestion}?",
+                field=excerpt(key),
+                suggestion=repr(close[0]),
+            )
+    return _(
+        "unknown field {field}; expected one of: {fields}",
+        field=excerpt(key),
+        fields=", ".join(known),
+    )
 
 
 def to_problems(found: list[tuple[Loc, str]], data: object, source: str) -> list[Problem]:
@@ -336,7 +367,7 @@ def to_problems(found: list[tuple[Loc, str]], data: object, source: str) -> list
     keyed.sort(key=lambda item: (item[0], item[1]))
     # A dict keeps the first of equal problems in order, in linear time (a file may hold
     # thousands of duplicates).
-    return list(dict.fromkeys(problem for _, _, problem in keyed))
+    return list(dict.fromkeys(problem for _order, _index, problem in keyed))
 
 
 def _file_order(loc: Loc, data: object) -> tuple[int, ...]:
@@ -380,21 +411,28 @@ def _context(loc: Loc, data: object) -> str:
     if len(loc) < 2 or not isinstance(data, dict) or not isinstance(loc[1], int):
         return ""
     section, index = loc[0], loc[1]
-    label_key = {"units": ("id", "unit"), "countries": ("code", "country")}.get(section)
+    label_key = _CONTEXT_LABELS.get(section)
     items = data.get(section)
     if label_key is None or not isinstance(items, list) or not 0 <= index < len(items):
         return ""
     entry = items[index]
-    key, noun = label_key
+    key, label = label_key
     if isinstance(entry, dict) and isinstance(entry.get(key), str) and entry[key]:
-        return f"{noun} {excerpt(entry[key])}"
+        return _(label, value=excerpt(entry[key]))
     return ""
+
+
+# Which entry a problem is inside, named by its key ("unit 'de-1'").
+_CONTEXT_LABELS = {
+    "units": ("id", N_("unit {value}")),
+    "countries": ("code", N_("country {value}")),
+}
 
 
 def describe(value: object) -> str:
     """A short, readable rendering of a bad value for a message."""
     if value is None:
-        return "an empty value"
+        return _("an empty value")
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
@@ -405,7 +443,7 @@ def describe(value: object) -> str:
     if isinstance(value, int | float):
         return number_text(value)
     if isinstance(value, list):
-        return "a list"
+        return _("a list")
     if isinstance(value, dict):
-        return "a mapping"
-    return f"a {type(value).__name__}"
+        return _("a mapping")
+    return _("a {type}", type=type(value).__name__)

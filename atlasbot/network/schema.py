@@ -1,6 +1,7 @@
 """The network file's structure and field checks (docs/formats.md §1), as pydantic models.
 
-Each field check raises ValueError with the plain message a person will read.
+Each field check raises ValueError with the plain message a person will read, in their
+language (``atlasbot.i18n``: the message is made when the check runs).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from atlasbot.domain import (
     UnitStatus,
 )
 from atlasbot.escalation import Timings
+from atlasbot.i18n import _, format_number
 from atlasbot.safe_files import excerpt, text_problem
 
 FORMAT_VERSION = 1
@@ -39,8 +41,11 @@ _TRANSPORT_MODES = tuple(mode.value for mode in TransportMode)
 def _check_snake_case(code: str) -> str:
     if not SNAKE_CASE.fullmatch(code):
         raise ValueError(
-            "must be a snake_case code: lower-case letters, digits and underscores, "
-            f"starting with a letter (got {excerpt(code)})"
+            _(
+                "must be a snake_case code: lower-case letters, digits and underscores, "
+                "starting with a letter (got {value})",
+                value=excerpt(code),
+            )
         )
     return _fits_column(code, MAX_CODE_LENGTH)
 
@@ -48,8 +53,11 @@ def _check_snake_case(code: str) -> str:
 def _check_country_code(code: str) -> str:
     if not COUNTRY_CODE.fullmatch(code):
         raise ValueError(
-            "must be an ISO 3166-1 alpha-2 code: two upper-case letters like 'DE' "
-            f"(got {excerpt(code)})"
+            _(
+                "must be an ISO 3166-1 alpha-2 code: two upper-case letters like 'DE' "
+                "(got {value})",
+                value=excerpt(code),
+            )
         )
     return code
 
@@ -57,21 +65,26 @@ def _check_country_code(code: str) -> str:
 def _check_unit_id(unit_id: str) -> str:
     if not _UNIT_ID.fullmatch(unit_id):
         raise ValueError(
-            "must be a lowercase slug: letters a-z and digits in parts joined by single "
-            f"hyphens, like 'de-1' (got {excerpt(unit_id)})"
+            _(
+                "must be a lowercase slug: letters a-z and digits in parts joined by single "
+                "hyphens, like 'de-1' (got {value})",
+                value=excerpt(unit_id),
+            )
         )
     return _fits_column(unit_id, MAX_CODE_LENGTH)
 
 
 def _check_language(code: str) -> str:
     if not _LANGUAGE_CODE.fullmatch(code):
-        raise ValueError(f"must be a language code like 'en' or 'de' (got {excerpt(code)})")
+        raise ValueError(
+            _("must be a language code like 'en' or 'de' (got {value})", value=excerpt(code))
+        )
     return code
 
 
 def _check_not_blank(text: str) -> str:
     if not text.strip():
-        raise ValueError("must not be empty")
+        raise ValueError(_("must not be empty"))
     return _fits_column(text, MAX_NAME_LENGTH)
 
 
@@ -95,37 +108,56 @@ def _check_time_zone(name: str) -> str:
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
     if len(name) > MAX_CODE_LENGTH or text_problem(name, MAX_CODE_LENGTH):
-        raise ValueError(
-            f"must be an IANA time zone name like 'Europe/Brussels' (got {excerpt(name)})"
-        )
+        raise ValueError(_not_a_time_zone(name))
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, OSError):
-        message = f"must be an IANA time zone name like 'Europe/Brussels' (got {excerpt(name)})"
         close = difflib.get_close_matches(name, sorted(available_timezones()), n=1)
-        if close:
-            message += f"; did you mean {close[0]!r}?"
-        raise ValueError(message) from None
+        raise ValueError(_not_a_time_zone(name, close[0] if close else None)) from None
     return name
+
+
+def _not_a_time_zone(name: str, close: str | None = None) -> str:
+    if close is None:
+        return _(
+            "must be an IANA time zone name like 'Europe/Brussels' (got {value})",
+            value=excerpt(name),
+        )
+    return _(
+        "must be an IANA time zone name like 'Europe/Brussels' (got {value}); "
+        "did you mean {suggestion}?",
+        value=excerpt(name),
+        suggestion=repr(close),
+    )
 
 
 def _between(low: float, high: float) -> Callable[[float], float]:
     def check(value: float) -> float:
         # Written so that NaN fails too.
         if not low <= value <= high:
-            raise ValueError(f"must be between {low:g} and {high:g} (got {number_text(value)})")
+            raise ValueError(_between_message(low, high, number_text(value)))
         return value
 
     return check
 
 
-def _refuse_huge_int(limit: float, message: str) -> Callable[[object], object]:
+def _between_message(low: float, high: float, got: str) -> str:
+    return _(
+        "must be between {low} and {high} (got {value})",
+        low=f"{low:g}",
+        high=f"{high:g}",
+        value=got,
+    )
+
+
+def _refuse_huge_int(limit: float, message: Callable[[str], str]) -> Callable[[object], object]:
     """Pydantic makes a float of an int with float(), which overflows past 1e308 digits: an
-    int beyond the field's range is refused before that, with the range's own message."""
+    int beyond the field's range is refused before that, with the range's own message
+    (``message`` words it, in the reader's language, for the value as shown)."""
 
     def check(value: object) -> object:
         if isinstance(value, int) and not isinstance(value, bool) and abs(value) > limit:
-            raise ValueError(f"{message} (got {excerpt(value)})")
+            raise ValueError(message(excerpt(value)))
         return value
 
     return check
@@ -146,45 +178,73 @@ MAX_ESCALATION_SECONDS = 7 * 24 * 3600
 
 def _check_not_negative(value: int) -> int:
     if value < 0:
-        raise ValueError(f"must not be negative (got {excerpt(value)})")
+        raise ValueError(_("must not be negative (got {value})", value=excerpt(value)))
     return value
 
 
-def _at_most(limit: int, unit: str) -> Callable[[int], int]:
-    def check(value: int) -> int:
-        if value > limit:
-            raise ValueError(f"must be at most {limit:,} {unit} (got {excerpt(value)})")
-        return value
+def _at_most_units(value: int) -> int:
+    if value > MAX_HOME_RESERVE:
+        raise ValueError(
+            _(
+                "must be at most {limit} units (got {value})",
+                limit=format_number(MAX_HOME_RESERVE),
+                value=excerpt(value),
+            )
+        )
+    return value
 
-    return check
+
+def _at_most_minutes(value: int) -> int:
+    if value > MAX_MOBILISATION_MINUTES:
+        raise ValueError(
+            _(
+                "must be at most {limit} minutes (a week) (got {value})",
+                limit=format_number(MAX_MOBILISATION_MINUTES),
+                value=excerpt(value),
+            )
+        )
+    return value
 
 
-_SECONDS_LIMIT = f"must be at most {MAX_ESCALATION_SECONDS:,} seconds (a week)"
+def _seconds_limit(got: str) -> str:
+    return _(
+        "must be at most {limit} seconds (a week) (got {value})",
+        limit=format_number(MAX_ESCALATION_SECONDS),
+        value=got,
+    )
 
 
 def _check_seconds(value: float) -> float:
     # Written so that NaN fails too.
     if not value >= 0:
-        raise ValueError(f"must be 0 or more seconds (got {number_text(value)})")
+        raise ValueError(_("must be 0 or more seconds (got {value})", value=number_text(value)))
     if math.isinf(value):
-        raise ValueError("must be a finite number of seconds")
+        raise ValueError(_("must be a finite number of seconds"))
     if value > MAX_ESCALATION_SECONDS:
-        raise ValueError(_SECONDS_LIMIT + f" (got {number_text(value)})")
+        raise ValueError(_seconds_limit(number_text(value)))
     return value
 
 
 def _check_team_count(value: int) -> int:
     if value < 1:
-        raise ValueError(f"must be at least 1 team (got {excerpt(value)})")
+        raise ValueError(_("must be at least 1 team (got {value})", value=excerpt(value)))
     if value > MAX_TEAMS:
-        raise ValueError(f"must be at most {MAX_TEAMS} teams (got {excerpt(value)})")
+        raise ValueError(
+            _("must be at most {limit} teams (got {value})", limit=MAX_TEAMS, value=excerpt(value))
+        )
     return value
 
 
 def _one_of(choices: tuple[str, ...]) -> Callable[[str], str]:
     def check(value: str) -> str:
         if value not in choices:
-            raise ValueError(f"must be one of {', '.join(choices)} (got {excerpt(value)})")
+            raise ValueError(
+                _(
+                    "must be one of {choices} (got {value})",
+                    choices=", ".join(choices),
+                    value=excerpt(value),
+                )
+            )
         return value
 
     return check
@@ -192,18 +252,25 @@ def _one_of(choices: tuple[str, ...]) -> Callable[[str], str]:
 
 def _check_transport_list(modes: list[str]) -> list[str]:
     if not modes:
-        raise ValueError(f"must list at least one transport mode ({', '.join(_TRANSPORT_MODES)})")
+        raise ValueError(
+            _(
+                "must list at least one transport mode ({modes})",
+                modes=", ".join(_TRANSPORT_MODES),
+            )
+        )
     seen: set[str] = set()
     for mode in modes:
         if mode in seen:
-            raise ValueError(f"lists {mode!r} more than once")
+            raise ValueError(_("lists {mode} more than once", mode=repr(mode)))
         seen.add(mode)
     return modes
 
 
 def _check_capability_counts(counts: dict[str, int]) -> dict[str, int]:
     if not counts:
-        raise ValueError("must list at least one capability, like {hostage_rescue: 1}")
+        raise ValueError(
+            _("must list at least one capability, like {example}", example="{hostage_rescue: 1}")
+        )
     return counts
 
 
@@ -215,12 +282,12 @@ Text = Annotated[str, AfterValidator(_check_not_blank)]
 TimeZoneName = Annotated[str, AfterValidator(_check_time_zone)]
 Latitude = Annotated[
     float,
-    BeforeValidator(_refuse_huge_int(90, "must be between -90 and 90")),
+    BeforeValidator(_refuse_huge_int(90, lambda got: _between_message(-90, 90, got))),
     AfterValidator(_between(-90, 90)),
 ]
 Longitude = Annotated[
     float,
-    BeforeValidator(_refuse_huge_int(180, "must be between -180 and 180")),
+    BeforeValidator(_refuse_huge_int(180, lambda got: _between_message(-180, 180, got))),
     AfterValidator(_between(-180, 180)),
 ]
 Place = Annotated[str, AfterValidator(_check_place)]
@@ -228,7 +295,7 @@ NonNegativeInt = Annotated[int, AfterValidator(_check_not_negative)]
 TeamCount = Annotated[int, AfterValidator(_check_team_count)]
 Seconds = Annotated[
     float,
-    BeforeValidator(_refuse_huge_int(MAX_ESCALATION_SECONDS, _SECONDS_LIMIT)),
+    BeforeValidator(_refuse_huge_int(MAX_ESCALATION_SECONDS, _seconds_limit)),
     AfterValidator(_check_seconds),
 ]
 StatusName = Annotated[str, AfterValidator(_one_of(_STATUSES))]
@@ -271,9 +338,7 @@ class CountryEntry(_FileModel):
     timezone: TimeZoneName
     languages: list[LanguageCode] = []
     armed_action_abroad: bool = True
-    home_reserve: Annotated[
-        NonNegativeInt, AfterValidator(_at_most(MAX_HOME_RESERVE, "units"))
-    ] = 0
+    home_reserve: Annotated[NonNegativeInt, AfterValidator(_at_most_units)] = 0
     escalation: EscalationEntry = EscalationEntry()
 
 
@@ -289,9 +354,7 @@ class UnitEntry(_FileModel):
     country: CountryCode
     base: BaseEntry
     status: StatusName
-    mobilisation_minutes: Annotated[
-        NonNegativeInt, AfterValidator(_at_most(MAX_MOBILISATION_MINUTES, "minutes (a week)"))
-    ]
+    mobilisation_minutes: Annotated[NonNegativeInt, AfterValidator(_at_most_minutes)]
     transport: Annotated[list[TransportName], AfterValidator(_check_transport_list)]
     capabilities: Annotated[
         dict[CapabilityCode, TeamCount], AfterValidator(_check_capability_counts)

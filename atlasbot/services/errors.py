@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.exc import SQLAlchemyError
 
 from atlasbot.errors import DomainError, InvalidInput
+from atlasbot.i18n import _
 
 __all__ = ["Conflict", "DomainError", "InvalidInput", "NotAuthorised", "NotEnrolled", "NotFound"]
 
@@ -28,11 +29,15 @@ class Conflict(DomainError):
 class DatabaseUnavailable(DomainError, SQLAlchemyError):
     """The database cannot be reached right now: nothing was saved, the member may retry.
 
-    Also a SQLAlchemyError: code that retries on database errors (the timers) retries."""
+    Also a SQLAlchemyError: code that retries on database errors (the timers) retries.
+    The default message is worded when the error is raised, in the language of the member
+    being answered then (``atlasbot.i18n``): the chat shows ``str(err)`` as it is."""
 
     def __init__(self, message: str | None = None) -> None:
         super().__init__(
             message
-            or "The database cannot be reached right now, so this could not be saved and "
-            "nothing was changed. Please try again in a minute."
+            or _(
+                "The database cannot be reached right now, so this could not be saved and "
+                "nothing was changed. Please try again in a minute."
+            )
         )

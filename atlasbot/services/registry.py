@@ -18,6 +18,7 @@ from atlasbot.domain import (
     UnitStatus,
     frozen_counts,
 )
+from atlasbot.i18n import _, ngettext
 from atlasbot.network import frozen_timings
 from atlasbot.services.errors import Conflict, NotFound
 from atlasbot.storage import audit
@@ -50,13 +51,55 @@ class ImportSummary:
     def lines(self) -> list[str]:
         """One human line per kind of change, or a single 'no changes' line."""
         if not self.changed:
-            return ["no changes: the database already holds this network"]
+            return [_("no changes: the database already holds this network")]
         out = []
         for change in ("added", "updated", "removed"):
             for kind, keys in sorted(getattr(self, change).items()):
                 if keys:
-                    out.append(f"{change} {len(keys)} {kind}: {', '.join(sorted(keys))}")
+                    out.append(_CHANGE_LINES[change, kind](len(keys), ", ".join(sorted(keys))))
         return out
+
+
+# One line per kind of change and kind of record ("added 3 units: be-1, de-1, fr-1"); the
+# English line says "units" even for one, as it always has.
+_CHANGE_LINES = {
+    ("added", "capabilities"): lambda count, keys: ngettext(
+        "added {count} capabilities: {keys}",
+        "added {count} capabilities: {keys}",
+        count,
+        keys=keys,
+    ),
+    ("added", "countries"): lambda count, keys: ngettext(
+        "added {count} countries: {keys}", "added {count} countries: {keys}", count, keys=keys
+    ),
+    ("added", "units"): lambda count, keys: ngettext(
+        "added {count} units: {keys}", "added {count} units: {keys}", count, keys=keys
+    ),
+    ("updated", "capabilities"): lambda count, keys: ngettext(
+        "updated {count} capabilities: {keys}",
+        "updated {count} capabilities: {keys}",
+        count,
+        keys=keys,
+    ),
+    ("updated", "countries"): lambda count, keys: ngettext(
+        "updated {count} countries: {keys}", "updated {count} countries: {keys}", count, keys=keys
+    ),
+    ("updated", "units"): lambda count, keys: ngettext(
+        "updated {count} units: {keys}", "updated {count} units: {keys}", count, keys=keys
+    ),
+    ("removed", "capabilities"): lambda count, keys: ngettext(
+        "removed {count} capabilities: {keys}",
+        "removed {count} capabilities: {keys}",
+        count,
+        keys=keys,
+    ),
+    ("removed", "countries"): lambda count, keys: ngettext(
+        "removed {count} countries: {keys}", "removed {count} countries: {keys}", count, keys=keys
+    ),
+    ("removed", "units"): lambda count, keys: ngettext(
+        "removed {count} units: {keys}", "removed {count} units: {keys}", count, keys=keys
+    ),
+}
 
 
 def _capability_row(capability: Capability) -> dict[str, Any]:
@@ -183,8 +226,11 @@ def _remove_missing(session: Session, network: Network, summary: ImportSummary) 
         )
         if referenced is not None:
             raise Conflict(
-                f"unit {row.id} is not in the file, but members or invites refer to it; "
-                "keep it in the file (status: unavailable) instead of removing it"
+                _(
+                    "unit {unit} is not in the file, but members or invites refer to it; "
+                    "keep it in the file (status: unavailable) instead of removing it",
+                    unit=row.id,
+                )
             )
         for change in session.exec(
             select(UnitStatusChange).where(UnitStatusChange.unit_id == row.id)
@@ -201,7 +247,10 @@ def _remove_missing(session: Session, network: Network, summary: ImportSummary) 
             select(MemberRole.id).where(MemberRole.country == country_row.code)
         ).first():
             raise Conflict(
-                f"country {country_row.code} is not in the file, but members refer to it"
+                _(
+                    "country {country} is not in the file, but members refer to it",
+                    country=country_row.code,
+                )
             )
         session.delete(country_row)
         summary.note("removed", "countries", country_row.code)
@@ -266,7 +315,7 @@ def set_unit_status(
     """Change a unit's readiness, keep the history and audit it; returns the previous status."""
     row = session.get(UnitRow, unit_id, with_for_update=True)
     if row is None:
-        raise NotFound(f"there is no unit {unit_id!r}")
+        raise NotFound(_("there is no unit {unit}", unit=repr(unit_id)))
     previous = UnitStatus(row.status)
     if previous is status:
         return previous
