@@ -18,6 +18,7 @@ from typing import Any, TextIO
 
 from atlasbot.config import load_settings
 from atlasbot.domain import Network
+from atlasbot.i18n import N_, _
 from atlasbot.network import load_network
 from atlasbot.runtime import DEMO_NETWORK, sandbox_runtime, temporary_sqlite_url
 from atlasbot.sandbox import SandboxClient
@@ -28,6 +29,22 @@ AUTHORITY_BASE_ID = 2000
 UNIT_BASE_ID = 3000
 # The answers the requested states give, in the order their requests arrive.
 ANSWER_SCRIPT = ("decline", "accept", "counter", "accept", "accept", "accept")
+# How the closing line names each answer ("FR decline"), translated when shown.
+ANSWER_NAMES = {
+    "accept": N_("{state} accept"),
+    "decline": N_("{state} decline"),
+    "counter": N_("{state} counter"),
+}
+
+
+def taps(button: str) -> str:
+    """The narration of a tap on a button (its label quoted as the bot shows it)."""
+    return _("taps '{button}'", button=button)
+
+
+def types(typed: str) -> str:
+    """The narration of a short text typed, quoted."""
+    return _("types '{text}'", text=typed)
 
 
 class Transcript:
@@ -51,13 +68,14 @@ class Transcript:
             return  # only the buttons changed (a toggle); nothing new to read
         self.shown[key] = body
         if message.get("edited"):
-            body = "(edited) " + body
+            body = _("(edited) {text}", text=body)
         if message.get("document"):
-            body = f"[document: {message['document']}] {body}"
+            body = _("[document: {document}] {text}", document=message["document"], text=body)
         if message.get("location"):
-            body = f"[map pin {message['location']}] {body}"
+            body = _("[map pin {location}] {text}", location=message["location"], text=body)
         lines = body.splitlines() or [""]
-        self.out.write(f"  bot → {person.name}: {lines[0]}\n")
+        first = _("bot → {person}: {text}", person=person.name, text=lines[0])
+        self.out.write(f"  {first}\n")
         for line in lines[1:]:
             self.out.write(textwrap.indent(line, "      ") + "\n")
         labels = button_texts(message)
@@ -92,7 +110,7 @@ class Demo:
             await someone.news()
 
     async def enrol_everyone(self) -> Person:
-        self.transcript.heading("Enrolment by one-time invite codes")
+        self.transcript.heading(_("Enrolment by one-time invite codes"))
         ana = self.person(REQUESTER_ID, "Ana (BE authority)")
         self.requesters.append(ana)
         code = await self.sandbox.invite("authority", country="BE")
@@ -109,55 +127,61 @@ class Demo:
             await commander.news()
             commander.on_message = self.transcript.bot
             self.unit_people[unit.id] = commander
-        self.transcript.out.write(
-            f"\n({len(self.authorities)} other states' authorities and "
-            f"{len(self.unit_people)} unit commanders enrolled the same way, quietly)\n"
+        enrolled = _(
+            "({authorities} other states' authorities and {commanders} unit commanders "
+            "enrolled the same way, quietly)",
+            authorities=len(self.authorities),
+            commanders=len(self.unit_people),
         )
+        self.transcript.out.write(f"\n{enrolled}\n")
         return ana
 
     async def request(self, ana: Person) -> None:
-        self.transcript.heading("The request (/request)")
+        self.transcript.heading(_("The request (/request)"))
         steps: list[tuple[str, Any]] = [
             ("/request", lambda: ana.say("/request")),
-            ("taps 'Hostage-taking'", lambda: ana.tap("Hostage-taking")),
-            ("taps 'Yes, I confirm'", lambda: ana.tap("Yes, I confirm")),
-            ("types 'Antwerpen'", lambda: ana.say("Antwerpen")),
-            ("taps 'Antwerp, BE'", lambda: ana.tap(re.compile(r"^Antwerp"))),
-            ("taps 'Hostage rescue' twice", lambda: self._tap_twice(ana, "Hostage rescue")),
-            ("taps 'Negotiation'", lambda: ana.tap(re.compile(r"^Negotiation"))),
-            ("taps 'Precision marksmen'", lambda: ana.tap(re.compile(r"^Precision marksmen"))),
+            (taps("Hostage-taking"), lambda: ana.tap("Hostage-taking")),
+            (taps("Yes, I confirm"), lambda: ana.tap("Yes, I confirm")),
+            (types("Antwerpen"), lambda: ana.say("Antwerpen")),
+            (taps("Antwerp, BE"), lambda: ana.tap(re.compile(r"^Antwerp"))),
             (
-                "taps 'Explosive ordnance disposal'",
+                _("taps '{button}' twice", button="Hostage rescue"),
+                lambda: self._tap_twice(ana, "Hostage rescue"),
+            ),
+            (taps("Negotiation"), lambda: ana.tap(re.compile(r"^Negotiation"))),
+            (taps("Precision marksmen"), lambda: ana.tap(re.compile(r"^Precision marksmen"))),
+            (
+                taps("Explosive ordnance disposal"),
                 lambda: ana.tap(re.compile(r"^Explosive ordnance")),
             ),
-            ("taps 'Done'", lambda: ana.tap("✅ Done")),
+            (taps("Done"), lambda: ana.tap("✅ Done")),
             (
-                "taps 'Action on our territory'",
+                taps("Action on our territory"),
                 lambda: ana.tap(re.compile("Action on our territory")),
             ),
-            ("taps 'Expertise'", lambda: ana.tap(re.compile("Expertise"))),
-            ("taps 'Done'", lambda: ana.tap("✅ Done")),
+            (taps("Expertise"), lambda: ana.tap(re.compile("Expertise"))),
+            (taps("Done"), lambda: ana.tap("✅ Done")),
             (
-                "types the nature",
+                _("types the nature"),
                 lambda: ana.say(
                     "Assault teams to free about 20 hostages in an office tower, with "
                     "negotiators, marksmen and EOD support."
                 ),
             ),
             (
-                "types the necessity",
+                _("types the necessity"),
                 lambda: ana.say(
                     "Our own unit is engaged at a second site in Brussels; we cannot cover "
                     "Antwerp alone."
                 ),
             ),
             (
-                "types the commander",
+                _("types the commander"),
                 lambda: ana.say("Commissaris J. Peeters, call sign ANTWERP-1"),
             ),
-            ("taps 'No' (partners)", lambda: ana.tap("No")),
-            ("taps '2 high'", lambda: ana.tap("2 high")),
-            ("taps 'Submit request'", lambda: ana.tap("✅ Submit request")),
+            (_("taps '{button}' (partners)", button="No"), lambda: ana.tap("No")),
+            (taps("2 high"), lambda: ana.tap("2 high")),
+            (taps("Submit request"), lambda: ana.tap("✅ Submit request")),
         ]
         for label, step in steps:
             await self.act(ana, label, step())
@@ -176,63 +200,63 @@ class Demo:
             if labels:
                 self.used_plan_messages.add(message["message_id"])
                 label = next((t for t in labels if "," in t), labels[0])
-                await self.act(ana, f"taps '{label}'", ana.tap(label, message))
-                await self.act(ana, "taps 'Confirm and send'", ana.tap("✅ Confirm and send"))
+                await self.act(ana, taps(label), ana.tap(label, message))
+                await self.act(ana, taps("Confirm and send"), ana.tap("✅ Confirm and send"))
                 return True
         return False
 
     async def answer(self, authority: Person, how: str, request: dict[str, Any]) -> None:
         if how == "accept":
-            await self.act(authority, "taps 'Accept…'", authority.tap("✅ Accept…", request))
-            await self.act(authority, "taps 'Next'", authority.tap("Next ➡"))
+            await self.act(authority, taps("Accept…"), authority.tap("✅ Accept…", request))
+            await self.act(authority, taps("Next"), authority.tap("Next ➡"))
             last = await authority.last()
             if "carry arms" in (last.get("text") or ""):
-                await self.act(authority, "taps 'Yes, armed'", authority.tap("Yes, armed"))
-            await self.act(authority, "taps '12'", authority.tap("12"))
-            await self.act(authority, "taps '72 hours'", authority.tap("72 hours"))
+                await self.act(authority, taps("Yes, armed"), authority.tap("Yes, armed"))
+            await self.act(authority, taps("12"), authority.tap("12"))
+            await self.act(authority, taps("72 hours"), authority.tap("72 hours"))
             await self.act(
                 authority,
-                "taps 'Requesting state pays'",
+                taps("Requesting state pays"),
                 authority.tap(re.compile("^Requesting state pays")),
             )
             await self.act(
-                authority, "types the contact", authority.say("Duty desk, secure line ref. 44")
+                authority, _("types the contact"), authority.say("Duty desk, secure line ref. 44")
             )
-            await self.act(authority, "taps 'Confirm'", authority.tap("✅ Confirm"))
+            await self.act(authority, taps("Confirm"), authority.tap("✅ Confirm"))
         elif how == "decline":
-            await self.act(authority, "taps 'Decline…'", authority.tap("✖ Decline…", request))
+            await self.act(authority, taps("Decline…"), authority.tap("✖ Decline…", request))
             await self.act(
-                authority, "taps 'Units needed at home'", authority.tap("Units needed at home")
+                authority, taps("Units needed at home"), authority.tap("Units needed at home")
             )
-            await self.act(authority, "taps 'Confirm decline'", authority.tap("✖ Confirm decline"))
+            await self.act(authority, taps("Confirm decline"), authority.tap("✖ Confirm decline"))
         else:
             await self.act(
-                authority, "taps 'Counter-propose…'", authority.tap("↔ Counter-propose…", request)
+                authority, taps("Counter-propose…"), authority.tap("↔ Counter-propose…", request)
             )
             await self.act(
                 authority,
-                "types the proposal",
+                _("types the proposal"),
                 authority.say("Expertise only: 4 advisers, no armed action, on scene from 18:00"),
             )
             last = await authority.last()
             if "☑ Action" in " ".join(button_texts(last)):
                 await self.act(
                     authority,
-                    "taps 'Action' off",
+                    _("taps '{button}' off", button="Action"),
                     authority.tap(re.compile("Action on our territory")),
                 )
             if "☐ Expertise" in button_texts(await authority.last()):
-                await self.act(authority, "taps 'Expertise'", authority.tap("☐ Expertise"))
-            await self.act(authority, "taps 'Next'", authority.tap("Next ➡"))
-            await self.act(authority, "types '4'", authority.say("4"))
-            await self.act(authority, "taps '24 hours'", authority.tap("24 hours"))
+                await self.act(authority, taps("Expertise"), authority.tap("☐ Expertise"))
+            await self.act(authority, taps("Next"), authority.tap("Next ➡"))
+            await self.act(authority, types("4"), authority.say("4"))
+            await self.act(authority, taps("24 hours"), authority.tap("24 hours"))
             await self.act(
                 authority,
-                "taps 'Requesting state pays'",
+                taps("Requesting state pays"),
                 authority.tap(re.compile("^Requesting state pays")),
             )
-            await self.act(authority, "taps 'Use my name'", authority.tap("Use my name"))
-            await self.act(authority, "taps 'Confirm'", authority.tap("✅ Confirm"))
+            await self.act(authority, taps("Use my name"), authority.tap("Use my name"))
+            await self.act(authority, taps("Confirm"), authority.tap("✅ Confirm"))
 
     async def pending_requests(self) -> list[tuple[Person, dict[str, Any]]]:
         """Requests not answered yet: (authority, the request message with its buttons)."""
@@ -247,7 +271,7 @@ class Demo:
 
     async def answers(self, ana: Person) -> list[str]:
         """Answer every request as the script says, sending the next plan after a refusal."""
-        self.transcript.heading("The requested states answer")
+        self.transcript.heading(_("The requested states answer"))
         handled: list[str] = []
         script = iter(ANSWER_SCRIPT)
         for _round in range(8):
@@ -260,30 +284,33 @@ class Demo:
                 how = next(script, "accept")
                 self.answered.setdefault(authority.user_id, set()).add(message["message_id"])
                 await self.answer(authority, how, message)
-                handled.append(f"{authority.name.split()[0]} {how}")
+                handled.append(_(ANSWER_NAMES[how], state=authority.name.split()[0]))
                 if how == "counter":
-                    await self.act(ana, "taps 'Accept proposal'", ana.tap("✅ Accept proposal"))
+                    await self.act(ana, taps("Accept proposal"), ana.tap("✅ Accept proposal"))
         return handled
 
     async def mobilise(self) -> None:
-        self.transcript.heading("Mobilisation: the units report")
-        for unit_id, commander in self.unit_people.items():
+        self.transcript.heading(_("Mobilisation: the units report"))
+        for commander in self.unit_people.values():
             messages = await commander.all_messages()
             if not any("MOBILISATION ORDER" in (m.get("text") or "") for m in messages):
                 continue
-            await self.act(commander, "taps 'Mobilising'", commander.tap("🟡 Mobilising"))
-            await self.act(commander, "taps 'Departed…'", commander.tap("🚁 Departed…"))
+            await self.act(commander, taps("Mobilising"), commander.tap("🟡 Mobilising"))
+            await self.act(commander, taps("Departed…"), commander.tap("🚁 Departed…"))
             await self.act(
-                commander, "taps the planned ETA", commander.tap(re.compile(r"^ETA in"))
+                commander, _("taps the planned ETA"), commander.tap(re.compile(r"^ETA in"))
             )
-            await self.act(commander, "taps 'On scene'", commander.tap("📍 On scene"))
-            _ = unit_id
+            await self.act(commander, taps("On scene"), commander.tap("📍 On scene"))
 
     async def close(self, ana: Person) -> None:
-        self.transcript.heading("Closing and the after-action summary")
-        await self.act(ana, "taps 'Close crisis…' on the live board", ana.tap("🏁 Close crisis…"))
+        self.transcript.heading(_("Closing and the after-action summary"))
         await self.act(
-            ana, "taps 'Confirm: close the crisis'", ana.tap("🏁 Confirm: close the crisis")
+            ana,
+            _("taps '{button}' on the live board", button="Close crisis…"),
+            ana.tap("🏁 Close crisis…"),
+        )
+        await self.act(
+            ana, taps("Confirm: close the crisis"), ana.tap("🏁 Confirm: close the crisis")
         )
 
 
@@ -294,8 +321,11 @@ async def play(out: TextIO = sys.stdout) -> int:
     settings = load_settings(database_url=url, token=None, log_level="WARNING")
     transcript = Transcript(out)
     out.write(
-        "atlasbot demo — all units are FICTIONAL; everything runs offline against the local "
-        "sandbox Bot API on 127.0.0.1 with a temporary database.\n"
+        _(
+            "atlasbot demo — all units are FICTIONAL; everything runs offline against the "
+            "local sandbox Bot API on 127.0.0.1 with a temporary database."
+        )
+        + "\n"
     )
     try:
         async with (
@@ -308,10 +338,15 @@ async def play(out: TextIO = sys.stdout) -> int:
             handled = await demo.answers(ana)
             await demo.mobilise()
             await demo.close(ana)
-            transcript.heading("Done")
+            transcript.heading(_("Done"))
+            seconds = f"{time.perf_counter() - started:.1f}"
             out.write(
-                f"Answers: {', '.join(handled)}. Transcript above; "
-                f"{time.perf_counter() - started:.1f} s in all.\n"
+                _(
+                    "Answers: {answers}. Transcript above; {seconds} s in all.",
+                    answers=", ".join(handled),
+                    seconds=seconds,
+                )
+                + "\n"
             )
     finally:
         folder.cleanup()

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from atlasbot.cli import common
+from atlasbot.i18n import N_, _
 
 audit_app = typer.Typer(help="The append-only audit log.")
 
@@ -16,7 +17,9 @@ audit_app = typer.Typer(help="The append-only audit log.")
 # --- audit ------------------------------------------------------------------------------
 
 
-NO_KEY_NOTE = (
+# Marked here, translated when printed (``_(NO_KEY_NOTE)``): the English constant is what
+# the tests compare with.
+NO_KEY_NOTE = N_(
     "seals not checked: ATLASBOT_AUDIT_KEY is not set, so an entry forged with a correct "
     "hash, or a re-hashed chain, would pass"
 )
@@ -28,21 +31,41 @@ def _read_anchor(path: Path) -> Any:
     try:
         content = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as err:
-        common.fail(f"--anchor {path}: cannot read it ({getattr(err, 'strerror', None) or err})")
+        common.fail(
+            _(
+                "--anchor {path}: cannot read it ({reason})",
+                path=path,
+                reason=getattr(err, "strerror", None) or err,
+            )
+        )
     try:
         return audit.parse_anchor(content)
     except audit.AnchorError as err:
-        common.fail(f"--anchor {path}: {err}")
+        common.fail(_("--anchor {path}: {reason}", path=path, reason=err))
 
 
 def _seal_lines(report: Any) -> list[str]:
     if not report.key_given:
-        return [NO_KEY_NOTE]
-    lines = [f"seals verified with ATLASBOT_AUDIT_KEY: {report.sealed} entries"]
+        return [_(NO_KEY_NOTE)]
+    lines = [_("seals verified with ATLASBOT_AUDIT_KEY: {count} entries", count=report.sealed)]
     if report.unsealed_before_key is not None:
         first, last = report.unsealed_before_key
-        span = f"entry #{first} is" if first == last else f"entries #{first} to #{last} are"
-        lines.append(f"{span} unsealed: written before ATLASBOT_AUDIT_KEY was set")
+        if first == last:
+            lines.append(
+                _(
+                    "entry #{seq} is unsealed: written before ATLASBOT_AUDIT_KEY was set",
+                    seq=first,
+                )
+            )
+        else:
+            lines.append(
+                _(
+                    "entries #{first} to #{last} are unsealed: "
+                    "written before ATLASBOT_AUDIT_KEY was set",
+                    first=first,
+                    last=last,
+                )
+            )
     return lines
 
 
@@ -66,8 +89,11 @@ def audit_verify(
         report = audit.verify(session, key=key, anchor=pinned)
     if not report.ok:
         typer.echo(
-            f"audit log BROKEN: {len(report.problems) + report.more_problems} "
-            f"problem(s) in {report.entries_checked} entries",
+            _(
+                "audit log BROKEN: {problems} problem(s) in {entries} entries",
+                problems=len(report.problems) + report.more_problems,
+                entries=report.entries_checked,
+            ),
             err=True,
         )
         for line in report.problem_lines():
@@ -75,12 +101,30 @@ def audit_verify(
         for line in _seal_lines(report):
             typer.echo(line, err=True)
         raise typer.Exit(1)
-    typer.echo(f"audit log intact: {report.entries_checked} entries, chain verified")
+    typer.echo(
+        _(
+            "audit log intact: {entries} entries, chain verified",
+            entries=report.entries_checked,
+        )
+    )
     for line in _seal_lines(report):
         typer.echo(line)
     if pinned is not None:
-        signature = "signature checked" if key is not None else "signature NOT checked (no key)"
-        typer.echo(f"anchor of {pinned.time} holds: entry #{pinned.seq} unchanged ({signature})")
+        typer.echo(_anchor_holds(pinned, signed=key is not None))
+
+
+def _anchor_holds(pinned: Any, *, signed: bool) -> str:
+    if signed:
+        return _(
+            "anchor of {time} holds: entry #{seq} unchanged (signature checked)",
+            time=pinned.time,
+            seq=pinned.seq,
+        )
+    return _(
+        "anchor of {time} holds: entry #{seq} unchanged (signature NOT checked (no key))",
+        time=pinned.time,
+        seq=pinned.seq,
+    )
 
 
 @audit_app.command("anchor")

@@ -29,6 +29,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from atlasbot.clock import as_utc
+from atlasbot.i18n import _, ngettext
 from atlasbot.storage.models import AuditEntry, AuditHead, utc_now
 
 GENESIS_HASH = "0" * 64
@@ -216,7 +217,10 @@ def parse_anchor(content: str) -> Anchor:
     found = _ANCHOR_PATTERN.search(content)
     if found is None:
         raise AnchorError(
-            "no anchor line in it (expected 'atlasbot audit anchor: seq=… hash=… time=… hmac=…')"
+            _(
+                "no anchor line in it "
+                "(expected 'atlasbot audit anchor: seq=… hash=… time=… hmac=…')"
+            )
         )
     return Anchor(int(found["seq"]), found["hash"], found["time"], found["hmac"])
 
@@ -250,7 +254,15 @@ class VerifyReport:
         """The problems, then how many more were found but not listed."""
         lines = list(self.problems)
         if self.more_problems:
-            lines.append(f"… and {self.more_problems} more problems not listed")
+            # English says "problems" for one as well (its wording is promised unchanged);
+            # the catalogs give each language its own forms.
+            lines.append(
+                ngettext(
+                    "… and {count} more problems not listed",
+                    "… and {count} more problems not listed",
+                    self.more_problems,
+                )
+            )
         return lines
 
 
@@ -300,12 +312,21 @@ def _check_entry(walk: _Walk, row: Any) -> None:
     try:
         at = _read_time(row.at)
     except (ValueError, TypeError, OverflowError):
-        walk.report(seq, f"entry #{seq} has a malformed time {_shown(row.at)}")
+        walk.report(
+            seq, _("entry #{seq} has a malformed time {value}", seq=seq, value=_shown(row.at))
+        )
         readable = False
     try:
         payload = _read_payload(row.payload)
     except ValueError:
-        walk.report(seq, f"entry #{seq} has a payload that is not JSON: {_shown(row.payload)}")
+        walk.report(
+            seq,
+            _(
+                "entry #{seq} has a payload that is not JSON: {value}",
+                seq=seq,
+                value=_shown(row.payload),
+            ),
+        )
         readable = False
     if readable:
         recomputed = entry_hash(
@@ -318,15 +339,26 @@ def _check_entry(walk: _Walk, row: Any) -> None:
             prev_hash=row.prev_hash,
         )
         if recomputed != row.hash:
-            walk.report(seq, f"entry #{seq} was altered: its hash no longer matches its content")
+            walk.report(
+                seq, _("entry #{seq} was altered: its hash no longer matches its content", seq=seq)
+            )
+    _check_seal(walk, row)
+
+
+def _check_seal(walk: _Walk, row: Any) -> None:
+    """Check one entry's seal against the key (nothing to check without a key)."""
+    seq = row.seq
     if walk.key is None:
         return
     if row.seal is None:
         if walk.seen_sealed:
             walk.report(
                 seq,
-                f"entry #{seq} is not sealed although entries before it are: "
-                "it was written without the key",
+                _(
+                    "entry #{seq} is not sealed although entries before it are: "
+                    "it was written without the key",
+                    seq=seq,
+                ),
             )
         else:
             walk.unsealed_first = walk.unsealed_first or seq
@@ -338,20 +370,38 @@ def _check_entry(walk: _Walk, row: Any) -> None:
     else:
         walk.report(
             seq,
-            f"entry #{seq} has a wrong seal: it was forged, or re-hashed, without the key",
+            _(
+                "entry #{seq} has a wrong seal: it was forged, or re-hashed, without the key",
+                seq=seq,
+            ),
         )
 
 
-def _missing(first: int, last: int) -> str:
+def _missing(first: int, last: int, head: int | None = None) -> str:
+    """The entries missing from ``first`` to ``last``; ``head``: the last entry the head
+    records, when that is how they were found missing."""
+    if head is not None:
+        if first == last:
+            return _(
+                "entry #{first} is missing (the head records #{head} as the last entry)",
+                first=first,
+                head=head,
+            )
+        return _(
+            "entries #{first} to #{last} are missing (the head records #{head} as the last entry)",
+            first=first,
+            last=last,
+            head=head,
+        )
     if first == last:
-        return f"entry #{first} is missing"
-    return f"entries #{first} to #{last} are missing"
+        return _("entry #{first} is missing", first=first)
+    return _("entries #{first} to #{last} are missing", first=first, last=last)
 
 
 def _does_not_follow(seq: int, previous_seq: int) -> str:
     if previous_seq == 0:
-        return f"entry #{seq} does not start the log"
-    return f"entry #{seq} does not follow #{previous_seq}"
+        return _("entry #{seq} does not start the log", seq=seq)
+    return _("entry #{seq} does not follow #{previous}", seq=seq, previous=previous_seq)
 
 
 def verify(
@@ -367,7 +417,7 @@ def verify(
     connection = session.connection()
     head = connection.execute(text("SELECT seq, hash FROM audit_head WHERE id = 1")).first()
     if head is None:
-        walk.report(None, "the audit head row is missing")
+        walk.report(None, _("the audit head row is missing"))
     # Raw columns: a row edited by hand must not stop the walk before it is named.
     rows = connection.execute(
         text(
@@ -417,7 +467,15 @@ def _walk_chain(walk: _Walk, rows: Iterable[Any], head: Any, anchor: Anchor | No
         try:
             _check_entry(walk, row)
         except Exception as err:  # any other damage is named, not raised
-            walk.report(seq, f"entry #{seq} cannot be checked ({type(err).__name__}: {err})")
+            walk.report(
+                seq,
+                _(
+                    "entry #{seq} cannot be checked ({error}: {reason})",
+                    seq=seq,
+                    error=type(err).__name__,
+                    reason=err,
+                ),
+            )
         gap = seq > previous_seq + 1
         if head is not None and seq > head.seq:
             if chain.beyond_head is None:
@@ -446,13 +504,15 @@ def _check_head(
     if head.seq > last_below_head:
         walk.report(
             last_below_head + 1,
-            f"{_missing(last_below_head + 1, head.seq)} "
-            f"(the head records #{head.seq} as the last entry)",
+            _missing(last_below_head + 1, head.seq, head=head.seq),
         )
     elif head.seq > 0 and head_entry_hash is not None and head_entry_hash != head.hash:
-        walk.report(head.seq, f"entry #{head.seq} is not the entry its head records: replaced")
+        walk.report(
+            head.seq,
+            _("entry #{seq} is not the entry its head records: replaced", seq=head.seq),
+        )
     elif head.seq == 0 and head.hash != GENESIS_HASH:
-        walk.report(None, "the head of the empty log does not hold the starting hash")
+        walk.report(None, _("the head of the empty log does not hold the starting hash"))
     if beyond_head is not None:
         first, previous, gap = beyond_head
         if gap:
@@ -460,8 +520,12 @@ def _check_head(
         else:
             walk.report(
                 first,
-                f"entry #{first} was added after the last recorded entry #{head.seq} "
-                "without moving the head",
+                _(
+                    "entry #{seq} was added after the last recorded entry #{head} "
+                    "without moving the head",
+                    seq=first,
+                    head=head.seq,
+                ),
             )
 
 
@@ -471,25 +535,37 @@ def _check_anchor(
     if walk.key is not None and not anchor.signed_by(walk.key):
         walk.report(
             None,
-            f"the anchor of {anchor.time} (entry #{anchor.seq}) is not signed with this key: "
-            "the file was edited, or made with another key",
+            _(
+                "the anchor of {time} (entry #{seq}) is not signed with this key: "
+                "the file was edited, or made with another key",
+                time=anchor.time,
+                seq=anchor.seq,
+            ),
         )
-    label = f"the anchor of {anchor.time}"
     if anchor.seq == 0:
         return
     ends = last_seq if head is None else min(last_seq, head.seq)
     if ends < anchor.seq:
-        walk.report(
-            anchor.seq,
-            f"the log ends at #{ends}, before entry #{anchor.seq} of {label}: it was truncated",
+        problem = _(
+            "the log ends at #{ends}, before entry #{seq} of the anchor of {time}: "
+            "it was truncated",
+            ends=ends,
+            seq=anchor.seq,
+            time=anchor.time,
         )
     elif anchored_hash is None:
-        walk.report(anchor.seq, f"entry #{anchor.seq} of {label} is missing")
-    elif anchored_hash != anchor.hash:
-        walk.report(
-            anchor.seq,
-            f"entry #{anchor.seq} is not the one in {label}: the log was rewritten up to it",
+        problem = _(
+            "entry #{seq} of the anchor of {time} is missing", seq=anchor.seq, time=anchor.time
         )
+    elif anchored_hash != anchor.hash:
+        problem = _(
+            "entry #{seq} is not the one in the anchor of {time}: the log was rewritten up to it",
+            seq=anchor.seq,
+            time=anchor.time,
+        )
+    else:
+        return
+    walk.report(anchor.seq, problem)
 
 
 def recent(session: Session, limit: int = 20, obj: str | None = None) -> list[AuditEntry]:

@@ -25,6 +25,7 @@ from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.pool import NullPool
 
+from atlasbot.i18n import _, ngettext
 from atlasbot.storage import audit, db
 from atlasbot.storage.leadership import AlreadyRunning, SqliteLock, lock_key, sqlite_path
 
@@ -53,9 +54,11 @@ def describe(url: str) -> str:
 def backup(url: str, target: Path, *, force: bool = False) -> None:
     """Write a backup of the database at ``url`` to ``target``."""
     if target.exists() and not force:
-        raise BackupError(f"{target} exists: pass --force to overwrite it")
+        raise BackupError(_("{path} exists: pass --force to overwrite it", path=target))
     if not target.parent.is_dir():
-        raise BackupError(f"{target}: the folder {target.parent} does not exist")
+        raise BackupError(
+            _("{path}: the folder {folder} does not exist", path=target, folder=target.parent)
+        )
     if make_url(url).get_backend_name() == "sqlite":
         _sqlite_backup(url, target)
     else:
@@ -65,7 +68,7 @@ def backup(url: str, target: Path, *, force: bool = False) -> None:
 def restore(url: str, source: Path, *, force: bool = False) -> RestoreReport:
     """Replace the database at ``url`` with the backup in ``source``, then verify it."""
     if not source.is_file():
-        raise BackupError(f"{source}: no such backup file")
+        raise BackupError(_("{path}: no such backup file", path=source))
     if make_url(url).get_backend_name() == "sqlite":
         _sqlite_restore(url, source, force=force)
     else:
@@ -84,13 +87,25 @@ def _verify(url: str) -> RestoreReport:
     return RestoreReport(revision=revision, newest_revision=db.head_revision(), audit=report)
 
 
+def _has_tables(database: object, tables: int) -> str:
+    """The refusal to restore over a database that has tables, without --force."""
+    # English says "tables" for one as well (its wording is unchanged); the catalogs give
+    # each language its own forms.
+    return ngettext(
+        "{database} already has {count} tables: restoring replaces them; pass --force",
+        "{database} already has {count} tables: restoring replaces them; pass --force",
+        tables,
+        database=database,
+    )
+
+
 # --- SQLite -----------------------------------------------------------------------------
 
 
 def _sqlite_file(url: str) -> Path:
     path = sqlite_path(url)
     if path is None:
-        raise BackupError("an in-memory SQLite database has nothing to back up or restore")
+        raise BackupError(_("an in-memory SQLite database has nothing to back up or restore"))
     return path
 
 
@@ -106,7 +121,7 @@ def _sqlite(path: Path) -> Iterator[sqlite3.Connection]:
 def _sqlite_backup(url: str, target: Path) -> None:
     source = _sqlite_file(url)
     if not source.is_file():
-        raise BackupError(f"no database at {source}")
+        raise BackupError(_("no database at {path}", path=source))
     partial = target.with_name(target.name + ".partial")
     partial.unlink(missing_ok=True)
     try:
@@ -117,7 +132,7 @@ def _sqlite_backup(url: str, target: Path) -> None:
         os.replace(partial, target)
     except sqlite3.Error as err:
         partial.unlink(missing_ok=True)
-        raise BackupError(f"cannot back up {source}: {err}") from None
+        raise BackupError(_("cannot back up {path}: {reason}", path=source, reason=err)) from None
 
 
 def _sqlite_revision(path: Path) -> str:
@@ -125,12 +140,12 @@ def _sqlite_revision(path: Path) -> str:
     try:
         with _sqlite(path) as backup_file:
             if backup_file.execute("PRAGMA quick_check").fetchone() != ("ok",):
-                raise BackupError(f"{path} is damaged (SQLite's quick check fails)")
+                raise BackupError(_("{path} is damaged (SQLite's quick check fails)", path=path))
             row = backup_file.execute("SELECT version_num FROM alembic_version").fetchone()
     except sqlite3.Error:
-        raise BackupError(f"{path} is not an atlasbot SQLite backup") from None
+        raise BackupError(_("{path} is not an atlasbot SQLite backup", path=path)) from None
     if row is None:
-        raise BackupError(f"{path} is not an atlasbot SQLite backup (no revision)")
+        raise BackupError(_("{path} is not an atlasbot SQLite backup (no revision)", path=path))
     return str(row[0])
 
 
@@ -147,26 +162,26 @@ def _sqlite_tables(path: Path) -> int:
 def _sqlite_restore(url: str, source: Path, *, force: bool) -> None:
     target = _sqlite_file(url)
     if target.resolve() == source.resolve():
-        raise BackupError(f"{source} is the configured database itself")
+        raise BackupError(_("{path} is the configured database itself", path=source))
     _sqlite_revision(source)
     try:
         lock = SqliteLock(target)
         lock.acquire()
     except AlreadyRunning as err:
-        raise BackupError(f"stop atlasbot before restoring: {err}") from None
+        raise BackupError(_("stop atlasbot before restoring: {reason}", reason=err)) from None
     try:
         tables = _sqlite_tables(target)
         if tables and not force:
-            raise BackupError(
-                f"{target} already has {tables} tables: restoring replaces them; pass --force"
-            )
+            raise BackupError(_has_tables(target, tables))
         previous = _sqlite_epoch(target)
         with _sqlite(source) as backup_file, _sqlite(target) as live:
             backup_file.backup(live)
             live.execute("PRAGMA journal_mode=WAL")
             _carry_epoch_forward(live, previous)
     except sqlite3.Error as err:
-        raise BackupError(f"cannot restore into {target}: {err}") from None
+        raise BackupError(
+            _("cannot restore into {path}: {reason}", path=target, reason=err)
+        ) from None
     finally:
         lock.release()
 
@@ -222,8 +237,11 @@ def _tool(name: str) -> str:
     found = shutil.which(name)
     if found is None:
         raise BackupError(
-            f"{name} is not on PATH: install the PostgreSQL client tools "
-            "(the server's major version or newer)"
+            _(
+                "{tool} is not on PATH: install the PostgreSQL client tools "
+                "(the server's major version or newer)",
+                tool=name,
+            )
         )
     return found
 
@@ -234,10 +252,12 @@ def _run_tool(arguments: list[str], env: dict[str, str], password: str | None) -
             arguments, env=env, capture_output=True, text=True, timeout=_TOOL_TIMEOUT_S
         )
     except subprocess.TimeoutExpired:
-        raise BackupError(f"{Path(arguments[0]).name} took longer than an hour") from None
+        raise BackupError(
+            _("{tool} took longer than an hour", tool=Path(arguments[0]).name)
+        ) from None
     if finished.returncode != 0:
         lines = [line for line in finished.stderr.strip().splitlines() if line.strip()]
-        message = lines[0] if lines else f"exit status {finished.returncode}"
+        message = lines[0] if lines else _("exit status {code}", code=finished.returncode)
         if password:
             message = message.replace(password, "***")
         raise BackupError(message)
@@ -258,7 +278,7 @@ def _pg_dump(url: str, target: Path) -> None:
 def _pg_restore(url: str, source: Path, *, force: bool) -> None:
     with source.open("rb") as dump:
         if dump.read(len(PG_DUMP_MAGIC)) != PG_DUMP_MAGIC:
-            raise BackupError(f"{source} is not a pg_dump custom-format backup")
+            raise BackupError(_("{path} is not a pg_dump custom-format backup", path=source))
     conninfo, env = libpq_target(url)
     arguments = [
         _tool("pg_restore"),
@@ -279,10 +299,7 @@ def _pg_restore(url: str, source: Path, *, force: bool) -> None:
             _hold_leadership_lock(live)
             tables = len(inspect(live).get_table_names())
             if tables and not force:
-                raise BackupError(
-                    f"{describe(url)} already has {tables} tables: restoring replaces them; "
-                    "pass --force"
-                )
+                raise BackupError(_has_tables(describe(url), tables))
             previous = _pg_epoch(live)
             _run_tool(arguments, env, make_url(url).password)
             if inspect(live).has_table("leadership"):  # not in a backup from before it
@@ -303,7 +320,7 @@ def _hold_leadership_lock(connection: Connection) -> None:
         text("SELECT pg_try_advisory_lock(:key)"), {"key": lock_key(database, schema)}
     ).scalar_one()
     if not taken:
-        raise BackupError("an atlasbot process leads on this database: stop every one first")
+        raise BackupError(_("an atlasbot process leads on this database: stop every one first"))
 
 
 def _pg_epoch(connection: Connection) -> int:

@@ -39,6 +39,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 from sqlmodel import SQLModel
 
+from atlasbot.i18n import _
 from atlasbot.storage.models import Leadership, utc_now
 
 log = logging.getLogger(__name__)
@@ -299,8 +300,12 @@ class SqliteLock:
             holder = os.read(fd, 64).decode("ascii", "replace").strip() or "unknown"
             os.close(fd)
             raise AlreadyRunning(
-                f"another atlasbot process (pid {holder}) already uses {self.database}; "
-                "SQLite serves one process: stop that one, or use PostgreSQL for a standby"
+                _(
+                    "another atlasbot process (pid {pid}) already uses {path}; "
+                    "SQLite serves one process: stop that one, or use PostgreSQL for a standby",
+                    pid=holder,
+                    path=self.database,
+                )
             ) from None
         os.ftruncate(fd, 0)
         os.write(fd, str(os.getpid()).encode("ascii"))
