@@ -29,7 +29,7 @@ from sqlmodel import Session
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import Application, Job, JobQueue
 
-from atlasbot.bot import returns
+from atlasbot.bot import housekeeping, returns
 from atlasbot.bot.context import AtlasContext
 from atlasbot.bot.delivery import deliver, send_drill_report, send_notices
 from atlasbot.bot.replies import markup
@@ -131,6 +131,7 @@ def schedule_rearm(application: AnyApplication) -> None:
 async def _rearm_job(context: AtlasContext) -> None:
     await rearm(context)
     await returns.arm_returns(context)
+    housekeeping.arm_housekeeping(context)
     owner = context.services.owner()
     queue = _queue(context.application)
     if queue is not None and not owner.alone:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlmodel import Session, col
 
 from atlasbot.clock import as_utc
@@ -24,6 +24,10 @@ from atlasbot.storage.models import CallbackToken, utc_now
 
 CALLBACK_PREFIX = "t:"
 DEFAULT_TOKEN_LIFETIME = timedelta(days=14)
+# How long an expired token is kept so that its button still says "expired" (not "not valid
+# any more"); after that it is swept. Every button of every message issues one, so without the
+# sweep the table only grows.
+EXPIRED_TOKEN_KEPT = timedelta(days=30)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,3 +105,12 @@ def action_of(session: Session, callback_data: str) -> str | None:
     action itself then redeems the token."""
     row = session.get(CallbackToken, callback_data.removeprefix(CALLBACK_PREFIX))
     return row.action if row else None
+
+
+def sweep_expired(session: Session, *, now: datetime, kept: timedelta = EXPIRED_TOKEN_KEPT) -> int:
+    """Delete the tokens that expired more than ``kept`` ago; returns how many. A press of a
+    swept button is told it is not valid any more, as for any unknown token."""
+    swept = session.execute(
+        delete(CallbackToken).where(col(CallbackToken.expires_at) < now - kept)
+    )
+    return int(swept.rowcount or 0)  # type: ignore[attr-defined]
