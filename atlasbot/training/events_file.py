@@ -269,8 +269,14 @@ def parse_events(
     network: Network,
     *,
     max_horizon_days: int = DEFAULT_MAX_HORIZON_DAYS,
+    ignored: list[str] | None = None,
 ) -> EventsPlan:
-    """Validate already-parsed YAML (a mapping) against the network; return the plan."""
+    """Validate already-parsed YAML (a mapping) against the network; return the plan.
+
+    Each key ignored is logged (in English, for the operator) and, when ``ignored`` is
+    given, added to it as its path and a sentence in the reader's language (for the
+    coordinator who sent the file).
+    """
     if not isinstance(data, Mapping):
         expected = _("expected a mapping with horizon, events (and optional rules, blackouts)")
         raise EventsFileError([f"{source}: {expected}"])
@@ -280,6 +286,8 @@ def parse_events(
         unknown = [e["loc"] for e in error.errors() if e["type"] == "extra_forbidden"]
         for loc in unknown:
             log.warning("%s: %s: %s", source, _path(loc), _unknown_key_message(loc))
+            if ignored is not None:
+                ignored.append(f"{_path(loc)}: {_unknown_key_note(loc)}")
         problems = [
             f"{source}: {_path(e['loc'])}: {_describe(e)}"
             for e in error.errors()
@@ -297,11 +305,29 @@ def parse_events(
 
 
 def _unknown_key_message(loc: Sequence[int | str]) -> str:
-    key = loc[-1]
-    message = f"unknown key {excerpt(key)}, ignored"
+    """The log's line for a key ignored (English, for operators searching the log)."""
+    message = f"unknown key {excerpt(loc[-1])}, ignored"
+    close = _close_key(loc)
+    return f"{message}; did you mean {close!r}?" if close else message
+
+
+def _unknown_key_note(loc: Sequence[int | str]) -> str:
+    """The coordinator's sentence for a key ignored, in their language."""
+    close = _close_key(loc)
+    if close:
+        return _(
+            "unknown key {key}, ignored; did you mean {close}?",
+            key=excerpt(loc[-1]),
+            close=repr(close),
+        )
+    return _("unknown key {key}, ignored", key=excerpt(loc[-1]))
+
+
+def _close_key(loc: Sequence[int | str]) -> str | None:
+    """The known key at this place an unknown key may be a misspelling of."""
     known = _KNOWN_KEYS.get(tuple(part for part in loc[:-1] if isinstance(part, str)), ())
-    close = difflib.get_close_matches(str(key), known, n=1, cutoff=0.75)
-    return f"{message}; did you mean {close[0]!r}?" if close else message
+    close = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.75)
+    return close[0] if close else None
 
 
 def _without(data: Any, locations: Sequence[Sequence[int | str]]) -> Any:
