@@ -13,6 +13,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from atlasbot.i18n import _
+
 
 class AlertKind(StrEnum):
     REQUEST = "request"  # a request for assistance to a state's competent authority
@@ -52,15 +54,15 @@ class Timings:
     def __post_init__(self) -> None:
         for name in self.__dataclass_fields__:
             if getattr(self, name) < 0:
-                raise ValueError(f"escalation timing {name} must not be negative")
+                raise ValueError(_("escalation timing {name} must not be negative", name=name))
         if self.request_deadline_s < self.request_reminder_s:
-            raise ValueError("the request deadline must not come before its reminder")
+            raise ValueError(_("the request deadline must not come before its reminder"))
 
     def with_overrides(self, overrides: Mapping[str, float]) -> Timings:
         """These timings with some replaced (a state's or a unit's own escalation section)."""
         unknown = sorted(set(overrides) - set(self.__dataclass_fields__))
         if unknown:
-            raise ValueError(f"unknown escalation timing(s): {', '.join(unknown)}")
+            raise ValueError(_("unknown escalation timing(s): {names}", names=", ".join(unknown)))
         return replace(self, **{k: float(v) for k, v in overrides.items()})
 
 

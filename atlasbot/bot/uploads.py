@@ -33,7 +33,7 @@ from typing import Any, TypeVar
 from telegram import Document
 
 from atlasbot.errors import InvalidInput
-from atlasbot.i18n import _
+from atlasbot.i18n import _, current_locale, using_locale
 from atlasbot.texts import uploads as texts
 
 log = logging.getLogger(__name__)
@@ -80,6 +80,13 @@ def _start_worker(memory_bytes: int, bot_pid: int) -> None:
         os._exit(0)
 
 
+def _in_locale(locale: str, work: Callable[..., T], *args: object) -> T:
+    """``work(*args)`` in the worker, written in the language of the member who sent the
+    file (a context variable does not cross into another process by itself)."""
+    with using_locale(locale):
+        return work(*args)
+
+
 class UploadReader:
     """One worker process that reads uploaded files within a time and memory budget."""
 
@@ -107,7 +114,9 @@ class UploadReader:
         """``work(*args)`` in the worker; InvalidInput (one line) when it takes too long or
         runs out of memory. ``work`` and its arguments must be picklable."""
         pool = self.start()
-        future = asyncio.get_running_loop().run_in_executor(pool, work, *args)
+        future = asyncio.get_running_loop().run_in_executor(
+            pool, _in_locale, current_locale(), work, *args
+        )
         try:
             return await asyncio.wait_for(future, self.seconds)
         except TimeoutError:

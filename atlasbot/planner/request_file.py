@@ -20,6 +20,7 @@ from atlasbot.domain import (
     Network,
     make_request,
 )
+from atlasbot.i18n import N_, _
 from atlasbot.safe_files import (
     DEFAULT_MAX_FILE_BYTES,
     FileRefused,
@@ -77,9 +78,8 @@ def parse_requests(data: object, source: str, network: Network) -> list[CrisisRe
     elif isinstance(data, list) and data:
         entries = [(f"[{i}]", entry) for i, entry in enumerate(data)]
     else:
-        raise RequestFileError(
-            [f"{source}: expected one request (a mapping) or a non-empty list of requests"]
-        )
+        expected = _("expected one request (a mapping) or a non-empty list of requests")
+        raise RequestFileError([f"{source}: {expected}"])
     requests: list[CrisisRequest] = []
     first_seen: dict[str, str] = {}
     for prefix, entry in entries:
@@ -89,10 +89,8 @@ def parse_requests(data: object, source: str, network: Network) -> list[CrisisRe
         if request is None:
             continue
         if request.id in first_seen:
-            where = first_seen[request.id] or "the first request"
             problems.append(
-                f"{source}: {_join(prefix, 'id')}: duplicate id {excerpt(request.id)}, "
-                f"already used by {where}"
+                f"{source}: {_join(prefix, 'id')}: {_duplicate(request.id, first_seen)}"
             )
             continue
         first_seen[request.id] = prefix
@@ -128,16 +126,16 @@ class _RequestChecker:
 
     def check(self, entry: object) -> CrisisRequest | None:
         if not isinstance(entry, Mapping):
-            self.problem("", f"a request must be a mapping of fields, not {_kind(entry)}")
+            self.problem("", _kind(entry, _NOT_A_REQUEST))
             return None
         for key in entry:
             if key not in _REQUIRED + _OPTIONAL:
                 self.ignore_unknown(str(key), key, _REQUIRED + _OPTIONAL)
         for key in _REQUIRED:
             if key not in entry:
-                self.problem(key, "missing")
+                self.problem(key, _("missing"))
             elif entry[key] is None:
-                self.problem(key, "empty: give it a value")
+                self.problem(key, _("empty: give it a value"))
         request_id = self._id(entry.get("id"))
         country = self._country(entry.get("requesting_country"))
         crisis = self._crisis(entry.get("crisis"))
@@ -156,7 +154,7 @@ class _RequestChecker:
             or needs is None
             or assistance is None
         ):  # not reached: each of them is None only with a problem recorded
-            self.problem("", "incomplete request")
+            self.problem("", _("incomplete request"))
             return None
         return make_request(
             id=request_id,
@@ -173,7 +171,7 @@ class _RequestChecker:
         if value is None:
             return None
         if not isinstance(value, str | int) or isinstance(value, bool) or not str(value).strip():
-            self.problem("id", "must be a non-empty text")
+            self.problem("id", _("must be a non-empty text"))
             return None
         text = str(value).strip()
         problem = text_problem(text, MAX_ID_LENGTH)
@@ -189,8 +187,11 @@ class _RequestChecker:
         if not isinstance(value, str) or value not in codes:
             self.problem(
                 "requesting_country",
-                f"{excerpt(value)} is not a country of the network "
-                f"(known: {', '.join(sorted(codes))})",
+                _(
+                    "{value} is not a country of the network (known: {known})",
+                    value=excerpt(value),
+                    known=", ".join(sorted(codes)),
+                ),
             )
             return None
         return value
@@ -202,9 +203,12 @@ class _RequestChecker:
         if not isinstance(value, str) or value not in allowed:
             self.problem(
                 "crisis",
-                f"{excerpt(value)} is not a crisis situation in scope "
-                f"(one of: {', '.join(allowed)}); "
-                "natural disasters, accidents and mass gatherings are out of scope",
+                _(
+                    "{value} is not a crisis situation in scope (one of: {allowed}); "
+                    "natural disasters, accidents and mass gatherings are out of scope",
+                    value=excerpt(value),
+                    allowed=", ".join(allowed),
+                ),
             )
             return None
         return CrisisType(value)
@@ -213,7 +217,7 @@ class _RequestChecker:
         if value is None:
             return None
         if not isinstance(value, Mapping):
-            self.problem("location", "must be a mapping {lat: ..., lon: ...}")
+            self.problem("location", _("must be a mapping {lat: ..., lon: ...}"))
             return None
         for key in value:
             if key not in _LOCATION_KEYS:
@@ -222,7 +226,7 @@ class _RequestChecker:
         lon = self._coordinate(value, "lon", 180)
         place = value.get("place", "")
         if not isinstance(place, str):
-            self.problem("location.place", "must be a text")
+            self.problem("location.place", _("must be a text"))
             place = ""
         elif (problem := text_problem(place, MAX_PLACE_LENGTH)) is not None:
             self.problem("location.place", problem)
@@ -234,14 +238,21 @@ class _RequestChecker:
     def _coordinate(self, location: Mapping[Any, Any], key: str, limit: int) -> float | None:
         path = f"location.{key}"
         if key not in location:
-            self.problem(path, "missing")
+            self.problem(path, _("missing"))
             return None
         value = location[key]
         if isinstance(value, bool) or not isinstance(value, int | float):
-            self.problem(path, f"must be a number, not {_kind(value)}")
+            self.problem(path, _kind(value, _NOT_A_NUMBER))
             return None
         if not -limit <= value <= limit:
-            self.problem(path, f"{excerpt(value)} is out of range (-{limit} to {limit})")
+            self.problem(
+                path,
+                _(
+                    "{value} is out of range (-{limit} to {limit})",
+                    value=excerpt(value),
+                    limit=limit,
+                ),
+            )
             return None
         return float(value)
 
@@ -249,19 +260,27 @@ class _RequestChecker:
         if value is None:
             return None
         if not isinstance(value, Mapping) or not value:
-            self.problem("needs", "must be a non-empty mapping of capability code to teams")
+            self.problem("needs", _("must be a non-empty mapping of capability code to teams"))
             return None
         known = self.network.capability_codes()
         needs: dict[str, int] = {}
         for code, count in value.items():
             path = f"needs.{code}"
             if code not in known:
-                self.problem(path, f"unknown capability code {excerpt(code)}")
+                self.problem(path, _("unknown capability code {code}", code=excerpt(code)))
             elif isinstance(count, bool) or not isinstance(count, int) or count < 1:
-                self.problem(path, f"must be a whole number of teams >= 1, not {excerpt(count)}")
+                self.problem(
+                    path,
+                    _("must be a whole number of teams >= 1, not {value}", value=excerpt(count)),
+                )
             elif count > MAX_TEAMS_NEEDED:
                 self.problem(
-                    path, f"must be at most {MAX_TEAMS_NEEDED} teams, not {excerpt(count)}"
+                    path,
+                    _(
+                        "must be at most {limit} teams, not {value}",
+                        limit=MAX_TEAMS_NEEDED,
+                        value=excerpt(count),
+                    ),
                 )
             else:
                 needs[str(code)] = count
@@ -272,14 +291,21 @@ class _RequestChecker:
             return None
         allowed = [a.value for a in AssistanceForm]
         if not isinstance(value, list) or not value:
-            self.problem("assistance", f"must be a non-empty list of: {', '.join(allowed)}")
+            self.problem(
+                "assistance",
+                _("must be a non-empty list of: {allowed}", allowed=", ".join(allowed)),
+            )
             return None
         forms: list[AssistanceForm] = []
         for index, form in enumerate(value):
             if not isinstance(form, str) or form not in allowed:
                 self.problem(
                     f"assistance[{index}]",
-                    f"{excerpt(form)} is not a form of assistance (one of: {', '.join(allowed)})",
+                    _(
+                        "{value} is not a form of assistance (one of: {allowed})",
+                        value=excerpt(form),
+                        allowed=", ".join(allowed),
+                    ),
                 )
             else:
                 forms.append(AssistanceForm(form))
@@ -287,13 +313,18 @@ class _RequestChecker:
 
     def _include_partners(self, value: object) -> bool:
         if not isinstance(value, bool):
-            self.problem("include_partners", f"must be true or false, not {excerpt(value)}")
+            self.problem(
+                "include_partners", _("must be true or false, not {value}", value=excerpt(value))
+            )
             return False
         return value
 
     def _priority(self, value: object) -> int:
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 3:
-            self.problem("priority", f"must be a whole number from 1 to 3, not {excerpt(value)}")
+            self.problem(
+                "priority",
+                _("must be a whole number from 1 to 3, not {value}", value=excerpt(value)),
+            )
             return 1
         return value
 
@@ -306,14 +337,39 @@ def _join(prefix: str, path: str) -> str:
     return f"{prefix}.{path}"
 
 
-def _kind(value: object) -> str:
+def _duplicate(request_id: str, first_seen: Mapping[str, str]) -> str:
+    """The problem of a request id already used earlier in the file."""
+    where = first_seen[request_id]
+    if not where:
+        return _("duplicate id {id}, already used by the first request", id=excerpt(request_id))
+    return _("duplicate id {id}, already used by {where}", id=excerpt(request_id), where=where)
+
+
+# What a value of the wrong kind is told, by its kind: a mapping, a list, nothing, or a value
+# (each a whole sentence, so that a translation may word every case its own way).
+_NOT_A_REQUEST = (
+    N_("a request must be a mapping of fields, not a mapping"),
+    N_("a request must be a mapping of fields, not a list"),
+    N_("a request must be a mapping of fields, not empty"),
+    N_("a request must be a mapping of fields, not {value}"),
+)
+_NOT_A_NUMBER = (
+    N_("must be a number, not a mapping"),
+    N_("must be a number, not a list"),
+    N_("must be a number, not empty"),
+    N_("must be a number, not {value}"),
+)
+
+
+def _kind(value: object, messages: tuple[str, str, str, str]) -> str:
+    """The one of ``messages`` (mapping, list, empty, other value) that fits ``value``."""
     if isinstance(value, Mapping):
-        return "a mapping"
+        return _(messages[0])
     if isinstance(value, list):
-        return "a list"
+        return _(messages[1])
     if value is None:
-        return "empty"
-    return excerpt(value)
+        return _(messages[2])
+    return _(messages[3], value=excerpt(value))
 
 
 def _parse_yaml(text: str, source: str) -> object:

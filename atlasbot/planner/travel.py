@@ -9,6 +9,7 @@ from typing import Any
 
 from atlasbot.domain import Location, TransportMode, Unit
 from atlasbot.geo import geodesic_km, geodesic_km_matrix
+from atlasbot.i18n import N_, _
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,10 +62,24 @@ class Eta:
         """A breakdown such as "60 min mobilisation + 85 min by helicopter (239 km)"."""
         # The shown travel time absorbs the rounding up, so the two parts add up to the ETA.
         on_the_way = self.minutes - self.mobilisation_minutes
-        return (
-            f"{self.mobilisation_minutes} min mobilisation + {on_the_way} min by "
-            f"{self.mode.value} ({round(self.distance_km)} km)"
+        return _(
+            _BREAKDOWNS[self.mode],
+            mobilisation=self.mobilisation_minutes,
+            travel=on_the_way,
+            km=round(self.distance_km),
         )
+
+
+# An ETA's breakdown by transport mode, each a whole sentence for its translation.
+_BREAKDOWNS: dict[TransportMode, str] = {
+    TransportMode.ROAD: N_("{mobilisation} min mobilisation + {travel} min by road ({km} km)"),
+    TransportMode.HELICOPTER: N_(
+        "{mobilisation} min mobilisation + {travel} min by helicopter ({km} km)"
+    ),
+    TransportMode.AIRCRAFT: N_(
+        "{mobilisation} min mobilisation + {travel} min by aircraft ({km} km)"
+    ),
+}
 
 
 def eta(unit: Unit, location: Location, model: TravelModel = TravelModel()) -> Eta | None:

@@ -25,6 +25,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from atlasbot.domain import Network
+from atlasbot.i18n import N_, _, format_number, ngettext
 from atlasbot.safe_files import (
     DEFAULT_MAX_FILE_BYTES,
     FileRefused,
@@ -146,12 +147,19 @@ def _date_or_text(value: object) -> object:
     """Pydantic would read a bare number as seconds since 1970; only dates are dates here."""
     if isinstance(value, dt.date | str):
         return value
-    raise ValueError(f"{excerpt(value)} is not a date (YYYY-MM-DD)")
+    raise ValueError(_("{value} is not a date (YYYY-MM-DD)", value=excerpt(value)))
 
 
 def _day_in_range(day: dt.date) -> dt.date:
     if not EARLIEST_DAY <= day <= LATEST_DAY:
-        raise ValueError(f"{day} is too far off: dates run from {EARLIEST_DAY} to {LATEST_DAY}")
+        raise ValueError(
+            _(
+                "{day} is too far off: dates run from {earliest} to {latest}",
+                day=day,
+                earliest=EARLIEST_DAY,
+                latest=LATEST_DAY,
+            )
+        )
     return day
 
 
@@ -178,7 +186,7 @@ _Text = Annotated[str, _storable(MAX_TEXT_LENGTH, line_breaks=True)]
 def _number_not_boolean(value: object) -> object:
     """Pydantic would read true as 1; YAML makes true (and yes, on) of a slip of the pen."""
     if isinstance(value, bool):
-        raise ValueError(f"{str(value).lower()} is not a whole number")
+        raise ValueError(_("{value} is not a whole number", value=str(value).lower()))
     return value
 
 
@@ -261,18 +269,25 @@ def parse_events(
     network: Network,
     *,
     max_horizon_days: int = DEFAULT_MAX_HORIZON_DAYS,
+    ignored: list[str] | None = None,
 ) -> EventsPlan:
-    """Validate already-parsed YAML (a mapping) against the network; return the plan."""
+    """Validate already-parsed YAML (a mapping) against the network; return the plan.
+
+    Each key ignored is logged (in English, for the operator) and, when ``ignored`` is
+    given, added to it as its path and a sentence in the reader's language (for the
+    coordinator who sent the file).
+    """
     if not isinstance(data, Mapping):
-        raise EventsFileError(
-            [f"{source}: expected a mapping with horizon, events (and optional rules, blackouts)"]
-        )
+        expected = _("expected a mapping with horizon, events (and optional rules, blackouts)")
+        raise EventsFileError([f"{source}: {expected}"])
     try:
         model = _EventsFileModel.model_validate(data)
     except ValidationError as error:
         unknown = [e["loc"] for e in error.errors() if e["type"] == "extra_forbidden"]
         for loc in unknown:
             log.warning("%s: %s: %s", source, _path(loc), _unknown_key_message(loc))
+            if ignored is not None:
+                ignored.append(f"{_path(loc)}: {_unknown_key_note(loc)}")
         problems = [
             f"{source}: {_path(e['loc'])}: {_describe(e)}"
             for e in error.errors()
@@ -290,11 +305,29 @@ def parse_events(
 
 
 def _unknown_key_message(loc: Sequence[int | str]) -> str:
-    key = loc[-1]
-    message = f"unknown key {excerpt(key)}, ignored"
+    """The log's line for a key ignored (English, for operators searching the log)."""
+    message = f"unknown key {excerpt(loc[-1])}, ignored"
+    close = _close_key(loc)
+    return f"{message}; did you mean {close!r}?" if close else message
+
+
+def _unknown_key_note(loc: Sequence[int | str]) -> str:
+    """The coordinator's sentence for a key ignored, in their language."""
+    close = _close_key(loc)
+    if close:
+        return _(
+            "unknown key {key}, ignored; did you mean {close}?",
+            key=excerpt(loc[-1]),
+            close=repr(close),
+        )
+    return _("unknown key {key}, ignored", key=excerpt(loc[-1]))
+
+
+def _close_key(loc: Sequence[int | str]) -> str | None:
+    """The known key at this place an unknown key may be a misspelling of."""
     known = _KNOWN_KEYS.get(tuple(part for part in loc[:-1] if isinstance(part, str)), ())
-    close = difflib.get_close_matches(str(key), known, n=1, cutoff=0.75)
-    return f"{message}; did you mean {close[0]!r}?" if close else message
+    close = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.75)
+    return close[0] if close else None
 
 
 def _without(data: Any, locations: Sequence[Sequence[int | str]]) -> Any:
@@ -312,23 +345,66 @@ def _path(loc: Sequence[int | str]) -> str:
     text = ""
     for part in loc:
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text or "(top level)"
+    return text or _("(top level)")
 
 
 def _describe(error: Mapping[str, Any]) -> str:
     kind = error["type"]
     if kind == "missing":
-        return "missing (required)"
+        return _("missing (required)")
     if kind == "enum":
-        return (
-            f"unknown value {excerpt(error.get('input'))}; "
-            "expected one of: training, exercise, meeting"
+        return _(
+            "unknown value {value}; expected one of: training, exercise, meeting",
+            value=excerpt(error.get("input")),
         )
     if kind == "value_error":
         return str(error["msg"]).removeprefix("Value error, ")
     if kind.startswith("date"):
-        return f"{excerpt(error.get('input'))} is not a valid date (YYYY-MM-DD)"
-    return f"{error['msg']} (got {excerpt(error.get('input'))})"
+        return _("{value} is not a valid date (YYYY-MM-DD)", value=excerpt(error.get("input")))
+    return _pydantic_message(error)
+
+
+# Pydantic's own messages for the errors this file's shape can raise, each with "(got ...)",
+# so that they can be translated: the English text is pydantic's, word for word, and is used
+# only while it still is (a later pydantic rewording shows its own English text instead).
+_PYDANTIC_MESSAGES: Mapping[str, str] = {
+    "bool_parsing": N_("Input should be a valid boolean, unable to interpret input (got {value})"),
+    "bool_type": N_("Input should be a valid boolean (got {value})"),
+    "greater_than_equal": N_("Input should be greater than or equal to {ge} (got {value})"),
+    "int_from_float": N_(
+        "Input should be a valid integer, got a number with a fractional part (got {value})"
+    ),
+    "int_parsing": N_(
+        "Input should be a valid integer, unable to parse string as an integer (got {value})"
+    ),
+    "int_type": N_("Input should be a valid integer (got {value})"),
+    "less_than_equal": N_("Input should be less than or equal to {le} (got {value})"),
+    "list_type": N_("Input should be a valid list (got {value})"),
+    "model_type": N_(
+        "Input should be a valid dictionary or instance of {class_name} (got {value})"
+    ),
+    "string_type": N_("Input should be a valid string (got {value})"),
+    # The shape's only lengths: texts of at least 1 character, at least 2 participants.
+    "string_too_short": N_("String should have at least 1 character (got {value})"),
+    "too_short": N_(
+        "List should have at least 2 items after validation, not {actual_length} (got {value})"
+    ),
+}
+
+
+def _pydantic_message(error: Mapping[str, Any]) -> str:
+    """Pydantic's message with the value it got, translated when it is one of the above."""
+    value = excerpt(error.get("input"))
+    english = f"{error['msg']} (got {value})"
+    params = {str(key): item for key, item in (error.get("ctx") or {}).items()}
+    params["value"] = value
+    message = _PYDANTIC_MESSAGES.get(error["type"])
+    try:
+        if message is not None and message.format(**params) == english:
+            return _(message, **params)
+    except (KeyError, ValueError, IndexError):
+        pass
+    return english
 
 
 def _cross_check(model: _EventsFileModel, network: Network, max_horizon_days: int) -> list[str]:
@@ -338,29 +414,34 @@ def _cross_check(model: _EventsFileModel, network: Network, max_horizon_days: in
     horizon = model.horizon
     problems: list[str] = []
     if horizon.start > horizon.end:
-        problems.append(f"horizon: start {horizon.start} is after end {horizon.end}")
+        problems.append(f"horizon: {_after_end(horizon.start, horizon.end)}")
     elif (horizon.end - horizon.start).days + 1 > max_horizon_days:
-        problems.append(
-            f"horizon: {(horizon.end - horizon.start).days + 1:,} days long, at most "
-            f"{max_horizon_days:,} (the setting ATLASBOT_TRAINING_MAX_HORIZON_DAYS)"
+        too_long = _(
+            "{days} days long, at most {limit} (the setting ATLASBOT_TRAINING_MAX_HORIZON_DAYS)",
+            days=format_number((horizon.end - horizon.start).days + 1),
+            limit=format_number(max_horizon_days),
         )
+        problems.append(f"horizon: {too_long}")
     seen_ids: dict[str, int] = {}
     for index, event in enumerate(model.events):
         where = f"events[{index}]"
         if event.id in seen_ids:
-            problems.append(
-                f"{where}.id: duplicate event id {excerpt(event.id)} "
-                f"(already used by events[{seen_ids[event.id]}])"
+            other = f"events[{seen_ids[event.id]}]"
+            duplicate = _(
+                "duplicate event id {id} (already used by {other})",
+                id=excerpt(event.id),
+                other=other,
             )
+            problems.append(f"{where}.id: {duplicate}")
         else:
             seen_ids[event.id] = index
         problems.extend(_event_problems(where, event, unit_ids, capabilities))
     for index, blackout in enumerate(model.blackouts):
         where = f"blackouts[{index}]"
         if blackout.unit not in unit_ids:
-            problems.append(f"{where}.unit: unknown unit {excerpt(blackout.unit)}")
+            problems.append(f"{where}.unit: {_unknown_unit(blackout.unit)}")
         if blackout.start > blackout.end:
-            problems.append(f"{where}: start {blackout.start} is after end {blackout.end}")
+            problems.append(f"{where}: {_after_end(blackout.start, blackout.end)}")
     return problems
 
 
@@ -373,27 +454,45 @@ def _event_problems(
     for position, unit_id in enumerate(event.participants):
         here = f"{where}.participants[{position}]"
         if unit_id not in unit_ids:
-            problems.append(f"{here}: unknown unit {excerpt(unit_id)}")
+            problems.append(f"{here}: {_unknown_unit(unit_id)}")
         if unit_id in seen_units:
-            problems.append(f"{here}: {excerpt(unit_id)} is listed twice")
+            problems.append(_at(here, _("{unit} is listed twice", unit=excerpt(unit_id))))
         seen_units.add(unit_id)
     if event.capability is not None and event.capability not in capabilities:
-        problems.append(f"{where}.capability: unknown capability {excerpt(event.capability)}")
+        unknown = _("unknown capability {code}", code=excerpt(event.capability))
+        problems.append(f"{where}.capability: {unknown}")
     if event.host is not None:
-        if event.virtual:
-            problems.append(f"{where}.host: a virtual event has no host")
-        elif event.host not in unit_ids:
-            problems.append(f"{where}.host: unknown unit {excerpt(event.host)}")
-        elif event.host not in event.participants:
-            problems.append(f"{where}.host: {excerpt(event.host)} is not one of the participants")
+        problems.extend(_host_problems(where, event, unit_ids))
     if event.duration_days > LONGEST_POSSIBLE_EVENT_DAYS:
-        problems.append(
-            f"{where}.duration_days: {excerpt(event.duration_days)} consecutive days cannot all "
-            f"be Monday to Friday (at most {LONGEST_POSSIBLE_EVENT_DAYS})"
+        too_long = _(
+            "{days} consecutive days cannot all be Monday to Friday (at most {limit})",
+            days=excerpt(event.duration_days),
+            limit=LONGEST_POSSIBLE_EVENT_DAYS,
         )
+        problems.append(f"{where}.duration_days: {too_long}")
     if event.window is not None:
         problems.extend(_window_problems(where, event))
     return problems
+
+
+def _host_problems(where: str, event: _EventModel, unit_ids: AbstractSet[str]) -> list[str]:
+    """What is wrong with an event's fixed host, if anything."""
+    if event.virtual:
+        return [_at(f"{where}.host", _("a virtual event has no host"))]
+    if event.host not in unit_ids:
+        return [f"{where}.host: {_unknown_unit(event.host)}"]
+    if event.host not in event.participants:
+        outsider = _("{unit} is not one of the participants", unit=excerpt(event.host))
+        return [f"{where}.host: {outsider}"]
+    return []
+
+
+def _unknown_unit(unit_id: object) -> str:
+    return _("unknown unit {unit}", unit=excerpt(unit_id))
+
+
+def _after_end(start: dt.date, end: dt.date) -> str:
+    return _("start {start} is after end {end}", start=start, end=end)
 
 
 def _window_problems(where: str, event: _EventModel) -> list[str]:
@@ -402,13 +501,16 @@ def _window_problems(where: str, event: _EventModel) -> list[str]:
     window = event.window
     assert window is not None
     if window.start > window.end:
-        return [f"{where}.window: start {window.start} is after end {window.end}"]
+        return [f"{where}.window: {_after_end(window.start, window.end)}"]
     length = (window.end - window.start).days + 1
     if length < event.duration_days:
-        return [
-            f"{where}.window: {length} day{'s' if length > 1 else ''} long, shorter than "
-            f"duration_days {event.duration_days}"
-        ]
+        shorter = ngettext(
+            "{count} day long, shorter than duration_days {duration}",
+            "{count} days long, shorter than duration_days {duration}",
+            length,
+            duration=event.duration_days,
+        )
+        return [f"{where}.window: {shorter}"]
     return []
 
 
@@ -438,3 +540,8 @@ def _to_plan(model: _EventsFileModel) -> EventsPlan:
             for b in model.blackouts
         ),
     )
+
+
+def _at(where: str, message: str) -> str:
+    """A problem as shown: where it is, then what is wrong (one line)."""
+    return f"{where}: {message}"

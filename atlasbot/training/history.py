@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from atlasbot.domain import Network
+from atlasbot.i18n import _, format_number
 from atlasbot.safe_files import excerpt, text_problem
 from atlasbot.yamltext import YamlTextError, load_yaml
 
@@ -74,11 +75,14 @@ def parse_history(text: str, source: str, network: Network, today: dt.date) -> H
     else:
         rows, where = _yaml_rows(text, source)
     if len(rows) > MAX_ENTRIES:
-        raise HistoryFileError(
-            [f"{source}: {len(rows):,} trainings, at most {MAX_ENTRIES:,} in one file"]
+        too_many = _(
+            "{count} trainings, at most {limit} in one file",
+            count=format_number(len(rows)),
+            limit=format_number(MAX_ENTRIES),
         )
+        raise HistoryFileError([f"{source}: {too_many}"])
     if not rows:
-        raise HistoryFileError([f"{source}: no trainings in the file"])
+        raise HistoryFileError([_at(source, _("no trainings in the file"))])
     problems: list[str] = []
     warnings: list[str] = []
     entries: list[HistoryEntry] = []
@@ -101,9 +105,17 @@ class _Report:
         self.problems.append(f"{self.where}.{key}: {message}")
 
     def unknown(self, key: str) -> None:
-        message = f"{self.where}.{key}: unknown key {excerpt(key)}, ignored"
         close = difflib.get_close_matches(key, KEYS, n=1, cutoff=0.75)
-        self.warnings.append(f"{message}; did you mean {close[0]!r}?" if close else message)
+        message = (
+            _(
+                "unknown key {key}, ignored; did you mean {close}?",
+                key=excerpt(key),
+                close=repr(close[0]),
+            )
+            if close
+            else _("unknown key {key}, ignored", key=excerpt(key))
+        )
+        self.warnings.append(f"{self.where}.{key}: {message}")
 
 
 def _csv_rows(text: str, source: str) -> tuple[list[dict[str, Any]], list[str]]:
@@ -111,16 +123,17 @@ def _csv_rows(text: str, source: str) -> tuple[list[dict[str, Any]], list[str]]:
         reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
         header = [name.strip().lower() for name in (reader.fieldnames or [])]
         if not header:
-            raise HistoryFileError([f"{source}: the CSV file has no header row"])
+            raise HistoryFileError([_at(source, _("the CSV file has no header row"))])
         reader.fieldnames = header
         rows = []
         for row in reader:
             if any((value or "").strip() for value in row.values() if isinstance(value, str)):
                 rows.append({k: v for k, v in row.items() if k is not None})
     except csv.Error as error:
-        raise HistoryFileError([f"{source}: not a readable CSV file ({error})"]) from None
+        unreadable = _("not a readable CSV file ({error})", error=error)
+        raise HistoryFileError([f"{source}: {unreadable}"]) from None
     # Row 1 is the header: the first training is on line 2 (as a spreadsheet shows it).
-    return rows, [f"row {number}" for number in range(2, len(rows) + 2)]
+    return rows, [_("row {number}", number=number) for number in range(2, len(rows) + 2)]
 
 
 def _yaml_rows(text: str, source: str) -> tuple[list[dict[str, Any]], list[str]]:
@@ -129,13 +142,13 @@ def _yaml_rows(text: str, source: str) -> tuple[list[dict[str, Any]], list[str]]
     except YamlTextError as error:
         raise HistoryFileError([f"{source}: {error}"]) from None
     if not isinstance(data, Mapping) or not isinstance(data.get("history"), list):
-        raise HistoryFileError([f"{source}: expected a mapping with history: (a list)"])
+        expected = _("expected a mapping with history: (a list)")
+        raise HistoryFileError([f"{source}: {expected}"])
     rows: list[dict[str, Any]] = []
     for number, item in enumerate(data["history"]):
         if not isinstance(item, Mapping):
-            raise HistoryFileError(
-                [f"{source}: history[{number}]: expected a mapping, got {excerpt(item)}"]
-            )
+            expected = _("expected a mapping, got {value}", value=excerpt(item))
+            raise HistoryFileError([f"{source}: history[{number}]: {expected}"])
         rows.append({str(key): value for key, value in item.items()})
     return rows, [f"history[{number}]" for number in range(len(rows))]
 
@@ -149,13 +162,13 @@ def _entry(
     before = len(report.problems)
     for key in REQUIRED:
         if row.get(key) in (None, "", []):
-            report.problem(key, "missing")
+            report.problem(key, _("missing"))
     if len(report.problems) > before:
         return None
     day = _day(row["date"], today, report)
     capability = str(row["capability"]).strip()
     if capability not in {c.code for c in network.capabilities}:
-        report.problem("capability", f"unknown capability {excerpt(capability)}")
+        report.problem("capability", _("unknown capability {code}", code=excerpt(capability)))
     units = _units(row["units"], network, report)
     title = str(row.get("title") or "").strip()
     problem = text_problem(title, MAX_TITLE)
@@ -170,10 +183,10 @@ def _day(value: Any, today: dt.date, report: _Report) -> dt.date | None:
     try:
         day = dt.date.fromisoformat(str(value).strip())
     except ValueError:
-        report.problem("date", f"{excerpt(value)} is not a date (YYYY-MM-DD)")
+        report.problem("date", _("{value} is not a date (YYYY-MM-DD)", value=excerpt(value)))
         return None
     if day > today:
-        report.problem("date", f"{day} is in the future: only trainings held count")
+        report.problem("date", _("{day} is in the future: only trainings held count", day=day))
         return None
     return day
 
@@ -184,17 +197,24 @@ def _units(value: Any, network: Network, report: _Report) -> tuple[str, ...]:
     elif isinstance(value, list):
         listed = [str(part).strip() for part in value]
     else:
-        report.problem("units", f"expected a list of unit ids, got {excerpt(value)}")
+        report.problem(
+            "units", _("expected a list of unit ids, got {value}", value=excerpt(value))
+        )
         return ()
     known = {unit.id for unit in network.units}
     units: list[str] = []
     for unit_id in listed:
         if unit_id not in known:
-            report.problem("units", f"unknown unit {excerpt(unit_id)}")
+            report.problem("units", _("unknown unit {unit}", unit=excerpt(unit_id)))
         elif unit_id in units:
-            report.problem("units", f"{excerpt(unit_id)} is listed twice")
+            report.problem("units", _("{unit} is listed twice", unit=excerpt(unit_id)))
         else:
             units.append(unit_id)
     if len(listed) < 2:
-        report.problem("units", "a joint training has at least two units")
+        report.problem("units", _("a joint training has at least two units"))
     return tuple(units)
+
+
+def _at(where: str, message: str) -> str:
+    """A problem as shown: where it is, then what is wrong (one line)."""
+    return f"{where}: {message}"

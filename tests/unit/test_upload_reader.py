@@ -9,6 +9,7 @@ import pytest
 
 from atlasbot.bot.uploads import UploadReader
 from atlasbot.errors import InvalidInput
+from atlasbot.i18n import current_locale, using_locale
 
 pytestmark = pytest.mark.slow
 
@@ -16,6 +17,10 @@ pytestmark = pytest.mark.slow
 def _sleep_then_answer(seconds: float) -> str:
     time.sleep(seconds)
     return "read"
+
+
+def _language() -> str:
+    return current_locale()
 
 
 def _allocate(megabytes: int) -> int:
@@ -43,5 +48,15 @@ async def test_a_read_past_its_memory_is_refused_and_the_worker_replaced() -> No
         with pytest.raises(InvalidInput, match="needs too much memory"):
             await reader.read(_allocate, 2048)
         assert await reader.read(_allocate, 1) == 1024 * 1024
+    finally:
+        reader.close()
+
+
+async def test_the_worker_writes_in_the_language_of_the_member_who_sent_the_file() -> None:
+    reader = UploadReader(seconds=20.0, memory_bytes=1024**3)
+    try:
+        with using_locale("fr"):
+            assert await reader.read(_language) == "fr"
+        assert await reader.read(_language) == "en"
     finally:
         reader.close()

@@ -48,10 +48,13 @@ def parse_events_text(text: str, source: str, network: Network) -> EventsPlan:
     return validated(data, source, network)
 
 
-def validated(data: Any, source: str, network: Network) -> EventsPlan:
-    """An events-file mapping read against the network; InvalidInput lists every problem."""
+def validated(
+    data: Any, source: str, network: Network, *, ignored: list[str] | None = None
+) -> EventsPlan:
+    """An events-file mapping read against the network; InvalidInput lists every problem.
+    The keys ignored are added to ``ignored`` when given (``parse_events``)."""
     try:
-        return parse_events(data, source, network)
+        return parse_events(data, source, network, ignored=ignored)
     except EventsFileError as error:
         problems = texts.file_problems(source, error.problems, MAX_PROBLEMS_SHOWN)
         raise InvalidInput(problems) from None

@@ -6,11 +6,14 @@ and the bench can trust a schedule without trusting the solver.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from typing import TYPE_CHECKING
 
 from atlasbot.domain import Network, Unit
+from atlasbot.i18n import _, ngettext
 from atlasbot.training.calendar.facts import distance_km, public_holidays
 from atlasbot.training.calendar.results import ScheduledEvent, ScheduleResult
 from atlasbot.training.events_file import (
@@ -30,25 +33,31 @@ def check_schedule(network: Network, plan: EventsPlan, result: ScheduleResult) -
     seen: set[str] = set()
     for placed in result.events:
         if placed.id in seen:
-            problems.append(f"{placed.id}: placed twice")
+            problems.append(_at(placed.id, _("placed twice")))
         seen.add(placed.id)
         event = events_by_id.get(placed.id)
         if event is None:
-            problems.append(f"{placed.id}: not an event of the plan")
+            problems.append(_at(placed.id, _("not an event of the plan")))
             continue
         problems.extend(_check_one_event(network, plan, event, placed, units))
     for missing in result.unscheduled:
         if missing.id in seen:
-            problems.append(f"{missing.id}: both placed and unscheduled")
+            problems.append(_at(missing.id, _("both placed and unscheduled")))
         seen.add(missing.id)
     for event in plan.events:
         if event.id not in seen:
-            problems.append(f"{event.id}: neither placed nor listed as unscheduled")
+            problems.append(_at(event.id, _("neither placed nor listed as unscheduled")))
     problems.extend(_check_shared_units(plan, result))
     problems.extend(_check_hosting(network, plan, result))
     total = sum(e.travel_km for e in result.events)
     if total != result.total_travel_km:
-        problems.append(f"total_travel_km {result.total_travel_km} is not the sum {total}")
+        problems.append(
+            _(
+                "total_travel_km {total} is not the sum {sum}",
+                total=result.total_travel_km,
+                sum=total,
+            )
+        )
     return problems
 
 
@@ -62,47 +71,79 @@ def _check_one_event(
     problems: list[str] = []
     name = placed.id
     if tuple(placed.participants) != tuple(event.participants):
-        problems.append(f"{name}: participants differ from the plan")
+        problems.append(_at(name, _("participants differ from the plan")))
     if (placed.end - placed.start).days + 1 != event.duration_days:
-        problems.append(
-            f"{name}: lasts {_days((placed.end - placed.start).days + 1)}, "
-            f"not {event.duration_days}"
+        lasts = ngettext(
+            "lasts {count} day, not {expected}",
+            "lasts {count} days, not {expected}",
+            (placed.end - placed.start).days + 1,
+            expected=event.duration_days,
         )
+        problems.append(f"{name}: {lasts}")
     if event.virtual:
         if placed.host is not None:
-            problems.append(f"{name}: a virtual event has host {placed.host}")
+            hosted = _("a virtual event has host {host}", host=placed.host)
+            problems.append(f"{name}: {hosted}")
         holiday_countries = {units[u].country for u in event.participants if u in units}
     else:
         if placed.host is None or placed.host not in units:
-            problems.append(f"{name}: an in-person event needs a host")
+            problems.append(_at(name, _("an in-person event needs a host")))
             return problems
-        if placed.host not in event.participants:
-            problems.append(f"{name}: host {placed.host} is not a participant")
-        if event.host is not None and placed.host != event.host:
-            problems.append(f"{name}: host {placed.host}, but the plan fixes {event.host}")
-        if event.capability and units[placed.host].capabilities.get(event.capability, 0) < 1:
-            problems.append(f"{name}: host {placed.host} lacks capability {event.capability}")
+        problems.extend(f"{name}: {problem}" for problem in _host_problems(event, placed, units))
         holiday_countries = {units[placed.host].country}
     for day in placed.days:
-        if not plan.horizon.start <= day <= plan.horizon.end:
-            problems.append(f"{name}: {day} is outside the horizon")
-        if event.window is not None and not event.window.start <= day <= event.window.end:
-            problems.append(f"{name}: {day} is outside its window")
-        if day.weekday() >= 5:
-            problems.append(f"{name}: {day} is a {day:%A}")
-        for country in sorted(holiday_countries):
-            if day in public_holidays(country, day.year):
-                problems.append(f"{name}: {day} is a public holiday in {country}")
-        for blackout in plan.blackouts:
-            if blackout.unit in event.participants and blackout.start <= day <= blackout.end:
-                problems.append(f"{name}: {day} is in a blackout of {blackout.unit}")
+        problems.extend(
+            f"{name}: {problem}" for problem in _day_problems(plan, event, day, holiday_countries)
+        )
     expected_travel = 0
     if placed.host is not None and placed.host in units:
         expected_travel = sum(
             distance_km(units[u], units[placed.host]) for u in event.participants if u in units
         )
     if placed.travel_km != expected_travel:
-        problems.append(f"{name}: travel_km {placed.travel_km}, expected {expected_travel}")
+        travel = _(
+            "travel_km {km}, expected {expected}", km=placed.travel_km, expected=expected_travel
+        )
+        problems.append(f"{name}: {travel}")
+    return problems
+
+
+def _host_problems(event: Event, placed: ScheduledEvent, units: Mapping[str, Unit]) -> list[str]:
+    """What is wrong with an in-person event's host (one of ``units``)."""
+    problems: list[str] = []
+    host = placed.host
+    assert host is not None
+    if host not in event.participants:
+        problems.append(_("host {host} is not a participant", host=host))
+    if event.host is not None and host != event.host:
+        problems.append(_("host {host}, but the plan fixes {fixed}", host=host, fixed=event.host))
+    if event.capability and units[host].capabilities.get(event.capability, 0) < 1:
+        problems.append(
+            _("host {host} lacks capability {capability}", host=host, capability=event.capability)
+        )
+    return problems
+
+
+def _day_problems(
+    plan: EventsPlan, event: Event, day: dt.date, holiday_countries: AbstractSet[str]
+) -> list[str]:
+    """Why an event may not take place on ``day``: the horizon, its window, a weekend, a
+    public holiday in one of ``holiday_countries``, a blackout of one of its units."""
+    problems: list[str] = []
+    if not plan.horizon.start <= day <= plan.horizon.end:
+        problems.append(_("{day} is outside the horizon", day=day))
+    if event.window is not None and not event.window.start <= day <= event.window.end:
+        problems.append(_("{day} is outside its window", day=day))
+    if day.weekday() == 5:
+        problems.append(_("{day} is a Saturday", day=day))
+    elif day.weekday() == 6:
+        problems.append(_("{day} is a Sunday", day=day))
+    for country in sorted(holiday_countries):
+        if day in public_holidays(country, day.year):
+            problems.append(_("{day} is a public holiday in {country}", day=day, country=country))
+    for blackout in plan.blackouts:
+        if blackout.unit in event.participants and blackout.start <= day <= blackout.end:
+            problems.append(_("{day} is in a blackout of {unit}", day=day, unit=blackout.unit))
     return problems
 
 
@@ -115,8 +156,15 @@ def _check_shared_units(plan: EventsPlan, result: ScheduleResult) -> list[str]:
             shared = sorted(set(first.participants) & set(second.participants))
             if shared and (second.start - first.end).days - 1 < gap:
                 problems.append(
-                    f"{first.id} and {second.id} share {', '.join(shared)} but leave "
-                    f"{(second.start - first.end).days - 1} free days (min {gap})"
+                    _(
+                        "{first} and {second} share {units} but leave {free} free days "
+                        "(min {gap})",
+                        first=first.id,
+                        second=second.id,
+                        units=", ".join(shared),
+                        free=(second.start - first.end).days - 1,
+                        gap=gap,
+                    )
                 )
     return problems
 
@@ -131,12 +179,17 @@ def _check_hosting(network: Network, plan: EventsPlan, result: ScheduleResult) -
                 continue
     limit = plan.rules.max_hosted_per_country
     return [
-        f"{country} hosts {count} events (max {limit})"
+        _(
+            "{country} hosts {count} events (max {limit})",
+            country=country,
+            count=count,
+            limit=limit,
+        )
         for country, count in sorted(hosted.items())
         if count > limit
     ]
 
 
-def _days(number: int) -> str:
-    """``1 day``, ``3 days``."""
-    return "1 day" if number == 1 else f"{number} days"
+def _at(where: str, message: str) -> str:
+    """A problem as shown: where it is, then what is wrong (one line)."""
+    return f"{where}: {message}"
