@@ -300,10 +300,11 @@ def temporary_sqlite_url() -> tuple[str, tempfile.TemporaryDirectory[str]]:
 async def serve_sandbox(settings: Settings, port: int) -> None:
     """``atlasbot sandbox``: serve until interrupted."""
     async with sandbox_runtime(settings, port=port) as runtime:
-        routes = "(invite|send|press|location|document|messages|wait-idle)"
+        bot_api = runtime.server.base_url + "<token>/<method>"
+        control = runtime.control_url + "/(invite|send|press|location|document|messages|wait-idle)"
         # The banner's values are aligned in one column: a translation keeps them aligned.
-        print(_("sandbox Bot API: {url}", url=f"{runtime.server.base_url}<token>/<method>"))
-        print(_("control API:     {url}", url=f"{runtime.control_url}/{routes}"))
+        print(_("sandbox Bot API: {url}", url=bot_api))
+        print(_("control API:     {url}", url=control))
         print(_("database:        {url}", url=settings.database_url))
         print(_("Ctrl-C stops it."), flush=True)
         with contextlib.suppress(asyncio.CancelledError):

@@ -118,7 +118,7 @@ def coverage_command(
     typer.echo(
         _(
             "computed in {ms} ms ({places} places, {units} units)",
-            ms=f"{elapsed * 1000:.0f}",
+            ms=round(elapsed * 1000),
             places=len(where),
             units=len(network.units),
         )
