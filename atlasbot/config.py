@@ -12,6 +12,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from atlasbot.escalation import Timings
+from atlasbot.i18n import SUPPORTED_LOCALES, _
 from atlasbot.planner.travel import TravelModel
 from atlasbot.safe_files import DEFAULT_MAX_FILE_BYTES
 from atlasbot.training.events_file import DEFAULT_MAX_HORIZON_DAYS
@@ -42,14 +43,17 @@ class Settings(BaseSettings):
         env_prefix="ATLASBOT_", env_file=".env", extra="ignore", frozen=True
     )
 
-    token: SecretStr | None = Field(default=None, description="Telegram bot token")
+    token: SecretStr | None = None  # the Telegram bot token
     # Where the Bot API is: Telegram's, a self-hosted telegram-bot-api server, or the sandbox.
     bot_api_url: str = "https://api.telegram.org/bot"
     # The key sealing each audit entry (HMAC-SHA256), kept outside the database like the token.
-    audit_key: SecretStr | None = Field(default=None, description="audit seal key")
+    audit_key: SecretStr | None = None
     database_url: str = "sqlite:///atlasbot.db"
     timezone: str = "Europe/Brussels"
     log_level: LogLevel = "INFO"
+    # The language of the command line's messages for operators (one of i18n's supported
+    # ones). Chosen on purpose, never read from LANG: scripts parse the English output.
+    language: str = "en"
 
     # The ETA model (docs/formats.md §3).
     eta_road_detour_factor: float = Field(default=1.3, gt=0)
@@ -134,21 +138,34 @@ class Settings(BaseSettings):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as err:
-            raise ValueError(f"unknown IANA time zone {value!r}") from err
+            raise ValueError(_("unknown IANA time zone {zone!r}", zone=value)) from err
+        return value
+
+    @field_validator("language")
+    @classmethod
+    def _supported_language(cls, value: str) -> str:
+        if value not in SUPPORTED_LOCALES:
+            raise ValueError(
+                _(
+                    "unsupported language {language!r}: use one of {languages}",
+                    language=value,
+                    languages=", ".join(SUPPORTED_LOCALES),
+                )
+            )
         return value
 
     @field_validator("database_url")
     @classmethod
     def _supported_database(cls, value: str) -> str:
         if not value.startswith(("sqlite://", "postgresql")):
-            raise ValueError("must start with sqlite:// or postgresql+psycopg://")
+            raise ValueError(_("must start with sqlite:// or postgresql+psycopg://"))
         return value
 
     @field_validator("bot_api_url")
     @classmethod
     def _http_url(cls, value: str) -> str:
         if not value.startswith(("https://", "http://")):
-            raise ValueError("must be an http(s) URL such as https://api.telegram.org/bot")
+            raise ValueError(_("must be an http(s) URL such as https://api.telegram.org/bot"))
         return value
 
     @field_validator("audit_key")
@@ -156,8 +173,11 @@ class Settings(BaseSettings):
     def _long_enough_key(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and len(value.get_secret_value()) < AUDIT_KEY_MIN_LENGTH:
             raise ValueError(
-                f"must be at least {AUDIT_KEY_MIN_LENGTH} characters of a random secret "
-                "(e.g. python -c 'import secrets; print(secrets.token_hex(32))')"
+                _(
+                    "must be at least {length} characters of a random secret "
+                    "(e.g. python -c 'import secrets; print(secrets.token_hex(32))')",
+                    length=AUDIT_KEY_MIN_LENGTH,
+                )
             )
         return value
 
@@ -167,8 +187,10 @@ class Settings(BaseSettings):
         # http only on loopback: a sandbox or a test on this machine, never a network hop.
         if value is not None and not value.startswith("https://") and not _loopback_http(value):
             raise ValueError(
-                "Telegram only posts to https:// webhook URLs (http:// only for 127.0.0.1, "
-                "localhost or [::1], for the sandbox)"
+                _(
+                    "Telegram only posts to https:// webhook URLs (http:// only for 127.0.0.1, "
+                    "localhost or [::1], for the sandbox)"
+                )
             )
         return value or None
 
@@ -177,25 +199,25 @@ class Settings(BaseSettings):
     def _https_webapp(cls, value: str | None) -> str | None:
         # Telegram opens only https Mini Apps; http only on loopback (the sandbox's tests).
         if value is not None and not value.startswith("https://") and not _loopback_http(value):
-            raise ValueError("a Mini App URL must be https:// (http:// only on loopback)")
+            raise ValueError(_("a Mini App URL must be https:// (http:// only on loopback)"))
         return value or None
 
     @field_validator("webhook_secret")
     @classmethod
     def _telegram_secret(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and not _WEBHOOK_SECRET.fullmatch(value.get_secret_value()):
-            raise ValueError("1 to 256 characters, only A-Z, a-z, 0-9, _ and -")
+            raise ValueError(_("1 to 256 characters, only A-Z, a-z, 0-9, _ and -"))
         return value
 
     @model_validator(mode="after")
     def _operations_fit_together(self) -> Settings:
         if self.webhook_url is not None and self.webhook_secret is None:
             raise ValueError(
-                "ATLASBOT_WEBHOOK_URL needs ATLASBOT_WEBHOOK_SECRET (every request is checked)"
+                _("ATLASBOT_WEBHOOK_URL needs ATLASBOT_WEBHOOK_SECRET (every request is checked)")
             )
         if self.leadership_lease_s < 2 * self.leadership_renew_s:
             raise ValueError(
-                "ATLASBOT_LEADERSHIP_LEASE_S must be at least twice ATLASBOT_LEADERSHIP_RENEW_S"
+                _("ATLASBOT_LEADERSHIP_LEASE_S must be at least twice ATLASBOT_LEADERSHIP_RENEW_S")
             )
         return self
 
@@ -245,8 +267,9 @@ def load_settings(**overrides: object) -> Settings:
         lines = []
         for problem in err.errors():
             if not problem["loc"]:  # a check across settings names them in its message
-                lines.append(problem["msg"].removeprefix("Value error, "))
+                error = problem.get("ctx", {}).get("error")
+                lines.append(str(error) if error is not None else problem["msg"])
                 continue
             name = "ATLASBOT_" + "_".join(str(part) for part in problem["loc"]).upper()
             lines.append(f"{name}: {problem['msg']}")
-        raise SettingsError("invalid settings: " + "; ".join(lines)) from None
+        raise SettingsError(_("invalid settings: {problems}", problems="; ".join(lines))) from None

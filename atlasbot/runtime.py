@@ -26,6 +26,7 @@ from atlasbot.bot.context import AtlasApplication, BotServices, TrackingUpdatePr
 from atlasbot.bot.health import HttpServer, start_http
 from atlasbot.clock import Clock, SystemClock
 from atlasbot.config import Settings
+from atlasbot.i18n import _
 from atlasbot.network import load_network
 from atlasbot.sandbox import ControlError, SandboxServer
 from atlasbot.services import enrolment, registry
@@ -73,18 +74,31 @@ async def check_bot_api(token: str, bot_api_url: str) -> None:
     except InvalidToken:
         log.debug("getMe refused the token", exc_info=True)
         raise StartupError(
-            f"the Bot API at {where} refused ATLASBOT_TOKEN (getMe: unauthorized): "
-            "check the token with @BotFather"
+            _(
+                "the Bot API at {where} refused ATLASBOT_TOKEN (getMe: unauthorized): "
+                "check the token with @BotFather",
+                where=where,
+            )
         ) from None
     except NetworkError as err:  # TimedOut included
         log.debug("getMe failed", exc_info=True)
         raise StartupError(
-            f"cannot reach the Bot API at {where}: {err.message}; check the network "
-            "(or ATLASBOT_BOT_API_URL)"
+            _(
+                "cannot reach the Bot API at {where}: {reason}; check the network "
+                "(or ATLASBOT_BOT_API_URL)",
+                where=where,
+                reason=err.message,
+            )
         ) from None
     except TelegramError as err:
         log.debug("getMe failed", exc_info=True)
-        raise StartupError(f"the Bot API at {where} answered getMe with: {err.message}") from None
+        raise StartupError(
+            _(
+                "the Bot API at {where} answered getMe with: {reason}",
+                where=where,
+                reason=err.message,
+            )
+        ) from None
     finally:
         for request in requests:
             await request.shutdown()
@@ -286,13 +300,12 @@ def temporary_sqlite_url() -> tuple[str, tempfile.TemporaryDirectory[str]]:
 async def serve_sandbox(settings: Settings, port: int) -> None:
     """``atlasbot sandbox``: serve until interrupted."""
     async with sandbox_runtime(settings, port=port) as runtime:
-        print(f"sandbox Bot API: {runtime.server.base_url}<token>/<method>", flush=True)
-        print(
-            "control API:     "
-            f"{runtime.control_url}/(invite|send|press|location|document|messages|wait-idle)",
-            flush=True,
-        )
-        print(f"database:        {settings.database_url}", flush=True)
-        print("Ctrl-C stops it.", flush=True)
+        bot_api = runtime.server.base_url + "<token>/<method>"
+        control = runtime.control_url + "/(invite|send|press|location|document|messages|wait-idle)"
+        # The banner's values are aligned in one column: a translation keeps them aligned.
+        print(_("sandbox Bot API: {url}", url=bot_api))
+        print(_("control API:     {url}", url=control))
+        print(_("database:        {url}", url=settings.database_url))
+        print(_("Ctrl-C stops it."), flush=True)
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.Event().wait()

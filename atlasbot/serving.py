@@ -27,6 +27,7 @@ from atlasbot.bot.health import telegram_probe as make_telegram_probe
 from atlasbot.bot.metrics import Metrics
 from atlasbot.bot.webhook import feed_update_queue, webhook_app, webhook_path
 from atlasbot.config import Settings
+from atlasbot.i18n import _
 from atlasbot.runtime import (
     StartupError,
     check_bot_api,
@@ -58,7 +59,9 @@ def serve_telegram(settings: Settings) -> None:
     file is one line, not a traceback.
     """
     if settings.token is None:
-        raise StartupError("ATLASBOT_TOKEN is not set: get a token from @BotFather and export it")
+        raise StartupError(
+            _("ATLASBOT_TOKEN is not set: get a token from @BotFather and export it")
+        )
     engine = make_engine(settings)
     harden_postgres_engine(engine, lease_s=settings.leadership_lease_s)
     try:
@@ -66,7 +69,13 @@ def serve_telegram(settings: Settings) -> None:
         elector = elector_for(engine, lease_s=settings.leadership_lease_s)
     except OSError as err:
         engine.dispose()
-        raise StartupError(f"cannot use the database at {settings.database_url}: {err}") from None
+        raise StartupError(
+            _(
+                "cannot use the database at {database}: {reason}",
+                database=settings.database_url,
+                reason=err,
+            )
+        ) from None
     try:
         db.upgrade(settings.database_url)
         asyncio.run(check_bot_api(settings.token.get_secret_value(), settings.bot_api_url))

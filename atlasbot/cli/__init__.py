@@ -3,6 +3,10 @@
 Every command exits 0 on success, 2 on bad input (with the message on standard error) and
 never shows a traceback; ``ATLASBOT_LOG_LEVEL=DEBUG`` logs one for developers. One module a
 family of commands; this one assembles them and runs a command.
+
+Messages and help texts are in ``ATLASBOT_LANGUAGE`` (English by default, never taken from
+LANG: scripts parse the English output); Click's own words ("Usage:", "Missing option") stay
+English.
 """
 
 from __future__ import annotations
@@ -18,13 +22,14 @@ from atlasbot.cli import audit, coverage, database, members, planning, registry,
 from atlasbot.cli.audit import NO_KEY_NOTE as NO_KEY_NOTE
 from atlasbot.cli.common import EXIT_INVALID, CliError
 from atlasbot.config import Settings, SettingsError, load_settings
+from atlasbot.i18n import DEFAULT_LOCALE, N_, _, using_locale
 from atlasbot.redaction import Redactor, install
 
 log = logging.getLogger("atlasbot")
 
 app = typer.Typer(
     name="atlasbot",
-    help="atlasbot: cross-border help between special intervention units (2008/617/JHA).",
+    help=N_("atlasbot: cross-border help between special intervention units (2008/617/JHA)."),
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
@@ -55,12 +60,12 @@ def _database_problem(err: Exception) -> str:
         shown = "ATLASBOT_DATABASE_URL"
     cause = getattr(err, "orig", None) or err
     reason = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
-    return f"cannot use the database at {shown}: {reason}"
+    return _("cannot use the database at {database}: {reason}", database=shown, reason=reason)
 
 
 def _run_cli(command: Callable[[], Any], redact: Callable[[str], str] = str) -> int:
     def say(message: str) -> None:
-        typer.echo(redact(f"error: {message}"), err=True)
+        typer.echo(redact(_("error: {message}", message=message)), err=True)
 
     try:
         command()
@@ -89,8 +94,11 @@ def _run_cli(command: Callable[[], Any], redact: Callable[[str], str] = str) -> 
             say(_database_problem(err))
             return EXIT_INVALID
         say(
-            f"unexpected failure ({type(err).__name__}: {err}); "
-            "set ATLASBOT_LOG_LEVEL=DEBUG for details"
+            _(
+                "unexpected failure ({kind}: {error}); set ATLASBOT_LOG_LEVEL=DEBUG for details",
+                kind=type(err).__name__,
+                error=err,
+            )
         )
         return 1
     return 0
@@ -101,15 +109,18 @@ def _run_cli(command: Callable[[], Any], redact: Callable[[str], str] = str) -> 
 _SERVICE_COMMANDS = frozenset({"run", "sandbox", "demo"})
 
 
-def _configure_logging(command: str = "") -> Redactor:
+def _settings_or_none() -> Settings | None:
+    try:
+        return load_settings()
+    except SettingsError:  # reported by the command itself; defaults meanwhile
+        return None
+
+
+def _configure_logging(settings: Settings | None, command: str = "") -> Redactor:
     """Log to standard error (text, or JSON with ATLASBOT_LOG_FORMAT=json), every line
     passed through the secrets' redactor."""
     from atlasbot.log_format import configure_logging
 
-    try:
-        settings: Settings | None = load_settings()
-    except SettingsError:  # reported by the command itself; log with the defaults meanwhile
-        settings = None
     secrets = (settings.token, settings.audit_key, settings.webhook_secret) if settings else ()
     redactor = Redactor(secret.get_secret_value() for secret in secrets if secret is not None)
     root = logging.getLogger()
@@ -131,8 +142,35 @@ def _configure_logging(command: str = "") -> Redactor:
 _OUR_HANDLER = "atlasbot.cli"
 
 
+def translate_help(command: object) -> None:
+    """Put the help texts of a built Click command, its subcommands and their parameters in
+    the reader's language (they are marked with ``N_`` where they are written). Duck-typed:
+    Typer builds its commands with the Click it bundles."""
+    for name in ("help", "short_help"):
+        text = getattr(command, name, None)
+        if text:
+            setattr(command, name, _(text))
+    for param in getattr(command, "params", ()):
+        text = getattr(param, "help", None)  # options and Typer's arguments have one
+        if text:
+            param.help = _(text)
+    for subcommand in getattr(command, "commands", {}).values():
+        translate_help(subcommand)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``atlasbot`` command and ``python -m atlasbot``."""
     args = sys.argv[1:] if argv is None else argv
-    redactor = _configure_logging(next((arg for arg in args if not arg.startswith("-")), ""))
-    return _run_cli(lambda: app(args=args, prog_name="atlasbot", standalone_mode=True), redactor)
+    settings = _settings_or_none()
+    redactor = _configure_logging(
+        settings, next((arg for arg in args if not arg.startswith("-")), "")
+    )
+
+    def run() -> Any:
+        command = typer.main.get_command(app)
+        translate_help(command)
+        return command(args=args, prog_name="atlasbot", standalone_mode=True)
+
+    # Settings that cannot be read are reported in English: their language is not known.
+    with using_locale(settings.language if settings is not None else DEFAULT_LOCALE):
+        return _run_cli(run, redactor)

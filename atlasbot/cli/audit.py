@@ -11,7 +11,7 @@ import typer
 from atlasbot.cli import common
 from atlasbot.i18n import N_, _
 
-audit_app = typer.Typer(help="The append-only audit log.")
+audit_app = typer.Typer(help=N_("The append-only audit log."))
 
 
 # --- audit ------------------------------------------------------------------------------
@@ -69,16 +69,19 @@ def _seal_lines(report: Any) -> list[str]:
     return lines
 
 
-@audit_app.command("verify")
+@audit_app.command(
+    "verify",
+    help=N_("Walk the hash chain and the seals; name the entry of every problem found (exit 1)."),
+)
 def audit_verify(
     anchor: Annotated[
         Path | None,
         typer.Option(
-            "--anchor", help="An anchor file (atlasbot audit anchor): the log must still hold it."
+            "--anchor",
+            help=N_("An anchor file (atlasbot audit anchor): the log must still hold it."),
         ),
     ] = None,
 ) -> None:
-    """Walk the hash chain and the seals; name the entry of every problem found (exit 1)."""
     from atlasbot.storage import audit
     from atlasbot.storage.db import session_scope
 
@@ -127,13 +130,16 @@ def _anchor_holds(pinned: Any, *, signed: bool) -> str:
     )
 
 
-@audit_app.command("anchor")
+@audit_app.command(
+    "anchor",
+    help=N_("Print the signed head of the log (an anchor), to keep outside the database."),
+)
 def audit_anchor(
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Also write the anchor to this file.")
+        Path | None,
+        typer.Option("--output", "-o", help=N_("Also write the anchor to this file.")),
     ] = None,
 ) -> None:
-    """Print the signed head of the log (an anchor), to keep outside the database."""
     from atlasbot.storage import audit
     from atlasbot.storage.db import session_scope
 
@@ -141,8 +147,10 @@ def audit_anchor(
     key = audit.SealKey.from_setting(settings.audit_key)
     if key is None:
         common.fail(
-            "ATLASBOT_AUDIT_KEY is not set: an anchor is signed with it "
-            "(a random secret of 32 characters or more, kept outside the database)"
+            _(
+                "ATLASBOT_AUDIT_KEY is not set: an anchor is signed with it "
+                "(a random secret of 32 characters or more, kept outside the database)"
+            )
         )
     if output is not None:
         common.check_writable("--output", output)
@@ -150,7 +158,8 @@ def audit_anchor(
         report = audit.verify(session, key=key)
         if not report.ok:
             typer.echo(
-                "audit log BROKEN: not anchoring it; `atlasbot audit verify` says why", err=True
+                _("audit log BROKEN: not anchoring it; `atlasbot audit verify` says why"),
+                err=True,
             )
             raise typer.Exit(1)
         line = audit.anchor_text(session, key)
@@ -159,15 +168,16 @@ def audit_anchor(
         try:
             output.write_text(line + "\n", encoding="utf-8")
         except OSError as err:
-            common.fail(f"cannot write {output}: {err.strerror or err}")
-        typer.echo(f"wrote {output}", err=True)
+            common.fail(
+                _("cannot write {path}: {reason}", path=output, reason=err.strerror or err)
+            )
+        typer.echo(_("wrote {path}", path=output), err=True)
 
 
-@audit_app.command("show")
+@audit_app.command("show", help=N_("Print the newest audit entries."))
 def audit_show(
-    last: Annotated[int, typer.Option(help="How many of the newest entries.", min=1)] = 20,
+    last: Annotated[int, typer.Option(help=N_("How many of the newest entries."), min=1)] = 20,
 ) -> None:
-    """Print the newest audit entries."""
     from atlasbot.storage import audit
     from atlasbot.storage.db import session_scope
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from atlasbot.config import Settings, load_settings
+from atlasbot.i18n import _
 
 EXIT_INVALID = 2
 
@@ -63,10 +64,17 @@ def check_writable(option: str, path: Path) -> None:
     """Fail with one line naming the path when the file could not be written."""
     folder = path.parent
     if path.is_dir():
-        fail(f"{option} {path}: is a folder, not a file")
+        fail(_("{option} {path}: is a folder, not a file", option=option, path=path))
     if not folder.is_dir():
-        fail(f"{option} {path}: the folder {folder} does not exist")
+        fail(
+            _(
+                "{option} {path}: the folder {folder} does not exist",
+                option=option,
+                path=path,
+                folder=folder,
+            )
+        )
     if not os.access(folder, os.W_OK | os.X_OK) or (
         path.exists() and not os.access(path, os.W_OK)
     ):
-        fail(f"{option} {path}: not writable (permission denied)")
+        fail(_("{option} {path}: not writable (permission denied)", option=option, path=path))

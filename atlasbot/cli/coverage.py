@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from atlasbot.cli import common
+from atlasbot.i18n import N_, _
 
 commands = typer.Typer()
 
@@ -27,7 +28,7 @@ def _network(network_file: Path | None) -> Any:
         network = current_network(session)
     if not network.units:
         common.fail(
-            "no --network given and the registry is empty: run `atlasbot network import FILE`"
+            _("no --network given and the registry is empty: run `atlasbot network import FILE`")
         )
     return network
 
@@ -41,7 +42,7 @@ def _places(kind: str, step: float) -> Any:
     if kind == "towns":
         return town_places(towns)
     if kind != "grid":
-        common.fail(f"--places {kind}: use grid or towns")
+        common.fail(_("--places {kind}: use grid or towns", kind=kind))
     return grid_places(load_outlines(), towns, step_deg=step)
 
 
@@ -52,44 +53,48 @@ def _question(
     from atlasbot.maps.coverage import CoverageQuestion
 
     if capability not in network.capability_codes():
-        common.fail(f"--capability {capability}: not in the network's catalogue")
+        common.fail(
+            _("--capability {capability}: not in the network's catalogue", capability=capability)
+        )
     unknown = sorted(set(deployed) - {u.id for u in network.units})
     if unknown:
-        common.fail(f"--deployed: unknown units {', '.join(unknown)}")
+        common.fail(_("--deployed: unknown units {units}", units=", ".join(unknown)))
     forms = tuple(f.strip() for f in assistance.split(",") if f.strip())
     if not forms or not set(forms) <= {"equipment", "expertise", "action"}:
-        common.fail("--assistance: a comma-separated list of equipment, expertise, action")
+        common.fail(_("--assistance: a comma-separated list of equipment, expertise, action"))
     return CoverageQuestion(capability, forms, include_partners, tuple(dict.fromkeys(deployed)))
 
 
-@commands.command("coverage")
+@commands.command(
+    "coverage",
+    help=N_("The earliest time a full team could be on scene at every place, from another state."),
+)
 def coverage_command(
-    capability: Annotated[str, typer.Option("--capability", help="A capability code.")],
-    png: Annotated[Path | None, typer.Option("--png", help="Write the map (PNG).")] = None,
+    capability: Annotated[str, typer.Option("--capability", help=N_("A capability code."))],
+    png: Annotated[Path | None, typer.Option("--png", help=N_("Write the map (PNG)."))] = None,
     geojson: Annotated[
-        Path | None, typer.Option("--geojson", help="Write every place's figure (GeoJSON).")
+        Path | None, typer.Option("--geojson", help=N_("Write every place's figure (GeoJSON)."))
     ] = None,
     network_file: Annotated[
         Path | None,
-        typer.Option("--network", help="A network file; default: the imported registry."),
+        typer.Option("--network", help=N_("A network file; default: the imported registry.")),
     ] = None,
     deployed: Annotated[
         list[str] | None,
-        typer.Option("--deployed", help="What if this unit is deployed (repeatable)."),
+        typer.Option("--deployed", help=N_("What if this unit is deployed (repeatable).")),
     ] = None,
-    places: Annotated[str, typer.Option("--places", help="grid or towns.")] = "grid",
+    places: Annotated[str, typer.Option("--places", help=N_("grid or towns."))] = "grid",
     step: Annotated[
-        float, typer.Option("--step", help="Grid step in degrees.", min=0.05, max=5.0)
+        float, typer.Option("--step", help=N_("Grid step in degrees."), min=0.05, max=5.0)
     ] = 0.5,
     assistance: Annotated[
-        str, typer.Option("--assistance", help="Forms asked, comma-separated.")
+        str, typer.Option("--assistance", help=N_("Forms asked, comma-separated."))
     ] = "action",
     include_partners: Annotated[
-        bool, typer.Option("--include-partners", help="Partner states may help too (R12).")
+        bool, typer.Option("--include-partners", help=N_("Partner states may help too (R12)."))
     ] = False,
-    worst: Annotated[int, typer.Option("--worst", help="Places listed.", min=1)] = 10,
+    worst: Annotated[int, typer.Option("--worst", help=N_("Places listed."), min=1)] = 10,
 ) -> None:
-    """The earliest time a full team could be on scene at every place, from another state."""
     from atlasbot.maps.coverage import compute_coverage
     from atlasbot.maps.coverage_map import (
         WORST_APART_KM,
@@ -111,7 +116,12 @@ def coverage_command(
     title = texts.coverage_title(capability, names, question.deployed)
     typer.echo(texts.coverage_text(coverage, title, worst, WORST_APART_KM))
     typer.echo(
-        f"computed in {elapsed * 1000:.0f} ms ({len(where)} places, {len(network.units)} units)"
+        _(
+            "computed in {ms} ms ({places} places, {units} units)",
+            ms=round(elapsed * 1000),
+            places=len(where),
+            units=len(network.units),
+        )
     )
     if png is not None:
         png.write_bytes(render_coverage_map(coverage, network, title, worst=worst))

@@ -12,15 +12,20 @@ from typing import Annotated
 
 import typer
 
-members_app = typer.Typer(help="The members: list who holds which role, revoke a role.")
+from atlasbot.i18n import N_, _
+
+members_app = typer.Typer(help=N_("The members: list who holds which role, revoke a role."))
 
 
-@members_app.command("list")
+@members_app.command(
+    "list", help=N_("Every role held now: member id, name, role and scope, since when.")
+)
 def list_members(
-    country: Annotated[str | None, typer.Option(help="A state: its members and units'.")] = None,
-    unit: Annotated[str | None, typer.Option(help="A unit: its members.")] = None,
+    country: Annotated[
+        str | None, typer.Option(help=N_("A state: its members and units'."))
+    ] = None,
+    unit: Annotated[str | None, typer.Option(help=N_("A unit: its members."))] = None,
 ) -> None:
-    """Every role held now: member id, name, role and scope, since when."""
     from atlasbot.cli import common
     from atlasbot.services.members import held_roles
     from atlasbot.storage.db import session_scope
@@ -33,17 +38,20 @@ def list_members(
             f"{held.member_id}\t{held.name}\t{held.role}\t{scope}\t"
             f"{held.granted_at:%Y-%m-%d %H:%M} UTC"
         )
-    typer.echo(f"{len(roles)} role(s) held", err=True)
+    typer.echo(_("{count} role(s) held", count=len(roles)), err=True)
 
 
-@members_app.command("revoke")
+@members_app.command(
+    "revoke", help=N_("Revoke one role of a member at once (audited; their buttons stop working).")
+)
 def revoke(
-    member_id: Annotated[int, typer.Argument(help="The member's number (from 'list').")],
-    role: Annotated[str, typer.Option(help="authority, commander, duty, coordinator or admin.")],
-    country: Annotated[str | None, typer.Option(help="The state, for authority.")] = None,
-    unit: Annotated[str | None, typer.Option(help="The unit, for commander and duty.")] = None,
+    member_id: Annotated[int, typer.Argument(help=N_("The member's number (from 'list')."))],
+    role: Annotated[
+        str, typer.Option(help=N_("authority, commander, duty, coordinator or admin."))
+    ],
+    country: Annotated[str | None, typer.Option(help=N_("The state, for authority."))] = None,
+    unit: Annotated[str | None, typer.Option(help=N_("The unit, for commander and duty."))] = None,
 ) -> None:
-    """Revoke one role of a member at once (audited; their buttons stop working)."""
     from atlasbot.cli import common
     from atlasbot.services.members import revoke_by_operator
     from atlasbot.storage.db import session_scope
@@ -53,7 +61,11 @@ def revoke(
         parsed_role = Role(role)
     except ValueError:
         common.fail(
-            f"--role: unknown role {role!r}; use one of {', '.join(r.value for r in Role)}"
+            _(
+                "--role: unknown role {role!r}; use one of {roles}",
+                role=role,
+                roles=", ".join(r.value for r in Role),
+            )
         )
     # A refusal (no such role) is a DomainError: the command line prints it, exit status 2.
     with session_scope(common.engine(common.settings())) as session:

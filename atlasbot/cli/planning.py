@@ -10,6 +10,7 @@ import typer
 
 from atlasbot.cli import common
 from atlasbot.config import Settings
+from atlasbot.i18n import N_, _
 
 commands = typer.Typer()
 
@@ -28,32 +29,36 @@ def _network_from(network_file: Path | None, settings: Settings) -> Any:
         network = load_network(session)
     if not network.units:
         common.fail(
-            "no --network given and the registry is empty: run `atlasbot network import FILE`"
+            _("no --network given and the registry is empty: run `atlasbot network import FILE`")
         )
     return network
 
 
-@commands.command("plan")
+@commands.command(
+    "plan",
+    help=N_("Propose the best units for one request (with alternatives) or several (jointly)."),
+)
 def plan_command(
     request: Annotated[
-        Path, typer.Option("--request", help="A request file (docs/formats.md §2).")
+        Path, typer.Option("--request", help=N_("A request file (docs/formats.md §2)."))
     ],
     network_file: Annotated[
         Path | None,
-        typer.Option("--network", help="A network file; default: the imported registry."),
+        typer.Option("--network", help=N_("A network file; default: the imported registry.")),
     ] = None,
     alternatives: Annotated[
-        int, typer.Option(help="Alternative plans for a single request.", min=0, max=20)
+        int, typer.Option(help=N_("Alternative plans for a single request."), min=0, max=20)
     ] = 2,
     as_json: Annotated[
-        bool, typer.Option("--json", help="Print docs/formats.md §6 JSON.")
+        bool, typer.Option("--json", help=N_("Print docs/formats.md §6 JSON."))
     ] = False,
     time_limit: Annotated[
         float | None,
-        typer.Option("--time-limit", help="Seconds before settling (default: setting).", min=0.1),
+        typer.Option(
+            "--time-limit", help=N_("Seconds before settling (default: setting)."), min=0.1
+        ),
     ] = None,
 ) -> None:
-    """Propose the best units for one request (with alternatives) or several (jointly)."""
     from atlasbot.planner.matching import plan
     from atlasbot.planner.report import format_table, result_to_json
     from atlasbot.planner.request_file import RequestFileError, load_requests
@@ -79,31 +84,32 @@ def plan_command(
         typer.echo(format_table(result, network, settings.travel_model()))
 
 
-@commands.command("schedule")
+@commands.command("schedule", help=N_("Plan the year's joint trainings, exercises and meetings."))
 def schedule_command(
-    events: Annotated[Path, typer.Option("--events", help="An events file (docs/formats.md §7).")],
+    events: Annotated[
+        Path, typer.Option("--events", help=N_("An events file (docs/formats.md §7)."))
+    ],
     network_file: Annotated[
         Path | None,
-        typer.Option("--network", help="A network file; default: the imported registry."),
+        typer.Option("--network", help=N_("A network file; default: the imported registry.")),
     ] = None,
     as_json: Annotated[
-        bool, typer.Option("--json", help="Print docs/formats.md §8 JSON.")
+        bool, typer.Option("--json", help=N_("Print docs/formats.md §8 JSON."))
     ] = False,
-    ics: Annotated[Path | None, typer.Option("--ics", help="Write an iCalendar file.")] = None,
+    ics: Annotated[Path | None, typer.Option("--ics", help=N_("Write an iCalendar file."))] = None,
     chart: Annotated[
         Path | None,
-        typer.Option("--chart", help="Write a Gantt chart by unit: FILE.png or FILE.svg."),
+        typer.Option("--chart", help=N_("Write a Gantt chart by unit: FILE.png or FILE.svg.")),
     ] = None,
     time_limit: Annotated[
         float,
         typer.Option(
             "--time-limit",
-            help="Seconds for building and solving (reached: the best schedule found).",
+            help=N_("Seconds for building and solving (reached: the best schedule found)."),
             min=0.1,
         ),
     ] = 30.0,
 ) -> None:
-    """Plan the year's joint trainings, exercises and meetings."""
     from atlasbot.training.calendar import schedule
     from atlasbot.training.report import format_table, result_to_json
 
@@ -123,7 +129,7 @@ def schedule_command(
         typer.echo(format_table(result, network))
     for written in (ics, chart):
         if written is not None:
-            typer.echo(f"wrote {written}", err=True)
+            typer.echo(_("wrote {path}", path=written), err=True)
 
 
 def _chart_format_or_fail(chart: Path | None) -> Any:
@@ -134,7 +140,9 @@ def _chart_format_or_fail(chart: Path | None) -> Any:
         return None
     image_format = chart_format(chart)
     if image_format is None:
-        common.fail(f"--chart {chart}: the chart is PNG or SVG; name the file .png or .svg")
+        common.fail(
+            _("--chart {path}: the chart is PNG or SVG; name the file .png or .svg", path=chart)
+        )
     return image_format
 
 
@@ -174,4 +182,4 @@ def _write_schedule_files(
         if chart is not None and image_format is not None:
             gantt_png(result, network, chart, image_format=image_format)
     except OSError as err:
-        common.fail(f"cannot write {writing}: {err.strerror or err}")
+        common.fail(_("cannot write {path}: {reason}", path=writing, reason=err.strerror or err))

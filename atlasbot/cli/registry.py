@@ -3,36 +3,48 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from atlasbot.cli import common
+from atlasbot.i18n import N_, _
 
-network_app = typer.Typer(help="The network registry: check, import and export network files.")
+network_app = typer.Typer(help=N_("The network registry: check, import and export network files."))
 commands = typer.Typer()
 
 
 # --- network registry -------------------------------------------------------------------
 
 
-@network_app.command("check")
+@network_app.command(
+    "check",
+    help=N_("Validate a network file; list its problems (at most 20) with their field paths."),
+)
 def network_check(
-    file: Annotated[Path, typer.Argument(help="A network YAML file (docs/formats.md §1).")],
+    file: Annotated[Path, typer.Argument(help=N_("A network YAML file (docs/formats.md §1)."))],
 ) -> None:
-    """Validate a network file; list its problems (at most 20) with their field paths."""
     network = common.load_network_file(file, common.settings(), list_problems=True)
     typer.echo(
-        f"{file}: valid: {len(network.countries)} countries, {len(network.units)} units, "
-        f"{len(network.capabilities)} capabilities"
+        _(
+            "{path}: valid: {countries} countries, {units} units, {capabilities} capabilities",
+            path=file,
+            countries=len(network.countries),
+            units=len(network.units),
+            capabilities=len(network.capabilities),
+        )
     )
 
 
-@network_app.command("import")
+@network_app.command(
+    "import",
+    help=N_(
+        "Make the registry equal to a network file in one transaction; a bad file changes nothing."
+    ),
+)
 def network_import(
-    file: Annotated[Path, typer.Argument(help="A network YAML file (docs/formats.md §1).")],
+    file: Annotated[Path, typer.Argument(help=N_("A network YAML file (docs/formats.md §1)."))],
 ) -> None:
-    """Make the registry equal to a network file in one transaction; a bad file changes nothing."""
     from atlasbot.services.registry import import_network
     from atlasbot.storage.db import session_scope
 
@@ -44,13 +56,14 @@ def network_import(
         typer.echo(line)
 
 
-@network_app.command("export")
+@network_app.command(
+    "export", help=N_("Write the registry, with current statuses, as a network file.")
+)
 def network_export(
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
+        Path | None, typer.Option("--output", "-o", help=N_("Write here instead of stdout."))
     ] = None,
 ) -> None:
-    """Write the registry, with current statuses, as a network file."""
     from atlasbot.network import dump_network
     from atlasbot.services.registry import load_network
     from atlasbot.storage.db import session_scope
@@ -61,44 +74,52 @@ def network_export(
         typer.echo(text, nl=False)
     else:
         output.write_text(text, encoding="utf-8")
-        typer.echo(f"wrote {output}")
+        typer.echo(_("wrote {path}", path=output))
 
 
-@network_app.command("show")
+@network_app.command(
+    "show", help=N_("Summarise the imported registry: states, units and their readiness.")
+)
 def network_show() -> None:
-    """Summarise the imported registry: states, units and their readiness."""
     from atlasbot.services.registry import load_network
     from atlasbot.storage.db import session_scope
 
     with session_scope(common.engine(common.settings())) as session:
         network = load_network(session)
     if not network.units:
-        common.fail("the registry is empty: run `atlasbot network import data/network.yaml` first")
+        common.fail(
+            _("the registry is empty: run `atlasbot network import data/network.yaml` first")
+        )
     for country in network.countries:
         units = [u for u in network.units if u.country == country.code]
         flags = []
         if not country.bound_by_decision:
-            flags.append("partner")
+            flags.append(_("partner"))
         if not country.armed_action_abroad:
-            flags.append("no armed action abroad")
+            flags.append(_("no armed action abroad"))
         if country.home_reserve:
-            flags.append(f"home reserve {country.home_reserve}")
+            flags.append(_("home reserve {count}", count=country.home_reserve))
         extra = f" ({', '.join(flags)})" if flags else ""
-        listing = ", ".join(f"{u.id} {u.status.value}" for u in units) or "no units"
+        listing = ", ".join(f"{u.id} {u.status.value}" for u in units) or _("no units")
         typer.echo(f"{country.code} {country.name}{extra}: {listing}")
 
 
 # --- enrolment --------------------------------------------------------------------------
 
 
-@commands.command("invite")
+@commands.command(
+    "invite", help=N_("Create a one-time enrolment code (sent by the invitee as /start CODE).")
+)
 def invite(
-    role: Annotated[str, typer.Option(help="authority, commander, duty, coordinator or admin.")],
-    country: Annotated[str | None, typer.Option(help="The state, for --role authority.")] = None,
-    unit: Annotated[str | None, typer.Option(help="The unit, for commander and duty.")] = None,
-    days: Annotated[int | None, typer.Option(help="Days the code stays valid.", min=1)] = None,
+    role: Annotated[
+        str, typer.Option(help=N_("authority, commander, duty, coordinator or admin."))
+    ],
+    country: Annotated[
+        str | None, typer.Option(help=N_("The state, for --role authority."))
+    ] = None,
+    unit: Annotated[str | None, typer.Option(help=N_("The unit, for commander and duty."))] = None,
+    days: Annotated[int | None, typer.Option(help=N_("Days the code stays valid."), min=1)] = None,
 ) -> None:
-    """Create a one-time enrolment code (sent by the invitee as /start CODE)."""
     from datetime import timedelta
 
     from atlasbot.services.enrolment import create_invite
@@ -109,7 +130,11 @@ def invite(
         parsed_role = Role(role)
     except ValueError:
         common.fail(
-            f"--role: unknown role {role!r}; use one of {', '.join(r.value for r in Role)}"
+            _(
+                "--role: unknown role {role!r}; use one of {roles}",
+                role=role,
+                roles=", ".join(r.value for r in Role),
+            )
         )
     settings = common.settings()
     ttl = timedelta(days=days) if days else settings.invite_ttl
@@ -123,10 +148,33 @@ def invite(
             ttl=ttl,
         )
     typer.echo(code)
-    typer.echo(
-        f"one-time code for {parsed_role.value}"
-        + (f" of {row.country}" if row.country else "")
-        + (f" of unit {row.unit_id}" if row.unit_id else "")
-        + f", valid until {row.expires_at:%Y-%m-%d %H:%M} UTC; the invitee sends /start {code}",
-        err=True,
+    typer.echo(_invite_note(code, parsed_role.value, row), err=True)
+
+
+def _invite_note(code: str, role: str, row: Any) -> str:
+    """What the code is for and until when (a role's scope is a state, a unit or neither)."""
+    until = f"{row.expires_at:%Y-%m-%d %H:%M}"
+    if row.country:
+        return _(
+            "one-time code for {role} of {country}, valid until {until} UTC; "
+            "the invitee sends /start {code}",
+            role=role,
+            country=row.country,
+            until=until,
+            code=code,
+        )
+    if row.unit_id:
+        return _(
+            "one-time code for {role} of unit {unit}, valid until {until} UTC; "
+            "the invitee sends /start {code}",
+            role=role,
+            unit=row.unit_id,
+            until=until,
+            code=code,
+        )
+    return _(
+        "one-time code for {role}, valid until {until} UTC; the invitee sends /start {code}",
+        role=role,
+        until=until,
+        code=code,
     )

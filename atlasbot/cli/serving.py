@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from atlasbot.cli import common
+from atlasbot.i18n import N_
 
 commands = typer.Typer()
 
@@ -14,9 +15,13 @@ commands = typer.Typer()
 # --- the bot --------------------------------------------------------------------------
 
 
-@commands.command("run")
+@commands.command(
+    "run",
+    help=N_(
+        "Serve Telegram by long polling or a webhook, as leader or standby (needs ATLASBOT_TOKEN)."
+    ),
+)
 def run_command() -> None:
-    """Serve Telegram by long polling or a webhook, as leader or standby (needs ATLASBOT_TOKEN)."""
     from atlasbot.runtime import StartupError
     from atlasbot.serving import serve_telegram
 
@@ -26,14 +31,19 @@ def run_command() -> None:
         common.fail(str(err))
 
 
-@commands.command("sandbox")
+@commands.command(
+    "sandbox",
+    help=N_("Serve the local sandbox Bot API with the bot connected (rehearsal, checks)."),
+)
 def sandbox_command(
-    port: Annotated[int, typer.Option(help="Loopback port for the Bot and control APIs.")] = 8081,
+    port: Annotated[
+        int, typer.Option(help=N_("Loopback port for the Bot and control APIs."))
+    ] = 8081,
     fresh: Annotated[
-        bool, typer.Option(help="Use a fresh temporary database seeded from data/network.yaml.")
+        bool,
+        typer.Option(help=N_("Use a fresh temporary database seeded from data/network.yaml.")),
     ] = True,
 ) -> None:
-    """Serve the local sandbox Bot API with the bot connected (rehearsal, checks)."""
     import asyncio
 
     from atlasbot.runtime import serve_sandbox, temporary_sqlite_url
@@ -52,9 +62,10 @@ def sandbox_command(
             folder.cleanup()
 
 
-@commands.command("demo")
+@commands.command(
+    "demo", help=N_("Play a whole crisis offline through the sandbox and print the transcript.")
+)
 def demo_command() -> None:
-    """Play a whole crisis offline through the sandbox and print the transcript."""
     from atlasbot.demo import main as play
 
     code = play()

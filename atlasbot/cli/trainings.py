@@ -8,14 +8,20 @@ from typing import Annotated
 
 import typer
 
-trainings_app = typer.Typer(help="Joint trainings: the history that training currency counts.")
+from atlasbot.i18n import N_, _
+
+trainings_app = typer.Typer(help=N_("Joint trainings: the history that training currency counts."))
 
 
-@trainings_app.command("import-history")
+@trainings_app.command(
+    "import-history",
+    help=N_(
+        "Import past joint trainings and the units that attended (re-importing adds nothing)."
+    ),
+)
 def import_history(
-    file: Annotated[Path, typer.Argument(help="A history file, CSV or YAML (formats.md §9).")],
+    file: Annotated[Path, typer.Argument(help=N_("A history file, CSV or YAML (formats.md §9)."))],
 ) -> None:
-    """Import past joint trainings and the units that attended (re-importing adds nothing)."""
     import datetime as dt
 
     from atlasbot.cli import common
@@ -34,15 +40,21 @@ def import_history(
     with session_scope(common.engine(settings)) as session:
         network = load_network(session)
         if not network.units:
-            common.fail("the registry is empty: run `atlasbot network import FILE` first")
+            common.fail(_("the registry is empty: run `atlasbot network import FILE` first"))
         try:
             read = parse_history(text, str(file), network, now.astimezone(settings.tz).date())
         except HistoryFileError as err:
             common.fail(one_line(err.problems))
         for warning in read.warnings:
-            typer.echo(f"warning: {warning}", err=True)
+            typer.echo(_("warning: {warning}", warning=warning), err=True)
         done = store(session, read.entries, actor=common.cli_actor(), source=str(file), now=now)
     typer.echo(
-        f"{file}: {done.trainings} past training(s) read; {done.added} unit attendance(s) "
-        f"added, {done.already} already recorded"
+        _(
+            "{path}: {trainings} past training(s) read; {added} unit attendance(s) added, "
+            "{already} already recorded",
+            path=file,
+            trainings=done.trainings,
+            added=done.added,
+            already=done.already,
+        )
     )

@@ -139,11 +139,22 @@ def _exempt(tree: ast.Module) -> set[int]:
     return found
 
 
-def test_no_text_literal_in_a_handler() -> None:
-    """Every word a member reads goes through the translation function, from atlasbot/texts:
-    a handler holds no sentence of its own."""
+def _translated_sources() -> list[Path]:
+    """The modules whose every sentence is read by someone in their language: the handlers
+    (members) and the command line with its settings (operators)."""
+    return [
+        *sorted((PACKAGE / "handlers").rglob("*.py")),
+        *sorted((PACKAGE / "cli").rglob("*.py")),
+        PACKAGE / "config.py",
+    ]
+
+
+def test_no_text_literal_in_a_handler_or_the_command_line() -> None:
+    """Every word a member or an operator reads goes through the translation function (from
+    atlasbot/texts for the chat): a handler, a command or a setting holds no sentence of its
+    own outside ``_()``, ``N_()`` or ``ngettext()``."""
     literals = []
-    for path in sorted((PACKAGE / "handlers").rglob("*.py")):
+    for path in _translated_sources():
         tree = ast.parse(path.read_text(encoding="utf-8"))
         skip = _docstrings(tree) | _exempt(tree)
         literals += [
