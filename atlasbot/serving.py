@@ -72,7 +72,7 @@ def serve_telegram(settings: Settings) -> None:
         raise StartupError(
             _(
                 "cannot use the database at {database}: {reason}",
-                database=settings.database_url,
+                database=db.shown_url(settings.database_url),
                 reason=err,
             )
         ) from None

@@ -52,10 +52,10 @@ for family in (
 
 def _database_problem(err: Exception) -> str:
     """One line for a database that cannot be reached or used (its password hidden)."""
-    from sqlalchemy.engine import make_url
+    from atlasbot.storage.db import shown_url
 
     try:
-        shown = make_url(load_settings().database_url).render_as_string(hide_password=True)
+        shown = shown_url(load_settings().database_url)
     except Exception:  # the settings were fine a moment ago; do not fail while failing
         shown = "ATLASBOT_DATABASE_URL"
     cause = getattr(err, "orig", None) or err

@@ -48,7 +48,7 @@ class RestoreReport:
 
 def describe(url: str) -> str:
     """The database URL with its password hidden, for messages."""
-    return make_url(url).render_as_string(hide_password=True)
+    return db.shown_url(url)
 
 
 def backup(url: str, target: Path, *, force: bool = False) -> None:

@@ -8,12 +8,17 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 SQLITE_BUSY_TIMEOUT_MS = 5000
 READ_ONLY_OPTION = "atlasbot_read_only"  # execution option marking a unit of work as reads only
+
+
+def shown_url(url: str) -> str:
+    """The database URL with its password hidden: the only form a message or a log may show."""
+    return make_url(url).render_as_string(hide_password=True)
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
