@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from atlasbot.clock import as_utc
 from atlasbot.escalation import AlertKind, Timings, step_table
-from atlasbot.i18n import SUPPORTED_LOCALES, _, using_locale
+from atlasbot.i18n import DEFAULT_LOCALE, SUPPORTED_LOCALES, _, using_locale
 from atlasbot.services.errors import NotFound
 from atlasbot.services.outbox import Button
 from atlasbot.storage import audit
@@ -157,7 +157,9 @@ def timings_for(
         if not section:
             continue
         try:
-            timings = timings.with_overrides(section)
+            # Worded in English: the reason goes to the log, whoever's update raised the alert.
+            with using_locale(DEFAULT_LOCALE):
+                timings = timings.with_overrides(section)
         except (TypeError, ValueError) as error:
             _log.warning("escalation section of %s skipped: %s", where, error)
     return timings
