@@ -48,6 +48,8 @@ async def show(update: Update, context: AtlasContext, outcome: Outcome, *, edit:
 async def follow_up(context: AtlasContext, outcome: Outcome) -> None:
     """What comes after the reply: messages to others, the board, the plans asked for."""
     await send_messages(context, outcome.messages)
+    if outcome.copies_to_edit:
+        await timers.close_copies(context, outcome.copies_to_edit)
     if outcome.board is not None:
         await refresh_board(context, outcome.board)
         # A decision on a crisis may have released units: each gets its job home.

@@ -83,4 +83,5 @@ async def close_confirm(update: Update, context: AtlasContext) -> None:
     # The after-action report to the requester and every state that took part, with its CSV.
     await send_messages(context, closed.reports.messages)
     await delivery.send_documents(context, closed.reports.documents)
-    await notices.follow_up(context, Outcome(messages=decided.messages))
+    rest = Outcome(messages=decided.messages, copies_to_edit=decided.copies_to_edit)
+    await notices.follow_up(context, rest)

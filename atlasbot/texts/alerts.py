@@ -111,6 +111,8 @@ class SettledCopy(Protocol):
     def by_name(self) -> str: ...
     @property
     def at(self) -> datetime | None: ...
+    @property
+    def late_open(self) -> bool: ...
 
 
 def closed_footer(copy: SettledCopy, tz: ZoneInfo) -> str:
@@ -122,7 +124,13 @@ def closed_footer(copy: SettledCopy, tz: ZoneInfo) -> str:
         if copy.outcome:
             line += f" ({copy.outcome})"
         return line
-    return _("⌛ {outcome}: nobody acknowledged this alert.", outcome=copy.outcome or _("Expired"))
+    line = _("⌛ {outcome}: nobody acknowledged this alert.", outcome=copy.outcome or _("Expired"))
+    if copy.late_open:
+        line += "\n" + _(
+            "You may still answer: a late answer is recorded and offered to the requesting "
+            "state, which decides."
+        )
+    return line
 
 
 def closed_copy(copy: SettledCopy, tz: ZoneInfo) -> str:

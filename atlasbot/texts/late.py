@@ -79,6 +79,15 @@ def recorded_late(request_id: int | None, *, declined: bool = False) -> str:
     )
 
 
+def late_already(country: str, request_id: int | None) -> str:
+    """A second late answer: the first one stands (taken, left, or waiting for the requester)."""
+    return _(
+        "{country} already answered request #{request} late: that answer stands.",
+        country=country,
+        request=request_id,
+    )
+
+
 def not_late() -> str:
     return _("This request is not waiting for a late answer.")
 

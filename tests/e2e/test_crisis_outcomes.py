@@ -20,6 +20,7 @@ from atlasbot.storage import db
 from atlasbot.storage.models import AssistanceRequest, AuditEntry
 
 from .test_assistance_flow import fill_request, send_plan_one
+from .test_refusals import alert_text, button_data
 
 T = TypeVar("T")
 COUNTRIES = ["DE", "NL", "FR", "LU", "AT", "DK", "CZ", "PL"]
@@ -101,8 +102,9 @@ async def board(ana: Person) -> str:
 async def accept_until_confirmation(authority: Person) -> None:
     """The acceptance wizard up to its Confirm button (not pressed)."""
     await authority.tap("✅ Accept…")
-    await authority.tap("Next ➡")
-    if "carry arms" in ((await authority.last()).get("text") or ""):
+    asked = await authority.tap("Next ➡")
+    # Read the step's own reply (a reminder copy may arrive meanwhile and be the last one).
+    if any("carry arms" in t for t in texts_of(asked)):
         await authority.tap("Yes, armed")
     await authority.tap("8")
     await authority.tap(re.compile("^Until the requesting state releases"))
@@ -206,12 +208,19 @@ async def test_a_late_acceptance_is_offered_and_taken_and_every_copy_lost_its_bu
 
         await eventually(no_response)
         await sandbox.wait_idle(timeout=30)
-        # Recorded as no response: the request's buttons are gone from every copy.
+        # Recorded as no response: every copy says so and keeps its answer buttons, for a
+        # late answer the requester may still want.
+        for someone in authorities:
+            copy = await request_copy(someone)
+            assert set(button_texts(copy)) >= ANSWER_BUTTONS, someone.name
+            assert "You may still answer" in copy["text"]
+        replies = await authorities[0].tap("✅ Confirm")
+        assert any("came after its deadline" in t for t in texts_of(replies))
+        await sandbox.wait_idle(timeout=30)
+        # Answered late: the buttons are gone from every copy.
         for someone in authorities:
             copy = await request_copy(someone)
             assert not ANSWER_BUTTONS & set(button_texts(copy)), someone.name
-        replies = await authorities[0].tap("✅ Confirm")
-        assert any("came after its deadline" in t for t in texts_of(replies))
         offer = next(
             m for m in await ana.all_messages() if "LATE ACCEPTANCE" in (m.get("text") or "")
         )
@@ -226,6 +235,69 @@ async def test_a_late_acceptance_is_offered_and_taken_and_every_copy_lost_its_bu
             "TOOK your late answer" in t for t in texts_of(await authorities[1].all_messages())
         )
         assert f"{country}: ACCEPTED" in await board(ana)
+
+
+async def test_a_state_that_let_the_deadline_pass_still_answers_from_its_copy(
+    tmp_path: Path,
+) -> None:
+    timings = {"request_reminder_s": 0.5, "request_deadline_s": 2.0, "answer_hold_s": 0}
+    async with crisis_bot(tmp_path, **timings) as (runtime, sandbox):
+        ana, others = await people(sandbox, copies=2)
+        await fill_request(ana)
+        await send_plan_one(ana)
+        country, authorities = await requested(others)
+
+        async def no_response() -> bool:
+            return any(
+                f"{country} gave NO RESPONSE" in t for t in texts_of(await ana.all_messages())
+            )
+
+        await eventually(no_response)
+        await sandbox.wait_idle(timeout=30)
+        other_copy = await request_copy(authorities[0])
+        accept_data = button_data(other_copy, "✅ Accept…")
+        # Nobody had opened it: the copy's Accept still opens the answer, recorded as late.
+        await accept_until_confirmation(authorities[1])
+        replies = await authorities[1].tap("✅ Confirm")
+        assert any("came after its deadline" in t for t in texts_of(replies))
+        assert any("LATE ACCEPTANCE" in t for t in texts_of(await ana.all_messages()))
+        statuses = {r.country: r.status for r in rows_of(runtime, AssistanceRequest)}
+        assert statuses[country] == "no_response"  # until the requester takes it
+        # One late answer: the other member's copy has no answer button any more, and a
+        # replayed Accept is refused without changing anything.
+        copy = await request_copy(authorities[0])
+        assert not ANSWER_BUTTONS & set(button_texts(copy))
+        await authorities[0].press_data(copy["message_id"], accept_data)
+        assert "already answered" in await alert_text(authorities[0])
+        actions = [e.action for e in rows_of(runtime, AuditEntry)]
+        assert actions.count("assistance.late_answer") == 1
+
+
+async def test_closing_the_crisis_takes_the_late_answer_buttons_away(tmp_path: Path) -> None:
+    timings = {"request_reminder_s": 0.5, "request_deadline_s": 2.0, "answer_hold_s": 0}
+    async with crisis_bot(tmp_path, **timings) as (_runtime, sandbox):
+        ana, others = await people(sandbox)
+        await fill_request(ana)
+        await send_plan_one(ana)
+        country, (authority,) = await requested(others)
+
+        async def no_response() -> bool:
+            return any(
+                f"{country} gave NO RESPONSE" in t for t in texts_of(await ana.all_messages())
+            )
+
+        await eventually(no_response)
+        await sandbox.wait_idle(timeout=30)
+        assert set(button_texts(await request_copy(authority))) >= ANSWER_BUTTONS
+        live = next(
+            m for m in await ana.all_messages() if (m.get("text") or "").startswith("LIVE BOARD")
+        )
+        await ana.tap("🏁 Close crisis…", live)
+        await ana.tap("🏁 Confirm: close the crisis")
+        await sandbox.wait_idle(timeout=30)
+        copy = await request_copy(authority)
+        assert not ANSWER_BUTTONS & set(button_texts(copy))
+        assert "You may still answer" not in copy["text"]
 
 
 async def test_opening_an_answer_acknowledges_it_and_holds_the_deadline(tmp_path: Path) -> None:
@@ -247,8 +319,8 @@ async def test_opening_an_answer_acknowledges_it_and_holds_the_deadline(tmp_path
         assert not any("NO RESPONSE" in t for t in texts_of(await ana.all_messages()))
         statuses = {r.country: r.status for r in rows_of(runtime, AssistanceRequest)}
         assert statuses[country] == "pending"
-        await authorities[0].tap("Next ➡")
-        if "carry arms" in ((await authorities[0].last()).get("text") or ""):
+        asked = await authorities[0].tap("Next ➡")
+        if any("carry arms" in t for t in texts_of(asked)):
             await authorities[0].tap("Yes, armed")
         await authorities[0].tap("8")
         await authorities[0].tap(re.compile("^Until the requesting state releases"))

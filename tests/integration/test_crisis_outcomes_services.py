@@ -193,3 +193,33 @@ def test_an_answer_dropped_unfinished_gives_its_hold_back_and_only_its_own(
     assert run(engine, deadline) == second.deadline
     actions = run(engine, lambda s: [e.action for e in s.exec(select(AuditEntry)).all()])
     assert actions.count("assistance.deadline_released") == 2
+
+
+def test_a_request_run_out_opens_for_one_late_answer_only(
+    engine: Engine, world: dict[str, Identity]
+) -> None:
+    from atlasbot.services.assistance import answering
+
+    crisis_id = submit(engine, world["BE"])
+    (request_id,) = send(engine, world["BE"], crisis_id, ("nl-1", "NL"))
+    payload = {"request": request_id}
+
+    def no_response(session: Session) -> None:
+        request = get_answer(session, request_id, lock=True)
+        request.status = AnswerStatus.NO_RESPONSE.value
+        session.add(request)
+
+    run(engine, no_response)
+    # Run out with nobody answering: the state may still open its answer (a late one).
+    start = act(engine, answering.start_answer, world["NL"], "answer.accept", payload)
+    assert start.request_id == request_id
+    refusal = {"request": request_id, "reason": "no capacity"}
+    act(engine, answering.confirm_decline, world["NL"], "answer.confirm_decline", refusal)
+    # One late answer: the next is refused, and so is opening one; the first stands.
+    with pytest.raises(Conflict, match=r"already answered request .* late"):
+        act(engine, answering.confirm_decline, world["NL"], "answer.confirm_decline", refusal)
+    with pytest.raises(Conflict, match="already answered"):
+        act(engine, answering.start_answer, world["NL"], "answer.accept", payload)
+    stored = run(engine, lambda s: get_answer(s, request_id))
+    assert stored.agreement[LATE]["reason"] == "no capacity"
+    assert stored.status == AnswerStatus.NO_RESPONSE.value

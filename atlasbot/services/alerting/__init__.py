@@ -63,6 +63,7 @@ from atlasbot.services.alerting.recovery import (
     in_flight_at_start,
     mark_copies_closed,
     recover,
+    reopen_copies,
     taken_over,
 )
 from atlasbot.services.alerting.settling import SETTLED_CHECKS, Settled, settle_acted_upon
@@ -121,6 +122,7 @@ __all__ = [
     "record_delivery",
     "record_send",
     "recover",
+    "reopen_copies",
     "run_step",
     "settle_acted_upon",
     "step_job_name",

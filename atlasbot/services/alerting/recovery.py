@@ -41,6 +41,9 @@ from atlasbot.storage.models import (
     Alert,
     AlertDelivery,
     AlertState,
+    AssistanceRequest,
+    Crisis,
+    CrisisStatus,
     DeliveryStatus,
 )
 from atlasbot.texts import alerts as texts
@@ -67,6 +70,8 @@ class CopyToClose:
     member_id: int = 0  # whose copy it is (they read its times in their zone)
     # A request or counter-proposal answered (or run out): no button of it works any more.
     answered: bool = False
+    # A request that ran out but may still be answered late: it keeps its answer buttons.
+    late_open: bool = False
 
 
 def copies_to_close(session: Session, alert_ids: Sequence[int] | None = None) -> list[CopyToClose]:
@@ -109,9 +114,39 @@ def copies_to_close(session: Session, alert_ids: Sequence[int] | None = None) ->
                 and delivery.member_id == who,
                 member_id=delivery.member_id,
                 answered=alert.resolved_at is not None and alert.kind in _ANSWERABLE,
+                late_open=_late_open(session, alert),
             )
         )
     return copies
+
+
+def _late_open(session: Session, alert: Alert) -> bool:
+    """A request alert that ran out while its state may still answer late (crisis open)."""
+    if alert.kind != AlertKind.REQUEST.value or alert.state == AlertState.ACKNOWLEDGED.value:
+        return False
+    kind, _sep, number = alert.subject.partition(":")
+    request = session.get(AssistanceRequest, int(number)) if number.isdigit() else None
+    if kind != "request" or request is None or not request.awaits_late_answer():
+        return False
+    crisis = session.get(Crisis, request.crisis_id)
+    return crisis is not None and crisis.status != CrisisStatus.CLOSED.value
+
+
+def reopen_copies(session: Session, subject: str) -> tuple[int, ...]:
+    """The copies of the alert about ``subject`` are to be edited again (what they show
+    changed after they were closed); returns the alert ids for ``close_copies``."""
+    alerts = session.exec(select(Alert.id).where(Alert.subject == subject)).all()
+    ids = tuple(alert_id for alert_id in alerts if alert_id is not None)
+    if ids:
+        session.execute(
+            update(AlertDelivery)
+            .where(
+                col(AlertDelivery.alert_id).in_(ids),
+                col(AlertDelivery.status) == DeliveryStatus.SENT.value,
+            )
+            .values(copy_closed=False)
+        )
+    return ids
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,7 +174,7 @@ def closing_edits(
         with reading(session, copy.chat_id):
             ack = texts.ack_label()
             rows = [row for row in copy.markup if not any(b.get("text") == ack for b in row)]
-            if copy.answered:
+            if copy.answered and not copy.late_open:
                 rows = []
             text = texts.closed_copy(copy, zone_of(session, copy.member_id, fallback=tz))
         message = Message(copy.chat_id, text, keyboard_of(rows), alert_object(copy.alert_id))

@@ -499,11 +499,15 @@ class AnswerStart:
 
 
 def start_answer(session: Session, press: PressInput) -> AnswerStart:
-    """A requested state's authority opens its answer to a pending request."""
+    """A requested state's authority opens its answer to a pending request, or to one
+    recorded "no response" that may still be answered late (the requester decides)."""
     pressed = press.redeem(session)
     request = get_answer(session, int(pressed.payload["request"]))
     require_requested_authority(pressed.identity, request)
-    require_pending(request)
+    if request.awaits_late_answer():
+        require_open(get_crisis(session, request.crisis_id))
+    else:
+        require_pending(request)
     assert request.id is not None
     country = session.get(CountryRow, request.country)
     armed = country is None or country.armed_action_abroad

@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from atlasbot.clock import as_utc
 from atlasbot.i18n import _
+from atlasbot.services import alerting
 from atlasbot.services.assistance.after_action import Reports, reports_for
 from atlasbot.services.assistance.mobilising import release_unit
 from atlasbot.services.assistance.outcome import Outcome, PressInput
@@ -225,5 +226,16 @@ def close(
         reply=_("Crisis #{crisis} closed.", crisis=crisis.id),
         messages=_closing_messages(session, crisis.id),
         board=crisis.id,
+        copies_to_edit=_late_buttons_to_remove(session, crisis.id),
     )
     return Closed(outcome, crisis.id, reports)
+
+
+def _late_buttons_to_remove(session: Session, crisis_id: int) -> tuple[int, ...]:
+    """Requests run out that still offered a late answer: closed, their copies lose it."""
+    return tuple(
+        alert_id
+        for request in requests_of(session, crisis_id)
+        if request.awaits_late_answer()
+        for alert_id in alerting.reopen_copies(session, f"request:{request.id}")
+    )

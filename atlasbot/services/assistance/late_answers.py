@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from atlasbot.services import alerting
 from atlasbot.services.assistance.outcome import Outcome
 from atlasbot.services.assistance.records import (
     board_viewers,
@@ -16,15 +17,17 @@ from atlasbot.services.assistance.records import (
     require_requested_authority,
 )
 from atlasbot.services.crisis_records import crisis_object, get_answer, get_crisis
+from atlasbot.services.errors import Conflict
 from atlasbot.services.outbox import Button, Message, issue_keyboard
 from atlasbot.services.readers import messages_for, render_for
 from atlasbot.services.tokens import Press
 from atlasbot.storage import audit
 from atlasbot.storage.models import AnswerStatus, AssistanceRequest
+from atlasbot.storage.models.assistance import LATE_ANSWER
 from atlasbot.texts import crisis as crisis_texts
 from atlasbot.texts import late as texts
 
-LATE = "late_answer"  # where a late answer waits in the request's agreement record
+LATE = LATE_ANSWER  # where a late answer waits in the request's agreement record
 
 
 def is_late(session: Session, pressed: Press) -> bool:
@@ -79,6 +82,8 @@ def record(session: Session, pressed: Press, now: datetime, *, kind: AnswerStatu
     request = get_answer(session, int(pressed.payload["request"]), lock=True)
     require_requested_authority(pressed.identity, request)
     require_open(get_crisis(session, request.crisis_id))
+    if not request.awaits_late_answer():  # one late answer: a second would overwrite the first
+        raise Conflict(texts.late_already(request.country, request.id))
     late: dict[str, Any] = {"kind": kind.value, "by": pressed.identity.member_id}
     late["at"] = now.isoformat()
     if kind is AnswerStatus.DECLINED:
@@ -100,4 +105,6 @@ def record(session: Session, pressed: Press, now: datetime, *, kind: AnswerStatu
         reply=texts.recorded_late(request.id, declined=kind is AnswerStatus.DECLINED),
         messages=_offer(session, request, kind, now),
         board=request.crisis_id,
+        # Its copies kept their answer buttons for this: now they lose them everywhere.
+        copies_to_edit=alerting.reopen_copies(session, f"request:{request.id}"),
     )

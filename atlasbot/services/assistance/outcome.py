@@ -55,3 +55,5 @@ class Outcome:
     plans: tuple[PlanTarget, ...] = ()
     offer_next_plan: bool = False
     live_map: int | None = None
+    # Alerts whose copies to edit again (a request answered late loses the buttons it kept).
+    copies_to_edit: tuple[int, ...] = ()

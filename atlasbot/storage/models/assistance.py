@@ -71,6 +71,10 @@ class Crisis(SQLModel, table=True):
     version: int = 0
 
 
+# Where a late answer waits in a request's agreement record (R5, issue 11).
+LATE_ANSWER = "late_answer"
+
+
 class AssistanceRequest(SQLModel, table=True):
     """What one requested state is asked for, and its answer with the agreement (R2, R5-R9)."""
 
@@ -90,6 +94,11 @@ class AssistanceRequest(SQLModel, table=True):
     # The agreement (or, while countered, the proposal): forms, arms, headcount, costs, contact.
     agreement: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     version: int = 0
+
+    def awaits_late_answer(self) -> bool:
+        """Recorded "no response" and no late answer given yet: its state may still answer
+        (while the crisis is open), and the requester decides whether to take it."""
+        return self.status == AnswerStatus.NO_RESPONSE.value and LATE_ANSWER not in self.agreement
 
 
 class Deployment(SQLModel, table=True):
