@@ -10,8 +10,9 @@ Replays: a page sends the same ``initData`` with each request while it is open, 
 per ``initData`` cannot be the rule. The rule is: an ``initData`` is accepted only within its
 age limit, only for the user it names (the signature covers ``user``), and once a newer one
 (a later ``auth_date``) of the same user has been seen, the older ones are refused
-(``ReplayGuard``): a captured ``initData`` dies when its owner opens the app again, or at
-its age limit, whichever comes first.
+(``superseded``; the newest per user is kept in the database, so every process and the next
+leader apply it): a captured ``initData`` dies when its owner opens the app again, or at its
+age limit, whichever comes first.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode
 
 MAX_INIT_DATA_CHARS = 4096
@@ -95,22 +96,13 @@ def verify_init_data(
     )
 
 
-@dataclass
-class ReplayGuard:
-    """The newest ``initData`` seen per user; an older one of that user is refused (two
-    opened in the same second are both accepted: neither is older)."""
+def superseded(auth_date: int, newest: int | None) -> bool:
+    """Whether an ``initData`` of ``auth_date`` is older than the newest one seen of its user
+    (two opened in the same second are both accepted: neither is older)."""
+    return newest is not None and auth_date < newest
 
-    newest: dict[int, tuple[int, str]] = field(default_factory=dict)
 
-    def admit(self, user: WebAppUser) -> None:
-        """Remember ``user``'s ``initData`` or raise InitDataError when a newer one exists."""
-        seen = self.newest.get(user.user_id)
-        if seen is not None and user.auth_date < seen[0]:
-            raise InitDataError("initData superseded by a newer one (replayed)")
-        if seen is None or user.auth_date > seen[0]:
-            self.newest[user.user_id] = (user.auth_date, user.hash)
-
-    def forget_older_than(self, cutoff: float) -> None:
-        """Drop users whose newest ``initData`` has expired anyway (bounded memory)."""
-        for user_id in [u for u, (when, _h) in self.newest.items() if when < cutoff]:
-            del self.newest[user_id]
+def check_not_superseded(user: WebAppUser, newest: int | None) -> None:
+    """Raise InitDataError when a newer ``initData`` of ``user`` was seen."""
+    if superseded(user.auth_date, newest):
+        raise InitDataError("initData superseded by a newer one (replayed)")

@@ -1,6 +1,7 @@
 """Housekeeping the leader does once a day: tables that would otherwise only grow are swept
-(today: the button tokens long expired). Armed at start-up with the other timers; a failed
-sweep is logged and tried again the next day."""
+(the button tokens long expired, and the Mini App's newest initData of users whose one has
+expired anyway). Armed at start-up with the other timers; a failed sweep is logged and tried
+again the next day."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typing import Any
 from telegram.ext import JobQueue
 
 from atlasbot.bot.context import AtlasContext
-from atlasbot.services import tokens
+from atlasbot.services import tokens, webapp
 
 log = logging.getLogger(__name__)
 
@@ -32,12 +33,16 @@ def arm_housekeeping(context: AtlasContext) -> None:
 
 
 async def sweep(context: AtlasContext) -> int:
-    """Delete the button tokens that expired long ago; returns how many."""
+    """Delete the button tokens that expired long ago and the Mini App's expired initData
+    records; returns how many rows."""
     services = context.services
+    now = services.clock.now()
+    expired = int(now.timestamp() - services.settings.webapp_max_age_s)
     try:
-        swept = await services.run(lambda s: tokens.sweep_expired(s, now=services.clock.now()))
+        swept = await services.run(lambda s: tokens.sweep_expired(s, now=now))
+        seen = await services.run(lambda s: webapp.sweep_seen(s, older_than=expired))
     except Exception:  # a sweep is never urgent: the next one comes tomorrow
         log.warning("housekeeping failed; trying again in a day", exc_info=True)
         return 0
-    log.info("housekeeping: %d expired button token(s) swept", swept)
-    return swept
+    log.info("housekeeping: %d expired button token(s), %d Mini App user(s) swept", swept, seen)
+    return swept + seen

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session
+from sqlalchemy import delete
+from sqlmodel import Session, col
 
 from atlasbot import rules
 from atlasbot.maps.board_map import BoardUnit
@@ -26,9 +27,10 @@ from atlasbot.services.errors import NotAuthorised
 from atlasbot.services.maps import board_spec, current_network
 from atlasbot.services.trainings.calendar import calendar_for
 from atlasbot.services.zones import zone_of
-from atlasbot.storage.models import Role
+from atlasbot.storage.models import Role, WebAppSeen
 from atlasbot.texts import crisis as crisis_texts
 from atlasbot.texts import webapp as texts
+from atlasbot.webapp_auth import WebAppUser, check_not_superseded
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,3 +206,31 @@ def calendar(session: Session, telegram_user_id: int) -> CalendarPage:
         )
         by_unit.append((unit_id, mine))
     return CalendarPage(tuple(by_unit))
+
+
+# --- replays: the newest initData per user, shared by every process ----------------------
+
+
+def newest_seen(session: Session, telegram_user_id: int) -> int | None:
+    """The ``auth_date`` of the newest ``initData`` accepted for the user, if any."""
+    seen = session.get(WebAppSeen, telegram_user_id)
+    return seen.auth_date if seen is not None else None
+
+
+def admit_init_data(session: Session, user: WebAppUser) -> None:
+    """Record ``user``'s ``initData`` as the newest of its user, or refuse it (InitDataError)
+    when a newer one was seen, by this process or another (the next leader after a failover
+    keeps refusing what the last one refused)."""
+    seen = session.get(WebAppSeen, user.user_id, with_for_update=True)
+    check_not_superseded(user, seen.auth_date if seen is not None else None)
+    if seen is None:
+        session.add(WebAppSeen(telegram_user_id=user.user_id, auth_date=user.auth_date))
+    elif user.auth_date > seen.auth_date:
+        seen.auth_date = user.auth_date
+        session.add(seen)
+
+
+def sweep_seen(session: Session, *, older_than: int) -> int:
+    """Forget users whose newest ``initData`` (Unix seconds) expired anyway; returns how many."""
+    swept = session.execute(delete(WebAppSeen).where(col(WebAppSeen.auth_date) < older_than))
+    return int(swept.rowcount or 0)  # type: ignore[attr-defined]

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from atlasbot.clock import Clock, SystemClock
@@ -31,7 +32,12 @@ from atlasbot.services.errors import NotAuthorised, NotFound
 from atlasbot.services.readers import reading
 from atlasbot.storage.db import session_scope
 from atlasbot.texts import webapp as texts
-from atlasbot.webapp_auth import InitDataError, ReplayGuard, WebAppUser, verify_init_data
+from atlasbot.webapp_auth import (
+    InitDataError,
+    WebAppUser,
+    check_not_superseded,
+    verify_init_data,
+)
 
 log = logging.getLogger(__name__)
 
@@ -54,19 +60,32 @@ class WebAppConfig:
     max_age_s: float = 86400.0
     clock: Clock = field(default_factory=SystemClock)
     wall: Callable[[], float] = time.time
-    replays: ReplayGuard = field(default_factory=ReplayGuard)
 
 
-def _authenticate(config: WebAppConfig, request: web.Request) -> WebAppUser:
-    now = config.wall()
+async def _authenticate(config: WebAppConfig, request: web.Request) -> WebAppUser:
+    """The user of a genuine, fresh ``initData`` that no newer one of theirs superseded (the
+    newest per user is in the database: every process, and the next leader, agree)."""
     user = verify_init_data(
         request.headers.get(INIT_DATA_HEADER, ""),
         config.bot_token,
-        now=now,
+        now=config.wall(),
         max_age_s=config.max_age_s,
     )
-    config.replays.forget_older_than(now - config.max_age_s)
-    config.replays.admit(user)
+
+    def admit() -> None:
+        # Read first: an open page polls with the same initData, which changes nothing (and
+        # on SQLite a read does not take the write lock); only a newer one is written.
+        with session_scope(config.engine, read_only=True) as session:
+            newest = use_cases.newest_seen(session, user.user_id)
+        check_not_superseded(user, newest)
+        if newest is None or user.auth_date > newest:
+            with session_scope(config.engine) as session:
+                use_cases.admit_init_data(session, user)
+
+    try:
+        await asyncio.to_thread(admit)
+    except IntegrityError:  # the user's first two requests at once: the other one inserted
+        await asyncio.to_thread(admit)
     return user
 
 
@@ -82,7 +101,7 @@ def _auth_middleware(config: WebAppConfig) -> Any:
         if not request.path.startswith("/api/"):
             return await handler(request)
         try:
-            user = _authenticate(config, request)
+            user = await _authenticate(config, request)
         except InitDataError as err:
             log.info("Mini App request refused: %s", err)
             return _error(401, texts.refused())

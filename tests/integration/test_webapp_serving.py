@@ -80,3 +80,46 @@ def test_a_revoked_member_reads_nothing(engine: Engine) -> None:
         revoke_role(session, row, actor="test", now=now, reason="left the service")
     with session_scope(engine, read_only=True) as session, pytest.raises(NotEnrolled):
         webapp.home(session, 501)
+
+
+async def test_an_older_init_data_stays_refused_by_another_process_and_after_a_failover(
+    db_url: str, engine: Engine
+) -> None:
+    """The newest initData per user is in the database: a second process (or the next leader,
+    whose memory starts empty) refuses the older one the first process saw superseded."""
+    from atlasbot.clock import SystemClock
+    from atlasbot.runtime import start_webapp
+    from atlasbot.storage import db
+
+    settings = load_settings(database_url=db_url, token=TOKEN, health_port=None)
+    with session_scope(engine) as session:
+        code, _ = enrolment.create_invite(
+            session, role=Role.COORDINATOR, created_by="test", now=datetime.now(UTC)
+        )
+        enrolment.redeem_invite(
+            session, code=code, telegram_user_id=41, display_name="Cora", now=datetime.now(UTC)
+        )
+    now = int(datetime.now(UTC).timestamp())
+    old = init_data_for(TOKEN, 41, "Cora", auth_date=now - 120)
+    new = init_data_for(TOKEN, 41, "Cora", auth_date=now - 60)
+    other_engine = db.make_engine(db_url)  # the other process's own connections
+    first = await start_webapp(settings, engine, TOKEN, SystemClock(), "127.0.0.1", 0)
+    second = await start_webapp(settings, other_engine, TOKEN, SystemClock(), "127.0.0.1", 0)
+    try:
+        one, two = (f"http://127.0.0.1:{s.port}/api/session" for s in (first, second))
+        assert (await get(one, {INIT_DATA_HEADER: old}))[0] == 200
+        assert (await get(one, {INIT_DATA_HEADER: old}))[0] == 200  # the page polls with it
+        assert (await get(one, {INIT_DATA_HEADER: new}))[0] == 200
+        assert (await get(one, {INIT_DATA_HEADER: old}))[0] == 401
+        # The other process never saw either: it refuses the superseded one all the same.
+        assert (await get(two, {INIT_DATA_HEADER: old}))[0] == 401
+        assert (await get(two, {INIT_DATA_HEADER: new}))[0] == 200
+    finally:
+        await first.stop()
+        await second.stop()
+        other_engine.dispose()
+    # Once the newest is past the accepted age, the record is swept (the daily housekeeping).
+    with session_scope(engine) as session:
+        assert webapp.sweep_seen(session, older_than=now - 90) == 0
+        assert webapp.sweep_seen(session, older_than=now) == 1
+        assert webapp.newest_seen(session, 41) is None

@@ -71,6 +71,7 @@ from atlasbot.storage.models.training_history import (
     HistorySource,
     TrainingHistory,
 )
+from atlasbot.storage.models.webapp import WebAppSeen
 
 __all__ = [
     "ACTIVE_ALERT_STATES",
@@ -119,6 +120,7 @@ __all__ = [
     "UTCDateTime",
     "UnitRow",
     "UnitStatusChange",
+    "WebAppSeen",
     "utc_column",
     "utc_now",
 ]
