@@ -47,7 +47,9 @@ def arm_reminders(job_queue: Any, timers: Iterable[ReminderTimer], now: dt.datet
 async def rearm_reminders(application: AtlasApplication) -> int:
     """On start: a timer for every pending reminder in the database."""
     services = application.bot_data["services"]
-    timers = await services.run(reminders.pending_reminders)
+    # A read: it must not wait for the write lock behind a recovery of overdue alerts (on
+    # SQLite a reader does not), or the start would fail with "database unavailable".
+    timers = await services.read(reminders.pending_reminders)
     armed = arm_reminders(application.job_queue, timers, services.clock.now())
     if armed:
         log.info("re-armed %d training reminders", armed)
