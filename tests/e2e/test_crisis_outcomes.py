@@ -268,7 +268,7 @@ async def test_a_state_that_let_the_deadline_pass_still_answers_from_its_copy(
         copy = await request_copy(authorities[0])
         assert not ANSWER_BUTTONS & set(button_texts(copy))
         await authorities[0].press_data(copy["message_id"], accept_data)
-        assert "already answered" in await alert_text(authorities[0])
+        assert "already answered request #1 late" in await alert_text(authorities[0])
         actions = [e.action for e in rows_of(runtime, AuditEntry)]
         assert actions.count("assistance.late_answer") == 1
 

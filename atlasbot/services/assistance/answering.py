@@ -504,10 +504,7 @@ def start_answer(session: Session, press: PressInput) -> AnswerStart:
     pressed = press.redeem(session)
     request = get_answer(session, int(pressed.payload["request"]))
     require_requested_authority(pressed.identity, request)
-    if request.awaits_late_answer():
-        require_open(get_crisis(session, request.crisis_id))
-    else:
-        require_pending(request)
+    late_answers.require_answerable(session, request)
     assert request.id is not None
     country = session.get(CountryRow, request.country)
     armed = country is None or country.armed_action_abroad

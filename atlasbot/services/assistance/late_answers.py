@@ -14,6 +14,7 @@ from atlasbot.services.assistance.outcome import Outcome
 from atlasbot.services.assistance.records import (
     board_viewers,
     require_open,
+    require_pending,
     require_requested_authority,
 )
 from atlasbot.services.crisis_records import crisis_object, get_answer, get_crisis
@@ -28,6 +29,17 @@ from atlasbot.texts import crisis as crisis_texts
 from atlasbot.texts import late as texts
 
 LATE = LATE_ANSWER  # where a late answer waits in the request's agreement record
+
+
+def require_answerable(session: Session, request: AssistanceRequest) -> None:
+    """An answer may be opened on a pending request, or on one recorded "no response" that
+    has no late answer yet while its crisis is open; else Conflict saying why not."""
+    if request.awaits_late_answer():
+        require_open(get_crisis(session, request.crisis_id))
+    elif request.status == AnswerStatus.NO_RESPONSE.value:
+        raise Conflict(texts.late_already(request.country, request.id))
+    else:
+        require_pending(request)
 
 
 def is_late(session: Session, pressed: Press) -> bool:
