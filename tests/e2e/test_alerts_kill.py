@@ -22,6 +22,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
+from atlasbot.clock import as_utc
 from atlasbot.escalation import AlertKind, Timings
 from atlasbot.runtime import DEMO_NETWORK, SANDBOX_TOKEN, prepare_database
 from atlasbot.sandbox import SandboxServer
@@ -270,17 +271,24 @@ async def test_copies_left_unedited_by_a_crash_after_an_acknowledgement_are_fixe
     alert_id = await harness.drill()
     # The copy reaches the sandbox a moment before the bot records it 'sent' (with its
     # message id, which an edit needs); a kill in between is the in-flight case, tested below.
-    await harness.until(lambda: [d.status for d in harness.deliveries(alert_id)] == ["sent"])
+    await harness.until(lambda: "sent" in [d.status for d in harness.deliveries(alert_id)])
     await harness.kill()
     # The acknowledgement committed, and the process died before editing any copy.
+    acked_at = datetime.now(UTC)
     with session_scope(harness.engine) as session:
-        alerting.acknowledge(session, harness.people["dora"], alert_id, now=datetime.now(UTC))
+        alerting.acknowledge(session, harness.people["dora"], alert_id, now=acked_at)
     assert harness.copies("dora")[0]["edited"] is False
     await harness.start()
     assert await harness.until(lambda: harness.copies("dora")[0]["edited"]) < 5
     assert "Acknowledged by Dora" in harness.copies("dora")[0]["text"]
     await asyncio.sleep(STEP_S + 0.3)
-    assert harness.copies("kurt") == []
+    # On a loaded machine the next step (STEP_S) may have passed the alert on to Kurt before
+    # the kill, its call still arriving after it: legitimately, before the acknowledgement.
+    # Nothing was written for anyone after it, and nothing reached Kurt twice.
+    rows = harness.deliveries(alert_id)
+    assert all(as_utc(row.created_at) < acked_at for row in rows)
+    kurt = PEOPLE["kurt"][0]
+    assert len(harness.copies("kurt")) <= len([row for row in rows if row.chat_id == kurt])
     await harness.kill()
 
 
