@@ -271,7 +271,10 @@ async def test_copies_left_unedited_by_a_crash_after_an_acknowledgement_are_fixe
     alert_id = await harness.drill()
     # The copy reaches the sandbox a moment before the bot records it 'sent' (with its
     # message id, which an edit needs); a kill in between is the in-flight case, tested below.
-    await harness.until(lambda: "sent" in [d.status for d in harness.deliveries(alert_id)])
+    dora = PEOPLE["dora"][0]
+    await harness.until(
+        lambda: [d.status for d in harness.deliveries(alert_id) if d.chat_id == dora] == ["sent"]
+    )
     await harness.kill()
     # The acknowledgement committed, and the process died before editing any copy.
     acked_at = datetime.now(UTC)
@@ -289,6 +292,7 @@ async def test_copies_left_unedited_by_a_crash_after_an_acknowledgement_are_fixe
     assert all(as_utc(row.created_at) < acked_at for row in rows)
     kurt = PEOPLE["kurt"][0]
     assert len(harness.copies("kurt")) <= len([row for row in rows if row.chat_id == kurt])
+    assert len(harness.copies("dora")) == 1
     await harness.kill()
 
 
