@@ -114,17 +114,8 @@ def hold_deadline(
     until = now + timedelta(seconds=hold_s)
     previous = as_utc(step.due_at)
     if previous < until:
-        step.due_at = until
-        step.version += 1
-        session.add(step)
-        audit.append(
-            session,
-            actor=identity.actor,
-            action="assistance.deadline_held",
-            obj=crisis_object(alert.crisis_id or 0),
-            payload={"request": request_id, "until": until.isoformat()},
-            at=now,
-        )
+        held = "assistance.deadline_held"
+        _move_deadline(session, step, until, identity, held, alert, request_id, now)
         return Held(alert.id, until, previous)
     return Held(alert.id, previous)
 
@@ -179,18 +170,34 @@ def release_hold(
     if step is None or as_utc(step.due_at) != held_until:
         return Held(alert.id, None)
     back = max(previous, now)
-    step.due_at = back
+    released = "assistance.deadline_released"
+    _move_deadline(session, step, back, identity, released, alert, request_id, now)
+    return Held(alert.id, back, held_until)
+
+
+def _move_deadline(
+    session: Session,
+    step: EscalationStep,
+    until: datetime,
+    identity: Identity,
+    action: str,
+    alert: Alert,
+    request_id: int,
+    now: datetime,
+) -> None:
+    """The request's "no response" step moves to ``until`` (a new version, so the job armed
+    for the old time does nothing), audited as ``action``."""
+    step.due_at = until
     step.version += 1
     session.add(step)
     audit.append(
         session,
         actor=identity.actor,
-        action="assistance.deadline_released",
+        action=action,
         obj=crisis_object(alert.crisis_id or 0),
-        payload={"request": request_id, "until": back.isoformat()},
+        payload={"request": request_id, "until": until.isoformat()},
         at=now,
     )
-    return Held(alert.id, back, held_until)
 
 
 def _waiting_late(session: Session, identity: Identity, request_id: int) -> AssistanceRequest:
