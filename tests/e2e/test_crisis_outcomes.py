@@ -112,6 +112,16 @@ async def accept_until_confirmation(authority: Person) -> None:
     await authority.say("Duty desk, secure line 12")
 
 
+async def told_no_response(ana: Person, country: str, *, within: float = 10.0) -> None:
+    """Wait until the requester is told that ``country`` let the deadline pass."""
+
+    async def no_response() -> bool:
+        said = texts_of(await ana.all_messages())
+        return any(f"{country} gave NO RESPONSE" in t for t in said)
+
+    await eventually(no_response, within=within)
+
+
 def rows_of(runtime: SandboxRuntime, model: type[Any]) -> list[Any]:
     engine = db.make_engine(runtime.services.settings.database_url)
     with Session(engine) as session:
@@ -201,12 +211,7 @@ async def test_a_late_acceptance_is_offered_and_taken_and_every_copy_lost_its_bu
         assert "⏳ Answer by" in (await request_copy(authorities[0]))["text"]
         await accept_until_confirmation(authorities[0])
 
-        async def no_response() -> bool:
-            return any(
-                f"{country} gave NO RESPONSE" in t for t in texts_of(await ana.all_messages())
-            )
-
-        await eventually(no_response)
+        await told_no_response(ana, country)
         await sandbox.wait_idle(timeout=30)
         # Recorded as no response: every copy says so and keeps its answer buttons, for a
         # late answer the requester may still want.
@@ -247,12 +252,7 @@ async def test_a_state_that_let_the_deadline_pass_still_answers_from_its_copy(
         await send_plan_one(ana)
         country, authorities = await requested(others)
 
-        async def no_response() -> bool:
-            return any(
-                f"{country} gave NO RESPONSE" in t for t in texts_of(await ana.all_messages())
-            )
-
-        await eventually(no_response)
+        await told_no_response(ana, country)
         await sandbox.wait_idle(timeout=30)
         other_copy = await request_copy(authorities[0])
         accept_data = button_data(other_copy, "✅ Accept…")
@@ -281,12 +281,7 @@ async def test_closing_the_crisis_takes_the_late_answer_buttons_away(tmp_path: P
         await send_plan_one(ana)
         country, (authority,) = await requested(others)
 
-        async def no_response() -> bool:
-            return any(
-                f"{country} gave NO RESPONSE" in t for t in texts_of(await ana.all_messages())
-            )
-
-        await eventually(no_response)
+        await told_no_response(ana, country)
         await sandbox.wait_idle(timeout=30)
         assert set(button_texts(await request_copy(authority))) >= ANSWER_BUTTONS
         live = next(
@@ -346,11 +341,7 @@ async def test_an_answer_cancelled_unfinished_gives_the_deadline_back(tmp_path: 
         # Nobody is writing the answer any more: the requester hears at once, not in 60 s.
         await authority.say("/cancel")
 
-        async def no_response() -> bool:
-            said = texts_of(await ana.all_messages())
-            return any(f"{country} gave NO RESPONSE" in t for t in said)
-
-        await eventually(no_response, within=10)
+        await told_no_response(ana, country, within=10)
         actions = [e.action for e in rows_of(runtime, AuditEntry)]
         assert actions.count("assistance.deadline_released") == 1
 
@@ -430,12 +421,7 @@ async def test_a_late_refusal_is_recorded_and_told_to_the_requester(
         await authority.tap("✖ Decline…")
         await authority.tap("No capacity available now")
 
-        async def no_response() -> bool:
-            return any(
-                f"{country} gave NO RESPONSE" in t for t in texts_of(await ana.all_messages())
-            )
-
-        await eventually(no_response)
+        await told_no_response(ana, country)
         replies = await authority.tap("✖ Confirm decline")
         assert any(
             "It is recorded and the requesting state is told" in t for t in texts_of(replies)
