@@ -101,9 +101,8 @@ def test_a_late_answer_is_decided_once_and_only_by_the_requester(
     assert stored.agreement[LATE]["taken"] is False
 
 
-def test_opening_an_answer_holds_the_deadline_and_never_shortens_it(
-    engine: Engine, world: dict[str, Identity]
-) -> None:
+def _request_raised(engine: Engine, world: dict[str, Identity]) -> int:
+    """BE asks NL; the request is raised with a 120 s deadline (reminder at 60 s)."""
     from atlasbot.services.assistance import raising
 
     crisis_id = submit(engine, world["BE"])
@@ -113,18 +112,27 @@ def test_opening_an_answer_holds_the_deadline_and_never_shortens_it(
         engine,
         lambda s: raising.raise_assistance_requests(s, [request_id], timings=timings, now=NOW),
     )
+    return request_id
 
-    def deadline(session: Session) -> Any:
-        step = session.exec(
-            select(EscalationStep).where(EscalationStep.action == Action.NO_RESPONSE.value)
-        ).one()
-        return step.due_at.replace(tzinfo=NOW.tzinfo)
+
+def _deadline(session: Session) -> Any:
+    """When the request's "no response" step is due now."""
+    step = session.exec(
+        select(EscalationStep).where(EscalationStep.action == Action.NO_RESPONSE.value)
+    ).one()
+    return step.due_at.replace(tzinfo=NOW.tzinfo)
+
+
+def test_opening_an_answer_holds_the_deadline_and_never_shortens_it(
+    engine: Engine, world: dict[str, Identity]
+) -> None:
+    request_id = _request_raised(engine, world)
 
     held = run(
         engine,
         lambda s: deadlines.hold_deadline(s, world["NL"], request_id, hold_s=900, now=NOW),
     )
-    assert held.deadline == NOW + timedelta(seconds=900) == run(engine, deadline)
+    assert held.deadline == NOW + timedelta(seconds=900) == run(engine, _deadline)
     shorter = run(
         engine,
         lambda s: deadlines.hold_deadline(s, world["NL"], request_id, hold_s=10, now=NOW),
@@ -135,22 +143,8 @@ def test_opening_an_answer_holds_the_deadline_and_never_shortens_it(
 def test_an_answer_dropped_unfinished_gives_its_hold_back_and_only_its_own(
     engine: Engine, world: dict[str, Identity]
 ) -> None:
-    from atlasbot.services.assistance import raising
-
-    crisis_id = submit(engine, world["BE"])
-    (request_id,) = send(engine, world["BE"], crisis_id, ("nl-1", "NL"))
-    timings = Timings(request_reminder_s=60, request_deadline_s=120)
-    run(
-        engine,
-        lambda s: raising.raise_assistance_requests(s, [request_id], timings=timings, now=NOW),
-    )
+    request_id = _request_raised(engine, world)
     sent_with = NOW + timedelta(seconds=120)
-
-    def deadline(session: Session) -> Any:
-        step = session.exec(
-            select(EscalationStep).where(EscalationStep.action == Action.NO_RESPONSE.value)
-        ).one()
-        return step.due_at.replace(tzinfo=NOW.tzinfo)
 
     def hold(at: Any, seconds: float) -> deadlines.Held:
         return run(
@@ -173,24 +167,24 @@ def test_an_answer_dropped_unfinished_gives_its_hold_back_and_only_its_own(
         )
 
     held = hold(NOW, 900)
-    assert held.previous == sent_with and run(engine, deadline) == NOW + timedelta(seconds=900)
+    assert held.previous == sent_with and run(engine, _deadline) == NOW + timedelta(seconds=900)
     # Dropped a minute later: the deadline the request was sent with is in force again.
     back = give_back(held, NOW + timedelta(seconds=60))
-    assert back.deadline == sent_with == run(engine, deadline)
+    assert back.deadline == sent_with == run(engine, _deadline)
     # Given back only once: the deadline is no longer the one this hold set.
     assert give_back(held, NOW + timedelta(seconds=61)).deadline is None
-    assert run(engine, deadline) == sent_with
+    assert run(engine, _deadline) == sent_with
 
     # Dropped after the original deadline passed: due now (the requester hears at once).
     held = hold(NOW + timedelta(seconds=100), 900)
     late = NOW + timedelta(seconds=300)
-    assert give_back(held, late).deadline == late == run(engine, deadline)
+    assert give_back(held, late).deadline == late == run(engine, _deadline)
 
     # Another member's hold moved the deadline since: a dropped answer leaves it alone.
     first = hold(late, 900)
     second = hold(late + timedelta(seconds=30), 900)
     assert give_back(first, late + timedelta(seconds=40)).deadline is None
-    assert run(engine, deadline) == second.deadline
+    assert run(engine, _deadline) == second.deadline
     actions = run(engine, lambda s: [e.action for e in s.exec(select(AuditEntry)).all()])
     assert actions.count("assistance.deadline_released") == 2
 
