@@ -46,6 +46,7 @@ from atlasbot.storage.models import (
     CrisisStatus,
     DeliveryStatus,
 )
+from atlasbot.storage.models.assistance import REQUEST_SUBJECT
 from atlasbot.texts import alerts as texts
 
 # Alerts whose buttons are an answer: once answered, every copy loses them all (issue 11).
@@ -124,9 +125,11 @@ def _late_open(session: Session, alert: Alert) -> bool:
     """A request alert that ran out while its state may still answer late (crisis open)."""
     if alert.kind != AlertKind.REQUEST.value or alert.state == AlertState.ACKNOWLEDGED.value:
         return False
-    kind, _sep, number = alert.subject.partition(":")
-    request = session.get(AssistanceRequest, int(number)) if number.isdigit() else None
-    if kind != "request" or request is None or not request.awaits_late_answer():
+    number = alert.subject.removeprefix(REQUEST_SUBJECT)
+    if not alert.subject.startswith(REQUEST_SUBJECT) or not number.isdigit():
+        return False
+    request = session.get(AssistanceRequest, int(number))
+    if request is None or not request.awaits_late_answer():
         return False
     crisis = session.get(Crisis, request.crisis_id)
     return crisis is not None and crisis.status != CrisisStatus.CLOSED.value

@@ -35,6 +35,7 @@ from atlasbot.storage.models import (
     DeploymentState,
     utc_now,
 )
+from atlasbot.storage.models.assistance import request_subject
 
 
 def close_crisis(
@@ -237,5 +238,5 @@ def _late_buttons_to_remove(session: Session, crisis_id: int) -> tuple[int, ...]
         alert_id
         for request in requests_of(session, crisis_id)
         if request.awaits_late_answer()
-        for alert_id in alerting.reopen_copies(session, f"request:{request.id}")
+        for alert_id in alerting.reopen_copies(session, request_subject(request.id))
     )

@@ -48,6 +48,7 @@ from atlasbot.storage.models import (
     EscalationStep,
     StepState,
 )
+from atlasbot.storage.models.assistance import request_subject
 from atlasbot.texts import late as texts
 
 
@@ -66,7 +67,7 @@ def _request_alert(session: Session, request_id: int) -> Alert | None:
         select(Alert)
         .where(
             Alert.kind == AlertKind.REQUEST.value,
-            Alert.subject == f"request:{request_id}",
+            Alert.subject == request_subject(request_id),
             col(Alert.resolved_at).is_(None),
         )
         .order_by(col(Alert.id).desc())

@@ -24,7 +24,7 @@ from atlasbot.services.readers import messages_for, render_for
 from atlasbot.services.tokens import Press
 from atlasbot.storage import audit
 from atlasbot.storage.models import AnswerStatus, AssistanceRequest
-from atlasbot.storage.models.assistance import LATE_ANSWER
+from atlasbot.storage.models.assistance import LATE_ANSWER, request_subject
 from atlasbot.texts import crisis as crisis_texts
 from atlasbot.texts import late as texts
 
@@ -118,5 +118,5 @@ def record(session: Session, pressed: Press, now: datetime, *, kind: AnswerStatu
         messages=_offer(session, request, kind, now),
         board=request.crisis_id,
         # Its copies kept their answer buttons for this: now they lose them everywhere.
-        copies_to_edit=alerting.reopen_copies(session, f"request:{request.id}"),
+        copies_to_edit=alerting.reopen_copies(session, request_subject(request.id)),
     )

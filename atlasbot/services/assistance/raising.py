@@ -25,6 +25,7 @@ from atlasbot.storage.models import (
     DeploymentState,
     Member,
 )
+from atlasbot.storage.models.assistance import request_subject
 from atlasbot.texts import crisis as texts
 
 
@@ -123,7 +124,7 @@ def raise_assistance_requests(
         alert = alerting.raise_alert(
             session,
             kind=AlertKind.REQUEST,
-            subject=f"request:{request_id}",
+            subject=request_subject(request_id),
             text=texts.request_to_authority(crisis, request, names, partner=partner),
             buttons=button_specs(answer_buttons(request_id)),
             translations=alerting.in_every_language(
@@ -207,7 +208,7 @@ def raise_counter_proposal(
     alert = alerting.raise_alert(
         session,
         kind=AlertKind.COUNTER,
-        subject=f"request:{request.id}",
+        subject=request_subject(request.id),
         text=text,
         buttons=button_specs(buttons),
         translations=alerting.in_every_language(render),

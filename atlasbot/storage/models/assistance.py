@@ -75,6 +75,14 @@ class Crisis(SQLModel, table=True):
 LATE_ANSWER = "late_answer"
 
 
+REQUEST_SUBJECT = "request:"  # the subject of a request's alert: "request:<id>"
+
+
+def request_subject(request_id: int | None) -> str:
+    """The subject of a request's alert (its copies, its deadline)."""
+    return f"{REQUEST_SUBJECT}{request_id}"
+
+
 class AssistanceRequest(SQLModel, table=True):
     """What one requested state is asked for, and its answer with the agreement (R2, R5-R9)."""
 
